@@ -1,0 +1,182 @@
+"""The in-memory dataset and its canonical manifest file.
+
+A :class:`Dataset` holds, per image: the canonical ``image_id``, subject, expression
+code, keyframe, original frame number, fold, image path (relative to ``root``), image
+size, the ``(68, 2)`` ground-truth points and the ground-truth box ``(x, y, w, h)``.
+
+Canonical image id: ``<subject>-<EXPR>-<keyframe>``, e.g. ``12-BR-peak``, for AFLFP-layout
+data; the image path relative to the dataset root without its extension (``/``
+separators) for plain 300-W folders, which have no expressions.
+
+Manifest (``aflfp-bench import DIR -o gt.csv``): line 1 is ``# aflfp-bench-manifest``
+followed by a JSON object (``version``, ``name``, ``synthetic``, ``root``: the dataset
+root relative to the manifest's folder); then a CSV with the columns of
+:data:`MANIFEST_COLUMNS` followed by ``x0, y0, ..., x67, y67``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import BenchError
+from .protocol import N_POINTS
+
+MANIFEST_MAGIC = "# aflfp-bench-manifest"
+MANIFEST_VERSION = 1
+META_COLUMNS = ("image_id", "subject", "expression", "keyframe", "frame", "fold", "image",
+                "width", "height")
+BOX_COLUMNS = ("box_x", "box_y", "box_w", "box_h")
+MANIFEST_COLUMNS = META_COLUMNS + BOX_COLUMNS
+POINT_COLUMNS = tuple(f"{axis}{i}" for i in range(N_POINTS) for axis in "xy")
+
+
+def tight_boxes(points: np.ndarray) -> np.ndarray:
+    """``(n, 4)`` boxes ``(x, y, w, h)``: the tight box of each image's points."""
+    lo, hi = points.min(axis=1), points.max(axis=1)
+    return np.concatenate([lo, hi - lo], axis=1)
+
+
+@dataclass
+class Dataset:
+    """Ground truth for one set of images. ``meta`` has the columns of :data:`META_COLUMNS`
+    (``expression``, ``keyframe`` and ``frame`` are missing for normal-face data)."""
+
+    meta: pd.DataFrame
+    points: np.ndarray
+    boxes: np.ndarray
+    name: str
+    synthetic: bool = False
+    root: Path | None = None
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    def __post_init__(self):
+        n = len(self.meta)
+        if self.points.shape != (n, N_POINTS, 2):
+            raise ValueError(f"points must have shape ({n}, {N_POINTS}, 2), got {self.points.shape}")
+        if self.boxes.shape != (n, 4):
+            raise ValueError(f"boxes must have shape ({n}, 4), got {self.boxes.shape}")
+        dup = self.meta["image_id"].duplicated(keep=False)
+        if dup.any():
+            first = self.meta.loc[dup, "image_id"].iloc[0]
+            raise BenchError(f"{self.name}: duplicate image id {first!r}")
+
+    def __len__(self) -> int:
+        return len(self.meta)
+
+    @property
+    def ids(self) -> np.ndarray:
+        return self.meta["image_id"].to_numpy(dtype=object)
+
+    @property
+    def has_expressions(self) -> bool:
+        return bool(self.meta["expression"].notna().any())
+
+    def image_path(self, i: int) -> Path:
+        rel = self.meta["image"].iloc[i]
+        return (self.root / rel) if self.root is not None else Path(rel)
+
+    def subset(self, mask) -> Dataset:
+        """The images selected by a boolean mask or an index array, in that order."""
+        idx = np.arange(len(self))[np.asarray(mask)]
+        return Dataset(self.meta.iloc[idx].reset_index(drop=True), self.points[idx],
+                       self.boxes[idx], self.name, self.synthetic, self.root, [])
+
+    @property
+    def label(self) -> str:
+        """The dataset name, marked when it is synthetic."""
+        return f"{self.name} (synthetic)" if self.synthetic else self.name
+
+
+# ------------------------------------------------------------------ manifest
+
+
+def write_manifest(dataset: Dataset, path) -> None:
+    """Write the canonical manifest atomically (a temporary file, then a rename)."""
+    path = Path(path)
+    root = dataset.root.resolve() if dataset.root is not None else path.parent.resolve()
+    header = {"version": MANIFEST_VERSION, "name": dataset.name, "synthetic": dataset.synthetic,
+              "root": Path(os.path.relpath(root, path.parent.resolve())).as_posix()}
+    table = dataset.meta.loc[:, list(META_COLUMNS)].copy()
+    table[list(BOX_COLUMNS)] = dataset.boxes
+    coords = pd.DataFrame(dataset.points.reshape(len(dataset), -1), columns=list(POINT_COLUMNS))
+    table = pd.concat([table.reset_index(drop=True), coords], axis=1)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            fh.write(f"{MANIFEST_MAGIC} {json.dumps(header, sort_keys=True)}\n")
+            table.to_csv(fh, index=False, lineterminator="\n", float_format="%.17g")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise BenchError(f"{path}: cannot write manifest ({exc.strerror})") from None
+
+
+def _manifest_header(path: Path) -> dict:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            first = fh.readline()
+    except OSError as exc:
+        raise BenchError(f"{path}: cannot read ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        first = ""
+    if not first.startswith(MANIFEST_MAGIC):
+        raise BenchError(f"{path}: not an aflfp-bench manifest (line 1 must start with "
+                         f"'{MANIFEST_MAGIC}'); make one with 'aflfp-bench import DIR -o FILE'")
+    try:
+        header = json.loads(first[len(MANIFEST_MAGIC):])
+    except json.JSONDecodeError as exc:
+        raise BenchError(f"{path}:1: bad manifest header ({exc.msg})") from None
+    if header.get("version") != MANIFEST_VERSION:
+        raise BenchError(f"{path}:1: manifest version {header.get('version')!r} is not supported "
+                         f"(expected {MANIFEST_VERSION})")
+    return header
+
+
+def read_manifest(path) -> Dataset:
+    """Read a manifest written by :func:`write_manifest`; errors name file, line and column."""
+    path = Path(path)
+    header = _manifest_header(path)
+    text_cols = {c: str for c in ("image_id", "subject", "expression", "keyframe", "image")}
+    try:
+        table = pd.read_csv(path, skiprows=1, dtype=text_cols, keep_default_na=False,
+                            na_values={c: [""] for c in MANIFEST_COLUMNS + POINT_COLUMNS
+                                       if c not in ("image_id", "subject", "image")})
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise BenchError(f"{path}: malformed manifest ({str(exc).strip()})") from None
+    missing = [c for c in MANIFEST_COLUMNS + POINT_COLUMNS if c not in table.columns]
+    if missing:
+        raise BenchError(f"{path}: manifest lacks column(s) {', '.join(missing[:5])}")
+    numeric = list(("fold", "width", "height") + BOX_COLUMNS + POINT_COLUMNS)
+    for col in numeric:
+        if table[col].dtype.kind not in "if":
+            values = pd.to_numeric(table[col], errors="coerce")
+            row = int(np.flatnonzero(values.isna())[0])
+            raise BenchError(f"{path}:{row + 3}: column '{col}': {table[col].iloc[row]!r} "
+                             "is not a number")
+        bad = ~np.isfinite(table[col].to_numpy(dtype=float))
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise BenchError(f"{path}:{row + 3}: column '{col}': missing or non-finite value")
+    dup = table["image_id"].duplicated()
+    if dup.any():
+        row = int(np.flatnonzero(dup)[0])
+        first = int(np.flatnonzero(table["image_id"] == table["image_id"].iloc[row])[0])
+        raise BenchError(f"{path}:{row + 3}: duplicate image_id {table['image_id'].iloc[row]!r} "
+                         f"(first on line {first + 3})")
+    meta = table.loc[:, list(META_COLUMNS)].copy()
+    meta["frame"] = meta["frame"].astype("Int64")
+    meta["fold"] = meta["fold"].astype(int)
+    meta[["width", "height"]] = meta[["width", "height"]].astype(int)
+    for col in ("expression", "keyframe"):
+        meta[col] = meta[col].astype(object).where(meta[col].notna(), None)
+    points = table.loc[:, list(POINT_COLUMNS)].to_numpy(dtype=float).reshape(-1, N_POINTS, 2)
+    boxes = table.loc[:, list(BOX_COLUMNS)].to_numpy(dtype=float)
+    root = (path.parent / header.get("root", ".")).resolve()
+    return Dataset(meta, points, boxes, str(header.get("name", path.stem)),
+                   bool(header.get("synthetic", False)), root)

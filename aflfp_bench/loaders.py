@@ -1,0 +1,188 @@
+"""Loaders: the AFLFP release layout, plain 300-W/iBUG folders, and manifests.
+
+AFLFP layout::
+
+    ROOT/<subject>/<subject>-<expression name>/key frames/<subject>-<expression name>_<frame>.jpg
+
+with a ``.pts`` beside each image (``.jpg``, ``.jpeg`` or ``.png``, any case). Expression
+folder names match the 16 names case-insensitively; the 4 images of a folder are ordered
+by their integer frame number (smallest = neutral ... largest = peak).
+
+Loaders never drop a sample silently: a problem raises :class:`BenchError` naming the
+file, or with ``lenient=True`` the affected samples are skipped and listed in
+``Dataset.skipped`` as ``(path, reason)``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .dataset import Dataset, read_manifest, tight_boxes
+from .errors import BenchError
+from .protocol import KEYFRAMES, assign_folds, canonical_subject, expression_code
+from .pts import read_pts
+
+IMAGE_EXTS = (".jpg", ".jpeg", ".png")
+SYNTH_MARKER = "aflfp-bench-synthetic.json"
+KEYFRAME_DIR = "key frames"
+
+
+class _Problems:
+    """Collects problems: raises on the first one unless lenient."""
+
+    def __init__(self, lenient: bool):
+        self.lenient = lenient
+        self.skipped: list[tuple[str, str]] = []
+
+    def __call__(self, paths, reason: str) -> None:
+        paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
+        if not self.lenient:
+            raise BenchError(f"{paths[0]}: {reason}")
+        self.skipped.extend((str(p), reason) for p in paths)
+
+
+def _image_size(path: Path) -> tuple[int, int]:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as im:
+            return im.size
+    except (OSError, UnidentifiedImageError):
+        raise BenchError(f"{path}: cannot read image") from None
+
+
+def _pairs(folder: Path, problems: _Problems) -> list[tuple[Path, Path]]:
+    """(image, pts) pairs of a folder; an image without .pts or .pts without image is a problem."""
+    files = sorted(p for p in folder.iterdir() if p.is_file())
+    images = {p.stem: p for p in files if p.suffix.lower() in IMAGE_EXTS}
+    pts = {p.stem: p for p in files if p.suffix.lower() == ".pts"}
+    for stem in sorted(pts.keys() - images.keys()):
+        problems(pts[stem], "image missing (no .jpg, .jpeg or .png beside the .pts)")
+    for stem in sorted(images.keys() - pts.keys()):
+        problems(images[stem], "annotation missing (no .pts beside the image)")
+    return [(images[s], pts[s]) for s in sorted(images.keys() & pts.keys())]
+
+
+def _frame_number(image: Path) -> int | None:
+    tail = image.stem.rsplit("_", 1)[-1]
+    return int(tail) if "_" in image.stem and tail.isdigit() else None
+
+
+def _sample(image: Path, pts: Path, problems: _Problems):
+    """(points, width, height) of one annotated image, or None after a lenient problem."""
+    try:
+        points = read_pts(pts)
+        width, height = _image_size(image)
+    except BenchError as exc:
+        problems(pts, str(exc).split(": ", 1)[1])
+        return None
+    return points, width, height
+
+
+def _expression_folders(root: Path, problems: _Problems):
+    for subject_dir in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        subject = canonical_subject(subject_dir.name)
+        for expr_dir in sorted(p for p in subject_dir.iterdir() if p.is_dir()):
+            prefix = subject_dir.name + "-"
+            code = None
+            if expr_dir.name.startswith(prefix):
+                code = expression_code(expr_dir.name[len(prefix):])
+            if code is None:
+                problems(expr_dir, f"unknown expression folder (expected '{prefix}<expression "
+                         "name>' with one of the 16 AFLFP expression names)")
+                continue
+            frames = [p for p in expr_dir.iterdir() if p.is_dir() and p.name.lower() == KEYFRAME_DIR]
+            if not frames:
+                problems(expr_dir, f"no '{KEYFRAME_DIR}' folder")
+                continue
+            yield subject, code, frames[0]
+
+
+def load_aflfp(root, *, lenient: bool = False) -> Dataset:
+    """Load a dataset in the AFLFP release layout (see the module docstring)."""
+    root = Path(root)
+    problems = _Problems(lenient)
+    rows, points = [], []
+    seen: dict[str, Path] = {}
+    for subject, code, kf_dir in _expression_folders(root, problems):
+        pairs = _pairs(kf_dir, problems)
+        numbered = [(_frame_number(img), img, pts) for img, pts in pairs]
+        bad = [img for frame, img, _ in numbered if frame is None]
+        if bad:
+            problems([p for _, p, _ in numbered], f"file name {bad[0].name!r} does not end in "
+                     "'_<frame number>'")
+            continue
+        numbered.sort(key=lambda t: t[0])
+        frames = [f for f, _, _ in numbered]
+        if len(numbered) != len(KEYFRAMES) or len(set(frames)) != len(frames):
+            problems([p for _, p, _ in numbered] or [kf_dir],
+                     f"expected {len(KEYFRAMES)} keyframes with distinct frame numbers, "
+                     f"found {len(numbered)} (frames {frames})")
+            continue
+        for keyframe, (frame, image, pts) in zip(KEYFRAMES, numbered):
+            image_id = f"{subject}-{code}-{keyframe}"
+            if image_id in seen:
+                problems(image, f"duplicate image id {image_id!r} (also {seen[image_id]})")
+                continue
+            sample = _sample(image, pts, problems)
+            if sample is None:
+                continue
+            seen[image_id] = image
+            rows.append((image_id, subject, code, keyframe, frame,
+                         image.relative_to(root).as_posix(), sample[1], sample[2]))
+            points.append(sample[0])
+    marker = root / SYNTH_MARKER
+    synthetic = marker.is_file()
+    name = json.loads(marker.read_text("utf-8")).get("name", "AFLFP-synthetic") if synthetic else root.name
+    return _build(rows, points, name, synthetic, root, problems)
+
+
+def load_folder(root, *, lenient: bool = False) -> Dataset:
+    """Load a plain 300-W/iBUG folder: every ``.pts`` (searched recursively) beside its image.
+    Each image is its own subject; expression and keyframe are missing."""
+    root = Path(root)
+    problems = _Problems(lenient)
+    rows, points = [], []
+    folders = sorted({p.parent for p in root.rglob("*") if p.suffix.lower() in IMAGE_EXTS + (".pts",)})
+    for folder in folders:
+        for image, pts in _pairs(folder, problems):
+            sample = _sample(image, pts, problems)
+            if sample is None:
+                continue
+            image_id = image.relative_to(root).with_suffix("").as_posix()
+            rows.append((image_id, image_id, None, None, None, image.relative_to(root).as_posix(),
+                         sample[1], sample[2]))
+            points.append(sample[0])
+    return _build(rows, points, root.name, False, root, problems)
+
+
+def _build(rows, points, name, synthetic, root, problems: _Problems) -> Dataset:
+    if not rows:
+        raise BenchError(f"{root}: no annotated images found")
+    meta = pd.DataFrame(rows, columns=["image_id", "subject", "expression", "keyframe", "frame",
+                                       "image", "width", "height"])
+    meta["frame"] = meta["frame"].astype("Int64")
+    folds = assign_folds(meta["subject"])
+    meta.insert(5, "fold", meta["subject"].map(folds).astype(int))
+    pts = np.stack(points)
+    return Dataset(meta, pts, tight_boxes(pts), name, synthetic, root.resolve(), problems.skipped)
+
+
+def is_aflfp_layout(root: Path) -> bool:
+    return any(p.is_dir() and p.name.lower() == KEYFRAME_DIR for p in root.glob("*/*/*"))
+
+
+def load_dataset(path, *, lenient: bool = False) -> Dataset:
+    """Load ground truth from a manifest file, an AFLFP-layout folder or a 300-W folder."""
+    path = Path(path)
+    if path.is_file():
+        return read_manifest(path)
+    if not path.is_dir():
+        raise BenchError(f"{path}: no such file or folder")
+    if is_aflfp_layout(path):
+        return load_aflfp(path, lenient=lenient)
+    return load_folder(path, lenient=lenient)

@@ -1,0 +1,172 @@
+"""Landmark error metrics: plain numpy, no files, no pandas.
+
+Shapes: ``gt`` and ``pred`` are ``(n, 68, 2)`` arrays (one ``(68, 2)`` face is accepted
+too); ``boxes`` are ``(n, 4)`` ground-truth boxes ``(x, y, w, h)``.
+
+Per-image NME = aggregate(point errors) / d, where the point error of landmark k is the
+Euclidean distance ``||pred_k - gt_k||`` and
+
+normalisation d (``norm``):
+  * ``bbox``: sqrt(w * h) of the ground-truth box (the AFLFP paper, Eq. 3; default);
+  * ``inter-ocular``: distance between the outer eye corners, points 37 and 46 (1-based);
+  * ``inter-pupil``: distance between the centroids of the eyes' points 37-42 and 43-48;
+  * ``diagonal``: sqrt(w^2 + h^2) of the ground-truth box;
+
+aggregation (``agg``):
+  * ``mean``: the mean of the point errors (the field's convention; default);
+  * ``frobenius``: the Frobenius (L2) norm of the (k, 2) error matrix, i.e.
+    sqrt(sum of squared point errors): Eq. 3 of the paper read literally. It is not
+    divided by the number of points, so it is about sqrt(68) times the RMS point error.
+
+An undefined value (a zero normaliser, a statistic of no images) warns and gives nan.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+NORMS = ("bbox", "inter-ocular", "inter-pupil", "diagonal")
+AGGS = ("mean", "frobenius")
+DEFAULT_THRESHOLD = 0.08
+
+_OUTER_EYE_CORNERS = (36, 45)
+_EYES = (slice(36, 42), slice(42, 48))
+
+
+def _check_shapes(gt, pred=None) -> tuple[np.ndarray, np.ndarray | None]:
+    gt = np.asarray(gt, dtype=float)
+    if gt.ndim == 2:
+        gt = gt[None]
+    if gt.ndim != 3 or gt.shape[2] != 2:
+        raise ValueError(f"gt must have shape (n, k, 2), got {gt.shape}")
+    if pred is None:
+        return gt, None
+    pred = np.asarray(pred, dtype=float)
+    if pred.ndim == 2:
+        pred = pred[None]
+    if pred.shape != gt.shape:
+        raise ValueError(f"pred must have the shape of gt {gt.shape}, got {pred.shape}")
+    return gt, pred
+
+
+def _check_boxes(boxes, n: int) -> np.ndarray:
+    if boxes is None:
+        raise ValueError("boxes are required for norm='bbox' and norm='diagonal'")
+    boxes = np.asarray(boxes, dtype=float)
+    if boxes.ndim == 1:
+        boxes = boxes[None]
+    if boxes.shape != (n, 4):
+        raise ValueError(f"boxes must have shape ({n}, 4) as (x, y, w, h), got {boxes.shape}")
+    return boxes
+
+
+def _check_option(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+
+
+def _check_threshold(threshold: float) -> float:
+    threshold = float(threshold)
+    if not threshold > 0 or not np.isfinite(threshold):
+        raise ValueError(f"threshold must be a positive number, got {threshold!r}")
+    return threshold
+
+
+def normalizer(gt, *, norm: str = "bbox", boxes=None) -> np.ndarray:
+    """The per-image normalising distance ``d`` (shape ``(n,)``); 0 warns and becomes nan."""
+    _check_option("norm", norm, NORMS)
+    gt, _ = _check_shapes(gt)
+    if norm in ("bbox", "diagonal"):
+        b = _check_boxes(boxes, len(gt))
+        w, h = b[:, 2], b[:, 3]
+        d = np.sqrt(w * h) if norm == "bbox" else np.hypot(w, h)
+    elif norm == "inter-ocular":
+        if gt.shape[1] != 68:
+            raise ValueError(f"norm='inter-ocular' needs 68 points, got {gt.shape[1]}")
+        a, b = _OUTER_EYE_CORNERS
+        d = np.linalg.norm(gt[:, a] - gt[:, b], axis=1)
+    else:
+        if gt.shape[1] != 68:
+            raise ValueError(f"norm='inter-pupil' needs 68 points, got {gt.shape[1]}")
+        left, right = (gt[:, s].mean(axis=1) for s in _EYES)
+        d = np.linalg.norm(left - right, axis=1)
+    d = np.where(np.isfinite(d) & (d > 0), d, np.nan)
+    if np.isnan(d).any():
+        warnings.warn(f"{int(np.isnan(d).sum())} image(s) have a zero or undefined {norm} "
+                      "normaliser; their NME is nan", RuntimeWarning, stacklevel=2)
+    return d
+
+
+def point_errors(gt, pred) -> np.ndarray:
+    """Euclidean distance of every predicted point to its ground truth, shape ``(n, k)``."""
+    gt, pred = _check_shapes(gt, pred)
+    return np.hypot(*(pred - gt).transpose(2, 0, 1))
+
+
+def aggregate(errors: np.ndarray, *, agg: str = "mean") -> np.ndarray:
+    """Per-image aggregate of ``(n, k)`` point errors by ``agg`` (see module docstring)."""
+    _check_option("agg", agg, AGGS)
+    errors = np.asarray(errors, dtype=float)
+    if agg == "mean":
+        return errors.mean(axis=1)
+    return np.sqrt(np.square(errors).sum(axis=1))
+
+
+def nme(gt, pred, *, norm: str = "bbox", agg: str = "mean", boxes=None) -> np.ndarray:
+    """Per-image normalised mean error, shape ``(n,)``, as a fraction (0.05 = 5 %)."""
+    d = normalizer(gt, norm=norm, boxes=boxes)
+    return aggregate(point_errors(gt, pred), agg=agg) / d
+
+
+def ced(errors, thresholds) -> np.ndarray:
+    """Cumulative error distribution: the fraction of images with error <= each threshold."""
+    errors = np.sort(np.asarray(errors, dtype=float).ravel())
+    if errors.size == 0:
+        warnings.warn("ced of no images is undefined", RuntimeWarning, stacklevel=2)
+        return np.full(np.shape(thresholds), np.nan)
+    return np.searchsorted(errors, thresholds, side="right") / errors.size
+
+
+def auc(errors, *, threshold: float = DEFAULT_THRESHOLD) -> float:
+    """Area under the CED curve on ``[0, threshold]``, divided by ``threshold`` (in [0, 1]).
+
+    Exact for the step-shaped empirical CED: each image contributes
+    ``max(0, 1 - e / threshold)``."""
+    threshold = _check_threshold(threshold)
+    errors = np.asarray(errors, dtype=float).ravel()
+    if errors.size == 0:
+        warnings.warn("auc of no images is undefined", RuntimeWarning, stacklevel=2)
+        return float("nan")
+    return float(np.clip(1.0 - errors / threshold, 0.0, None).mean())
+
+
+def failure_rate(errors, *, threshold: float = DEFAULT_THRESHOLD) -> float:
+    """Fraction of images whose error is strictly greater than ``threshold``."""
+    threshold = _check_threshold(threshold)
+    errors = np.asarray(errors, dtype=float).ravel()
+    if errors.size == 0:
+        warnings.warn("failure rate of no images is undefined", RuntimeWarning, stacklevel=2)
+        return float("nan")
+    return float((errors > threshold).mean())
+
+
+def summary(errors, *, threshold: float = DEFAULT_THRESHOLD) -> dict[str, float]:
+    """mean, std (sample, ddof=1), median, p90, p95 (linear interpolation), auc, fr, n."""
+    errors = np.asarray(errors, dtype=float).ravel()
+    n = int(errors.size)
+    if n == 0:
+        warnings.warn("summary of no images is undefined", RuntimeWarning, stacklevel=2)
+        nan = float("nan")
+        return {"mean": nan, "std": nan, "median": nan, "p90": nan, "p95": nan,
+                "auc": nan, "fr": nan, "n": 0}
+    if n == 1:
+        warnings.warn("std of a single image is undefined", RuntimeWarning, stacklevel=2)
+        std = float("nan")
+    else:
+        std = float(errors.std(ddof=1))
+    p50, p90, p95 = np.percentile(errors, [50, 90, 95])
+    return {"mean": float(errors.mean()), "std": std, "median": float(p50), "p90": float(p90),
+            "p95": float(p95), "auc": auc(errors, threshold=threshold),
+            "fr": failure_rate(errors, threshold=threshold), "n": n}

@@ -1,0 +1,315 @@
+"""Prediction files: reading, validation and alignment to a dataset; writing wide CSV.
+
+Formats (detected from the file's header, or a folder):
+
+* wide CSV (default): ``image_id,x0,y0,x1,y1,...,x67,y67``;
+* long CSV: ``image_id,landmark,x,y`` with ``landmark`` 0..67, one row per point;
+* OpenFace 2.x CSV: ``image_id`` plus ``x_0..x_67`` and ``y_0..y_67`` (other columns and
+  spaces around names are ignored);
+* a folder of per-image ``.pts`` files, named by image id or by the image's path.
+
+Coordinates are 0-based pixel coordinates of the original image. ``image_id`` is the
+canonical id or the image path relative to the dataset root (with or without extension).
+Every problem is a :class:`BenchError` naming the file and line (and column).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .dataset import POINT_COLUMNS, Dataset
+from .errors import BenchError
+from .protocol import N_POINTS
+from .pts import read_pts
+
+#: A point is "far outside" when it lies more than this fraction of the image's width
+#: (height) beyond its left or right (top or bottom) edge.
+FAR_OUTSIDE = 0.5
+WIDE_COLUMNS = ("image_id",) + POINT_COLUMNS
+OPENFACE_COLUMNS = tuple(f"x_{k}" for k in range(N_POINTS)) + tuple(f"y_{k}" for k in range(N_POINTS))
+
+
+@dataclass
+class Predictions:
+    """Predictions aligned to a dataset: ``points[i]`` is for ``dataset.ids[i]``; rows of
+    images without a prediction (``present[i]`` False) are nan."""
+
+    points: np.ndarray
+    present: np.ndarray
+    source: str
+    format: str
+
+    @property
+    def coverage(self) -> float:
+        return float(self.present.mean()) if self.present.size else float("nan")
+
+
+@dataclass
+class _Records:
+    """Parsed records before alignment: one key and one (68, 2) block per record."""
+
+    keys: list[str]
+    coords: np.ndarray
+    where: Callable[[int], str]
+    column: Callable[[int, int], str]
+
+
+# ----------------------------------------------------------------- CSV parsing
+
+
+def _record_lines(path: Path) -> list[int]:
+    """1-based starting line of each data record (blank lines and quoted newlines counted)."""
+    starts = []
+    with open(path, encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        line = 1
+        for i, row in enumerate(reader):
+            if i > 0 and row:
+                starts.append(line)
+            line = reader.line_num + 1
+    return starts
+
+
+def _lazy_lines(path: Path) -> Callable[[int], str]:
+    cache: list[list[int]] = []
+
+    def where(i: int) -> str:
+        if not cache:
+            cache.append(_record_lines(path))
+        return f"{path}:{cache[0][i]}"
+
+    return where
+
+
+def _careful_table(path: Path, header: list[str], numeric: list[str]):
+    """Parse with the csv module, reporting the first bad row or value exactly."""
+    index = [header.index(c) for c in numeric]
+    id_col = header.index("image_id")
+    keys, values, lines = [], [], []
+    with open(path, encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader)
+        line = 2
+        for row in reader:
+            if row:
+                if len(row) != len(header):
+                    raise BenchError(f"{path}:{line}: expected {len(header)} columns, got {len(row)}")
+                out = []
+                for col, j in zip(numeric, index):
+                    text = row[j].strip()
+                    try:
+                        value = float(text)
+                    except ValueError:
+                        what = "empty value" if not text else f"{text!r} is not a number"
+                        raise BenchError(f"{path}:{line}: column '{col}': {what}") from None
+                    if not math.isfinite(value):
+                        raise BenchError(f"{path}:{line}: column '{col}': {text!r} is not finite")
+                    out.append(value)
+                keys.append(row[id_col].strip())
+                values.append(out)
+                lines.append(line)
+            line = reader.line_num + 1
+    return keys, np.asarray(values, dtype=float).reshape(len(keys), len(numeric)), lines
+
+
+def _read_table(path: Path, header: list[str], numeric: list[str]):
+    """(keys, values, where) for the named numeric columns: pandas when the file is clean,
+    the careful csv parser (exact line and column) when it is not."""
+    try:
+        frame = pd.read_csv(path, dtype={"image_id": str}, keep_default_na=False,
+                            na_values=[""], skipinitialspace=True)
+        frame.columns = [c.strip() for c in frame.columns]
+        block = frame[numeric]
+        if all(k.kind in "if" for k in block.dtypes):
+            values = block.to_numpy(dtype=float)
+            if np.isfinite(values).all() and not frame["image_id"].isna().any():
+                keys = [k.strip() for k in frame["image_id"].astype(str)]
+                return keys, values, _lazy_lines(path)
+    except (pd.errors.ParserError, ValueError, UnicodeDecodeError):
+        pass
+    keys, values, lines = _careful_table(path, header, numeric)
+    return keys, values, lambda i: f"{path}:{lines[i]}"
+
+
+def _header(path: Path) -> list[str]:
+    try:
+        with open(path, encoding="utf-8", newline="") as fh:
+            first = next(csv.reader(fh), [])
+    except UnicodeDecodeError:
+        raise BenchError(f"{path}: not a text CSV file") from None
+    except OSError as exc:
+        raise BenchError(f"{path}: cannot read ({exc.strerror})") from None
+    return [c.strip() for c in first]
+
+
+def _require(path: Path, header: list[str], columns, fmt: str) -> None:
+    missing = [c for c in columns if c not in header]
+    if missing:
+        shown = ", ".join(missing[:4]) + (" ..." if len(missing) > 4 else "")
+        raise BenchError(f"{path}:1: {fmt} CSV lacks column(s) {shown}")
+    dup = sorted({c for c in header if header.count(c) > 1})
+    if dup:
+        raise BenchError(f"{path}:1: duplicate column(s) {', '.join(dup)}")
+
+
+def _parse_wide(path: Path, header: list[str]) -> _Records:
+    _require(path, header, WIDE_COLUMNS, "wide")
+    keys, values, where = _read_table(path, header, list(POINT_COLUMNS))
+    return _Records(keys, values.reshape(-1, N_POINTS, 2), where,
+                    lambda k, axis: f"column '{'xy'[axis]}{k}'")
+
+
+def _parse_openface(path: Path, header: list[str]) -> _Records:
+    _require(path, header, ("image_id",) + OPENFACE_COLUMNS, "OpenFace")
+    keys, values, where = _read_table(path, header, list(OPENFACE_COLUMNS))
+    coords = np.stack([values[:, :N_POINTS], values[:, N_POINTS:]], axis=2)
+    return _Records(keys, coords, where, lambda k, axis: f"column '{'xy'[axis]}_{k}'")
+
+
+def _parse_long(path: Path, header: list[str]) -> _Records:
+    _require(path, header, ("image_id", "landmark", "x", "y"), "long")
+    keys, values, where = _read_table(path, header, ["landmark", "x", "y"])
+    landmark = values[:, 0]
+    bad = np.flatnonzero((landmark != np.round(landmark)) | (landmark < 0) | (landmark >= N_POINTS))
+    if bad.size:
+        raise BenchError(f"{where(int(bad[0]))}: column 'landmark': {landmark[bad[0]]:g} is not "
+                         f"an integer in 0..{N_POINTS - 1}")
+    codes, uniques = pd.factorize(pd.Series(keys, dtype=object), sort=False)
+    slot = codes * N_POINTS + landmark.astype(int)
+    order = np.argsort(slot, kind="stable")
+    repeated = np.flatnonzero(np.diff(slot[order]) == 0)
+    if repeated.size:
+        first, again = order[repeated[0]], order[repeated[0] + 1]
+        raise BenchError(f"{where(int(again))}: duplicate landmark {int(landmark[again])} of "
+                         f"image_id {keys[again]!r} (first on line {where(int(first)).rsplit(':', 1)[1]})")
+    counts = np.bincount(codes, minlength=len(uniques))
+    short = np.flatnonzero(counts != N_POINTS)
+    if short.size:
+        c = int(short[0])
+        row = int(np.flatnonzero(codes == c)[0])
+        have = set(landmark[codes == c].astype(int))
+        lacking = [k for k in range(N_POINTS) if k not in have]
+        raise BenchError(f"{where(row)}: image_id {uniques[c]!r} has {counts[c]} of {N_POINTS} "
+                         f"landmarks (missing {', '.join(map(str, lacking[:5]))}"
+                         f"{' ...' if len(lacking) > 5 else ''})")
+    coords = np.empty((len(uniques), N_POINTS, 2))
+    coords.reshape(-1, 2)[slot] = values[:, 1:]
+    first_row = np.full(len(uniques), -1)
+    first_row[codes[::-1]] = np.arange(len(codes))[::-1]
+    return _Records(list(uniques), coords, lambda i: where(int(first_row[i])),
+                    lambda k, axis: f"column '{'xy'[axis]}' of landmark {k}")
+
+
+def _parse_folder(path: Path) -> _Records:
+    files = sorted(path.rglob("*.pts"))
+    if not files:
+        raise BenchError(f"{path}: folder has no .pts files")
+    coords = np.stack([read_pts(f) for f in files]) if files else np.empty((0, N_POINTS, 2))
+    keys = [f.relative_to(path).with_suffix("").as_posix() for f in files]
+    return _Records(keys, coords, lambda i: str(files[i]), lambda k, axis: f"point {k + 1}")
+
+
+def _parse(path: Path) -> tuple[_Records, str]:
+    if path.is_dir():
+        return _parse_folder(path), "pts-folder"
+    if not path.is_file():
+        raise BenchError(f"{path}: no such file or folder")
+    header = _header(path)
+    if "landmark" in header:
+        return _parse_long(path, header), "long"
+    if "x_0" in header:
+        return _parse_openface(path, header), "openface"
+    if "x0" in header:
+        return _parse_wide(path, header), "wide"
+    raise BenchError(f"{path}:1: unrecognised prediction file: expected a header "
+                     "'image_id,x0,y0,...,x67,y67' (wide), 'image_id,landmark,x,y' (long) or "
+                     "OpenFace columns x_0..x_67,y_0..y_67 with image_id")
+
+
+# -------------------------------------------------------------------- alignment
+
+
+def _normal_key(key: str) -> str:
+    key = key.strip().replace("\\", "/")
+    return key[2:] if key.startswith("./") else key
+
+
+def _key_index(dataset: Dataset) -> dict[str, int]:
+    index: dict[str, int] = {}
+    images = dataset.meta["image"].astype(str)
+    for i, image in enumerate(images):
+        index[image] = i
+        index[os.path.splitext(image)[0]] = i
+    index.update({image_id: i for i, image_id in enumerate(dataset.ids)})
+    return index
+
+
+def read_predictions(path, dataset: Dataset, *, allow_missing: bool = False) -> Predictions:
+    """Read, validate and align a prediction file (or folder) to ``dataset``."""
+    path = Path(path)
+    records, fmt = _parse(path)
+    index = _key_index(dataset)
+    rows = np.empty(len(records.keys), dtype=int)
+    taken: dict[int, int] = {}
+    for r, key in enumerate(records.keys):
+        i = index.get(_normal_key(key))
+        if i is None:
+            raise BenchError(f"{records.where(r)}: unknown image_id {key!r} (not in the ground truth "
+                             f"{dataset.label})")
+        if i in taken:
+            raise BenchError(f"{records.where(r)}: duplicate prediction for {dataset.ids[i]!r} "
+                             f"(first at {records.where(taken[i])})")
+        taken[i] = r
+        rows[r] = i
+    _check_values(records, rows, dataset)
+    present = np.zeros(len(dataset), dtype=bool)
+    present[rows] = True
+    n_missing = int((~present).sum())
+    if n_missing and not allow_missing:
+        first = dataset.ids[np.flatnonzero(~present)[0]]
+        raise BenchError(f"{path}: {n_missing} of {len(dataset)} images have no prediction "
+                         f"(first: {first}); pass --allow-missing to score the rest")
+    points = np.full((len(dataset), N_POINTS, 2), np.nan)
+    points[rows] = records.coords
+    return Predictions(points, present, str(path), fmt)
+
+
+def _check_values(records: _Records, rows: np.ndarray, dataset: Dataset) -> None:
+    coords = records.coords
+    bad = ~np.isfinite(coords)
+    if bad.any():
+        r, k, axis = (int(v[0]) for v in np.nonzero(bad))
+        raise BenchError(f"{records.where(r)}: {records.column(k, axis)}: value "
+                         f"{coords[r, k, axis]} is not finite")
+    size = dataset.meta[["width", "height"]].to_numpy(dtype=float)[rows][:, None, :]
+    far = (coords < -FAR_OUTSIDE * size) | (coords > (1 + FAR_OUTSIDE) * size)
+    if far.any():
+        r, k, axis = (int(v[0]) for v in np.nonzero(far))
+        w, h = size[r, 0]
+        x, y = coords[r, k]
+        raise BenchError(f"{records.where(r)}: {records.column(k, axis)}: landmark {k} at "
+                         f"({x:g}, {y:g}) is far outside the {w:g}x{h:g} image of "
+                         f"{dataset.ids[rows[r]]!r}")
+
+
+def write_predictions(path, ids, points) -> None:
+    """Write a wide CSV atomically (temporary file, then rename); ``%.6f`` pixels."""
+    path = Path(path)
+    points = np.asarray(points, dtype=float).reshape(len(ids), -1)
+    table = pd.DataFrame(points, columns=list(POINT_COLUMNS))
+    table.insert(0, "image_id", list(ids))
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        table.to_csv(tmp, index=False, lineterminator="\n", float_format="%.6f")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise BenchError(f"{path}: cannot write predictions ({exc.strerror})") from None

@@ -1,0 +1,123 @@
+"""Scores: per-image NME and its breakdowns, as one versioned JSON-ready document.
+
+The document (``schema`` ``aflfp-bench/scores`` version 1) is the contract between
+``score``, the reports, the leaderboard and the gate. NME values are fractions
+(0.0123 = 1.23 %); an undefined value is ``null``. Keys:
+
+``schema``, ``protocol``, ``toolkit``, ``dataset`` {name, synthetic, n_images},
+``predictions`` {name, format}, ``settings`` {norm, agg, threshold, std_ddof,
+percentiles}, ``n_images`` (scored), ``coverage`` {n_expected, n_scored, fraction},
+``overall`` {mean, std, median, p90, p95, auc, fr, n}, ``by_expression``, ``by_keyframe``,
+``by_fold`` ({key: {mean, std, n}}), ``by_region`` and ``by_side`` ({key: {mean, std, n}},
+the aggregate taken over that group's points only), ``by_landmark`` (68 means),
+``ced`` {thresholds, fraction}, ``per_image`` {image_id, subject, expression, keyframe,
+fold, nme} (column lists, in dataset order).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from .dataset import Dataset
+from .errors import BenchError
+from .metrics import DEFAULT_THRESHOLD, aggregate, normalizer, point_errors, summary
+from .predictions import Predictions
+from .protocol import EXPRESSION_CODES, KEYFRAMES, LEFT_SIDE, NAME, REGIONS, RIGHT_SIDE
+
+SCHEMA = {"name": "aflfp-bench/scores", "version": 1}
+CED_STEPS = 80
+
+
+def _stats(values: np.ndarray) -> dict:
+    n = int(values.size)
+    mean = float(values.mean()) if n else math.nan
+    std = float(values.std(ddof=1)) if n > 1 else math.nan
+    return {"mean": mean, "std": std, "n": n}
+
+
+def _by(values: np.ndarray, labels: np.ndarray, order) -> dict:
+    return {str(key): _stats(values[labels == key]) for key in order if (labels == key).any()}
+
+
+def score(dataset: Dataset, predictions: Predictions, *, norm: str = "bbox", agg: str = "mean",
+          threshold: float = DEFAULT_THRESHOLD) -> dict:
+    """Score aligned predictions against a dataset; returns the scores document."""
+    mask = predictions.present
+    if not mask.any():
+        raise BenchError(f"{predictions.source}: no image has a prediction")
+    gt, pred = dataset.points[mask], predictions.points[mask]
+    meta = dataset.meta.loc[mask]
+    d = normalizer(gt, norm=norm, boxes=dataset.boxes[mask])
+    errors = point_errors(gt, pred)
+    nme = aggregate(errors, agg=agg) / d
+    expr = meta["expression"].to_numpy(dtype=object)
+    keyframe = meta["keyframe"].to_numpy(dtype=object)
+    fold = meta["fold"].to_numpy()
+    thresholds = np.linspace(0.0, threshold, CED_STEPS + 1)
+    sorted_nme = np.sort(nme)
+    doc = {
+        "schema": SCHEMA,
+        "protocol": NAME,
+        "toolkit": {"name": "aflfp-bench", "version": __version__},
+        "dataset": {"name": dataset.name, "synthetic": dataset.synthetic, "n_images": len(dataset)},
+        "predictions": {"name": Path(predictions.source).name, "format": predictions.format},
+        "settings": {"norm": norm, "agg": agg, "threshold": threshold, "std_ddof": 1,
+                     "percentiles": "linear"},
+        "n_images": int(mask.sum()),
+        "coverage": {"n_expected": len(dataset), "n_scored": int(mask.sum()),
+                     "fraction": float(mask.mean())},
+        "overall": summary(nme, threshold=threshold),
+        "by_expression": _by(nme, expr, EXPRESSION_CODES),
+        "by_keyframe": _by(nme, keyframe, KEYFRAMES),
+        "by_fold": _by(nme, fold, sorted(set(fold.tolist()))),
+        "by_region": {name: _stats(aggregate(errors[:, idx], agg=agg) / d)
+                      for name, idx in REGIONS.items()},
+        "by_side": {side: _stats(aggregate(errors[:, idx], agg=agg) / d)
+                    for side, idx in (("right", RIGHT_SIDE), ("left", LEFT_SIDE))},
+        "by_landmark": (errors / d[:, None]).mean(axis=0).tolist(),
+        "ced": {"thresholds": thresholds.tolist(),
+                "fraction": (np.searchsorted(sorted_nme, thresholds, side="right")
+                             / nme.size).tolist()},
+        "per_image": {
+            "image_id": meta["image_id"].astype(str).tolist(),
+            "subject": meta["subject"].astype(str).tolist(),
+            "expression": [None if e is None else str(e) for e in expr],
+            "keyframe": [None if k is None else str(k) for k in keyframe],
+            "fold": [int(f) for f in fold],
+            "nme": nme.tolist(),
+        },
+    }
+    return doc
+
+
+def _null_nan(obj):
+    if isinstance(obj, float):
+        return None if math.isnan(obj) or math.isinf(obj) else obj
+    if isinstance(obj, dict):
+        return {k: _null_nan(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_null_nan(v) for v in obj]
+    return obj
+
+
+def dumps(doc: dict) -> str:
+    """Deterministic JSON text of a scores document (nan becomes null)."""
+    return json.dumps(_null_nan(doc), indent=1, allow_nan=False) + "\n"
+
+
+def write_json(doc: dict, path) -> None:
+    """Write a scores document atomically."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        tmp.write_text(dumps(doc), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise BenchError(f"{path}: cannot write ({exc.strerror})") from None

@@ -1,0 +1,1 @@
+"""Detector adapters (installed as ``aflfp_bench.baselines``)."""

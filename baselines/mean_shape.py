@@ -1,0 +1,48 @@
+"""The trivial baseline: the training set's mean shape placed in the face box.
+
+Each training face is mapped into its ground-truth box's unit square
+(``(p - (x, y)) / (w, h)``); the model is the mean of those shapes. Prediction maps it
+back into the given box. It ignores the image, so its error is what a detector must beat:
+any box-only method does at least this well.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from aflfp_bench.errors import BenchError
+
+
+class MeanShape:
+    name = "mean-shape"
+    needs_image = False
+    trainable = True
+
+    def __init__(self, shape: np.ndarray | None = None):
+        self.shape = None if shape is None else np.asarray(shape, dtype=float)
+
+    def fit(self, dataset) -> None:
+        xy, wh = dataset.boxes[:, None, :2], dataset.boxes[:, None, 2:]
+        self.shape = ((dataset.points - xy) / wh).mean(axis=0)
+
+    def predict_boxes(self, boxes: np.ndarray) -> np.ndarray:
+        """Vectorised prediction for ``(n, 4)`` boxes."""
+        if self.shape is None:
+            raise BenchError("mean-shape model is not fitted")
+        boxes = np.asarray(boxes, dtype=float)
+        return self.shape[None] * boxes[:, None, 2:] + boxes[:, None, :2]
+
+    def predict(self, image, box) -> np.ndarray:
+        return self.predict_boxes(np.asarray(box, dtype=float)[None])[0]
+
+    def save(self, path) -> None:
+        np.savez(path, kind=self.name, shape=self.shape)
+
+    @classmethod
+    def load(cls, path) -> MeanShape:
+        with np.load(Path(path), allow_pickle=False) as data:
+            if str(data["kind"]) != cls.name:
+                raise BenchError(f"{path}: not a {cls.name} model (kind {data['kind']})")
+            return cls(data["shape"])
