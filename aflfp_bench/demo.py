@@ -52,11 +52,11 @@ def run_demo(out, *, subjects: int = 88, size: int = 256, seed: int = 0, workers
     for name in BASELINES:
         with click.progressbar(length=N_FOLDS, label=f"{name}: 10-fold CV", file=sys.stderr) as bar:
             points = cross_validate(dataset, name, progress=bar.update)
-        stem = results / f"{name}.synthetic"
-        write_predictions(stem.with_suffix(".csv"), dataset.ids, points)
-        preds = Predictions(points, ~np.isnan(points).any(axis=(1, 2)), str(stem.with_suffix(".csv")), "wide")
+        csv_path = results / f"{name}.synthetic.csv"
+        write_predictions(csv_path, dataset.ids, points)
+        preds = Predictions(points, ~np.isnan(points).any(axis=(1, 2)), str(csv_path), "wide")
         docs[name] = score(dataset, preds)
-        write_json(docs[name], stem.with_suffix(".json"))
+        write_json(docs[name], results / f"{name}.synthetic.json")
     echo("")
     echo(f"Table 2 on {dataset.label}: {len(dataset)} images, {subjects} subjects, "
          f"{N_FOLDS}-fold subject-independent CV")

@@ -16,6 +16,7 @@ file, or with ``lenient=True`` the affected samples are skipped and listed in
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -78,7 +79,13 @@ def _sample(image: Path, pts: Path, problems: _Problems):
         points = read_pts(pts)
         width, height = _image_size(image)
     except BenchError as exc:
-        problems(pts, str(exc).split(": ", 1)[1])
+        if not problems.lenient:
+            raise
+        message = str(exc)
+        for path in (str(pts), str(image)):
+            if message.startswith(path):
+                message = re.sub(r"^:(\d+): ", r"line \1: ", message[len(path):]).lstrip(": ")
+        problems(pts, message)
         return None
     return points, width, height
 

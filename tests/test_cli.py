@@ -1,0 +1,143 @@
+"""CLI behaviour: exact output and exit codes (0 ok, 1 bad input, 2 usage)."""
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from aflfp_bench.cli import main
+from aflfp_bench.loaders import load_dataset
+from aflfp_bench.predictions import write_predictions
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+@pytest.fixture
+def setup(tmp_path, aflfp_tree, runner):
+    gt = tmp_path / "gt.csv"
+    result = runner.invoke(main, ["import", str(aflfp_tree), "-o", str(gt)])
+    assert result.exit_code == 0, result.output
+    assert result.output == f"wrote {gt}: 16 images of AFLFP\n"
+    ds = load_dataset(gt)
+    preds = tmp_path / "preds.csv"
+    shift = np.where(ds.meta["expression"].to_numpy() == "BR", 3.0, 6.0)[:, None, None]
+    write_predictions(preds, ds.ids, ds.points + shift * np.array([0.6, 0.8]))
+    return gt, preds, ds
+
+
+def test_score_prints_the_table(runner, setup):
+    gt, preds, ds = setup
+    result = runner.invoke(main, ["score", str(preds), "--data", str(gt)])
+    assert result.exit_code == 0, result.output
+    d = np.sqrt(ds.boxes[0, 2] * ds.boxes[0, 3])  # every face has the same box size
+    br, lsm = 100 * 3 / d, 100 * 6 / d
+    avg = (br + lsm) / 2
+    std = np.std(np.r_[np.full(8, br), np.full(8, lsm)], ddof=1)
+    lines = result.output.splitlines()
+    assert lines[0] == "preds.csv on AFLFP"
+    assert lines[1] == "NME in % (norm=bbox, agg=mean, threshold=8%, protocol aflfp-v1)"
+    assert lines[2] == "Expr      Mean     StD      n"
+    assert lines[3] == f"BR    {br:8.2f}{0:8.2f}      8"
+    assert lines[4] == f"LSM   {lsm:8.2f}{0:8.2f}      8"
+    assert lines[5] == f"Avg   {avg:8.2f}{std:8.2f}     16"
+    assert lines[6].endswith("coverage 16/16 images (100.0%)")
+
+
+def test_score_json_is_versioned_and_byte_identical(runner, setup, tmp_path):
+    gt, preds, ds = setup
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    for out in (a, b):
+        assert runner.invoke(main, ["score", str(preds), "--data", str(gt), "--json", str(out)]).exit_code == 0
+    assert a.read_bytes() == b.read_bytes()
+    doc = json.loads(a.read_text())
+    assert doc["schema"] == {"name": "aflfp-bench/scores", "version": 1}
+    assert doc["protocol"] == "aflfp-v1" and doc["n_images"] == 16
+    assert doc["settings"] == {"norm": "bbox", "agg": "mean", "threshold": 0.08, "std_ddof": 1,
+                               "percentiles": "linear"}
+    d = np.sqrt(ds.boxes[0, 2] * ds.boxes[0, 3])
+    assert doc["by_expression"]["BR"] == {"mean": pytest.approx(3 / d), "std": pytest.approx(0.0), "n": 8}
+    assert set(doc["overall"]) == {"mean", "std", "median", "p90", "p95", "auc", "fr", "n"}
+    assert list(doc["by_keyframe"]) == ["neutral", "onset", "mid", "peak"]
+    assert set(doc["by_fold"]) == {"3", "8"}
+    assert list(doc["by_region"]) == ["jaw", "eyebrows", "nose", "eyes", "mouth"]
+    assert doc["by_region"]["jaw"]["mean"] == pytest.approx(doc["overall"]["mean"])
+    assert len(doc["by_landmark"]) == 68 and len(doc["per_image"]["nme"]) == 16
+
+
+def test_score_norm_and_agg_are_recorded(runner, setup, tmp_path):
+    gt, preds, _ = setup
+    out = tmp_path / "s.json"
+    result = runner.invoke(main, ["score", str(preds), "--data", str(gt), "--norm", "inter-ocular",
+                                  "--agg", "frobenius", "--threshold", "0.1", "--json", str(out)])
+    assert result.exit_code == 0
+    assert "norm=inter-ocular, agg=frobenius, threshold=10%" in result.output
+    assert json.loads(out.read_text())["settings"]["agg"] == "frobenius"
+
+
+def test_missing_data_is_a_usage_error(runner, setup, monkeypatch):
+    monkeypatch.delenv("AFLFP_BENCH_DATA", raising=False)
+    result = runner.invoke(main, ["score", str(setup[1])])
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == ("Error: no ground truth: pass --data "
+                                              "DIR_OR_MANIFEST or set AFLFP_BENCH_DATA")
+
+
+def test_data_from_environment(runner, setup, monkeypatch):
+    monkeypatch.setenv("AFLFP_BENCH_DATA", str(setup[0]))
+    assert runner.invoke(main, ["score", str(setup[1])]).exit_code == 0
+
+
+def test_bad_input_exits_1_with_one_line(runner, setup, tmp_path):
+    gt, preds, _ = setup
+    lines = preds.read_text().splitlines()
+    fields = lines[2].split(",")
+    fields[1] = "zz"
+    lines[2] = ",".join(fields)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join(lines) + "\n")
+    result = runner.invoke(main, ["score", str(bad), "--data", str(gt)])
+    assert result.exit_code == 1
+    assert result.output == f"Error: {bad}:3: column 'x0': 'zz' is not a number\n"
+
+
+def test_missing_files_exit_1(runner, setup, monkeypatch):
+    monkeypatch.chdir(setup[0].parent)
+    result = runner.invoke(main, ["score", "preds.csv", "--data", "nothing"])
+    assert (result.exit_code, result.output) == (1, "Error: nothing: no such file or folder\n")
+    result = runner.invoke(main, ["score", "nope.csv", "--data", "gt.csv"])
+    assert (result.exit_code, result.output) == (1, "Error: nope.csv: no such file or folder\n")
+
+
+def test_usage_errors_exit_2(runner, setup):
+    gt, preds, _ = setup
+    assert runner.invoke(main, ["score", str(preds), "--data", str(gt), "--norm", "x"]).exit_code == 2
+    assert runner.invoke(main, ["score"]).exit_code == 2
+    assert runner.invoke(main, ["nonsense"]).exit_code == 2
+
+
+def test_allow_missing_reports_coverage_first(runner, setup, tmp_path):
+    gt, preds, _ = setup
+    lines = preds.read_text().splitlines()
+    part = tmp_path / "part.csv"
+    part.write_text("\n".join(lines[:13]) + "\n")
+    result = runner.invoke(main, ["score", str(part), "--data", str(gt)])
+    assert result.exit_code == 1 and "4 of 16 images have no prediction" in result.output
+    result = runner.invoke(main, ["score", str(part), "--data", str(gt), "--allow-missing"])
+    assert result.exit_code == 0
+    assert result.output.splitlines()[0] == "WARNING: partial coverage 12/16 images (75.0%)"
+
+
+def test_import_lenient_lists_skipped(runner, aflfp_tree, tmp_path):
+    (aflfp_tree / "2" / "2-Brow Raise" / "key frames" / "2-Brow Raise_9.jpg").unlink()
+    out = tmp_path / "gt.csv"
+    result = runner.invoke(main, ["import", str(aflfp_tree), "-o", str(out)])
+    assert result.exit_code == 1 and "2-Brow Raise_9.pts: image missing" in result.output
+    assert not out.exists()
+    result = runner.invoke(main, ["import", str(aflfp_tree), "-o", str(out), "--lenient"])
+    assert result.exit_code == 0
+    assert "skipped 4 sample(s):" in result.output
+    assert result.output.splitlines()[-1] == f"wrote {out}: 12 images of AFLFP"
