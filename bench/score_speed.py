@@ -1,0 +1,90 @@
+"""Speed of `aflfp-bench score` against the floor of reading the prediction CSV.
+
+Measures, in one run and on one machine (so the ratios are meaningful on a noisy host):
+
+1. `aflfp-bench score PREDS --data gt.csv` (ground truth from the imported manifest)
+   against the floor `python -c "import pandas; pandas.read_csv(PREDS)"`: target <= 1.5x;
+2. the same with `--data` pointing at the dataset folder (printed, no target);
+3. in-process scoring of the full set, file reading excluded: target < 50 ms.
+
+Usage: python bench/score_speed.py [--data SYNTHETIC_DIR] [--repeat 7]
+Without --data it uses (or renders once) the demo's full-size synthetic set in the cache.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from aflfp_bench.dataset import write_manifest
+from aflfp_bench.demo import default_cache
+from aflfp_bench.loaders import load_dataset
+from aflfp_bench.predictions import read_predictions, write_predictions
+from aflfp_bench.scores import score
+from aflfp_bench.synth import GENERATOR_VERSION, synthesize
+
+
+def wall(cmd: list[str], repeat: int) -> float:
+    """Median wall time of a command over ``repeat`` runs (after one warm-up)."""
+    subprocess.run(cmd, check=True, capture_output=True)
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, help="an AFLFP-layout folder (default: the demo's set)")
+    ap.add_argument("--repeat", type=int, default=7)
+    args = ap.parse_args()
+    data = args.data or default_cache() / f"synthetic-g{GENERATOR_VERSION}-n88-px256-seed0"
+    if not data.is_dir():
+        print(f"rendering the full synthetic set into {data} (once) ...", flush=True)
+        synthesize(data)
+    dataset = load_dataset(data)
+    work = Path(tempfile.mkdtemp(prefix="aflfp-bench-speed-"))
+    try:
+        gt, preds = work / "gt.csv", work / "preds.csv"
+        write_manifest(dataset, gt)
+        rng = np.random.default_rng(0)
+        write_predictions(preds, dataset.ids, dataset.points + rng.normal(0, 2, dataset.points.shape))
+        exe = str(Path(sys.executable).with_name("aflfp-bench"))
+        floor = wall([sys.executable, "-c", f"import pandas; pandas.read_csv({str(preds)!r})"],
+                     args.repeat)
+        manifest = wall([exe, "score", str(preds), "--data", str(gt)], args.repeat)
+        folder = wall([exe, "score", str(preds), "--data", str(data)], max(1, args.repeat // 3))
+
+        predictions = read_predictions(preds, dataset)
+        score(dataset, predictions)
+        times = []
+        for _ in range(20):
+            t = time.perf_counter()
+            score(dataset, predictions)
+            times.append(time.perf_counter() - t)
+        inproc = statistics.median(times)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    print(f"images: {len(dataset)} ({dataset.label})")
+    print(f"floor  python -c 'import pandas; pandas.read_csv(PREDS)': {floor * 1000:8.1f} ms")
+    print(f"score  --data gt.csv (manifest):                       {manifest * 1000:8.1f} ms")
+    print(f"score  --data DIR (dataset folder):                    {folder * 1000:8.1f} ms")
+    print(f"in-process score() of {len(dataset)} images:                 {inproc * 1000:8.1f} ms")
+    print(f"ratio score(manifest) / floor = {manifest / floor:.2f}x  (target <= 1.5x: "
+          f"{'met' if manifest / floor <= 1.5 else 'NOT met'})")
+    print(f"in-process target < 50 ms: {'met' if inproc < 0.05 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
