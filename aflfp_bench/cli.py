@@ -13,6 +13,7 @@ import click
 
 from . import __version__
 from .errors import BenchError
+from .progress import progress_bar
 
 DATA_ENV = "AFLFP_BENCH_DATA"
 
@@ -64,11 +65,16 @@ def lenient_option(func):
 
 
 def _load(path: str | None, lenient: bool):
-    from .loaders import load_dataset
+    from .loaders import load_dataset, progress_units
 
     if not path:
         raise click.UsageError(f"no ground truth: pass --data DIR_OR_MANIFEST or set {DATA_ENV}")
-    dataset = load_dataset(path, lenient=lenient)
+    units = progress_units(path)
+    if units:
+        with progress_bar(units, "Loading ground truth") as update:
+            dataset = load_dataset(path, lenient=lenient, progress=update)
+    else:
+        dataset = load_dataset(path, lenient=lenient)
     if dataset.skipped:
         click.echo(f"skipped {len(dataset.skipped)} sample(s):", err=True)
         for where, reason in dataset.skipped:
@@ -112,10 +118,9 @@ def synth(out, subjects, size, seed, workers):
     """Write a synthetic palsy dataset in the AFLFP release layout to OUT."""
     from .synth import synthesize
 
-    with click.progressbar(length=subjects, label="Rendering synthetic subjects",
-                           file=sys.stderr) as bar:
+    with progress_bar(subjects, "Rendering synthetic subjects") as update:
         synthesize(out, subjects=subjects, size=size, seed=seed, workers=workers,
-                   progress=bar.update)
+                   progress=update)
     click.echo(f"wrote {out}: {subjects * 64} synthetic images of {subjects} subjects")
 
 

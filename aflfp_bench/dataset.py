@@ -110,7 +110,7 @@ def write_manifest(dataset: Dataset, path) -> None:
     try:
         with open(tmp, "w", encoding="utf-8", newline="") as fh:
             fh.write(f"{MANIFEST_MAGIC} {json.dumps(header, sort_keys=True)}\n")
-            table.to_csv(fh, index=False, lineterminator="\n", float_format="%.17g")
+            table.to_csv(fh, index=False, lineterminator="\n")
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)

@@ -4,15 +4,14 @@ protocol, their scores and the Table 2 comparison."""
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
-import click
 import numpy as np
 
 from .dataset import read_manifest, write_manifest
 from .loaders import load_aflfp
 from .predictions import Predictions, write_predictions
+from .progress import progress_bar
 from .protocol import N_FOLDS
 from .runner import cross_validate
 from .scores import score, write_json
@@ -34,24 +33,24 @@ def run_demo(out, *, subjects: int = 88, size: int = 256, seed: int = 0, workers
     data = out / f"synthetic-g{GENERATOR_VERSION}-n{subjects}-px{size}-seed{seed}"
     if not data.is_dir():
         out.mkdir(parents=True, exist_ok=True)
-        with click.progressbar(length=subjects, label="Rendering synthetic AFLFP (once)",
-                               file=sys.stderr) as bar:
+        with progress_bar(subjects, "Rendering synthetic AFLFP (once)") as update:
             synthesize(data, subjects=subjects, size=size, seed=seed, workers=workers,
-                       progress=bar.update)
+                       progress=update)
     else:
         echo(f"using the synthetic set in {data}")
     manifest = data.with_suffix(".gt.csv")
     if manifest.is_file():
         dataset = read_manifest(manifest)
     else:
-        dataset = load_aflfp(data)
+        with progress_bar(subjects, "Loading the synthetic set") as update:
+            dataset = load_aflfp(data, progress=update)
         write_manifest(dataset, manifest)
     results = out / "results"
     results.mkdir(exist_ok=True)
     docs = {}
     for name in BASELINES:
-        with click.progressbar(length=N_FOLDS, label=f"{name}: 10-fold CV", file=sys.stderr) as bar:
-            points = cross_validate(dataset, name, progress=bar.update)
+        with progress_bar(N_FOLDS, f"{name}: 10-fold CV") as update:
+            points = cross_validate(dataset, name, progress=update)
         csv_path = results / f"{name}.synthetic.csv"
         write_predictions(csv_path, dataset.ids, points)
         preds = Predictions(points, ~np.isnan(points).any(axis=(1, 2)), str(csv_path), "wide")

@@ -90,8 +90,14 @@ def _sample(image: Path, pts: Path, problems: _Problems):
     return points, width, height
 
 
-def _expression_folders(root: Path, problems: _Problems):
-    for subject_dir in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+def _subject_dirs(root: Path) -> list[Path]:
+    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def _expression_folders(root: Path, problems: _Problems, progress=None):
+    for subject_dir in _subject_dirs(root):
+        if progress:
+            progress(1)
         subject = canonical_subject(subject_dir.name)
         for expr_dir in sorted(p for p in subject_dir.iterdir() if p.is_dir()):
             prefix = subject_dir.name + "-"
@@ -109,13 +115,14 @@ def _expression_folders(root: Path, problems: _Problems):
             yield subject, code, frames[0]
 
 
-def load_aflfp(root, *, lenient: bool = False) -> Dataset:
-    """Load a dataset in the AFLFP release layout (see the module docstring)."""
+def load_aflfp(root, *, lenient: bool = False, progress=None) -> Dataset:
+    """Load a dataset in the AFLFP release layout (see the module docstring).
+    ``progress(1)`` is called once per subject folder."""
     root = Path(root)
     problems = _Problems(lenient)
     rows, points = [], []
     seen: dict[str, Path] = {}
-    for subject, code, kf_dir in _expression_folders(root, problems):
+    for subject, code, kf_dir in _expression_folders(root, problems, progress):
         pairs = _pairs(kf_dir, problems)
         numbered = [(_frame_number(img), img, pts) for img, pts in pairs]
         bad = [img for frame, img, _ in numbered if frame is None]
@@ -148,14 +155,17 @@ def load_aflfp(root, *, lenient: bool = False) -> Dataset:
     return _build(rows, points, name, synthetic, root, problems)
 
 
-def load_folder(root, *, lenient: bool = False) -> Dataset:
+def load_folder(root, *, lenient: bool = False, progress=None) -> Dataset:
     """Load a plain 300-W/iBUG folder: every ``.pts`` (searched recursively) beside its image.
-    Each image is its own subject; expression and keyframe are missing."""
+    Each image is its own subject; expression and keyframe are missing.
+    ``progress(1)`` is called once per folder of files."""
     root = Path(root)
     problems = _Problems(lenient)
     rows, points = [], []
-    folders = sorted({p.parent for p in root.rglob("*") if p.suffix.lower() in IMAGE_EXTS + (".pts",)})
+    folders = _file_folders(root)
     for folder in folders:
+        if progress:
+            progress(1)
         for image, pts in _pairs(folder, problems):
             sample = _sample(image, pts, problems)
             if sample is None:
@@ -179,11 +189,23 @@ def _build(rows, points, name, synthetic, root, problems: _Problems) -> Dataset:
     return Dataset(meta, pts, tight_boxes(pts), name, synthetic, root.resolve(), problems.skipped)
 
 
+def _file_folders(root: Path) -> list[Path]:
+    return sorted({p.parent for p in root.rglob("*") if p.suffix.lower() in IMAGE_EXTS + (".pts",)})
+
+
 def is_aflfp_layout(root: Path) -> bool:
     return any(p.is_dir() and p.name.lower() == KEYFRAME_DIR for p in root.glob("*/*/*"))
 
 
-def load_dataset(path, *, lenient: bool = False) -> Dataset:
+def progress_units(path) -> int:
+    """How many times a folder load calls ``progress`` (0 for a manifest file)."""
+    path = Path(path)
+    if not path.is_dir():
+        return 0
+    return len(_subject_dirs(path)) if is_aflfp_layout(path) else len(_file_folders(path))
+
+
+def load_dataset(path, *, lenient: bool = False, progress=None) -> Dataset:
     """Load ground truth from a manifest file, an AFLFP-layout folder or a 300-W folder."""
     path = Path(path)
     if path.is_file():
@@ -191,5 +213,5 @@ def load_dataset(path, *, lenient: bool = False) -> Dataset:
     if not path.is_dir():
         raise BenchError(f"{path}: no such file or folder")
     if is_aflfp_layout(path):
-        return load_aflfp(path, lenient=lenient)
-    return load_folder(path, lenient=lenient)
+        return load_aflfp(path, lenient=lenient, progress=progress)
+    return load_folder(path, lenient=lenient, progress=progress)

@@ -303,12 +303,17 @@ def _check_values(records: _Records, rows: np.ndarray, dataset: Dataset) -> None
 def write_predictions(path, ids, points) -> None:
     """Write a wide CSV atomically (temporary file, then rename); ``%.6f`` pixels."""
     path = Path(path)
+    ids = [str(i) for i in ids]
     points = np.asarray(points, dtype=float).reshape(len(ids), -1)
-    table = pd.DataFrame(points, columns=list(POINT_COLUMNS))
-    table.insert(0, "image_id", list(ids))
+    for i in ids:
+        if any(c in i for c in ',"\n'):
+            raise BenchError(f"{path}: image id {i!r} contains a comma, quote or newline")
+    row = ",".join(["%.6f"] * points.shape[1])
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
-        table.to_csv(tmp, index=False, lineterminator="\n", float_format="%.6f")
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            fh.write(",".join(WIDE_COLUMNS) + "\n")
+            fh.writelines(f"{i},{row % tuple(v)}\n" for i, v in zip(ids, points.tolist()))
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
