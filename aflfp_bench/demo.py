@@ -16,7 +16,9 @@ from .protocol import N_FOLDS
 from .runner import cross_validate
 from .scores import score, write_json
 from .synth import GENERATOR_VERSION, synthesize
-from .tables import comparison_table, settings_line
+from .report import build_report
+from .results import Result
+from .tables import report_text
 
 BASELINES = ("mean-shape",)
 
@@ -47,7 +49,7 @@ def run_demo(out, *, subjects: int = 88, size: int = 256, seed: int = 0, workers
         write_manifest(dataset, manifest)
     results = out / "results"
     results.mkdir(exist_ok=True)
-    docs = {}
+    docs, found = {}, []
     for name in BASELINES:
         with progress_bar(N_FOLDS, f"{name}: 10-fold CV") as update:
             points = cross_validate(dataset, name, progress=update)
@@ -56,11 +58,11 @@ def run_demo(out, *, subjects: int = 88, size: int = 256, seed: int = 0, workers
         preds = Predictions(points, ~np.isnan(points).any(axis=(1, 2)), str(csv_path), "wide")
         docs[name] = score(dataset, preds)
         write_json(docs[name], results / f"{name}.synthetic.json")
+        found.append(Result(name, docs[name], str(csv_path), points=points, dataset=dataset))
     echo("")
-    echo(f"Table 2 on {dataset.label}: {len(dataset)} images, {subjects} subjects, "
-         f"{N_FOLDS}-fold subject-independent CV")
-    echo(settings_line(docs[BASELINES[0]]) + "; cells are Mean StD, * = best")
-    echo(comparison_table(docs))
+    echo(f"{dataset.label}: {len(dataset)} images, {subjects} subjects, {N_FOLDS}-fold "
+         "subject-independent CV")
+    echo(report_text(build_report(found)))
     echo("")
     echo("SYNTHETIC data: these numbers test the toolkit, they are not AFLFP results.")
     echo(f"predictions and scores: {results}")

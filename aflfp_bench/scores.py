@@ -9,7 +9,8 @@ The document (``schema`` ``aflfp-bench/scores`` version 1) is the contract betwe
 percentiles}, ``n_images`` (scored), ``coverage`` {n_expected, n_scored, fraction},
 ``overall`` {mean, std, median, p90, p95, auc, fr, n}, ``by_expression``, ``by_keyframe``,
 ``by_fold`` ({key: {mean, std, n}}), ``by_region`` and ``by_side`` ({key: {mean, std, n}},
-the aggregate taken over that group's points only), ``by_landmark`` (68 means),
+the aggregate taken over that group's points only), ``by_landmark`` (68 means), ``gt_mean_shape`` (the mean ground-truth face, each face
+mapped into its box's unit square; 68 [x, y]),
 ``ced`` {thresholds, fraction}, ``per_image`` {image_id, subject, expression, keyframe,
 fold, nme} (column lists, in dataset order).
 """
@@ -81,6 +82,8 @@ def score(dataset: Dataset, predictions: Predictions, *, norm: str = "bbox", agg
         "by_side": {side: _stats(aggregate(errors[:, idx], agg=agg) / d)
                     for side, idx in (("right", RIGHT_SIDE), ("left", LEFT_SIDE))},
         "by_landmark": (errors / d[:, None]).mean(axis=0).tolist(),
+        "gt_mean_shape": ((gt - dataset.boxes[mask][:, None, :2])
+                          / dataset.boxes[mask][:, None, 2:]).mean(axis=0).tolist(),
         "ced": {"thresholds": thresholds.tolist(),
                 "fraction": (np.searchsorted(sorted_nme, thresholds, side="right")
                              / nme.size).tolist()},

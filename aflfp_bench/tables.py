@@ -1,16 +1,28 @@
-"""Plain-text tables of scores documents (NME shown in percent)."""
+"""Tables as text, Markdown, LaTeX (booktabs) and CSV; NME shown in percent.
+
+Table 2 has the paper's shape: one row per method (a Mean line and a StD line), columns
+the 16 expressions then Avg. Marks: the best Mean of a column is bold (``*`` in plain
+text); ``†`` marks a Mean not significantly different from the reference method's
+(paired Wilcoxon signed-rank on per-subject means at the report's alpha). Published
+rows carry no intervals or tests.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 
 from .protocol import EXPRESSION_CODES
+from .report import AVG, Cell, Report, Row
+
+DAGGER = "†"
 
 
-def _pct(value, width: int = 6) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a".rjust(width)
-    return f"{100 * value:{width}.2f}"
+def _num(value, digits: int = 2) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "n/a"
+    return f"{100 * value:.{digits}f}"
 
 
 def settings_line(doc: dict) -> str:
@@ -38,39 +50,194 @@ def score_table(doc: dict) -> str:
     lines.append(f"{doc['predictions']['name']} on {dataset_label(doc)}")
     lines.append(settings_line(doc))
     lines.append(f"{'Expr':<6}{'Mean':>8}{'StD':>8}{'n':>7}")
-    for code in EXPRESSION_CODES:
-        row = doc["by_expression"].get(code)
-        if row:
-            lines.append(f"{code:<6}{_pct(row['mean'], 8)}{_pct(row['std'], 8)}{row['n']:>7}")
-    o = doc["overall"]
-    lines.append(f"{'Avg':<6}{_pct(o['mean'], 8)}{_pct(o['std'], 8)}{o['n']:>7}")
-    thr = f"{100 * doc['settings']['threshold']:g}%"
-    auc = "n/a" if o["auc"] is None or math.isnan(o["auc"]) else f"{o['auc']:.4f}"
-    lines.append(f"median {_pct(o['median'], 0).strip()}  p90 {_pct(o['p90'], 0).strip()}  "
-                 f"AUC@{thr} {auc}  FR@{thr} {_pct(o['fr'], 0).strip()}%  {coverage_line(doc)}")
+    rows = [(c, doc["by_expression"][c]) for c in EXPRESSION_CODES if c in doc["by_expression"]]
+    for label, row in rows + [("Avg", doc["overall"])]:
+        lines.append(f"{label:<6}{_num(row['mean']):>8}{_num(row['std']):>8}{row['n']:>7}")
+    o, thr = doc["overall"], f"{100 * doc['settings']['threshold']:g}%"
+    auc = "n/a" if o["auc"] is None or not math.isfinite(o["auc"]) else f"{o['auc']:.4f}"
+    lines.append(f"median {_num(o['median'])}  p90 {_num(o['p90'])}  AUC@{thr} {auc}  "
+                 f"FR@{thr} {_num(o['fr'])}%  {coverage_line(doc)}")
     return "\n".join(lines)
 
 
-def comparison_table(docs: dict[str, dict]) -> str:
-    """Table 2 of several methods, transposed for a terminal: one row per expression, one
-    column per method, each cell ``Mean StD``; ``*`` marks the lowest Mean of a row."""
-    names = list(docs)
-    width = max(13, *(len(n) + 1 for n in names))
-    lines = [f"{'Expr':<6}" + "".join(f"{n:>{width}}" for n in names)]
+# ------------------------------------------------------------------ Table 2/3 model
 
-    def row(label, cells):
-        means = [c["mean"] if c else math.inf for c in cells]
-        best = min(means)
-        out = f"{label:<6}"
-        for cell, mean in zip(cells, means):
-            text = "n/a" if not cell else f"{_pct(cell['mean'], 0).strip()} {_pct(cell['std'], 0).strip()}"
-            mark = "*" if cell and len(cells) > 1 and mean == best else " "
-            out += f"{text + mark:>{width}}"
-        return out
 
-    for code in EXPRESSION_CODES:
-        cells = [docs[n]["by_expression"].get(code) for n in names]
-        if any(cells):
-            lines.append(row(code, cells))
-    lines.append(row("Avg", [docs[n]["overall"] for n in names]))
+def _label(report: Report, row: Row) -> str:
+    if row.published:
+        return f"{row.name} [published]"
+    return f"{row.name} (ref)" if row.name == report.reference else row.name
+
+
+def _marks(report: Report, row: Row, col: str) -> tuple[bool, bool]:
+    """(best, not significant vs reference) for a cell."""
+    cell = row.cells.get(col)
+    best = not row.published and report.best.get(col) == row.name and len(report.table2) > 1
+    return best, bool(cell is not None and cell.significant is False)
+
+
+def _caption(report: Report) -> str:
+    s = report.settings
+    synth = " SYNTHETIC data." if s["synthetic"] else ""
+    return (f"NME (%) on {s['dataset']}, norm={s['norm']}, agg={s['agg']}; best Mean in bold; "
+            f"{DAGGER} not significantly different from {s['reference']} (Wilcoxon signed-rank "
+            f"on per-subject means, alpha {s['alpha']:g}); 95% CI: subject bootstrap, "
+            f"{s['n_resamples']} resamples, seed {s['seed']}.{synth}")
+
+
+def _ci(cell: Cell | None) -> str:
+    if cell is None or not math.isfinite(cell.lo):
+        return "n/a"
+    return f"[{_num(cell.lo)}, {_num(cell.hi)}]"
+
+
+def _mean_text(report, row, col, bold) -> str:
+    cell = row.cells.get(col)
+    if cell is None:
+        return "n/a"
+    best, not_sig = _marks(report, row, col)
+    text = bold(_num(cell.mean)) if best else _num(cell.mean)
+    return text + (DAGGER if not_sig else "")
+
+
+def table2_grid(report: Report, bold=lambda s: s + "*") -> list[list[str]]:
+    """Header plus two lines per method (Mean, StD): the shared body of every rendering."""
+    grid = [["Method", "Stat", *report.columns, "95% CI (Avg)"]]
+    for row in report.table2:
+        grid.append([_label(report, row), "Mean",
+                     *(_mean_text(report, row, c, bold) for c in report.columns),
+                     _ci(row.cells.get(AVG))])
+        grid.append(["", "StD", *(_num(row.cells[c].std) if row.cells.get(c) else "n/a"
+                                  for c in report.columns), ""])
+    return grid
+
+
+def table3_grid(report: Report, bold=lambda s: s + "*") -> list[list[str]]:
+    grid = [["Training data", "Mean", "StD", "95% CI", "n"]]
+    measured = [r for r in report.table3 if not r.published]
+    best = min(measured, key=lambda r: r.cells[AVG].mean).name if len(measured) > 1 else None
+    for row in report.table3:
+        cell = row.cells[AVG]
+        mean = _num(cell.mean)
+        label = f"{row.name} [published]" if row.published else row.name
+        grid.append([label, bold(mean) if row.name == best and not row.published else mean,
+                     _num(cell.std), _ci(cell), str(cell.n) if cell.n else "n/a"])
+    return grid
+
+
+def _text(grid: list[list[str]]) -> str:
+    widths = [max(len(r[i]) for r in grid) for i in range(len(grid[0]))]
+    return "\n".join("  ".join(c.ljust(w) if i < 2 else c.rjust(w)
+                               for i, (c, w) in enumerate(zip(r, widths))).rstrip() for r in grid)
+
+
+def table3_test_line(report: Report) -> str | None:
+    t = report.table3_test
+    if not t:
+        return None
+    p = "n/a" if not math.isfinite(t["p_value"]) else f"{t['p_value']:.3g}"
+    return (f"{t['a']} - {t['b']}: {_num(t['delta'])} points, 95% CI [{_num(t['ci'][0])}, "
+            f"{_num(t['ci'][1])}], Wilcoxon p = {p} over {t['n_subjects']} subjects")
+
+
+def report_text(report: Report) -> str:
+    out = ["Table 2", _text(table2_grid(report)), _caption(report).replace("in bold", "marked *")]
+    if report.table3:
+        out += ["", "Table 3", _text(table3_grid(report))]
+        line = table3_test_line(report)
+        if line:
+            out.append(line)
+    return "\n".join(out)
+
+
+# ------------------------------------------------------------------ Markdown
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _markdown(grid) -> str:
+    lines = ["| " + " | ".join(_md_escape(c) if i == 0 else c for i, c in enumerate(grid[0])) + " |",
+             "|" + "|".join([" --- "] + [" ---: "] * (len(grid[0]) - 1)) + "|"]
+    lines += ["| " + " | ".join(_md_escape(c) if i == 0 else c for i, c in enumerate(r)) + " |"
+              for r in grid[1:]]
     return "\n".join(lines)
+
+
+def report_markdown(report: Report) -> str:
+    out = ["**Table 2.** " + _caption(report), "",
+           _markdown(table2_grid(report, bold=lambda s: f"**{s}**"))]
+    if report.table3:
+        out += ["", "**Table 3.** Normal- vs palsy-face training, NME (%).", "",
+                _markdown(table3_grid(report, bold=lambda s: f"**{s}**"))]
+        line = table3_test_line(report)
+        if line:
+            out += ["", line]
+    return "\n".join(out)
+
+
+# ------------------------------------------------------------------ LaTeX
+
+_LATEX = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
+          "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}"}
+
+
+def latex_escape(text: str) -> str:
+    return "".join(_LATEX.get(ch, ch) for ch in text)
+
+
+def _latex_dagger(text: str) -> str:
+    return text.replace(DAGGER, r"$^\dagger$")
+
+
+def _latex(grid, caption: str) -> str:
+    cols = "ll" + "r" * (len(grid[0]) - 2)
+    body = []
+    for k, r in enumerate(grid):
+        cells = [_latex_dagger(latex_escape(c)) if i == 0 else _latex_dagger(c.replace("%", r"\%"))
+                 for i, c in enumerate(r)]
+        body.append(" & ".join(cells) + r" \\")
+        if k == 0:
+            body.append(r"\midrule")
+    return "\n".join([r"\begin{table}[t]", r"\centering", r"\scriptsize",
+                      rf"\caption{{{_latex_dagger(latex_escape(caption))}}}", rf"\begin{{tabular}}{{{cols}}}",
+                      r"\toprule", *body, r"\bottomrule", r"\end{tabular}", r"\end{table}"])
+
+
+def report_latex(report: Report) -> str:
+    bold = lambda s: rf"\textbf{{{s}}}"  # noqa: E731
+    out = [_latex(table2_grid(report, bold=bold), _caption(report))]
+    if report.table3:
+        out.append(_latex(table3_grid(report, bold=bold), "Normal- vs palsy-face training, NME (%)."))
+    return "\n\n".join(out)
+
+
+# ------------------------------------------------------------------ CSV
+
+
+def report_csv(report: Report) -> str:
+    """Machine-readable Table 2 (and Table 3): one line per method and statistic; NME in %."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["table", "method", "published", "stat", *report.columns])
+    stats = ("mean", "std", "ci_low", "ci_high", "n", "p_value")
+    for table, rows in (("2", report.table2), ("3", report.table3)):
+        for row in rows:
+            for stat in stats:
+                values = []
+                for c in report.columns:
+                    cell = row.cells.get(c)
+                    v = None if cell is None else {"mean": cell.mean, "std": cell.std, "ci_low": cell.lo,
+                                                   "ci_high": cell.hi, "n": cell.n,
+                                                   "p_value": cell.p_value}[stat]
+                    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+                        values.append("")
+                    elif stat == "n":
+                        values.append(str(v) if v else "")
+                    elif stat == "p_value":
+                        values.append(f"{v:.6g}")
+                    else:
+                        values.append(f"{100 * v:.4f}")
+                w.writerow([table, row.name, str(row.published).lower(), stat, *values])
+    return buf.getvalue()

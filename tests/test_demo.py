@@ -9,8 +9,10 @@ def test_demo_runs_end_to_end_on_a_small_synthetic_set(tmp_path):
     result = runner.invoke(main, args)
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    start = lines.index("Expr     mean-shape")
-    assert [line.split()[0] for line in lines[start + 1:start + 18]][-1] == "Avg"
+    start = lines.index("Table 2")
+    assert lines[start + 1].split()[:3] == ["Method", "Stat", "BR"]
+    assert lines[start + 1].split()[-4:] == ["Avg", "95%", "CI", "(Avg)"]
+    assert lines[start + 2].startswith("mean-shape (ref)  Mean")
     assert "SYNTHETIC data" in result.output
     results = tmp_path / "results"
     assert (results / "mean-shape.synthetic.csv").is_file()

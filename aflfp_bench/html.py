@@ -1,0 +1,86 @@
+"""The self-contained HTML report: jinja2 templates shipped in ``templates/`` (autoescape
+on, undefined variables an error), CSS inline, figures embedded as data URIs."""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+from . import __version__
+from .errors import BenchError
+from .report import AVG, Report
+from .tables import DAGGER, _ci, _label, _marks, _num, table3_test_line
+
+
+def environment():
+    import jinja2
+
+    return jinja2.Environment(loader=jinja2.PackageLoader("aflfp_bench", "templates"),
+                              autoescape=True, undefined=jinja2.StrictUndefined,
+                              trim_blocks=True, lstrip_blocks=True)
+
+
+def _table2_rows(report: Report) -> list[dict]:
+    rows = []
+    for row in report.table2:
+        cells = []
+        for col in report.columns:
+            cell = row.cells.get(col)
+            best, not_sig = _marks(report, row, col)
+            p = None if cell is None or cell.p_value is None else cell.p_value
+            cells.append({
+                "mean": _num(cell.mean) if cell else "n/a",
+                "std": _num(cell.std) if cell else "n/a",
+                "ci": _ci(cell) if cell else "n/a",
+                "best": best, "not_sig": not_sig,
+                "p": "" if p is None or not math.isfinite(p) else f"{p:.3g}",
+            })
+        rows.append({"label": _label(report, row), "published": row.published, "cells": cells,
+                     "reference": row.name == report.reference})
+    return rows
+
+
+def _table3_rows(report: Report) -> list[dict]:
+    return [{"label": f"{r.name} [published]" if r.published else r.name,
+             "mean": _num(r.cells[AVG].mean), "std": _num(r.cells[AVG].std),
+             "ci": _ci(r.cells[AVG]), "n": r.cells[AVG].n or "n/a", "published": r.published}
+            for r in report.table3]
+
+
+def render_html(report: Report, *, title: str = "aflfp-bench report") -> str:
+    from . import plots
+
+    figures = plots.all_figures(report)
+    s = report.settings
+    settings = [("protocol", s["protocol"]), ("dataset", s["dataset"] + (" (SYNTHETIC)" if s["synthetic"] else "")),
+                ("normalisation", s["norm"]), ("aggregation", s["agg"]),
+                ("failure threshold", f"{100 * s['threshold']:g}%"),
+                ("confidence intervals", f"{100 * s['level']:g}% {s['bootstrap']}, "
+                                         f"{s['n_resamples']} resamples, seed {s['seed']}"),
+                ("paired test", f"{s['test']}, alpha {s['alpha']:g}, reference {s['reference']}"),
+                ("subjects", str(s["n_subjects"])),
+                ("toolkit", f"aflfp-bench {__version__} (scores made by "
+                            f"{', '.join(s['scores_toolkits'])})")]
+    methods = [{"name": r.name, "source": os.path.basename(r.source),
+                "coverage": f"{100 * r.doc['coverage']['fraction']:.1f}%",
+                "auc": f"{r.doc['overall']['auc']:.4f}", "fr": _num(r.doc["overall"]["fr"]),
+                "median": _num(r.doc["overall"]["median"])} for r in report.results]
+    return environment().get_template("report.html.j2").render(
+        title=title, synthetic=s["synthetic"], settings=settings, columns=report.columns,
+        table2=_table2_rows(report), table3=_table3_rows(report),
+        table3_test=table3_test_line(report), dagger=DAGGER, methods=methods,
+        threshold=f"{100 * s['threshold']:g}%", **figures)
+
+
+def write_html(report: Report, path, **kw) -> None:
+    """Render and write atomically."""
+    path = Path(path)
+    text = render_html(report, **kw)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise BenchError(f"{path}: cannot write ({exc.strerror})") from None

@@ -1,0 +1,229 @@
+"""Report figures (matplotlib, Agg), returned as data URIs ready to embed in HTML.
+
+Each method gets a colour from the Okabe-Ito palette *and* its own marker and line
+style, so curves stay distinguishable in greyscale print and for colour-blind readers.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import numpy as np
+
+from .protocol import KEYFRAMES, REGIONS
+from .report import Report
+
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
+LINES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1)), (0, (1, 3)), (0, (8, 2))]
+HATCHES = ["", "//", "..", "xx", "\\\\", "++", "oo", "--"]
+GT_COLOUR, PRED_COLOUR = "#009E73", "#D55E00"
+
+
+def _style(i: int) -> dict:
+    return {"color": PALETTE[i % 8], "marker": MARKERS[i % 8], "linestyle": LINES[i % 8]}
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({"font.size": 9, "axes.grid": True, "grid.alpha": 0.3,
+                         "svg.fonttype": "none", "figure.dpi": 100, "svg.hashsalt": "aflfp"})
+    return plt
+
+
+def data_uri(fig, fmt: str = "svg") -> str:
+    """Render and close a figure; return a ``data:`` URI (svg or png)."""
+    plt = _plt()
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt, bbox_inches="tight", metadata={"Date": None} if fmt == "svg" else None)
+    plt.close(fig)
+    mime = "image/svg+xml" if fmt == "svg" else "image/png"
+    return f"data:{mime};base64,{base64.b64encode(buf.getvalue()).decode('ascii')}"
+
+
+def _methods(report: Report):
+    return [(i, r.name, r.doc) for i, r in enumerate(report.results)]
+
+
+def ced(report: Report) -> str:
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    thr = report.settings["threshold"]
+    top = max(2 * thr, max(np.percentile(r.doc["per_image"]["nme"], 95) for r in report.results))
+    grid = np.linspace(0, top, 200)
+    for i, name, doc in _methods(report):
+        nme = np.sort(np.asarray(doc["per_image"]["nme"], dtype=float))
+        frac = np.searchsorted(nme, grid, side="right") / nme.size
+        ax.plot(100 * grid, frac, label=name, markevery=20, markersize=5, **_style(i))
+    ax.axvline(100 * thr, color="0.4", linewidth=0.8)
+    ax.set(xlabel="NME (%)", ylabel="fraction of images", ylim=(0, 1.01),
+           title="Cumulative error distribution")
+    ax.legend(loc="lower right", fontsize=8)
+    return data_uri(fig)
+
+
+def _dodged(ax, labels, series, ylabel, title):
+    """Means with 95% CI error bars, one dodged series per method."""
+    x = np.arange(len(labels))
+    width = 0.7 / max(1, len(series))
+    for k, (i, name, cells) in enumerate(series):
+        off = x - 0.35 + width * (k + 0.5)
+        means = np.array([100 * c.mean if c else np.nan for c in cells])
+        lo = np.array([100 * (c.mean - c.lo) if c else np.nan for c in cells])
+        hi = np.array([100 * (c.hi - c.mean) if c else np.nan for c in cells])
+        st = _style(i)
+        ax.errorbar(off, means, yerr=[lo, hi], fmt=st["marker"], color=st["color"], capsize=2,
+                    markersize=5, label=name, linestyle="none")
+    ax.set_xticks(x, labels)
+    ax.set(ylabel=ylabel, title=title)
+    ax.legend(fontsize=8, ncols=min(4, len(series)), loc="upper center",
+              bbox_to_anchor=(0.5, -0.18), frameon=False)
+
+
+def expressions(report: Report) -> str:
+    plt = _plt()
+    cols = report.columns
+    fig, ax = plt.subplots(figsize=(9, 3.6))
+    series = [(i, row.name, [row.cells.get(c) for c in cols])
+              for i, row in enumerate(r for r in report.table2 if not r.published)]
+    _dodged(ax, cols, series, "NME (%)", "Mean NME per expression with 95% subject-bootstrap CI")
+    ax.tick_params(axis="x", labelrotation=45 if len(cols) > 10 else 0)
+    return data_uri(fig)
+
+
+def keyframes(report: Report) -> str:
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    x = np.arange(len(KEYFRAMES))
+    for i, name, _ in _methods(report):
+        cells = report.keyframes.get(name, {})
+        means = np.array([100 * cells[k].mean if k in cells else np.nan for k in KEYFRAMES])
+        lo = np.array([100 * cells[k].lo if k in cells else np.nan for k in KEYFRAMES])
+        hi = np.array([100 * cells[k].hi if k in cells else np.nan for k in KEYFRAMES])
+        st = _style(i)
+        ax.plot(x, means, label=name, **st)
+        ax.fill_between(x, lo, hi, color=st["color"], alpha=0.12)
+    ax.set_xticks(x, KEYFRAMES)
+    ax.set(ylabel="NME (%)", title="NME by keyframe (expression intensity), 95% CI")
+    ax.legend(fontsize=8)
+    return data_uri(fig)
+
+
+def regions(report: Report) -> str:
+    plt = _plt()
+    names = list(REGIONS)
+    fig, ax = plt.subplots(figsize=(6, 3.4))
+    x = np.arange(len(names))
+    methods = _methods(report)
+    width = 0.8 / max(1, len(methods))
+    for k, (i, name, doc) in enumerate(methods):
+        vals = [100 * doc["by_region"][n]["mean"] for n in names]
+        ax.bar(x - 0.4 + width * (k + 0.5), vals, width, label=name, color=PALETTE[i % 8],
+               hatch=HATCHES[i % 8], edgecolor="black", linewidth=0.5)
+    ax.set_xticks(x, names)
+    ax.set(ylabel="NME (%)", title="NME by facial region")
+    ax.legend(fontsize=8)
+    return data_uri(fig)
+
+
+def landmarks(report: Report) -> str | None:
+    """Per-landmark mean error on the mean ground-truth face, one panel per method."""
+    methods = [(i, n, d) for i, n, d in _methods(report) if d.get("gt_mean_shape")]
+    if not methods:
+        return None
+    plt = _plt()
+    fig, axes = plt.subplots(1, len(methods), figsize=(2.8 * len(methods) + 0.8, 3.2),
+                             squeeze=False)
+    values = np.array([d["by_landmark"] for _, _, d in methods]) * 100
+    vmin, vmax = float(values.min()), float(values.max())
+    for ax, (i, name, doc), vals in zip(axes[0], methods, values):
+        shape = np.asarray(doc["gt_mean_shape"])
+        for idx in REGIONS.values():
+            ax.plot(*shape[idx].T, color="0.75", linewidth=0.8, zorder=1)
+        sc = ax.scatter(*shape.T, c=vals, s=10 + 200 * (vals - vmin) / max(vmax - vmin, 1e-12),
+                        cmap="viridis", vmin=vmin, vmax=vmax, edgecolors="black",
+                        linewidths=0.3, zorder=2)
+        ax.set_title(name, fontsize=9)
+        ax.set_aspect("equal")
+        ax.invert_yaxis()
+        ax.axis("off")
+    fig.colorbar(sc, ax=axes[0].tolist(), label="mean error (% of norm)", shrink=0.8)
+    fig.suptitle("Per-landmark error on the mean face (size and colour)", fontsize=10)
+    return data_uri(fig)
+
+
+def sides(report: Report) -> str:
+    """Subject's right vs left half of the face, per method."""
+    plt = _plt()
+    methods = _methods(report)
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    x = np.arange(len(methods))
+    for side, offset, hatch in (("right", -0.2, ""), ("left", 0.2, "//")):
+        vals = [100 * doc["by_side"][side]["mean"] for _, _, doc in methods]
+        ax.bar(x + offset, vals, 0.4, label=f"subject's {side}", hatch=hatch,
+               color=["#56B4E9" if side == "right" else "#E69F00"] * len(methods),
+               edgecolor="black", linewidth=0.5)
+    ax.set_xticks(x, [name for _, name, _ in methods])
+    ax.set(ylabel="NME (%)", title="Left vs right half of the face (asymmetry of error)")
+    ax.legend(fontsize=8)
+    return data_uri(fig)
+
+
+def overlays(report: Report, *, n_each: int = 3) -> dict[str, str]:
+    """For each method with predictions and reachable images: its median and worst images,
+    ground truth (green circles) and prediction (orange crosses)."""
+    from PIL import Image
+
+    out = {}
+    for i, result in enumerate(report.results):
+        if result.points is None or result.dataset is None:
+            continue
+        ds = result.dataset
+        ids = result.doc["per_image"]["image_id"]
+        nme = np.asarray(result.doc["per_image"]["nme"], dtype=float)
+        order = np.argsort(nme, kind="stable")
+        mid = len(order) // 2
+        picks = list(order[max(0, mid - n_each // 2):][:n_each]) + list(order[::-1][:n_each])
+        row_of = {image_id: k for k, image_id in enumerate(ds.ids)}
+        panels = []
+        for j in picks:
+            k = row_of[ids[j]]
+            path = ds.image_path(k)
+            if not path.is_file():
+                panels = []
+                break
+            panels.append((k, path, nme[j], "median" if len(panels) < n_each else "worst"))
+        if not panels:
+            continue
+        plt = _plt()
+        fig, axes = plt.subplots(2, n_each, figsize=(2.4 * n_each, 5.0), squeeze=False)
+        for ax, (k, path, err, kind) in zip(axes.ravel(), panels):
+            with Image.open(path) as im:
+                ax.imshow(np.asarray(im.convert("RGB")))
+            x, y, w, h = ds.boxes[k]
+            pad = 0.25 * max(w, h)
+            ax.set_xlim(x - pad, x + w + pad)
+            ax.set_ylim(y + h + pad, y - pad)
+            ax.scatter(*ds.points[k].T, s=12, facecolors="none", edgecolors=GT_COLOUR,
+                       linewidths=1.0, label="ground truth")
+            ax.scatter(*result.points[k].T, s=14, marker="x", color=PRED_COLOUR, linewidths=1.0,
+                       label="prediction")
+            ax.set_title(f"{kind}: {ds.ids[k]}\nNME {100 * err:.2f}%", fontsize=8)
+            ax.axis("off")
+        axes[0, 0].legend(loc="lower left", fontsize=7, framealpha=0.8)
+        fig.suptitle(result.name, fontsize=10)
+        out[result.name] = data_uri(fig, "png")
+    return out
+
+
+def all_figures(report: Report) -> dict:
+    figs = {"ced": ced(report), "expressions": expressions(report), "keyframes": keyframes(report),
+            "regions": regions(report), "landmarks": landmarks(report), "sides": sides(report)}
+    return {"figures": figs, "overlays": overlays(report)}
+
+

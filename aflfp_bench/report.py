@@ -1,0 +1,182 @@
+"""The report model: Table 2 and Table 3 with bootstrap intervals and paired tests.
+
+Built once from loaded results (:mod:`aflfp_bench.results`); the text, Markdown, LaTeX,
+CSV and HTML renderings all read this one model, so they always agree.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from dataclasses import dataclass, field
+from importlib import resources
+
+import numpy as np
+
+from . import __version__
+from .errors import BenchError
+from .protocol import EXPRESSION_CODES, KEYFRAMES
+from .results import Result
+from .stats import (DEFAULT_ALPHA, DEFAULT_RESAMPLES, DEFAULT_SEED, cluster_mean_ci,
+                    make_bootstrap, paired_comparison)
+
+AVG = "Avg"
+
+
+@dataclass
+class Cell:
+    """One Mean/StD cell (fractions); ``lo``/``hi`` the 95% interval of the mean (nan for
+    published numbers); ``p_value``/``significant`` against the reference (None for the
+    reference itself and for published rows)."""
+
+    mean: float
+    std: float = float("nan")
+    lo: float = float("nan")
+    hi: float = float("nan")
+    n: int = 0
+    p_value: float | None = None
+    significant: bool | None = None
+    delta: float | None = None
+    delta_ci: tuple[float, float] | None = None
+
+
+@dataclass
+class Row:
+    name: str
+    cells: dict[str, Cell | None]
+    published: bool = False
+    condition: str | None = None
+
+
+@dataclass
+class Report:
+    columns: list[str]
+    table2: list[Row]
+    table3: list[Row]
+    reference: str | None
+    best: dict[str, str]
+    settings: dict
+    keyframes: dict[str, dict[str, Cell]] = field(default_factory=dict)
+    table3_test: dict | None = None
+    results: list[Result] = field(default_factory=list)
+
+
+def published() -> dict:
+    text = resources.files("aflfp_bench").joinpath("data/published_v1.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def _arrays(result: Result):
+    per = result.doc["per_image"]
+    return (np.asarray(per["image_id"], dtype=object), np.asarray(per["subject"], dtype=object),
+            np.asarray(per["expression"], dtype=object), np.asarray(per["keyframe"], dtype=object),
+            np.asarray([np.nan if v is None else v for v in per["nme"]], dtype=float))
+
+
+def _cell(nme, subjects, boot) -> Cell | None:
+    if nme.size == 0:
+        return None
+    mean, lo, hi = cluster_mean_ci(nme, subjects, boot)
+    std = float(nme.std(ddof=1)) if nme.size > 1 else float("nan")
+    return Cell(mean, std, lo, hi, int(nme.size))
+
+
+def _masks(expr, columns):
+    return {c: (np.ones(expr.shape, bool) if c == AVG else expr == c) for c in columns}
+
+
+def build_report(results: list[Result], *, reference: str | None = None,
+                 alpha: float = DEFAULT_ALPHA, n_resamples: int = DEFAULT_RESAMPLES,
+                 seed: int = DEFAULT_SEED, with_published: bool = False) -> Report:
+    if not results:
+        raise BenchError("no results to report")
+    arrays = {r.name: _arrays(r) for r in results}
+    if any(np.isnan(a[4]).any() for a in arrays.values()):
+        raise BenchError("a result has undefined (nan) per-image NME; check its normaliser")
+    all_subjects = np.concatenate([a[1] for a in arrays.values()])
+    boot = make_bootstrap(all_subjects, n_resamples=n_resamples, seed=seed)
+    present = set(np.concatenate([a[2] for a in arrays.values()]).tolist())
+    columns = [c for c in EXPRESSION_CODES if c in present] + [AVG]
+
+    rows = []
+    for r in results:
+        _, subj, expr, _, nme = arrays[r.name]
+        cells = {c: _cell(nme[m], subj[m], boot) for c, m in _masks(expr, columns).items()}
+        rows.append(Row(r.name, cells, condition=r.condition))
+    names = [r.name for r in results]
+    if reference is None:
+        reference = min(rows, key=lambda row: row.cells[AVG].mean).name
+    elif reference not in names:
+        raise BenchError(f"--reference {reference!r} is none of the results "
+                         f"({', '.join(names)})")
+    ref_ids, ref_subj, ref_expr, _, ref_nme = arrays[reference]
+    ref_pos = {i: k for k, i in enumerate(ref_ids)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for row in rows:
+            if row.name == reference:
+                continue
+            ids, subj, expr, _, nme = arrays[row.name]
+            mine = np.array([i in ref_pos for i in ids])
+            theirs = np.array([ref_pos[i] for i in ids[mine]], dtype=int)
+            for c, m in _masks(expr[mine], columns).items():
+                cell = row.cells.get(c)
+                if cell is None or not m.any():
+                    continue
+                cmp = paired_comparison(nme[mine][m], ref_nme[theirs][m], subj[mine][m], boot,
+                                        alpha=alpha)
+                cell.p_value, cell.significant = cmp["p_value"], cmp["significant"]
+                cell.delta, cell.delta_ci = cmp["delta"], tuple(cmp["ci"])
+    best = {}
+    for c in columns:
+        scored = [(row.cells[c].mean, row.name) for row in rows if row.cells.get(c)]
+        if scored:
+            best[c] = min(scored)[1]
+
+    keyframes = {}
+    for r in results:
+        _, subj, _, kf, nme = arrays[r.name]
+        keyframes[r.name] = {k: _cell(nme[kf == k], subj[kf == k], boot) for k in KEYFRAMES
+                             if (kf == k).any()}
+
+    table3, table3_test = _table3(results, rows, arrays, boot, alpha)
+    if with_published:
+        pub = published()
+        rows += [Row(p["name"], {c: (Cell(p["avg"] / 100) if c == AVG else None) for c in columns},
+                     published=True) for p in pub["table2"]]
+        table3 += [Row(p["condition"], {AVG: Cell(p["avg"] / 100)}, published=True,
+                       condition=p["condition"]) for p in pub["table3"]]
+    doc = results[0].doc
+    settings = {
+        "protocol": doc["protocol"], "dataset": doc["dataset"]["name"],
+        "synthetic": bool(doc["dataset"]["synthetic"]), "norm": doc["settings"]["norm"],
+        "agg": doc["settings"]["agg"], "threshold": doc["settings"]["threshold"],
+        "bootstrap": "subject-cluster, percentile", "n_resamples": n_resamples, "seed": seed,
+        "level": boot.level, "alpha": alpha, "test": "Wilcoxon signed-rank on per-subject means",
+        "reference": reference, "n_subjects": int(len(boot.subjects)),
+        "toolkit": __version__, "scores_toolkits": sorted({r.doc["toolkit"]["version"] for r in results}),
+    }
+    return Report(columns, rows, table3, reference, best, settings, keyframes, table3_test,
+                  results)
+
+
+def _table3(results, rows, arrays, boot, alpha):
+    tagged = [(r, row) for r, row in zip(results, rows) if r.condition]
+    conditions = [r.condition for r, _ in tagged]
+    dup = sorted({c for c in conditions if conditions.count(c) > 1})
+    if dup:
+        raise BenchError(f"two results have the training condition {dup[0]!r}")
+    table3 = [Row(r.condition, {AVG: row.cells[AVG]}, condition=r.condition) for r, row in tagged]
+    test = None
+    if len(tagged) == 2:
+        (a, _), (b, _) = tagged
+        ids_a, subj_a, _, _, nme_a = arrays[a.name]
+        ids_b, _, _, _, nme_b = arrays[b.name]
+        pos = {i: k for k, i in enumerate(ids_b)}
+        keep = np.array([i in pos for i in ids_a])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            test = paired_comparison(nme_a[keep], nme_b[np.array([pos[i] for i in ids_a[keep]], int)],
+                                     subj_a[keep], boot, alpha=alpha)
+        test.update({"a": a.condition, "b": b.condition})
+    return table3, test

@@ -1,0 +1,123 @@
+"""Results of several methods, as the reports take them.
+
+A result is a scores document (``aflfp-bench score --json``) or a prediction file scored
+here against the ground truth. Its method name comes from ``--name``, else from a
+sidecar ``<stem>.method.json`` beside the file (``{"name": ..., "condition": ...}``),
+else from the file stem. ``condition`` tags a training condition for Table 3 (e.g.
+"Normal face", "Palsy face").
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .dataset import Dataset
+from .errors import BenchError
+from .predictions import read_predictions
+from .scores import SCHEMA, score
+
+SIDECAR_SUFFIX = ".method.json"
+
+
+@dataclass
+class Result:
+    """One method's scores; ``points`` and ``dataset`` are set when it came from
+    predictions (they allow qualitative overlays)."""
+
+    name: str
+    doc: dict
+    source: str
+    condition: str | None = None
+    points: np.ndarray | None = None
+    dataset: Dataset | None = None
+
+
+def read_scores(path) -> dict:
+    """Read and check a scores document."""
+    path = Path(path)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise BenchError(f"{path}: cannot read ({exc.strerror})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BenchError(f"{path}: not a JSON scores document ({exc})") from None
+    schema = doc.get("schema") if isinstance(doc, dict) else None
+    if not isinstance(schema, dict) or schema.get("name") != SCHEMA["name"]:
+        raise BenchError(f"{path}: not an aflfp-bench scores document (schema {schema!r})")
+    if schema.get("version") != SCHEMA["version"]:
+        raise BenchError(f"{path}: scores schema version {schema.get('version')!r} is not "
+                         f"supported (expected {SCHEMA['version']})")
+    for key in ("settings", "overall", "by_expression", "per_image", "dataset"):
+        if key not in doc:
+            raise BenchError(f"{path}: scores document lacks '{key}'")
+    return doc
+
+
+def _sidecar(path: Path) -> dict:
+    side = path.with_name(path.stem + SIDECAR_SUFFIX)
+    if not side.is_file():
+        return {}
+    try:
+        meta = json.loads(side.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BenchError(f"{side}: bad sidecar ({exc})") from None
+    if not isinstance(meta, dict) or not all(isinstance(meta.get(k, ""), str)
+                                             for k in ("name", "condition")):
+        raise BenchError(f"{side}: sidecar must be an object with string 'name'/'condition'")
+    return meta
+
+
+def load_results(paths, *, names=(), conditions=(), dataset: Dataset | None = None,
+                 norm: str = "bbox", agg: str = "mean", threshold: float = 0.08,
+                 allow_missing: bool = False) -> list[Result]:
+    """Load every result; names and conditions given here override sidecars and stems."""
+    paths = [Path(p) for p in paths]
+    for what, given in (("--name", names), ("--condition", conditions)):
+        if given and len(given) != len(paths):
+            raise BenchError(f"{len(given)} {what} value(s) for {len(paths)} result(s): give one "
+                             "per result, in order")
+    results = []
+    for i, path in enumerate(paths):
+        meta = _sidecar(path)
+        name = names[i] if names else meta.get("name") or path.stem
+        condition = conditions[i] if conditions else meta.get("condition")
+        if path.suffix.lower() == ".json":
+            results.append(Result(name, read_scores(path), str(path), condition))
+            continue
+        if dataset is None:
+            raise BenchError(f"{path}: a prediction file needs the ground truth (--data)")
+        preds = read_predictions(path, dataset, allow_missing=allow_missing)
+        doc = score(dataset, preds, norm=norm, agg=agg, threshold=threshold)
+        results.append(Result(name, doc, str(path), condition, preds.points, dataset))
+    seen = set()
+    for r in results:
+        if r.name in seen:
+            raise BenchError(f"two results are named {r.name!r}; name them with --name")
+        seen.add(r.name)
+    _check_comparable(results)
+    return results
+
+
+def _check_comparable(results: list[Result]) -> None:
+    """All results must use one protocol, dataset and metric setting."""
+    if not results:
+        return
+    first = results[0]
+    keys = (("settings", "norm"), ("settings", "agg"), ("settings", "threshold"),
+            ("dataset", "name"), ("protocol",))
+    for r in results[1:]:
+        for key in keys:
+            a, b = _get(first.doc, key), _get(r.doc, key)
+            if a != b:
+                raise BenchError(f"results are not comparable: {'.'.join(key)} is {a!r} in "
+                                 f"{first.source} but {b!r} in {r.source}")
+
+
+def _get(doc, key):
+    for k in key:
+        doc = doc.get(k) if isinstance(doc, dict) else None
+    return doc

@@ -1,0 +1,137 @@
+"""Statistics that separate real differences from noise.
+
+Images of one subject are correlated (same face, 64 images), so uncertainty comes from
+resampling **subjects** with replacement (a cluster bootstrap), never images.
+
+* :func:`make_bootstrap` draws the resampling once: ``weights[b, s]`` is how many times
+  subject ``s`` appears in resample ``b``. Reusing one draw for every method and group
+  makes all intervals (and differences) paired.
+* :func:`cluster_mean_ci`: the image-weighted mean and its percentile interval, each
+  resample's mean being ``sum_s w_s * sum_s(values) / sum_s w_s * n_s``.
+* :func:`paired_comparison`: a method against a reference on the same images: the mean
+  difference, its bootstrap interval, and the Wilcoxon signed-rank p-value of the
+  per-subject mean differences.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+DEFAULT_RESAMPLES = 2000
+DEFAULT_SEED = 0
+DEFAULT_ALPHA = 0.05
+DEFAULT_LEVEL = 0.95
+
+
+@dataclass(frozen=True)
+class Bootstrap:
+    """One draw of subject resamples, shared by every statistic that uses it."""
+
+    subjects: np.ndarray
+    weights: np.ndarray
+    seed: int
+    level: float
+
+    @property
+    def n_resamples(self) -> int:
+        return int(self.weights.shape[0])
+
+    def index(self, subjects) -> np.ndarray:
+        """Column of each given subject in ``weights``; ValueError for unknown subjects."""
+        subjects = np.asarray(subjects, dtype=object).astype(str)
+        pos = np.searchsorted(self.subjects, subjects)
+        pos = np.clip(pos, 0, len(self.subjects) - 1)
+        if not (self.subjects[pos] == subjects).all():
+            missing = subjects[self.subjects[pos] != subjects][0]
+            raise ValueError(f"subject {missing!r} is not in this bootstrap's subjects")
+        return pos
+
+
+def make_bootstrap(subjects, *, n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED,
+                   level: float = DEFAULT_LEVEL) -> Bootstrap:
+    """Draw ``n_resamples`` resamples of the unique ``subjects`` with replacement."""
+    if n_resamples < 1:
+        raise ValueError(f"n_resamples must be at least 1, got {n_resamples}")
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level}")
+    unique = np.unique(np.asarray(subjects, dtype=object).astype(str))
+    if unique.size == 0:
+        raise ValueError("no subjects to resample")
+    rng = np.random.default_rng(seed)
+    weights = rng.multinomial(unique.size, np.full(unique.size, 1.0 / unique.size), size=n_resamples)
+    return Bootstrap(unique, weights.astype(float), seed, level)
+
+
+def _subject_sums(values, subjects, boot: Bootstrap) -> tuple[np.ndarray, np.ndarray]:
+    values = np.asarray(values, dtype=float)
+    cols = boot.index(subjects)
+    if values.shape != cols.shape:
+        raise ValueError(f"values and subjects must have the same length, got {values.shape} "
+                         f"and {cols.shape}")
+    n = len(boot.subjects)
+    return np.bincount(cols, values, minlength=n), np.bincount(cols, minlength=n).astype(float)
+
+
+def _interval(resampled: np.ndarray, level: float) -> tuple[float, float]:
+    resampled = resampled[np.isfinite(resampled)]
+    if resampled.size == 0:
+        warnings.warn("no resample had images: the interval is undefined", RuntimeWarning,
+                      stacklevel=3)
+        return float("nan"), float("nan")
+    tail = 100 * (1 - level) / 2
+    lo, hi = np.percentile(resampled, [tail, 100 - tail])
+    return float(lo), float(hi)
+
+
+def cluster_mean_ci(values, subjects, boot: Bootstrap) -> tuple[float, float, float]:
+    """(mean, low, high): the mean of ``values`` (one per image) and its subject-bootstrap
+    percentile interval at ``boot.level``."""
+    sums, counts = _subject_sums(values, subjects, boot)
+    if counts.sum() == 0:
+        warnings.warn("mean of no images is undefined", RuntimeWarning, stacklevel=2)
+        return float("nan"), float("nan"), float("nan")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        resampled = (boot.weights @ sums) / (boot.weights @ counts)
+    return (float(sums.sum() / counts.sum()), *_interval(resampled, boot.level))
+
+
+def subject_means(values, subjects) -> tuple[np.ndarray, np.ndarray]:
+    """(unique subjects, mean of ``values`` per subject)."""
+    subjects = np.asarray(subjects, dtype=object).astype(str)
+    unique, inverse = np.unique(subjects, return_inverse=True)
+    sums = np.bincount(inverse, np.asarray(values, dtype=float))
+    return unique, sums / np.bincount(inverse)
+
+
+def wilcoxon_p(differences) -> float:
+    """Two-sided Wilcoxon signed-rank p-value; nan (with a warning) when every difference
+    is zero or there are fewer than two subjects."""
+    from scipy.stats import wilcoxon
+
+    d = np.asarray(differences, dtype=float)
+    if d.size < 2 or not np.any(d != 0):
+        warnings.warn("Wilcoxon test is undefined (all differences zero or fewer than two "
+                      "subjects)", RuntimeWarning, stacklevel=2)
+        return float("nan")
+    return float(wilcoxon(d, zero_method="wilcox", alternative="two-sided").pvalue)
+
+
+def paired_comparison(values, reference, subjects, boot: Bootstrap, *,
+                      alpha: float = DEFAULT_ALPHA) -> dict:
+    """Compare per-image ``values`` of a method with ``reference`` on the same images.
+
+    Returns ``delta`` (mean(values) - mean(reference)), ``ci`` (its subject-bootstrap
+    interval), ``p_value`` (Wilcoxon signed-rank on per-subject mean differences),
+    ``n_subjects`` and ``significant`` (p < alpha; False when p is undefined)."""
+    values, reference = np.asarray(values, dtype=float), np.asarray(reference, dtype=float)
+    if values.shape != reference.shape:
+        raise ValueError(f"values and reference must be aligned, got {values.shape} and "
+                         f"{reference.shape}")
+    delta, lo, hi = cluster_mean_ci(values - reference, subjects, boot)
+    _, per_subject = subject_means(values - reference, subjects)
+    p = wilcoxon_p(per_subject)
+    return {"delta": delta, "ci": [lo, hi], "p_value": p, "n_subjects": int(per_subject.size),
+            "significant": bool(np.isfinite(p) and p < alpha)}
