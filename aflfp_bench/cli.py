@@ -150,6 +150,61 @@ def score(preds, data, norm, agg, threshold, json_out, allow_missing, lenient):
 
 
 @main.command()
+@click.argument("results", nargs=-1, type=click.Path())
+@data_option
+@metric_options
+@click.option("--name", "names", multiple=True, help="Method name, once per RESULT in order.")
+@click.option("--condition", "conditions", multiple=True,
+              help="Training condition for Table 3, once per RESULT in order ('' for none).")
+@click.option("--reference", help="Method the others are tested against (default: the best).")
+@click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05,
+              show_default=True, help="Significance level of the paired tests.")
+@click.option("--resamples", type=click.IntRange(1, 1_000_000), default=2000, show_default=True,
+              help="Subject-bootstrap resamples.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap seed.")
+@click.option("--published", is_flag=True, help="Add the paper's published numbers as reference rows.")
+@click.option("--html", "html_out", type=click.Path(dir_okay=False),
+              help="Write the self-contained HTML report here.")
+@click.option("--markdown", is_flag=True, help="Print the tables as Markdown.")
+@click.option("--latex", is_flag=True, help="Print the tables as LaTeX (booktabs).")
+@click.option("--csv", "as_csv", is_flag=True, help="Print the tables as CSV (NME in %).")
+@click.option("--allow-missing", is_flag=True, help="Score prediction files with missing images.")
+@library_errors
+def report(results, data, norm, agg, threshold, names, conditions, reference, alpha, resamples,
+           seed, published, html_out, markdown, latex, as_csv, allow_missing):
+    """Table 2 and Table 3 of several methods, with intervals and paired tests.
+
+    RESULTS are score JSON files (aflfp-bench score --json) or prediction files, which
+    are scored here against --data. Prints plain-text tables unless --markdown, --latex
+    or --csv is given."""
+    from . import tables
+    from .report import build_report
+    from .results import load_results
+
+    if not results:
+        raise click.UsageError("no RESULTS given: pass score JSON or prediction files")
+    needs_data = any(not r.lower().endswith(".json") for r in results)
+    if needs_data and not data:
+        raise click.UsageError(f"prediction files need the ground truth: pass --data "
+                               f"DIR_OR_MANIFEST or set {DATA_ENV}")
+    dataset = _load(data, False) if needs_data else None
+    loaded = load_results(results, names=names, conditions=[c or None for c in conditions],
+                          dataset=dataset, norm=norm, agg=agg, threshold=threshold,
+                          allow_missing=allow_missing)
+    model = build_report(loaded, reference=reference, alpha=alpha, n_resamples=resamples,
+                         seed=seed, with_published=published)
+    chosen = [(markdown, tables.report_markdown), (latex, tables.report_latex),
+              (as_csv, tables.report_csv)]
+    outputs = [render(model) for flag, render in chosen if flag] or [tables.report_text(model)]
+    click.echo("\n\n".join(o.rstrip("\n") for o in outputs))
+    if html_out:
+        from .html import write_html
+
+        write_html(model, html_out)
+        click.echo(f"wrote {html_out}", err=True)
+
+
+@main.command()
 @click.option("--out", type=click.Path(file_okay=False),
               help="Working folder (default: the cache, $AFLFP_BENCH_CACHE or ~/.cache/aflfp-bench).")
 @click.option("--subjects", type=click.IntRange(1, 10000), default=88, show_default=True)

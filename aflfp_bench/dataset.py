@@ -138,21 +138,8 @@ def _manifest_header(path: Path) -> dict:
     return header
 
 
-def read_manifest(path) -> Dataset:
-    """Read a manifest written by :func:`write_manifest`; errors name file, line and column."""
-    path = Path(path)
-    header = _manifest_header(path)
-    text_cols = {c: str for c in ("image_id", "subject", "expression", "keyframe", "image")}
-    try:
-        table = pd.read_csv(path, skiprows=1, dtype=text_cols, keep_default_na=False,
-                            na_values={c: [""] for c in MANIFEST_COLUMNS + POINT_COLUMNS
-                                       if c not in ("image_id", "subject", "image")})
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise BenchError(f"{path}: malformed manifest ({str(exc).strip()})") from None
-    missing = [c for c in MANIFEST_COLUMNS + POINT_COLUMNS if c not in table.columns]
-    if missing:
-        raise BenchError(f"{path}: manifest lacks column(s) {', '.join(missing[:5])}")
-    numeric = list(("fold", "width", "height") + BOX_COLUMNS + POINT_COLUMNS)
+def _manifest_value_error(path: Path, table: pd.DataFrame, numeric: list[str]):
+    """Raise for the first non-numeric or non-finite value of the numeric columns."""
     for col in numeric:
         if table[col].dtype.kind not in "if":
             values = pd.to_numeric(table[col], errors="coerce")
@@ -163,6 +150,29 @@ def read_manifest(path) -> Dataset:
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
             raise BenchError(f"{path}:{row + 3}: column '{col}': missing or non-finite value")
+
+
+def read_manifest(path) -> Dataset:
+    """Read a manifest written by :func:`write_manifest`; errors name file, line and column."""
+    path = Path(path)
+    header = _manifest_header(path)
+    text_cols = {c: str for c in ("image_id", "subject", "expression", "keyframe", "image")}
+    try:
+        table = pd.read_csv(path, skiprows=1, dtype=text_cols, keep_default_na=False,
+                            na_values=[""])
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise BenchError(f"{path}: malformed manifest ({str(exc).strip()})") from None
+    missing = [c for c in MANIFEST_COLUMNS + POINT_COLUMNS if c not in table.columns]
+    if missing:
+        raise BenchError(f"{path}: manifest lacks column(s) {', '.join(missing[:5])}")
+    for col in ("image_id", "subject", "image"):
+        empty = table[col].isna().to_numpy()
+        if empty.any():
+            raise BenchError(f"{path}:{int(np.flatnonzero(empty)[0]) + 3}: column '{col}': empty value")
+    numeric = list(("fold", "width", "height") + BOX_COLUMNS + POINT_COLUMNS)
+    block = table[numeric]
+    if not all(k.kind in "if" for k in block.dtypes) or not np.isfinite(block.to_numpy(float)).all():
+        _manifest_value_error(path, table, numeric)
     dup = table["image_id"].duplicated()
     if dup.any():
         row = int(np.flatnonzero(dup)[0])

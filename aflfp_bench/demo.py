@@ -13,11 +13,11 @@ from .loaders import load_aflfp
 from .predictions import Predictions, write_predictions
 from .progress import progress_bar
 from .protocol import N_FOLDS
+from .report import build_report
+from .results import Result
 from .runner import cross_validate
 from .scores import score, write_json
 from .synth import GENERATOR_VERSION, synthesize
-from .report import build_report
-from .results import Result
 from .tables import report_text
 
 BASELINES = ("mean-shape",)

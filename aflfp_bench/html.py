@@ -10,7 +10,7 @@ from pathlib import Path
 from . import __version__
 from .errors import BenchError
 from .report import AVG, Report
-from .tables import DAGGER, _ci, _label, _marks, _num, table3_test_line
+from .tables import DAGGER, cell_marks, ci_text, fmt_pct, row_label, table3_test_line
 
 
 def environment():
@@ -27,24 +27,24 @@ def _table2_rows(report: Report) -> list[dict]:
         cells = []
         for col in report.columns:
             cell = row.cells.get(col)
-            best, not_sig = _marks(report, row, col)
+            best, not_sig = cell_marks(report, row, col)
             p = None if cell is None or cell.p_value is None else cell.p_value
             cells.append({
-                "mean": _num(cell.mean) if cell else "n/a",
-                "std": _num(cell.std) if cell else "n/a",
-                "ci": _ci(cell) if cell else "n/a",
+                "mean": fmt_pct(cell.mean) if cell else "n/a",
+                "std": fmt_pct(cell.std) if cell else "n/a",
+                "ci": ci_text(cell) if cell else "n/a",
                 "best": best, "not_sig": not_sig,
                 "p": "" if p is None or not math.isfinite(p) else f"{p:.3g}",
             })
-        rows.append({"label": _label(report, row), "published": row.published, "cells": cells,
+        rows.append({"label": row_label(report, row), "published": row.published, "cells": cells,
                      "reference": row.name == report.reference})
     return rows
 
 
 def _table3_rows(report: Report) -> list[dict]:
     return [{"label": f"{r.name} [published]" if r.published else r.name,
-             "mean": _num(r.cells[AVG].mean), "std": _num(r.cells[AVG].std),
-             "ci": _ci(r.cells[AVG]), "n": r.cells[AVG].n or "n/a", "published": r.published}
+             "mean": fmt_pct(r.cells[AVG].mean), "std": fmt_pct(r.cells[AVG].std),
+             "ci": ci_text(r.cells[AVG]), "n": r.cells[AVG].n or "n/a", "published": r.published}
             for r in report.table3]
 
 
@@ -64,8 +64,8 @@ def render_html(report: Report, *, title: str = "aflfp-bench report") -> str:
                             f"{', '.join(s['scores_toolkits'])})")]
     methods = [{"name": r.name, "source": os.path.basename(r.source),
                 "coverage": f"{100 * r.doc['coverage']['fraction']:.1f}%",
-                "auc": f"{r.doc['overall']['auc']:.4f}", "fr": _num(r.doc["overall"]["fr"]),
-                "median": _num(r.doc["overall"]["median"])} for r in report.results]
+                "auc": f"{r.doc['overall']['auc']:.4f}", "fr": fmt_pct(r.doc["overall"]["fr"]),
+                "median": fmt_pct(r.doc["overall"]["median"])} for r in report.results]
     return environment().get_template("report.html.j2").render(
         title=title, synthetic=s["synthetic"], settings=settings, columns=report.columns,
         table2=_table2_rows(report), table3=_table3_rows(report),

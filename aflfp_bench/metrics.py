@@ -102,7 +102,8 @@ def normalizer(gt, *, norm: str = "bbox", boxes=None) -> np.ndarray:
 def point_errors(gt, pred) -> np.ndarray:
     """Euclidean distance of every predicted point to its ground truth, shape ``(n, k)``."""
     gt, pred = _check_shapes(gt, pred)
-    return np.hypot(*(pred - gt).transpose(2, 0, 1))
+    diff = pred - gt
+    return np.sqrt(np.einsum("nkd,nkd->nk", diff, diff))
 
 
 def aggregate(errors: np.ndarray, *, agg: str = "mean") -> np.ndarray:

@@ -141,7 +141,7 @@ def landmarks(report: Report) -> str | None:
                              squeeze=False)
     values = np.array([d["by_landmark"] for _, _, d in methods]) * 100
     vmin, vmax = float(values.min()), float(values.max())
-    for ax, (i, name, doc), vals in zip(axes[0], methods, values):
+    for ax, (_, name, doc), vals in zip(axes[0], methods, values):
         shape = np.asarray(doc["gt_mean_shape"])
         for idx in REGIONS.values():
             ax.plot(*shape[idx].T, color="0.75", linewidth=0.8, zorder=1)
@@ -174,50 +174,63 @@ def sides(report: Report) -> str:
     return data_uri(fig)
 
 
+def _overlay_panel(image, gt, pred, box, title: str, side: int = 200):
+    """One qualitative panel: the face crop with ground truth (green circles) and the
+    prediction (orange crosses), titled."""
+    from PIL import Image, ImageDraw
+
+    x, y, w, h = box
+    pad = 0.25 * max(w, h)
+    x0, y0, size = x + w / 2 - (max(w, h) / 2 + pad), y + h / 2 - (max(w, h) / 2 + pad), max(w, h) + 2 * pad
+    scale = side / size
+    crop = image.convert("RGB").transform((side, side), Image.Transform.AFFINE,
+                                          (1 / scale, 0, x0, 0, 1 / scale, y0),
+                                          resample=Image.Resampling.BILINEAR, fillcolor=(255, 255, 255))
+    draw = ImageDraw.Draw(crop)
+    r = max(2.0, side / 90)
+    for px, py in (np.asarray(gt) - [x0, y0]) * scale:
+        draw.ellipse([px - r, py - r, px + r, py + r], outline=GT_COLOUR, width=2)
+    for px, py in (np.asarray(pred) - [x0, y0]) * scale:
+        draw.line([px - r, py - r, px + r, py + r], fill=PRED_COLOUR, width=2)
+        draw.line([px - r, py + r, px + r, py - r], fill=PRED_COLOUR, width=2)
+    panel = Image.new("RGB", (side, side + 30), "white")
+    panel.paste(crop, (0, 30))
+    ImageDraw.Draw(panel).multiline_text((4, 2), title, fill="black", spacing=2)
+    return panel
+
+
 def overlays(report: Report, *, n_each: int = 3) -> dict[str, str]:
-    """For each method with predictions and reachable images: its median and worst images,
-    ground truth (green circles) and prediction (orange crosses)."""
-    from PIL import Image
+    """For each method with predictions and reachable images: the images around its median
+    NME and its worst ones, ground truth as green circles, prediction as orange crosses."""
+    from PIL import Image, ImageDraw
 
     out = {}
-    for i, result in enumerate(report.results):
+    for result in report.results:
         if result.points is None or result.dataset is None:
             continue
         ds = result.dataset
         ids = result.doc["per_image"]["image_id"]
         nme = np.asarray(result.doc["per_image"]["nme"], dtype=float)
         order = np.argsort(nme, kind="stable")
-        mid = len(order) // 2
-        picks = list(order[max(0, mid - n_each // 2):][:n_each]) + list(order[::-1][:n_each])
+        start = max(0, len(order) // 2 - n_each // 2)
+        picks = [("median", j) for j in order[start:start + n_each]]
+        picks += [("worst", j) for j in order[::-1][:n_each]]
         row_of = {image_id: k for k, image_id in enumerate(ds.ids)}
-        panels = []
-        for j in picks:
-            k = row_of[ids[j]]
-            path = ds.image_path(k)
-            if not path.is_file():
-                panels = []
-                break
-            panels.append((k, path, nme[j], "median" if len(panels) < n_each else "worst"))
-        if not panels:
+        paths = [ds.image_path(row_of[ids[j]]) for _, j in picks]
+        if not all(p.is_file() for p in paths):
             continue
-        plt = _plt()
-        fig, axes = plt.subplots(2, n_each, figsize=(2.4 * n_each, 5.0), squeeze=False)
-        for ax, (k, path, err, kind) in zip(axes.ravel(), panels):
+        side = 200
+        sheet = Image.new("RGB", (n_each * (side + 8) + 8, 2 * (side + 38) + 26), "white")
+        ImageDraw.Draw(sheet).text((8, 6), result.name, fill="black")
+        for n, ((kind, j), path) in enumerate(zip(picks, paths)):
+            k = row_of[ids[j]]
             with Image.open(path) as im:
-                ax.imshow(np.asarray(im.convert("RGB")))
-            x, y, w, h = ds.boxes[k]
-            pad = 0.25 * max(w, h)
-            ax.set_xlim(x - pad, x + w + pad)
-            ax.set_ylim(y + h + pad, y - pad)
-            ax.scatter(*ds.points[k].T, s=12, facecolors="none", edgecolors=GT_COLOUR,
-                       linewidths=1.0, label="ground truth")
-            ax.scatter(*result.points[k].T, s=14, marker="x", color=PRED_COLOUR, linewidths=1.0,
-                       label="prediction")
-            ax.set_title(f"{kind}: {ds.ids[k]}\nNME {100 * err:.2f}%", fontsize=8)
-            ax.axis("off")
-        axes[0, 0].legend(loc="lower left", fontsize=7, framealpha=0.8)
-        fig.suptitle(result.name, fontsize=10)
-        out[result.name] = data_uri(fig, "png")
+                panel = _overlay_panel(im, ds.points[k], result.points[k], ds.boxes[k],
+                                       f"{kind}: {ds.ids[k]}\nNME {100 * nme[j]:.2f}%", side)
+            sheet.paste(panel, (8 + (n % n_each) * (side + 8), 26 + (n // n_each) * (side + 38)))
+        buf = io.BytesIO()
+        sheet.save(buf, format="PNG", optimize=False)
+        out[result.name] = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
     return out
 
 

@@ -242,25 +242,36 @@ def _normal_key(key: str) -> str:
     return key[2:] if key.startswith("./") else key
 
 
-def _key_index(dataset: Dataset) -> dict[str, int]:
-    index: dict[str, int] = {}
-    images = dataset.meta["image"].astype(str)
-    for i, image in enumerate(images):
-        index[image] = i
-        index[os.path.splitext(image)[0]] = i
-    index.update({image_id: i for i, image_id in enumerate(dataset.ids)})
-    return index
+class _KeyIndex:
+    """Image id or image path (relative to the dataset root, with or without extension) ->
+    row; the path table is built only when some key is not a canonical id."""
+
+    def __init__(self, dataset: Dataset):
+        self.dataset = dataset
+        self.ids = {image_id: i for i, image_id in enumerate(dataset.ids.tolist())}
+        self.paths: dict[str, int] | None = None
+
+    def get(self, key: str) -> int | None:
+        found = self.ids.get(key)
+        if found is not None:
+            return found
+        if self.paths is None:
+            self.paths = {}
+            for i, image in enumerate(self.dataset.meta["image"].astype(str).tolist()):
+                self.paths[image] = i
+                self.paths[os.path.splitext(image)[0]] = i
+        return self.paths.get(_normal_key(key))
 
 
 def read_predictions(path, dataset: Dataset, *, allow_missing: bool = False) -> Predictions:
     """Read, validate and align a prediction file (or folder) to ``dataset``."""
     path = Path(path)
     records, fmt = _parse(path)
-    index = _key_index(dataset)
+    index = _KeyIndex(dataset)
     rows = np.empty(len(records.keys), dtype=int)
     taken: dict[int, int] = {}
     for r, key in enumerate(records.keys):
-        i = index.get(_normal_key(key))
+        i = index.get(key)
         if i is None:
             raise BenchError(f"{records.where(r)}: unknown image_id {key!r} (not in the ground truth "
                              f"{dataset.label})")

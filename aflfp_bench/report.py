@@ -17,8 +17,14 @@ from . import __version__
 from .errors import BenchError
 from .protocol import EXPRESSION_CODES, KEYFRAMES
 from .results import Result
-from .stats import (DEFAULT_ALPHA, DEFAULT_RESAMPLES, DEFAULT_SEED, cluster_mean_ci,
-                    make_bootstrap, paired_comparison)
+from .stats import (
+    DEFAULT_ALPHA,
+    DEFAULT_RESAMPLES,
+    DEFAULT_SEED,
+    cluster_mean_ci,
+    make_bootstrap,
+    paired_comparison,
+)
 
 AVG = "Avg"
 

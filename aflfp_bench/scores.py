@@ -52,9 +52,12 @@ def score(dataset: Dataset, predictions: Predictions, *, norm: str = "bbox", agg
     mask = predictions.present
     if not mask.any():
         raise BenchError(f"{predictions.source}: no image has a prediction")
-    gt, pred = dataset.points[mask], predictions.points[mask]
-    meta = dataset.meta.loc[mask]
-    d = normalizer(gt, norm=norm, boxes=dataset.boxes[mask])
+    everything = bool(mask.all())
+    gt = dataset.points if everything else dataset.points[mask]
+    pred = predictions.points if everything else predictions.points[mask]
+    boxes = dataset.boxes if everything else dataset.boxes[mask]
+    meta = dataset.meta if everything else dataset.meta.loc[mask]
+    d = normalizer(gt, norm=norm, boxes=boxes)
     errors = point_errors(gt, pred)
     nme = aggregate(errors, agg=agg) / d
     expr = meta["expression"].to_numpy(dtype=object)
@@ -82,8 +85,7 @@ def score(dataset: Dataset, predictions: Predictions, *, norm: str = "bbox", agg
         "by_side": {side: _stats(aggregate(errors[:, idx], agg=agg) / d)
                     for side, idx in (("right", RIGHT_SIDE), ("left", LEFT_SIDE))},
         "by_landmark": (errors / d[:, None]).mean(axis=0).tolist(),
-        "gt_mean_shape": ((gt - dataset.boxes[mask][:, None, :2])
-                          / dataset.boxes[mask][:, None, 2:]).mean(axis=0).tolist(),
+        "gt_mean_shape": ((gt - boxes[:, None, :2]) / boxes[:, None, 2:]).mean(axis=0).tolist(),
         "ced": {"thresholds": thresholds.tolist(),
                 "fraction": (np.searchsorted(sorted_nme, thresholds, side="right")
                              / nme.size).tolist()},

@@ -45,7 +45,7 @@ class Bootstrap:
         pos = np.searchsorted(self.subjects, subjects)
         pos = np.clip(pos, 0, len(self.subjects) - 1)
         if not (self.subjects[pos] == subjects).all():
-            missing = subjects[self.subjects[pos] != subjects][0]
+            missing = str(subjects[self.subjects[pos] != subjects][0])
             raise ValueError(f"subject {missing!r} is not in this bootstrap's subjects")
         return pos
 

@@ -19,7 +19,7 @@ from .report import AVG, Cell, Report, Row
 DAGGER = "†"
 
 
-def _num(value, digits: int = 2) -> str:
+def fmt_pct(value, digits: int = 2) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "n/a"
     return f"{100 * value:.{digits}f}"
@@ -52,24 +52,24 @@ def score_table(doc: dict) -> str:
     lines.append(f"{'Expr':<6}{'Mean':>8}{'StD':>8}{'n':>7}")
     rows = [(c, doc["by_expression"][c]) for c in EXPRESSION_CODES if c in doc["by_expression"]]
     for label, row in rows + [("Avg", doc["overall"])]:
-        lines.append(f"{label:<6}{_num(row['mean']):>8}{_num(row['std']):>8}{row['n']:>7}")
+        lines.append(f"{label:<6}{fmt_pct(row['mean']):>8}{fmt_pct(row['std']):>8}{row['n']:>7}")
     o, thr = doc["overall"], f"{100 * doc['settings']['threshold']:g}%"
     auc = "n/a" if o["auc"] is None or not math.isfinite(o["auc"]) else f"{o['auc']:.4f}"
-    lines.append(f"median {_num(o['median'])}  p90 {_num(o['p90'])}  AUC@{thr} {auc}  "
-                 f"FR@{thr} {_num(o['fr'])}%  {coverage_line(doc)}")
+    lines.append(f"median {fmt_pct(o['median'])}  p90 {fmt_pct(o['p90'])}  AUC@{thr} {auc}  "
+                 f"FR@{thr} {fmt_pct(o['fr'])}%  {coverage_line(doc)}")
     return "\n".join(lines)
 
 
 # ------------------------------------------------------------------ Table 2/3 model
 
 
-def _label(report: Report, row: Row) -> str:
+def row_label(report: Report, row: Row) -> str:
     if row.published:
         return f"{row.name} [published]"
     return f"{row.name} (ref)" if row.name == report.reference else row.name
 
 
-def _marks(report: Report, row: Row, col: str) -> tuple[bool, bool]:
+def cell_marks(report: Report, row: Row, col: str) -> tuple[bool, bool]:
     """(best, not significant vs reference) for a cell."""
     cell = row.cells.get(col)
     best = not row.published and report.best.get(col) == row.name and len(report.table2) > 1
@@ -85,18 +85,18 @@ def _caption(report: Report) -> str:
             f"{s['n_resamples']} resamples, seed {s['seed']}.{synth}")
 
 
-def _ci(cell: Cell | None) -> str:
+def ci_text(cell: Cell | None) -> str:
     if cell is None or not math.isfinite(cell.lo):
         return "n/a"
-    return f"[{_num(cell.lo)}, {_num(cell.hi)}]"
+    return f"[{fmt_pct(cell.lo)}, {fmt_pct(cell.hi)}]"
 
 
 def _mean_text(report, row, col, bold) -> str:
     cell = row.cells.get(col)
     if cell is None:
         return "n/a"
-    best, not_sig = _marks(report, row, col)
-    text = bold(_num(cell.mean)) if best else _num(cell.mean)
+    best, not_sig = cell_marks(report, row, col)
+    text = bold(fmt_pct(cell.mean)) if best else fmt_pct(cell.mean)
     return text + (DAGGER if not_sig else "")
 
 
@@ -104,10 +104,10 @@ def table2_grid(report: Report, bold=lambda s: s + "*") -> list[list[str]]:
     """Header plus two lines per method (Mean, StD): the shared body of every rendering."""
     grid = [["Method", "Stat", *report.columns, "95% CI (Avg)"]]
     for row in report.table2:
-        grid.append([_label(report, row), "Mean",
+        grid.append([row_label(report, row), "Mean",
                      *(_mean_text(report, row, c, bold) for c in report.columns),
-                     _ci(row.cells.get(AVG))])
-        grid.append(["", "StD", *(_num(row.cells[c].std) if row.cells.get(c) else "n/a"
+                     ci_text(row.cells.get(AVG))])
+        grid.append(["", "StD", *(fmt_pct(row.cells[c].std) if row.cells.get(c) else "n/a"
                                   for c in report.columns), ""])
     return grid
 
@@ -118,10 +118,10 @@ def table3_grid(report: Report, bold=lambda s: s + "*") -> list[list[str]]:
     best = min(measured, key=lambda r: r.cells[AVG].mean).name if len(measured) > 1 else None
     for row in report.table3:
         cell = row.cells[AVG]
-        mean = _num(cell.mean)
+        mean = fmt_pct(cell.mean)
         label = f"{row.name} [published]" if row.published else row.name
         grid.append([label, bold(mean) if row.name == best and not row.published else mean,
-                     _num(cell.std), _ci(cell), str(cell.n) if cell.n else "n/a"])
+                     fmt_pct(cell.std), ci_text(cell), str(cell.n) if cell.n else "n/a"])
     return grid
 
 
@@ -136,8 +136,8 @@ def table3_test_line(report: Report) -> str | None:
     if not t:
         return None
     p = "n/a" if not math.isfinite(t["p_value"]) else f"{t['p_value']:.3g}"
-    return (f"{t['a']} - {t['b']}: {_num(t['delta'])} points, 95% CI [{_num(t['ci'][0])}, "
-            f"{_num(t['ci'][1])}], Wilcoxon p = {p} over {t['n_subjects']} subjects")
+    return (f"{t['a']} - {t['b']}: {fmt_pct(t['delta'])} points, 95% CI [{fmt_pct(t['ci'][0])}, "
+            f"{fmt_pct(t['ci'][1])}], Wilcoxon p = {p} over {t['n_subjects']} subjects")
 
 
 def report_text(report: Report) -> str:

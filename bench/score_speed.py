@@ -22,14 +22,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
+from fullset import full_synthetic, noisy_predictions
 
 from aflfp_bench.dataset import write_manifest
-from aflfp_bench.demo import default_cache
 from aflfp_bench.loaders import load_dataset
-from aflfp_bench.predictions import read_predictions, write_predictions
+from aflfp_bench.predictions import read_predictions
 from aflfp_bench.scores import score
-from aflfp_bench.synth import GENERATOR_VERSION, synthesize
 
 
 def wall(cmd: list[str], repeat: int) -> float:
@@ -48,17 +46,13 @@ def main() -> None:
     ap.add_argument("--data", type=Path, help="an AFLFP-layout folder (default: the demo's set)")
     ap.add_argument("--repeat", type=int, default=7)
     args = ap.parse_args()
-    data = args.data or default_cache() / f"synthetic-g{GENERATOR_VERSION}-n88-px256-seed0"
-    if not data.is_dir():
-        print(f"rendering the full synthetic set into {data} (once) ...", flush=True)
-        synthesize(data)
+    data = full_synthetic(args.data)
     dataset = load_dataset(data)
     work = Path(tempfile.mkdtemp(prefix="aflfp-bench-speed-"))
     try:
-        gt, preds = work / "gt.csv", work / "preds.csv"
+        gt = work / "gt.csv"
         write_manifest(dataset, gt)
-        rng = np.random.default_rng(0)
-        write_predictions(preds, dataset.ids, dataset.points + rng.normal(0, 2, dataset.points.shape))
+        (preds,) = noisy_predictions(dataset, work, [2.0])
         exe = str(Path(sys.executable).with_name("aflfp-bench"))
         floor = wall([sys.executable, "-c", f"import pandas; pandas.read_csv({str(preds)!r})"],
                      args.repeat)

@@ -43,3 +43,34 @@ def make_aflfp(root: Path, subjects=("1", "2"), expressions=("Brow Raise", "Left
 @pytest.fixture
 def aflfp_tree(tmp_path) -> Path:
     return make_aflfp(tmp_path / "AFLFP")
+
+
+def memory_dataset(n_subjects: int = 12, seed: int = 0):
+    """An in-memory AFLFP-shaped dataset (no image files): every subject, expression and
+    keyframe, random faces of about 100 px."""
+    import pandas as pd
+
+    from aflfp_bench.dataset import Dataset, tight_boxes
+    from aflfp_bench.protocol import EXPRESSION_CODES, KEYFRAMES, assign_folds
+
+    rng = np.random.default_rng(seed)
+    rows = [(f"{s}-{e}-{k}", str(s), e, k, j, f"{s}/{e}_{j}.jpg", 256, 256)
+            for s in range(1, n_subjects + 1) for e in EXPRESSION_CODES
+            for j, k in enumerate(KEYFRAMES)]
+    meta = pd.DataFrame(rows, columns=["image_id", "subject", "expression", "keyframe", "frame",
+                                       "image", "width", "height"])
+    meta.insert(5, "fold", meta["subject"].map(assign_folds(meta["subject"])))
+    points = FACE[None] * rng.uniform(1.5, 2.0, (len(meta), 1, 1)) + rng.uniform(0, 40, (len(meta), 1, 2))
+    return Dataset(meta, points, tight_boxes(points), "memory")
+
+
+def scored(dataset, noise: float, seed: int, shift=None):
+    """A scores document of gt + Gaussian noise (+ an optional per-image shift)."""
+    from aflfp_bench.predictions import Predictions
+    from aflfp_bench.scores import score
+
+    rng = np.random.default_rng(seed)
+    pts = dataset.points + rng.normal(0, noise, dataset.points.shape)
+    if shift is not None:
+        pts = pts + shift
+    return score(dataset, Predictions(pts, np.ones(len(dataset), bool), f"m{seed}.csv", "wide"))

@@ -1,0 +1,34 @@
+"""The full-size synthetic set the benchmarks run on (rendered once into the demo cache)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from aflfp_bench.demo import default_cache
+from aflfp_bench.predictions import write_predictions
+from aflfp_bench.synth import GENERATOR_VERSION, synthesize
+
+
+def full_synthetic(data: Path | None = None) -> Path:
+    """The 88-subject, 256 px synthetic set: ``data`` if given, else the demo's cached one
+    (rendered now if missing)."""
+    data = data or default_cache() / f"synthetic-g{GENERATOR_VERSION}-n88-px256-seed0"
+    if not data.is_dir():
+        print(f"rendering the full synthetic set into {data} (once) ...", flush=True)
+        synthesize(data)
+    return data
+
+
+def noisy_predictions(dataset, folder: Path, noises) -> list[Path]:
+    """One wide CSV per noise level: ground truth plus Gaussian noise of that many pixels."""
+    rng = np.random.default_rng(0)
+    paths = []
+    for k, noise in enumerate(noises):
+        path = folder / f"method{k}.csv"
+        write_predictions(path, dataset.ids, dataset.points + rng.normal(0, noise, dataset.points.shape))
+        paths.append(path)
+    return paths
+
+
