@@ -29,24 +29,32 @@ def default_cache() -> Path:
     return Path(base)
 
 
+def synthetic_manifest(out=None, *, subjects: int = 88, size: int = 256, seed: int = 0,
+                       workers=None, echo=print) -> Path:
+    """The manifest of a synthetic set in ``out`` (default: the cache), rendering and
+    importing the set the first time it is asked for."""
+    out = Path(out) if out is not None else default_cache()
+    data = out / f"synthetic-g{GENERATOR_VERSION}-n{subjects}-px{size}-seed{seed}"
+    manifest = data.with_suffix(".gt.csv")
+    if not data.is_dir():
+        out.mkdir(parents=True, exist_ok=True)
+        echo(f"rendering the synthetic set into {data} (once)")
+        with progress_bar(subjects, "Rendering synthetic AFLFP") as update:
+            synthesize(data, subjects=subjects, size=size, seed=seed, workers=workers,
+                       progress=update)
+    if not manifest.is_file():
+        with progress_bar(subjects, "Loading the synthetic set") as update:
+            write_manifest(load_aflfp(data, progress=update), manifest)
+    return manifest
+
+
 def run_demo(out, *, subjects: int = 88, size: int = 256, seed: int = 0, workers=None,
              echo=print) -> dict[str, dict]:
     out = Path(out)
-    data = out / f"synthetic-g{GENERATOR_VERSION}-n{subjects}-px{size}-seed{seed}"
-    if not data.is_dir():
-        out.mkdir(parents=True, exist_ok=True)
-        with progress_bar(subjects, "Rendering synthetic AFLFP (once)") as update:
-            synthesize(data, subjects=subjects, size=size, seed=seed, workers=workers,
-                       progress=update)
-    else:
-        echo(f"using the synthetic set in {data}")
-    manifest = data.with_suffix(".gt.csv")
-    if manifest.is_file():
-        dataset = read_manifest(manifest)
-    else:
-        with progress_bar(subjects, "Loading the synthetic set") as update:
-            dataset = load_aflfp(data, progress=update)
-        write_manifest(dataset, manifest)
+    manifest = synthetic_manifest(out, subjects=subjects, size=size, seed=seed, workers=workers,
+                                  echo=echo)
+    echo(f"using the synthetic set in {out} ({manifest.name})")
+    dataset = read_manifest(manifest)
     results = out / "results"
     results.mkdir(exist_ok=True)
     docs, found = {}, []

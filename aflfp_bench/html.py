@@ -75,8 +75,11 @@ def render_html(report: Report, *, title: str = "aflfp-bench report") -> str:
 
 def write_html(report: Report, path, **kw) -> None:
     """Render and write atomically."""
-    path = Path(path)
-    text = render_html(report, **kw)
+    _write_text(render_html(report, **kw), Path(path))
+
+
+def _write_text(text: str, path: Path) -> None:
+    """Write atomically: a temporary file, then a rename."""
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
         tmp.write_text(text, encoding="utf-8")
@@ -84,3 +87,32 @@ def write_html(report: Report, path, **kw) -> None:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise BenchError(f"{path}: cannot write ({exc.strerror})") from None
+
+
+def render_leaderboard_html(board) -> str:
+    """The leaderboard page, in the report's look; all submission text is escaped."""
+    from . import plots
+    from .report import build_report
+    from .tables import leaderboard_caption, leaderboard_grid
+
+    grid = leaderboard_grid(board)
+    entries = []
+    for e, cells in zip(board.entries, grid[1:]):
+        url = e.submission.meta.get("paper_url") or e.submission.meta.get("code_url")
+        entries.append({"cells": cells, "published": e.published, "url": url})
+    figures = None
+    results = board.results()
+    if results:
+        report = build_report(results, n_resamples=board.settings["n_resamples"],
+                              seed=board.settings["seed"], alpha=board.settings["alpha"])
+        figures = {"ced": plots.ced(report), "expressions": plots.expressions(report)}
+    settings = [(k, board.settings[k]) for k in ("protocol", "dataset", "norm", "agg", "threshold",
+                                                 "alpha", "n_resamples", "seed")]
+    return environment().get_template("leaderboard.html.j2").render(
+        grid=grid, entries=entries, caption=leaderboard_caption(board), skipped=board.skipped,
+        synthetic=board.settings["synthetic"], figures=figures, settings=settings,
+        version=__version__)
+
+
+def write_leaderboard_html(board, path) -> None:
+    _write_text(render_leaderboard_html(board), Path(path))

@@ -8,6 +8,8 @@ Formats (detected from the file's header, or a folder):
   spaces around names are ignored);
 * a folder of per-image ``.pts`` files, named by image id or by the image's path.
 
+A CSV may be gzip-compressed (``.csv.gz``).
+
 Coordinates are 0-based pixel coordinates of the original image. ``image_id`` is the
 canonical id or the image path relative to the dataset root (with or without extension).
 Every problem is a :class:`BenchError` naming the file and line (and column).
@@ -65,10 +67,19 @@ class _Records:
 # ----------------------------------------------------------------- CSV parsing
 
 
+def _open_text(path: Path):
+    """Open a CSV for reading as text; ``.gz`` files are decompressed."""
+    if path.suffix.lower() == ".gz":
+        import gzip
+
+        return gzip.open(path, "rt", encoding="utf-8", newline="")
+    return open(path, encoding="utf-8", newline="")
+
+
 def _record_lines(path: Path) -> list[int]:
     """1-based starting line of each data record (blank lines and quoted newlines counted)."""
     starts = []
-    with open(path, encoding="utf-8", newline="") as fh:
+    with _open_text(path) as fh:
         reader = csv.reader(fh)
         line = 1
         for i, row in enumerate(reader):
@@ -94,7 +105,7 @@ def _careful_table(path: Path, header: list[str], numeric: list[str]):
     index = [header.index(c) for c in numeric]
     id_col = header.index("image_id")
     keys, values, lines = [], [], []
-    with open(path, encoding="utf-8", newline="") as fh:
+    with _open_text(path) as fh:
         reader = csv.reader(fh)
         next(reader)
         line = 2
@@ -141,12 +152,12 @@ def _read_table(path: Path, header: list[str], numeric: list[str]):
 
 def _header(path: Path) -> list[str]:
     try:
-        with open(path, encoding="utf-8", newline="") as fh:
+        with _open_text(path) as fh:
             first = next(csv.reader(fh), [])
-    except UnicodeDecodeError:
+    except (UnicodeDecodeError, EOFError):
         raise BenchError(f"{path}: not a text CSV file") from None
     except OSError as exc:
-        raise BenchError(f"{path}: cannot read ({exc.strerror})") from None
+        raise BenchError(f"{path}: cannot read ({exc.strerror or exc})") from None
     return [c.strip() for c in first]
 
 
@@ -311,20 +322,28 @@ def _check_values(records: _Records, rows: np.ndarray, dataset: Dataset) -> None
                          f"{dataset.ids[rows[r]]!r}")
 
 
-def write_predictions(path, ids, points) -> None:
-    """Write a wide CSV atomically (temporary file, then rename); ``%.6f`` pixels."""
+def write_predictions(path, ids, points, *, decimals: int = 6) -> None:
+    """Write a wide CSV atomically (temporary file, then rename); a ``.gz`` name is
+    gzip-compressed. Coordinates are written with ``decimals`` decimals."""
     path = Path(path)
     ids = [str(i) for i in ids]
     points = np.asarray(points, dtype=float).reshape(len(ids), -1)
     for i in ids:
         if any(c in i for c in ',"\n'):
             raise BenchError(f"{path}: image id {i!r} contains a comma, quote or newline")
-    row = ",".join(["%.6f"] * points.shape[1])
+    row = ",".join([f"%.{decimals}f"] * points.shape[1])
+    lines = [",".join(WIDE_COLUMNS) + "\n"]
+    lines += [f"{i},{row % tuple(v)}\n" for i, v in zip(ids, points.tolist())]
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
-        with open(tmp, "w", encoding="utf-8", newline="") as fh:
-            fh.write(",".join(WIDE_COLUMNS) + "\n")
-            fh.writelines(f"{i},{row % tuple(v)}\n" for i, v in zip(ids, points.tolist()))
+        if path.suffix.lower() == ".gz":
+            import gzip
+
+            with open(tmp, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as fh:
+                fh.write("".join(lines).encode("utf-8"))
+        else:
+            with open(tmp, "w", encoding="utf-8", newline="") as fh:
+                fh.writelines(lines)
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)

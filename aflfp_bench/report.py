@@ -93,7 +93,11 @@ def _masks(expr, columns):
 
 def build_report(results: list[Result], *, reference: str | None = None,
                  alpha: float = DEFAULT_ALPHA, n_resamples: int = DEFAULT_RESAMPLES,
-                 seed: int = DEFAULT_SEED, with_published: bool = False) -> Report:
+                 seed: int = DEFAULT_SEED, with_published: bool = False,
+                 extra_published=()) -> Report:
+    """The report of ``results``. ``with_published`` adds the paper's numbers;
+    ``extra_published`` adds ``(name, {column: Mean NME in %})`` rows (e.g. published
+    leaderboard submissions)."""
     if not results:
         raise BenchError("no results to report")
     arrays = {r.name: _arrays(r) for r in results}
@@ -146,6 +150,8 @@ def build_report(results: list[Result], *, reference: str | None = None,
                              if (kf == k).any()}
 
     table3, table3_test = _table3(results, rows, arrays, boot, alpha)
+    rows += [Row(name, {c: (Cell(values[c] / 100) if c in values else None) for c in columns},
+                 published=True) for name, values in extra_published]
     if with_published:
         pub = published()
         rows += [Row(p["name"], {c: (Cell(p["avg"] / 100) if c == AVG else None) for c in columns},

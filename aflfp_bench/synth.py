@@ -26,6 +26,7 @@ from .protocol import EXPRESSION_CODES, EXPRESSION_NAMES, KEYFRAMES
 from .pts import format_pts
 from .synth_face import activations, make_identity, shape
 
+SYNTHETIC_NAME = "AFLFP-synthetic"
 GENERATOR_VERSION = 1  # bump when the images change: the demo cache keys on it
 SS = 2  # supersampling factor of the renderer
 NOISE_MARGIN = 32
@@ -231,7 +232,7 @@ def synthesize(out, *, subjects: int = 88, size: int = 256, seed: int = 0,
     for s in range(1, subjects + 1):
         ident = make_identity(np.random.default_rng([seed, s]))
         palsy[str(s)] = {"side": ident.palsy_side, "severity": round(ident.severity, 4)}
-    marker = {"name": "AFLFP-synthetic", "synthetic": True, "generator": "aflfp-bench synth",
+    marker = {"name": SYNTHETIC_NAME, "synthetic": True, "generator": "aflfp-bench synth",
               "toolkit_version": __version__, "seed": seed, "size": size, "subjects": subjects,
               "keyframe_intensities": [0, 1 / 3, 2 / 3, 1], "palsy": palsy}
     (tmp / SYNTH_MARKER).write_text(json.dumps(marker, indent=1) + "\n", encoding="utf-8")

@@ -158,10 +158,10 @@ def _md_escape(text: str) -> str:
 
 
 def _markdown(grid) -> str:
-    lines = ["| " + " | ".join(_md_escape(c) if i == 0 else c for i, c in enumerate(grid[0])) + " |",
+    """A Markdown table; every cell is escaped (bold markers added by ``bold`` survive)."""
+    lines = ["| " + " | ".join(_md_escape(c) for c in grid[0]) + " |",
              "|" + "|".join([" --- "] + [" ---: "] * (len(grid[0]) - 1)) + "|"]
-    lines += ["| " + " | ".join(_md_escape(c) if i == 0 else c for i, c in enumerate(r)) + " |"
-              for r in grid[1:]]
+    lines += ["| " + " | ".join(_md_escape(c) for c in r) + " |" for r in grid[1:]]
     return "\n".join(lines)
 
 
@@ -241,3 +241,45 @@ def report_csv(report: Report) -> str:
                         values.append(f"{100 * v:.4f}")
                 w.writerow([table, row.name, str(row.published).lower(), stat, *values])
     return buf.getvalue()
+
+
+# ------------------------------------------------------------------ leaderboard
+
+TIE = "≈"
+
+
+def leaderboard_grid(board) -> list[list[str]]:
+    """Rank, method, Mean with its interval, per-expression Means, training data, date.
+    ``≈`` after a rank: not significantly different from the rank above."""
+    grid = [["Rank", "Method", "Mean", "95% CI", *board.columns, "Training data", "Date"]]
+    for e in board.entries:
+        meta = e.submission.meta
+        if e.published:
+            cols = [fmt_pct(meta["table2"][c] / 100) if c in meta["table2"] else "n/a"
+                    for c in board.columns]
+            grid.append(["-", f"{e.submission.method} [published]", fmt_pct(e.mean), "n/a", *cols,
+                         meta["training_data"], meta["date"]])
+            continue
+        by = e.doc["by_expression"]
+        cols = [fmt_pct(by[c]["mean"]) if c in by else "n/a" for c in board.columns]
+        rank = f"{e.rank}{TIE if e.tied_with_above else ''}"
+        grid.append([rank, e.submission.method, fmt_pct(e.mean),
+                     f"[{fmt_pct(e.lo)}, {fmt_pct(e.hi)}]", *cols, meta["training_data"], meta["date"]])
+    return grid
+
+
+def leaderboard_caption(board) -> str:
+    s = board.settings
+    synth = " SYNTHETIC data." if s["synthetic"] else ""
+    return (f"Leaderboard on {s['dataset']}: NME in % (norm={s['norm']}, agg={s['agg']}); 95% CI "
+            f"by subject bootstrap ({s['n_resamples']} resamples, seed {s['seed']}); {TIE}: not "
+            f"significantly different from the rank above (Wilcoxon signed-rank on per-subject "
+            f"means, alpha {s['alpha']:g}); published rows are not ranked.{synth}")
+
+
+def leaderboard_text(board) -> str:
+    return "\n".join([_text(leaderboard_grid(board)), leaderboard_caption(board)])
+
+
+def leaderboard_markdown(board) -> str:
+    return "\n".join([f"**{leaderboard_caption(board)}**", "", _markdown(leaderboard_grid(board))])

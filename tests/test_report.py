@@ -157,7 +157,8 @@ def test_cli_report_formats_and_html(tmp_path, docs):
     assert result.stderr == f"wrote {out}\n"
 
 
-def test_cli_report_usage_errors(tmp_path):
+def test_cli_report_usage_errors(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no submissions/ folder here
     runner = CliRunner()
     result = runner.invoke(main, ["report"])
     assert result.exit_code == 2 and "no RESULTS given" in result.output

@@ -1,0 +1,175 @@
+"""The CI regression gate: is a candidate's NME worse than a baseline's, beyond noise?
+
+A check fails when the candidate's mean NME exceeds the baseline's by more than the
+tolerance (absolute, as a fraction: 0.002 = 0.2 percentage points) AND the rise is
+significant: Wilcoxon signed-rank p < alpha on per-subject mean differences, paired on the
+images both scored. A rise within noise passes with a note. The overall check always
+counts; per-expression checks count with ``per_expression=True``.
+
+Outputs: a Markdown summary, a JUnit XML file (one test case per expression plus
+overall) and github-action-benchmark's ``customSmallerIsBetter`` JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+from dataclasses import dataclass
+from xml.sax.saxutils import escape, quoteattr
+
+import numpy as np
+
+from .errors import BenchError
+from .protocol import EXPRESSION_CODES
+from .stats import make_bootstrap, paired_comparison
+
+OVERALL = "overall"
+
+
+@dataclass
+class Check:
+    name: str
+    baseline: float
+    candidate: float
+    delta: float
+    ci: tuple[float, float]
+    p_value: float
+    significant: bool
+    exceeded: bool
+    counts: bool
+
+    @property
+    def failed(self) -> bool:
+        return self.counts and self.exceeded and self.significant
+
+    @property
+    def note(self) -> str:
+        if self.failed:
+            return "regression: above the tolerance and significant"
+        if self.exceeded and not self.significant:
+            return "above the tolerance but not significant: within noise"
+        if self.exceeded:
+            return "above the tolerance and significant (not gated)"
+        return "within the tolerance"
+
+
+@dataclass
+class Verdict:
+    checks: list[Check]
+    tolerance: float
+    alpha: float
+    n_images: int
+    n_subjects: int
+
+    @property
+    def passed(self) -> bool:
+        return not any(c.failed for c in self.checks)
+
+    @property
+    def overall(self) -> Check:
+        return self.checks[0]
+
+
+def _per_image(doc: dict, what: str):
+    per = doc.get("per_image") or {}
+    try:
+        return (np.asarray(per["image_id"], dtype=object), np.asarray(per["subject"], dtype=object),
+                np.asarray(per["expression"], dtype=object),
+                np.asarray([math.nan if v is None else v for v in per["nme"]], dtype=float))
+    except (KeyError, TypeError, ValueError):
+        raise BenchError(f"the {what} scores have no usable per-image NME") from None
+
+
+def compare(candidate: dict, baseline: dict, *, max_increase: float = 0.002,
+            alpha: float = 0.05, per_expression: bool = False, n_resamples: int = 2000,
+            seed: int = 0) -> Verdict:
+    """Gate ``candidate`` against ``baseline`` (both scores documents)."""
+    for key in ("norm", "agg"):
+        a, b = baseline["settings"][key], candidate["settings"][key]
+        if a != b:
+            raise BenchError(f"baseline and candidate use different {key} ({a!r} vs {b!r})")
+    b_ids, _, _, b_nme = _per_image(baseline, "baseline")
+    c_ids, c_subj, c_expr, c_nme = _per_image(candidate, "candidate")
+    pos = {i: k for k, i in enumerate(b_ids)}
+    keep = np.array([i in pos for i in c_ids])
+    if not keep.any():
+        raise BenchError("baseline and candidate share no image ids")
+    base = b_nme[[pos[i] for i in c_ids[keep]]]
+    cand, subj, expr = c_nme[keep], c_subj[keep], c_expr[keep]
+    if np.isnan(base).any() or np.isnan(cand).any():
+        raise BenchError("undefined (nan) per-image NME in the baseline or candidate")
+    boot = make_bootstrap(subj, n_resamples=n_resamples, seed=seed)
+    groups = [(OVERALL, np.ones(cand.size, bool), True)]
+    groups += [(code, expr == code, per_expression) for code in EXPRESSION_CODES if (expr == code).any()]
+    checks = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for name, m, counts in groups:
+            cmp = paired_comparison(cand[m], base[m], subj[m], boot, alpha=alpha)
+            checks.append(Check(name, float(base[m].mean()), float(cand[m].mean()), cmp["delta"],
+                                tuple(cmp["ci"]), cmp["p_value"], cmp["significant"],
+                                cmp["delta"] > max_increase, counts))
+    return Verdict(checks, max_increase, alpha, int(cand.size), int(len(boot.subjects)))
+
+
+def _pts(value: float) -> str:
+    return f"{100 * value:+.2f}"
+
+
+def _p(value: float) -> str:
+    return "n/a" if not math.isfinite(value) else f"{value:.3g}"
+
+
+def summary_text(v: Verdict) -> str:
+    o = v.overall
+    head = "PASS" if v.passed else "FAIL: regression"
+    lines = [f"aflfp-bench gate: {head}",
+             f"overall: baseline {100 * o.baseline:.2f}%, candidate {100 * o.candidate:.2f}%, "
+             f"difference {_pts(o.delta)} points (95% CI [{_pts(o.ci[0])}, {_pts(o.ci[1])}]), "
+             f"Wilcoxon p = {_p(o.p_value)}; tolerance {_pts(v.tolerance)} points, alpha "
+             f"{v.alpha:g}; {v.n_images} images of {v.n_subjects} subjects",
+             f"note: {o.note}"]
+    for c in v.checks[1:]:
+        if c.failed or (c.counts and c.exceeded):
+            lines.append(f"{c.name}: {_pts(c.delta)} points, p = {_p(c.p_value)}: {c.note}")
+    return "\n".join(lines)
+
+
+def summary_markdown(v: Verdict) -> str:
+    lines = [f"### aflfp-bench gate: {'✅ pass' if v.passed else '❌ regression'}", "",
+             f"Tolerance {_pts(v.tolerance)} NME points, alpha {v.alpha:g} (Wilcoxon signed-rank "
+             f"on per-subject means), {v.n_images} images of {v.n_subjects} subjects.", "",
+             "| check | baseline (%) | candidate (%) | Δ (points) | 95% CI | p | gated | result |",
+             "| --- | ---: | ---: | ---: | --- | ---: | :---: | --- |"]
+    for c in v.checks:
+        lines.append(f"| {c.name} | {100 * c.baseline:.2f} | {100 * c.candidate:.2f} | {_pts(c.delta)} "
+                     f"| [{_pts(c.ci[0])}, {_pts(c.ci[1])}] | {_p(c.p_value)} | "
+                     f"{'yes' if c.counts else 'no'} | {'**FAIL**' if c.failed else c.note} |")
+    return "\n".join(lines) + "\n"
+
+
+def junit_xml(v: Verdict) -> str:
+    failures = sum(c.failed for c in v.checks)
+    out = ['<?xml version="1.0" encoding="UTF-8"?>',
+           f'<testsuite name="aflfp-bench gate" tests="{len(v.checks)}" failures="{failures}" '
+           'errors="0" skipped="0">']
+    for c in v.checks:
+        detail = (f"baseline {100 * c.baseline:.4f}%, candidate {100 * c.candidate:.4f}%, "
+                  f"delta {_pts(c.delta)} points, 95% CI [{_pts(c.ci[0])}, {_pts(c.ci[1])}], "
+                  f"p {_p(c.p_value)}: {c.note}")
+        out.append(f'  <testcase classname="aflfp_bench.gate" name={quoteattr(c.name)}>')
+        if c.failed:
+            out.append(f"    <failure message={quoteattr(c.note)}>{escape(detail)}</failure>")
+        else:
+            out.append(f"    <system-out>{escape(detail)}</system-out>")
+        out.append("  </testcase>")
+    out.append("</testsuite>")
+    return "\n".join(out) + "\n"
+
+
+def benchmark_json(v: Verdict) -> str:
+    """github-action-benchmark ``customSmallerIsBetter``: one entry per check, NME in %."""
+    items = [{"name": f"NME {c.name}", "unit": "%", "value": round(100 * c.candidate, 6),
+              "extra": f"baseline {100 * c.baseline:.4f}%, p {_p(c.p_value)}"} for c in v.checks]
+    return json.dumps(items, indent=1) + "\n"

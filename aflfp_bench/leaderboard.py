@@ -1,0 +1,181 @@
+"""The leaderboard over ``submissions/``: scoring with a cache, ranking, significance.
+
+Scores are cached in ``<submissions>/.cache/<key>.json``, the key being the SHA-256 of
+the predictions' bytes, the ground truth (ids, points, boxes), the metric settings and
+the toolkit version: a re-run with nothing changed scores nothing. Ranks are by mean
+NME; each rank is tested against the rank above it (Wilcoxon signed-rank on per-subject
+means, paired on the images both scored) and marked when the two are not significantly
+different.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from .dataset import Dataset
+from .errors import BenchError
+from .predictions import read_predictions
+from .protocol import EXPRESSION_CODES
+from .results import Result, read_scores
+from .scores import dumps, score
+from .stats import cluster_mean_ci, make_bootstrap, paired_comparison
+from .submissions import Submission, discover
+
+CACHE_DIR = ".cache"
+
+
+@dataclass
+class Entry:
+    submission: Submission
+    doc: dict | None = None
+    rank: int | None = None
+    mean: float = float("nan")
+    lo: float = float("nan")
+    hi: float = float("nan")
+    tied_with_above: bool = False
+    p_above: float | None = None
+
+    @property
+    def published(self) -> bool:
+        return self.submission.kind == "published"
+
+
+@dataclass
+class Leaderboard:
+    entries: list[Entry]
+    skipped: list[tuple[str, str]]
+    settings: dict
+    n_scored: int = 0
+    n_cached: int = 0
+    columns: list[str] = field(default_factory=lambda: list(EXPRESSION_CODES))
+
+    def results(self) -> list[Result]:
+        """Scored entries as report results, best first."""
+        return [Result(e.submission.method, e.doc, str(e.submission.predictions))
+                for e in self.entries if e.doc is not None]
+
+
+def _hash_path(path: Path, digest) -> None:
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for f in files:
+        digest.update(f.relative_to(path).as_posix().encode() if path.is_dir() else b"")
+        with open(f, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+
+
+def ground_truth_key(dataset: Dataset) -> str:
+    digest = hashlib.sha256(dataset.name.encode())
+    digest.update("\n".join(dataset.ids.tolist()).encode())
+    digest.update(np.ascontiguousarray(dataset.points).tobytes())
+    digest.update(np.ascontiguousarray(dataset.boxes).tobytes())
+    return digest.hexdigest()
+
+
+def cache_key(predictions: Path, gt_key: str, settings: dict) -> str:
+    digest = hashlib.sha256()
+    _hash_path(predictions, digest)
+    digest.update(gt_key.encode())
+    digest.update(json.dumps(settings, sort_keys=True).encode())
+    digest.update(__version__.encode())
+    return digest.hexdigest()
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def score_cached(sub: Submission, dataset: Dataset, gt_key: str, settings: dict,
+                 cache: Path) -> tuple[dict, bool]:
+    """(scores document, whether it came from the cache)."""
+    if sub.meta["dataset"] != dataset.name:
+        raise BenchError(f"{sub.folder / 'submission.json'}: field dataset: predictions are for "
+                         f"{sub.meta['dataset']!r}, the ground truth is {dataset.name!r}")
+    key = cache_key(sub.predictions, gt_key, settings)
+    hit = cache / f"{key}.json"
+    if hit.is_file():
+        try:
+            return read_scores(hit), True
+        except BenchError:
+            hit.unlink(missing_ok=True)  # a damaged cache entry is rescored
+    preds = read_predictions(sub.predictions, dataset)
+    doc = score(dataset, preds, **settings)
+    try:
+        cache.mkdir(exist_ok=True)
+        _write_atomic(hit, dumps(doc))
+    except OSError:
+        pass  # a read-only submissions folder still gets a leaderboard
+    return doc, False
+
+
+def build(root, dataset: Dataset, *, norm: str = "bbox", agg: str = "mean",
+          threshold: float = 0.08, alpha: float = 0.05, n_resamples: int = 2000,
+          seed: int = 0, progress=None) -> Leaderboard:
+    root = Path(root)
+    subs, skipped = discover(root)
+    settings = {"norm": norm, "agg": agg, "threshold": threshold}
+    gt_key = ground_truth_key(dataset)
+    entries, n_scored, n_cached = [], 0, 0
+    for sub in subs:
+        if sub.kind == "published":
+            entry = Entry(sub, mean=sub.meta["table2"]["Avg"] / 100)
+        else:
+            try:
+                doc, cached = score_cached(sub, dataset, gt_key, settings, root / CACHE_DIR)
+            except BenchError as exc:
+                skipped.append((sub.slug, str(exc)))
+                continue
+            n_cached += cached
+            n_scored += not cached
+            entry = Entry(sub, doc)
+        entries.append(entry)
+        if progress:
+            progress(1)
+    scored = sorted((e for e in entries if e.doc is not None), key=lambda e: e.doc["overall"]["mean"])
+    _rank(scored, alpha, n_resamples, seed)
+    published = sorted((e for e in entries if e.doc is None), key=lambda e: e.mean)
+    board_settings = {**settings, "alpha": alpha, "n_resamples": n_resamples, "seed": seed,
+                      "dataset": dataset.name, "synthetic": dataset.synthetic,
+                      "protocol": "aflfp-v1", "toolkit": __version__}
+    return Leaderboard(scored + published, sorted(skipped), board_settings, n_scored, n_cached)
+
+
+def _arrays(doc):
+    per = doc["per_image"]
+    return (np.asarray(per["image_id"], dtype=object), np.asarray(per["subject"], dtype=object),
+            np.asarray(per["nme"], dtype=float))
+
+
+def _rank(scored: list[Entry], alpha: float, n_resamples: int, seed: int) -> None:
+    if not scored:
+        return
+    subjects = np.concatenate([_arrays(e.doc)[1] for e in scored])
+    boot = make_bootstrap(subjects, n_resamples=n_resamples, seed=seed)
+    for k, entry in enumerate(scored):
+        ids, subj, nme = _arrays(entry.doc)
+        entry.rank = k + 1
+        entry.mean, entry.lo, entry.hi = cluster_mean_ci(nme, subj, boot)
+        if k == 0:
+            continue
+        above_ids, _, above_nme = _arrays(scored[k - 1].doc)
+        pos = {i: j for j, i in enumerate(above_ids)}
+        keep = np.array([i in pos for i in ids])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            cmp = paired_comparison(nme[keep], above_nme[[pos[i] for i in ids[keep]]],
+                                    subj[keep], boot, alpha=alpha)
+        entry.tied_with_above, entry.p_above = not cmp["significant"], cmp["p_value"]

@@ -1,0 +1,148 @@
+"""The regression gate: verdicts, exit codes (0 pass, 1 regression, 2 usage, 3 invalid
+input) and its Markdown, JUnit and benchmark outputs."""
+
+import copy
+import json
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from aflfp_bench import gate
+from aflfp_bench.cli import main
+from aflfp_bench.dataset import write_manifest
+from aflfp_bench.predictions import write_predictions
+from aflfp_bench.scores import write_json
+
+from .conftest import memory_dataset, scored
+
+
+@pytest.fixture(scope="module")
+def base():
+    ds = memory_dataset(n_subjects=20)
+    return ds, scored(ds, 1.5, 1)
+
+
+def shifted(doc, shift, noise=0.0, seed=0, only=None):
+    out = copy.deepcopy(doc)
+    rng = np.random.default_rng(seed)
+    nme = np.asarray(out["per_image"]["nme"])
+    mask = np.ones(nme.size, bool) if only is None else np.asarray(out["per_image"]["expression"]) == only
+    nme = nme + shift * mask + rng.normal(0, noise, nme.size)
+    out["per_image"]["nme"] = nme.tolist()
+    return out
+
+
+def files(tmp_path, **docs):
+    paths = {}
+    for name, doc in docs.items():
+        paths[name] = tmp_path / f"{name}.json"
+        write_json(doc, paths[name])
+    return paths
+
+
+def test_small_noise_passes_and_a_systematic_rise_fails(base):
+    _, doc = base
+    noisy = gate.compare(shifted(doc, 0.0, noise=1e-4), doc, n_resamples=200)
+    assert noisy.passed and noisy.overall.note == "within the tolerance"
+    rise = gate.compare(shifted(doc, 0.005), doc, n_resamples=200)
+    assert not rise.passed and rise.overall.failed
+    assert rise.overall.delta == pytest.approx(0.005) and rise.overall.p_value < 1e-3
+
+
+def test_a_rise_within_noise_passes_with_a_note(base):
+    _, doc = base
+    # Mean rises by 0.003 but half the subjects improve: not significant.
+    out = copy.deepcopy(doc)
+    subj = np.asarray(out["per_image"]["subject"]).astype(int)
+    nme = np.asarray(out["per_image"]["nme"]) + np.where(subj % 2 == 0, 0.016, -0.010)
+    out["per_image"]["nme"] = nme.tolist()
+    v = gate.compare(out, doc, n_resamples=200)
+    assert v.overall.exceeded and not v.overall.significant and v.passed
+    assert v.overall.note == "above the tolerance but not significant: within noise"
+
+
+def test_per_expression_checks_count_only_when_asked(base):
+    _, doc = base
+    cand = shifted(doc, 0.02, only="BR")
+    assert gate.compare(cand, doc, n_resamples=200).passed
+    v = gate.compare(cand, doc, per_expression=True, n_resamples=200)
+    assert not v.passed and [c.name for c in v.checks if c.failed] == ["BR"]
+
+
+def test_cli_exit_codes_and_outputs(tmp_path, base, monkeypatch):
+    _, doc = base
+    p = files(tmp_path, base=doc, same=shifted(doc, 0.0, noise=1e-4), worse=shifted(doc, 0.005))
+    summary = tmp_path / "step_summary.md"
+    summary.write_text("earlier\n")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    runner = CliRunner()
+    ok = runner.invoke(main, ["gate", str(p["same"]), "--baseline", str(p["base"]), "--resamples", "200"])
+    assert ok.exit_code == 0, ok.output
+    assert ok.stdout.splitlines()[0] == "aflfp-bench gate: PASS"
+    out = {k: tmp_path / f"out.{k}" for k in ("md", "xml", "json")}
+    bad = runner.invoke(main, ["gate", str(p["worse"]), "--baseline", str(p["base"]), "--resamples",
+                               "200", "--markdown", str(out["md"]), "--junit", str(out["xml"]),
+                               "--bench-json", str(out["json"])])
+    assert bad.exit_code == 1
+    lines = bad.stdout.splitlines()
+    assert lines[0] == "aflfp-bench gate: FAIL: regression"
+    assert "difference +0.50 points" in lines[1] and "tolerance +0.20 points" in lines[1]
+    suite = ET.parse(out["xml"]).getroot()
+    assert suite.get("tests") == "17" and suite.get("failures") == "1"
+    failing = [tc.get("name") for tc in suite if tc.find("failure") is not None]
+    assert failing == ["overall"]
+    bench = json.loads(out["json"].read_text())
+    assert bench[0]["name"] == "NME overall" and bench[0]["unit"] == "%"
+    assert bench[0]["value"] == pytest.approx(100 * (doc["overall"]["mean"] + 0.005), abs=1e-6)
+    assert "❌ regression" in out["md"].read_text()
+    assert summary.read_text().startswith("earlier\n### aflfp-bench gate: ✅ pass")
+    assert summary.read_text().count("### aflfp-bench gate") == 2
+
+
+def test_tolerance_in_percentage_points(tmp_path, base):
+    _, doc = base
+    p = files(tmp_path, base=doc, worse=shifted(doc, 0.005))
+    runner = CliRunner()
+    args = ["gate", str(p["worse"]), "--baseline", str(p["base"]), "--resamples", "100"]
+    assert runner.invoke(main, args + ["--max-increase-pct", "0.6"]).exit_code == 0
+    assert runner.invoke(main, args + ["--max-increase", "0.006"]).exit_code == 0
+    assert runner.invoke(main, args + ["--max-increase-pct", "0.4"]).exit_code == 1
+    both = runner.invoke(main, args + ["--max-increase", "0.1", "--max-increase-pct", "1"])
+    assert both.exit_code == 2
+
+
+def test_malformed_baseline_exits_3(tmp_path, base):
+    _, doc = base
+    p = files(tmp_path, cand=doc)
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    result = CliRunner().invoke(main, ["gate", str(p["cand"]), "--baseline", str(broken)])
+    assert result.exit_code == 3
+    assert result.output.startswith(f"Error: {broken}: not a JSON scores document")
+    missing = CliRunner().invoke(main, ["gate", str(p["cand"]), "--baseline", str(tmp_path / "nope.json")])
+    assert missing.exit_code == 3
+
+
+def test_prediction_files_and_submission_baseline(tmp_path, base):
+    ds, _ = base
+    gt = tmp_path / "gt.csv"
+    write_manifest(ds, gt)
+    rng = np.random.default_rng(3)
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    write_predictions(sub / "p.csv", ds.ids, ds.points + rng.normal(0, 1.5, ds.points.shape))
+    (sub / "submission.json").write_text(json.dumps({
+        "schema_version": 1, "kind": "predictions", "method": "m", "authors": ["a"],
+        "training_data": "t", "protocol": "aflfp-v1", "dataset": "memory",
+        "normalisation": "bbox", "date": "2026-11-25", "predictions": "p.csv"}))
+    worse = tmp_path / "worse.csv"
+    write_predictions(worse, ds.ids, ds.points + rng.normal(0, 3.0, ds.points.shape))
+    runner = CliRunner()
+    result = runner.invoke(main, ["gate", str(worse), "--baseline", str(sub), "--data", str(gt),
+                                  "--resamples", "100"])
+    assert result.exit_code == 1, result.output
+    usage = runner.invoke(main, ["gate", str(worse), "--baseline", str(sub)],
+                          env={"AFLFP_BENCH_DATA": ""})
+    assert usage.exit_code == 2

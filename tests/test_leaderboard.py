@@ -1,0 +1,157 @@
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from aflfp_bench import leaderboard
+from aflfp_bench.cli import main
+from aflfp_bench.dataset import write_manifest
+from aflfp_bench.errors import BenchError
+from aflfp_bench.html import render_leaderboard_html
+from aflfp_bench.predictions import write_predictions
+from aflfp_bench.schema import errors, load_schema
+from aflfp_bench.submissions import discover, load_submission
+
+from .conftest import memory_dataset
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def meta(method, predictions="preds.csv", **extra):
+    doc = {"schema_version": 1, "kind": "predictions", "method": method, "authors": ["A. Author"],
+           "training_data": "synthetic", "protocol": "aflfp-v1", "dataset": "memory",
+           "normalisation": "bbox", "date": "2026-11-25", "predictions": predictions}
+    doc.update(extra)
+    return doc
+
+
+def add(root: Path, slug: str, doc: dict, points=None, ds=None):
+    folder = root / slug
+    folder.mkdir(parents=True)
+    (folder / "submission.json").write_text(json.dumps(doc))
+    if points is not None:
+        write_predictions(folder / doc["predictions"], ds.ids, points)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return memory_dataset(n_subjects=20)
+
+
+@pytest.fixture
+def board_dir(tmp_path, ds):
+    rng = np.random.default_rng(0)
+    root = tmp_path / "subs"
+    add(root, "good", meta("Good"), ds.points + rng.normal(0, 1.0, ds.points.shape), ds)
+    add(root, "twin", meta("Twin"), ds.points + rng.normal(0, 1.0, ds.points.shape), ds)
+    add(root, "bad", meta("Bad <script>alert(1)</script>"), ds.points + rng.normal(0, 3.0, ds.points.shape), ds)
+    pub = {k: v for k, v in meta("Paper").items() if k != "predictions"}
+    add(root, "paper", {**pub, "kind": "published", "dataset": "AFLFP", "table2": {"Avg": 11.6, "BR": 10.1}})
+    return root
+
+
+def test_ranking_marks_and_published_rows(board_dir, ds):
+    board = leaderboard.build(board_dir, ds, n_resamples=300)
+    ranked = [e for e in board.entries if not e.published]
+    assert [e.rank for e in ranked] == [1, 2, 3]
+    assert {ranked[0].submission.slug, ranked[1].submission.slug} == {"good", "twin"}
+    assert ranked[1].tied_with_above and not ranked[2].tied_with_above
+    assert ranked[0].lo < ranked[0].mean < ranked[0].hi
+    assert board.entries[-1].published and board.entries[-1].rank is None
+    from aflfp_bench.tables import leaderboard_text
+
+    text = leaderboard_text(board).splitlines()
+    assert text[2].startswith("2≈") and text[3].startswith("3 ")
+    assert text[4].split()[:5] == ["-", "Paper", "[published]", "11.60", "n/a"]
+    assert text[4].split()[5] == "10.10"  # its published BR value
+
+
+def test_cache_hit_on_rerun_and_rescore_on_change(board_dir, ds):
+    first = leaderboard.build(board_dir, ds, n_resamples=50)
+    assert (first.n_scored, first.n_cached) == (3, 0)
+    again = leaderboard.build(board_dir, ds, n_resamples=50)
+    assert (again.n_scored, again.n_cached) == (0, 3)
+    assert [e.mean for e in again.entries] == [e.mean for e in first.entries]
+    write_predictions(board_dir / "good" / "preds.csv", ds.ids, ds.points + 0.5)
+    changed = leaderboard.build(board_dir, ds, n_resamples=50)
+    assert (changed.n_scored, changed.n_cached) == (1, 2)
+    other_settings = leaderboard.build(board_dir, ds, norm="inter-ocular", n_resamples=50)
+    assert other_settings.n_scored == 3
+    assert not list((board_dir / ".cache").glob(".*tmp*"))
+
+
+def test_malformed_submission_is_skipped_with_its_reason(board_dir, ds):
+    broken = meta("Broken")
+    del broken["authors"]
+    add(board_dir, "broken", broken)
+    (board_dir / "nojson").mkdir()
+    board = leaderboard.build(board_dir, ds, n_resamples=50)
+    assert [e.submission.slug for e in board.entries if not e.published] != []
+    reasons = dict(board.skipped)
+    assert reasons["broken"] == f"{board_dir / 'broken' / 'submission.json'}: field authors: required field is missing"
+    assert reasons["nojson"] == f"{board_dir / 'nojson' / 'submission.json'}: missing"
+
+
+@pytest.mark.parametrize("bad, message", [
+    ("../good/preds.csv", "leaves the submission folder ('..')"),
+    ("/etc/passwd", "is an absolute path; give a path inside the submission folder"),
+    ("link.csv", "goes through a link (link.csv)"),
+])
+def test_path_escape_is_rejected(board_dir, bad, message):
+    folder = add(board_dir, "evil", meta("Evil", predictions=bad))
+    os.symlink(board_dir / "good" / "preds.csv", folder / "link.csv")
+    with pytest.raises(BenchError) as info:
+        load_submission(folder)
+    assert str(info.value) == f"{folder / 'submission.json'}: field 'predictions': {bad!r} {message}"
+
+
+def test_dataset_mismatch_is_skipped(board_dir, ds):
+    add(board_dir, "other", meta("Other", dataset="AFLFP"), ds.points, ds)
+    board = leaderboard.build(board_dir, ds, n_resamples=50)
+    assert "predictions are for 'AFLFP', the ground truth is 'memory'" in dict(board.skipped)["other"]
+
+
+def test_html_escapes_submission_text(board_dir, ds):
+    html = render_leaderboard_html(leaderboard.build(board_dir, ds, n_resamples=50))
+    assert "<script>alert(1)</script>" not in html
+    assert "Bad &lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_cli_leaderboard_exit_status_and_keep_going(board_dir, ds, tmp_path):
+    gt = tmp_path / "gt.csv"
+    write_manifest(ds, gt)
+    runner = CliRunner()
+    args = ["leaderboard", str(board_dir), "--data", str(gt), "--resamples", "50"]
+    ok = runner.invoke(main, args)
+    assert ok.exit_code == 0, ok.output
+    assert ok.stderr.splitlines()[0] == "3 scored, 0 from cache, 0 skipped"
+    add(board_dir, "broken", {"schema_version": 1})
+    failed = runner.invoke(main, args)
+    assert failed.exit_code == 1 and "skipped broken:" in failed.stderr
+    assert failed.stderr.splitlines()[0] == "0 scored, 3 from cache, 1 skipped"
+    kept = runner.invoke(main, args + ["--keep-going", "--html", str(tmp_path / "lb.html")])
+    assert kept.exit_code == 0 and (tmp_path / "lb.html").is_file()
+
+
+def test_schema_file_is_valid_json_schema_and_agrees_with_the_validator(board_dir):
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = load_schema("submission.schema.json")
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    samples = [json.loads(p.read_text()) for p in (ROOT / "submissions").glob("*/submission.json")]
+    samples += [json.loads(p.read_text()) for p in board_dir.glob("*/submission.json")]
+    broken = [dict(samples[0], kind="published"), dict(samples[0], date="25/11/2026"),
+              dict(samples[0], authors=[]), dict(samples[0], extra=1), {"schema_version": 2}]
+    for doc in samples + broken:
+        assert (not errors(doc, schema)) == validator.is_valid(doc), doc
+
+
+def test_repository_submissions_are_valid():
+    subs, skipped = discover(ROOT / "submissions")
+    assert skipped == []
+    kinds = {s.kind for s in subs}
+    assert kinds == {"predictions", "published"}
