@@ -22,6 +22,7 @@ import numpy as np
 
 from .errors import BenchError
 from .protocol import EXPRESSION_CODES
+from .results import paired, per_image
 from .stats import make_bootstrap, paired_comparison
 
 OVERALL = "overall"
@@ -71,16 +72,6 @@ class Verdict:
         return self.checks[0]
 
 
-def _per_image(doc: dict, what: str):
-    per = doc.get("per_image") or {}
-    try:
-        return (np.asarray(per["image_id"], dtype=object), np.asarray(per["subject"], dtype=object),
-                np.asarray(per["expression"], dtype=object),
-                np.asarray([math.nan if v is None else v for v in per["nme"]], dtype=float))
-    except (KeyError, TypeError, ValueError):
-        raise BenchError(f"the {what} scores have no usable per-image NME") from None
-
-
 def compare(candidate: dict, baseline: dict, *, max_increase: float = 0.002,
             alpha: float = 0.05, per_expression: bool = False, n_resamples: int = 2000,
             seed: int = 0) -> Verdict:
@@ -89,14 +80,12 @@ def compare(candidate: dict, baseline: dict, *, max_increase: float = 0.002,
         a, b = baseline["settings"][key], candidate["settings"][key]
         if a != b:
             raise BenchError(f"baseline and candidate use different {key} ({a!r} vs {b!r})")
-    b_ids, _, _, b_nme = _per_image(baseline, "baseline")
-    c_ids, c_subj, c_expr, c_nme = _per_image(candidate, "candidate")
-    pos = {i: k for k, i in enumerate(b_ids)}
-    keep = np.array([i in pos for i in c_ids])
-    if not keep.any():
+    base_pi, cand_pi = per_image(baseline, "the baseline"), per_image(candidate, "the candidate")
+    ic, ib = paired(cand_pi, base_pi)
+    if not ic.size:
         raise BenchError("baseline and candidate share no image ids")
-    base = b_nme[[pos[i] for i in c_ids[keep]]]
-    cand, subj, expr = c_nme[keep], c_subj[keep], c_expr[keep]
+    base, cand = base_pi.nme[ib], cand_pi.nme[ic]
+    subj, expr = cand_pi.subjects[ic], cand_pi.expressions[ic]
     if np.isnan(base).any() or np.isnan(cand).any():
         raise BenchError("undefined (nan) per-image NME in the baseline or candidate")
     boot = make_bootstrap(subj, n_resamples=n_resamples, seed=seed)

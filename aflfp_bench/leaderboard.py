@@ -24,7 +24,7 @@ from .dataset import Dataset
 from .errors import BenchError
 from .predictions import read_predictions
 from .protocol import EXPRESSION_CODES
-from .results import Result, read_scores
+from .results import Result, paired, per_image, read_scores
 from .scores import dumps, score
 from .stats import cluster_mean_ci, make_bootstrap, paired_comparison
 from .submissions import Submission, discover
@@ -154,28 +154,20 @@ def build(root, dataset: Dataset, *, norm: str = "bbox", agg: str = "mean",
     return Leaderboard(scored + published, sorted(skipped), board_settings, n_scored, n_cached)
 
 
-def _arrays(doc):
-    per = doc["per_image"]
-    return (np.asarray(per["image_id"], dtype=object), np.asarray(per["subject"], dtype=object),
-            np.asarray(per["nme"], dtype=float))
-
-
 def _rank(scored: list[Entry], alpha: float, n_resamples: int, seed: int) -> None:
     if not scored:
         return
-    subjects = np.concatenate([_arrays(e.doc)[1] for e in scored])
-    boot = make_bootstrap(subjects, n_resamples=n_resamples, seed=seed)
-    for k, entry in enumerate(scored):
-        ids, subj, nme = _arrays(entry.doc)
+    arrays = [per_image(e.doc, e.submission.slug) for e in scored]
+    boot = make_bootstrap(np.concatenate([a.subjects for a in arrays]), n_resamples=n_resamples,
+                          seed=seed)
+    for k, (entry, mine) in enumerate(zip(scored, arrays)):
         entry.rank = k + 1
-        entry.mean, entry.lo, entry.hi = cluster_mean_ci(nme, subj, boot)
+        entry.mean, entry.lo, entry.hi = cluster_mean_ci(mine.nme, mine.subjects, boot)
         if k == 0:
             continue
-        above_ids, _, above_nme = _arrays(scored[k - 1].doc)
-        pos = {i: j for j, i in enumerate(above_ids)}
-        keep = np.array([i in pos for i in ids])
+        ia, ib = paired(mine, arrays[k - 1])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            cmp = paired_comparison(nme[keep], above_nme[[pos[i] for i in ids[keep]]],
-                                    subj[keep], boot, alpha=alpha)
+            cmp = paired_comparison(mine.nme[ia], arrays[k - 1].nme[ib], mine.subjects[ia], boot,
+                                    alpha=alpha)
         entry.tied_with_above, entry.p_above = not cmp["significant"], cmp["p_value"]

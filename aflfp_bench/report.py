@@ -16,7 +16,7 @@ import numpy as np
 from . import __version__
 from .errors import BenchError
 from .protocol import EXPRESSION_CODES, KEYFRAMES
-from .results import Result
+from .results import Result, paired, per_image
 from .stats import (
     DEFAULT_ALPHA,
     DEFAULT_RESAMPLES,
@@ -72,13 +72,6 @@ def published() -> dict:
     return json.loads(text)
 
 
-def _arrays(result: Result):
-    per = result.doc["per_image"]
-    return (np.asarray(per["image_id"], dtype=object), np.asarray(per["subject"], dtype=object),
-            np.asarray(per["expression"], dtype=object), np.asarray(per["keyframe"], dtype=object),
-            np.asarray([np.nan if v is None else v for v in per["nme"]], dtype=float))
-
-
 def _cell(nme, subjects, boot) -> Cell | None:
     if nme.size == 0:
         return None
@@ -100,18 +93,19 @@ def build_report(results: list[Result], *, reference: str | None = None,
     leaderboard submissions)."""
     if not results:
         raise BenchError("no results to report")
-    arrays = {r.name: _arrays(r) for r in results}
-    if any(np.isnan(a[4]).any() for a in arrays.values()):
+    arrays = {r.name: per_image(r.doc, r.source) for r in results}
+    if any(np.isnan(a.nme).any() for a in arrays.values()):
         raise BenchError("a result has undefined (nan) per-image NME; check its normaliser")
-    all_subjects = np.concatenate([a[1] for a in arrays.values()])
+    all_subjects = np.concatenate([a.subjects for a in arrays.values()])
     boot = make_bootstrap(all_subjects, n_resamples=n_resamples, seed=seed)
-    present = set(np.concatenate([a[2] for a in arrays.values()]).tolist())
+    present = set(np.concatenate([a.expressions for a in arrays.values()]).tolist())
     columns = [c for c in EXPRESSION_CODES if c in present] + [AVG]
 
     rows = []
     for r in results:
-        _, subj, expr, _, nme = arrays[r.name]
-        cells = {c: _cell(nme[m], subj[m], boot) for c, m in _masks(expr, columns).items()}
+        a = arrays[r.name]
+        cells = {c: _cell(a.nme[m], a.subjects[m], boot)
+                 for c, m in _masks(a.expressions, columns).items()}
         rows.append(Row(r.name, cells, condition=r.condition))
     names = [r.name for r in results]
     if reference is None:
@@ -119,22 +113,20 @@ def build_report(results: list[Result], *, reference: str | None = None,
     elif reference not in names:
         raise BenchError(f"--reference {reference!r} is none of the results "
                          f"({', '.join(names)})")
-    ref_ids, ref_subj, ref_expr, _, ref_nme = arrays[reference]
-    ref_pos = {i: k for k, i in enumerate(ref_ids)}
+    ref = arrays[reference]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         for row in rows:
             if row.name == reference:
                 continue
-            ids, subj, expr, _, nme = arrays[row.name]
-            mine = np.array([i in ref_pos for i in ids])
-            theirs = np.array([ref_pos[i] for i in ids[mine]], dtype=int)
-            for c, m in _masks(expr[mine], columns).items():
+            mine = arrays[row.name]
+            ia, ib = paired(mine, ref)
+            for c, m in _masks(mine.expressions[ia], columns).items():
                 cell = row.cells.get(c)
                 if cell is None or not m.any():
                     continue
-                cmp = paired_comparison(nme[mine][m], ref_nme[theirs][m], subj[mine][m], boot,
-                                        alpha=alpha)
+                cmp = paired_comparison(mine.nme[ia][m], ref.nme[ib][m], mine.subjects[ia][m],
+                                        boot, alpha=alpha)
                 cell.p_value, cell.significant = cmp["p_value"], cmp["significant"]
                 cell.delta, cell.delta_ci = cmp["delta"], tuple(cmp["ci"])
     best = {}
@@ -145,9 +137,9 @@ def build_report(results: list[Result], *, reference: str | None = None,
 
     keyframes = {}
     for r in results:
-        _, subj, _, kf, nme = arrays[r.name]
-        keyframes[r.name] = {k: _cell(nme[kf == k], subj[kf == k], boot) for k in KEYFRAMES
-                             if (kf == k).any()}
+        a = arrays[r.name]
+        keyframes[r.name] = {k: _cell(a.nme[a.keyframes == k], a.subjects[a.keyframes == k], boot)
+                             for k in KEYFRAMES if (a.keyframes == k).any()}
 
     table3, table3_test = _table3(results, rows, arrays, boot, alpha)
     rows += [Row(name, {c: (Cell(values[c] / 100) if c in values else None) for c in columns},
@@ -182,13 +174,10 @@ def _table3(results, rows, arrays, boot, alpha):
     test = None
     if len(tagged) == 2:
         (a, _), (b, _) = tagged
-        ids_a, subj_a, _, _, nme_a = arrays[a.name]
-        ids_b, _, _, _, nme_b = arrays[b.name]
-        pos = {i: k for k, i in enumerate(ids_b)}
-        keep = np.array([i in pos for i in ids_a])
+        pa, pb = arrays[a.name], arrays[b.name]
+        ia, ib = paired(pa, pb)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            test = paired_comparison(nme_a[keep], nme_b[np.array([pos[i] for i in ids_a[keep]], int)],
-                                     subj_a[keep], boot, alpha=alpha)
+            test = paired_comparison(pa.nme[ia], pb.nme[ib], pa.subjects[ia], boot, alpha=alpha)
         test.update({"a": a.condition, "b": b.condition})
     return table3, test

@@ -10,8 +10,10 @@ else from the file stem. ``condition`` tags a training condition for Table 3 (e.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -21,6 +23,34 @@ from .predictions import read_predictions
 from .scores import SCHEMA, score
 
 SIDECAR_SUFFIX = ".method.json"
+
+
+class PerImage(NamedTuple):
+    """The per-image columns of a scores document, as arrays (nan for a null NME)."""
+
+    ids: np.ndarray
+    subjects: np.ndarray
+    expressions: np.ndarray
+    keyframes: np.ndarray
+    nme: np.ndarray
+
+
+def per_image(doc: dict, what: str = "the") -> PerImage:
+    per = doc.get("per_image") or {}
+    try:
+        return PerImage(*(np.asarray(per[k], dtype=object)
+                          for k in ("image_id", "subject", "expression", "keyframe")),
+                        np.asarray([math.nan if v is None else v for v in per["nme"]], dtype=float))
+    except (KeyError, TypeError, ValueError):
+        raise BenchError(f"{what} scores have no usable per-image NME") from None
+
+
+def paired(a: PerImage, b: PerImage) -> tuple[np.ndarray, np.ndarray]:
+    """Index arrays ``(ia, ib)`` of the images both scored, in ``a``'s order."""
+    pos = {image_id: k for k, image_id in enumerate(b.ids.tolist())}
+    ia = np.array([k for k, image_id in enumerate(a.ids.tolist()) if image_id in pos], dtype=int)
+    ib = np.array([pos[image_id] for image_id in a.ids[ia].tolist()], dtype=int)
+    return ia, ib
 
 
 @dataclass
