@@ -29,12 +29,17 @@ def _table2_rows(report: Report) -> list[dict]:
             cell = row.cells.get(col)
             best, not_sig = cell_marks(report, row, col)
             p = None if cell is None or cell.p_value is None else cell.p_value
+            diff = ""
+            if cell is not None and cell.delta is not None:
+                diff = (f"{100 * cell.delta:+.2f} points vs reference, 95% CI "
+                        f"[{100 * cell.delta_ci[0]:+.2f}, {100 * cell.delta_ci[1]:+.2f}]")
             cells.append({
                 "mean": fmt_pct(cell.mean) if cell else "n/a",
                 "std": fmt_pct(cell.std) if cell else "n/a",
                 "ci": ci_text(cell) if cell else "n/a",
                 "best": best, "not_sig": not_sig,
                 "p": "" if p is None or not math.isfinite(p) else f"{p:.3g}",
+                "diff": diff,
             })
         rows.append({"label": row_label(report, row), "published": row.published, "cells": cells,
                      "reference": row.name == report.reference})

@@ -217,20 +217,25 @@ def report_latex(report: Report) -> str:
 
 
 def report_csv(report: Report) -> str:
-    """Machine-readable Table 2 (and Table 3): one line per method and statistic; NME in %."""
+    """Machine-readable Table 2 (and Table 3): one line per method and statistic; NME and
+    differences in % (``delta_vs_ref``: Mean minus the reference's Mean, paired on common
+    images, with its subject-bootstrap interval); ``p_value`` of the Wilcoxon test."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["table", "method", "published", "stat", *report.columns])
-    stats = ("mean", "std", "ci_low", "ci_high", "n", "p_value")
+    stats = ("mean", "std", "ci_low", "ci_high", "n", "delta_vs_ref", "delta_ci_low",
+             "delta_ci_high", "p_value")
     for table, rows in (("2", report.table2), ("3", report.table3)):
         for row in rows:
             for stat in stats:
                 values = []
                 for c in report.columns:
                     cell = row.cells.get(c)
-                    v = None if cell is None else {"mean": cell.mean, "std": cell.std, "ci_low": cell.lo,
-                                                   "ci_high": cell.hi, "n": cell.n,
-                                                   "p_value": cell.p_value}[stat]
+                    v = None if cell is None else {
+                        "mean": cell.mean, "std": cell.std, "ci_low": cell.lo, "ci_high": cell.hi,
+                        "n": cell.n, "delta_vs_ref": cell.delta, "p_value": cell.p_value,
+                        "delta_ci_low": cell.delta_ci[0] if cell.delta_ci else None,
+                        "delta_ci_high": cell.delta_ci[1] if cell.delta_ci else None}[stat]
                     if v is None or (isinstance(v, float) and not math.isfinite(v)):
                         values.append("")
                     elif stat == "n":
