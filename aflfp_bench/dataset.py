@@ -190,3 +190,22 @@ def read_manifest(path) -> Dataset:
     root = (path.parent / header.get("root", ".")).resolve()
     return Dataset(meta, points, boxes, str(header.get("name", path.stem)),
                    bool(header.get("synthetic", False)), root)
+
+
+def concat(datasets: list[Dataset]) -> Dataset:
+    """One dataset of several (for training). With more than one, ids become
+    ``<dataset name>/<id>`` and image paths absolute, so nothing collides."""
+    if len(datasets) == 1:
+        return datasets[0]
+    metas, points, boxes = [], [], []
+    for ds in datasets:
+        meta = ds.meta.copy()
+        meta["image_id"] = ds.name + "/" + meta["image_id"].astype(str)
+        meta["subject"] = ds.name + "/" + meta["subject"].astype(str)
+        meta["image"] = [str(ds.image_path(i).resolve()) for i in range(len(ds))]
+        metas.append(meta)
+        points.append(ds.points)
+        boxes.append(ds.boxes)
+    name = " + ".join(ds.name for ds in datasets)
+    return Dataset(pd.concat(metas, ignore_index=True), np.concatenate(points),
+                   np.concatenate(boxes), name, any(ds.synthetic for ds in datasets), None)

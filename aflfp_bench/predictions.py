@@ -2,7 +2,8 @@
 
 Formats (detected from the file's header, or a folder):
 
-* wide CSV (default): ``image_id,x0,y0,x1,y1,...,x67,y67``;
+* wide CSV (default): ``image_id,x0,y0,x1,y1,...,x67,y67``, optionally a last column
+  ``box`` (``gt``, ``detector`` or ``fallback``: the face box each row used);
 * long CSV: ``image_id,landmark,x,y`` with ``landmark`` 0..67, one row per point;
 * OpenFace 2.x CSV: ``image_id`` plus ``x_0..x_67`` and ``y_0..y_67`` (other columns and
   spaces around names are ignored);
@@ -36,6 +37,9 @@ from .pts import read_pts
 #: (height) beyond its left or right (top or bottom) edge.
 FAR_OUTSIDE = 0.5
 WIDE_COLUMNS = ("image_id",) + POINT_COLUMNS
+#: Optional wide-CSV column written by ``aflfp-bench predict``: the face box each row used.
+BOX_COLUMN = "box"
+BOX_KINDS = ("gt", "detector", "fallback")
 OPENFACE_COLUMNS = tuple(f"x_{k}" for k in range(N_POINTS)) + tuple(f"y_{k}" for k in range(N_POINTS))
 
 
@@ -48,6 +52,7 @@ class Predictions:
     present: np.ndarray
     source: str
     format: str
+    boxes: dict | None = None
 
     @property
     def coverage(self) -> float:
@@ -62,6 +67,7 @@ class _Records:
     coords: np.ndarray
     where: Callable[[int], str]
     column: Callable[[int, int], str]
+    box_kinds: list[str] | None = None
 
 
 # ----------------------------------------------------------------- CSV parsing
@@ -174,8 +180,18 @@ def _require(path: Path, header: list[str], columns, fmt: str) -> None:
 def _parse_wide(path: Path, header: list[str]) -> _Records:
     _require(path, header, WIDE_COLUMNS, "wide")
     keys, values, where = _read_table(path, header, list(POINT_COLUMNS))
+    kinds = None
+    if BOX_COLUMN in header:
+        import pandas as pd
+
+        kinds = pd.read_csv(path, usecols=[BOX_COLUMN], dtype=str, keep_default_na=False)[BOX_COLUMN]
+        kinds = kinds.str.strip().tolist()
+        bad = sorted(set(kinds) - set(BOX_KINDS))
+        if bad:
+            raise BenchError(f"{path}: column '{BOX_COLUMN}': {bad[0]!r} is not one of "
+                             f"{', '.join(BOX_KINDS)}")
     return _Records(keys, values.reshape(-1, N_POINTS, 2), where,
-                    lambda k, axis: f"column '{'xy'[axis]}{k}'")
+                    lambda k, axis: f"column '{'xy'[axis]}{k}'", kinds)
 
 
 def _parse_openface(path: Path, header: list[str]) -> _Records:
@@ -301,7 +317,10 @@ def read_predictions(path, dataset: Dataset, *, allow_missing: bool = False) -> 
                          f"(first: {first}); pass --allow-missing to score the rest")
     points = np.full((len(dataset), N_POINTS, 2), np.nan)
     points[rows] = records.coords
-    return Predictions(points, present, str(path), fmt)
+    boxes = None
+    if records.box_kinds is not None:
+        boxes = {kind: records.box_kinds.count(kind) for kind in BOX_KINDS}
+    return Predictions(points, present, str(path), fmt, boxes)
 
 
 def _check_values(records: _Records, rows: np.ndarray, dataset: Dataset) -> None:

@@ -1,37 +1,227 @@
-"""Orchestration of adapters over datasets: the paper's subject-independent k-fold CV."""
+"""Running adapters over datasets: predict (parallel, resumable), train, and the paper's
+subject-independent k-fold cross-validation.
+
+Prediction files are wide CSVs with one extra column, ``box``: which face box the row's
+prediction used (``gt``, ``detector``, or ``fallback``: the ground-truth box mapped to
+the detector's convention because the detector found no face there). Rows are appended
+chunk by chunk and flushed, so a killed run leaves a valid file; a re-run skips the ids
+already there (a partly written last line is dropped first).
+"""
 
 from __future__ import annotations
+
+import os
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import numpy as np
 
 from .baselines.base import adapter_class
-from .dataset import Dataset
+from .baselines.boxes import BoxMapping, Detector, face_box, shipped_mapping
+from .baselines.preprocess import load_gray
+from .dataset import POINT_COLUMNS, Dataset
 from .errors import BenchError
 
+HEADER = ",".join(("image_id",) + POINT_COLUMNS + ("box",))
+CHUNK = 16
 
-def cross_validate(dataset: Dataset, adapter: str, *, folds=None, progress=None) -> np.ndarray:
-    """Out-of-fold predictions ``(n, 68, 2)``: for each fold, fit on the other folds'
-    subjects and predict the held-out subjects. Refuses if a subject spans two folds."""
-    meta = dataset.meta
-    spans = meta.groupby("subject")["fold"].nunique()
+
+def load_adapter(name: str, model=None):
+    """An adapter ready to predict: loaded from ``model``, or pretrained."""
+    cls = adapter_class(name)
+    if model is not None:
+        return cls.load(model)
+    if cls.trainable:
+        raise BenchError(f"adapter {name!r} needs a trained model: pass --model FILE (make one "
+                         f"with 'aflfp-bench train --adapter {name}')")
+    return cls()
+
+
+def box_source(adapter, box: str) -> str:
+    """``auto`` means: the boxes the model was trained on (``detector`` for pretrained)."""
+    if box == "auto":
+        return getattr(adapter, "box", "gt")
+    if box not in ("gt", "detector"):
+        raise BenchError(f"--box must be gt or detector, got {box!r}")
+    return box
+
+
+def _mapping(adapter) -> BoxMapping:
+    own = getattr(adapter, "box_mapping", None)
+    return own if own is not None else shipped_mapping(adapter.detector)
+
+
+# ------------------------------------------------------------------ resumable output
+
+
+def _resume(path: Path) -> set[str]:
+    """Ids already in ``path``; drops a partly written last line; checks the header."""
+    if not path.exists() or path.stat().st_size == 0:
+        path.write_text(HEADER + "\n", encoding="utf-8")
+        return set()
+    with open(path, "rb+") as fh:
+        data = fh.read()
+        if not data.endswith(b"\n"):
+            cut = data.rfind(b"\n") + 1
+            fh.truncate(cut)
+            data = data[:cut]
+    lines = data.decode("utf-8").splitlines()
+    if not lines or lines[0] != HEADER:
+        raise BenchError(f"{path}: exists and is not a prediction file of this tool; choose "
+                         "another output or remove it")
+    return {line.split(",", 1)[0] for line in lines[1:] if line}
+
+
+def _rows(results) -> str:
+    fmt = ",".join(["%.3f"] * len(POINT_COLUMNS))
+    return "".join(f"{image_id},{fmt % tuple(points.ravel())},{kind}\n"
+                   for image_id, points, kind in results)
+
+
+# ------------------------------------------------------------------ workers
+
+_WORKER: dict = {}
+
+
+def _init(name, model, box, mapping):
+    adapter = load_adapter(name, model)
+    detector = Detector(adapter.detector) if box == "detector" else None
+    _WORKER.update(adapter=adapter, box=box, detector=detector, mapping=mapping)
+
+
+def _work(tasks):
+    w = _WORKER
+    out = []
+    for image_id, path, gt_box in tasks:
+        need_image = w["adapter"].needs_image or w["box"] == "detector"
+        gray = load_gray(path) if need_image else None
+        box, kind = face_box(gray, gt_box, w["box"], w["detector"], w["mapping"])
+        out.append((image_id, np.asarray(w["adapter"].predict(gray, box), dtype=float), kind))
+    return out
+
+
+def predict(dataset: Dataset, name: str, model, out, *, box: str = "auto", workers: int = 1,
+            progress=None) -> Counter:
+    """Predict every image of ``dataset`` not yet in ``out``; returns counts of box kinds
+    of the rows written now (``resumed``: rows found already done)."""
+    out = Path(out)
+    adapter = load_adapter(name, model)
+    source = box_source(adapter, box)
+    mapping = _mapping(adapter) if source == "detector" else None
+    done = _resume(out)
+    todo = [i for i, image_id in enumerate(dataset.ids) if image_id not in done]
+    counts = Counter(resumed=len(dataset) - len(todo))
+    if progress and counts["resumed"]:
+        progress(counts["resumed"])
+    tasks = [(dataset.ids[i], str(dataset.image_path(i)), dataset.boxes[i]) for i in todo]
+    chunks = [tasks[k:k + CHUNK] for k in range(0, len(tasks), CHUNK)]
+    with open(out, "a", encoding="utf-8", newline="") as fh:
+        def write(results):
+            fh.write(_rows(results))
+            fh.flush()
+            counts.update(kind for _, _, kind in results)
+            if progress:
+                progress(len(results))
+
+        if workers > 1 and len(chunks) > 1:
+            with ProcessPoolExecutor(workers, initializer=_init,
+                                     initargs=(name, model, source, mapping)) as pool:
+                for results in pool.map(_work, chunks):
+                    write(results)
+        else:
+            _init(name, model, source, mapping)
+            for chunk in chunks:
+                write(_work(chunk))
+    return counts
+
+
+# ------------------------------------------------------------------ training
+
+
+def training_boxes(dataset: Dataset, detector_kind: str, progress=None):
+    """Detector boxes of a training set (ground truth mapped where none) and the mapping
+    fitted on the faces the detector found."""
+    detector = Detector(detector_kind)
+    found = np.full((len(dataset), 4), np.nan)
+    for i in range(len(dataset)):
+        box, kind = face_box(load_gray(dataset.image_path(i)), dataset.boxes[i], "detector",
+                             detector, None)
+        if kind == "detector":
+            found[i] = box
+        if progress:
+            progress(1)
+    hit = ~np.isnan(found[:, 0])
+    mapping = BoxMapping.fit(found[hit], dataset.boxes[hit]) if hit.sum() >= 10 else shipped_mapping(detector_kind)
+    boxes = np.where(hit[:, None], found, np.array([mapping.apply(b) for b in dataset.boxes]))
+    return boxes, mapping, int(hit.sum())
+
+
+def train(dataset: Dataset, name: str, out, *, box: str = "gt", progress=None, log=None,
+          **options):
+    """Fit adapter ``name`` on ``dataset`` and save it to ``out``."""
+    cls = adapter_class(name)
+    if not cls.trainable:
+        raise BenchError(f"adapter {name!r} is pretrained and cannot be trained here")
+    model = cls(**options)
+    boxes = None
+    if box == "detector":
+        boxes, mapping, n_found = training_boxes(dataset, cls.detector, progress)
+        model.box_mapping = mapping
+        if log:
+            log(f"{cls.detector} detector found {n_found} of {len(dataset)} training faces; "
+                f"fallback mapping {mapping}")
+    elif box != "gt":
+        raise BenchError(f"--box must be gt or detector, got {box!r}")
+    model.box = box
+    model.fit(dataset, boxes=boxes, progress=progress, log=log)
+    tmp = Path(out).with_name(f".{Path(out).name}.tmp{os.getpid()}")
+    try:
+        model.save(tmp)
+        os.replace(tmp, out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise BenchError(f"{out}: cannot write model ({exc.strerror})") from None
+    return model
+
+
+def check_folds(dataset: Dataset) -> None:
+    spans = dataset.meta.groupby("subject")["fold"].nunique()
     if (spans > 1).any():
-        raise BenchError(f"subject {spans[spans > 1].index[0]!r} is in more than one fold")
-    cls = adapter_class(adapter)
-    fold = meta["fold"].to_numpy()
+        raise BenchError(f"subject {spans[spans > 1].index[0]!r} is in more than one fold: "
+                         "training and test would share a subject")
+
+
+def cross_validate(dataset: Dataset, name: str, out, *, folds=None, box: str = "gt",
+                   workers: int = 1, progress=None, log=None, **options) -> Counter:
+    """The paper's protocol: for each fold, fit on the other folds' subjects, predict the
+    held-out subjects into ``out``; fold models are saved beside ``out``
+    (``<stem>.fold<k>.npz``) and reused on a re-run. Pretrained adapters just predict."""
+    out = Path(out)
+    check_folds(dataset)
+    cls = adapter_class(name)
+    if not cls.trainable:
+        return predict(dataset, name, None, out, box="detector" if box == "auto" else box,
+                       workers=workers, progress=progress)
+    fold = dataset.meta["fold"].to_numpy()
     chosen = sorted(set(fold.tolist())) if folds is None else list(folds)
-    out = np.full(dataset.points.shape, np.nan)
+    unknown = sorted(set(chosen) - set(fold.tolist()))
+    if unknown:
+        raise BenchError(f"fold(s) {unknown} have no images in {dataset.label}")
+    counts = Counter()
     for k in chosen:
         test = fold == k
-        train = ~test
-        if not test.any() or not train.any():
-            raise BenchError(f"fold {k} leaves no test or no training images")
-        if set(meta.loc[test, "subject"]) & set(meta.loc[train, "subject"]):
+        train_set, test_set = dataset.subset(~test), dataset.subset(test)
+        if set(train_set.meta["subject"]) & set(test_set.meta["subject"]):
             raise BenchError(f"fold {k}: a subject is both in training and test")
-        model = cls()
-        model.fit(dataset.subset(train))
-        if not cls.needs_image and hasattr(model, "predict_boxes"):
-            out[test] = model.predict_boxes(dataset.boxes[test])
-        else:
-            raise BenchError(f"adapter {adapter!r} needs images; 'aflfp-bench cv' comes later")
-        progress and progress(1)
-    return out
+        if not len(train_set):
+            raise BenchError(f"fold {k} leaves no training images")
+        model_path = out.with_name(f"{out.name.split('.')[0]}.fold{k}.npz")
+        if not model_path.is_file():
+            if log:
+                log(f"fold {k}: training on {len(train_set)} images of "
+                    f"{train_set.meta['subject'].nunique()} subjects")
+            train(train_set, name, model_path, box=box if box != "auto" else "gt", log=log, **options)
+        counts += predict(test_set, name, model_path, out, box="auto", workers=workers,
+                          progress=progress)
+    return counts

@@ -12,7 +12,8 @@ percentiles}, ``n_images`` (scored), ``coverage`` {n_expected, n_scored, fractio
 the aggregate taken over that group's points only), ``by_landmark`` (68 means), ``gt_mean_shape`` (the mean ground-truth face, each face
 mapped into its box's unit square; 68 [x, y]),
 ``ced`` {thresholds, fraction}, ``per_image`` {image_id, subject, expression, keyframe,
-fold, nme} (column lists, in dataset order).
+fold, nme} (column lists, in dataset order); and, for predictions that record their face
+boxes, ``boxes`` {gt, detector, fallback}: how many images used each kind of box.
 """
 
 from __future__ import annotations
@@ -98,6 +99,8 @@ def score(dataset: Dataset, predictions: Predictions, *, norm: str = "bbox", agg
             "nme": nme.tolist(),
         },
     }
+    if predictions.boxes is not None:
+        doc["boxes"] = dict(predictions.boxes)
     return doc
 
 

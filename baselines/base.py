@@ -2,13 +2,17 @@
 
 An adapter predicts 68 points for one face::
 
-    adapter.fit(dataset)                 # optional: learn from a Dataset
-    adapter.predict(image, box)          # -> (68, 2) array, original image coordinates
+    adapter.fit(dataset, boxes=..., progress=..., log=...)   # trainable adapters only
+    adapter.predict(image, box)     # -> (68, 2) array in original image coordinates
     adapter.save(path) / Adapter.load(path)
 
-``image`` is an ``(h, w)`` or ``(h, w, 3)`` uint8 array, or None for adapters whose
-``needs_image`` is False; ``box`` is ``(x, y, w, h)``. Models are stored as .npz,
-.onnx or dlib .dat files, never pickles.
+``image`` is a 2-D uint8 grayscale array (None for adapters whose ``needs_image`` is
+False); ``box`` is ``(x, y, w, h)``. Class attributes: ``name``, ``needs_image``,
+``trainable`` and ``detector`` (the face detector whose boxes it expects: ``haar``,
+``dlib`` or None). An instance's ``box`` says which boxes it was trained on (``gt`` or
+``detector``). Models are stored as .npz, .onnx or dlib .dat files, never pickles; heavy
+imports happen inside the adapter, and a missing one raises an ImportError naming the
+extra to install.
 """
 
 from __future__ import annotations
@@ -22,8 +26,9 @@ class Adapter(Protocol):
     name: str
     needs_image: bool
     trainable: bool
+    detector: str | None
 
-    def fit(self, dataset) -> None: ...
+    def fit(self, dataset, **kw) -> None: ...
 
     def predict(self, image: np.ndarray | None, box: np.ndarray) -> np.ndarray: ...
 
@@ -36,8 +41,20 @@ def _mean_shape():
     return MeanShape
 
 
+def _sdm():
+    from .sdm import SDM
+
+    return SDM
+
+
+def _emotrics():
+    from .emotrics import Emotrics
+
+    return Emotrics
+
+
 #: name -> function returning the adapter class (imports stay lazy).
-ADAPTERS = {"mean-shape": _mean_shape}
+ADAPTERS = {"mean-shape": _mean_shape, "sdm": _sdm, "emotrics": _emotrics}
 
 
 def adapter_class(name: str):

@@ -19,12 +19,15 @@ class MeanShape:
     name = "mean-shape"
     needs_image = False
     trainable = True
+    detector = "haar"
 
-    def __init__(self, shape: np.ndarray | None = None):
+    def __init__(self, shape: np.ndarray | None = None, box: str = "gt"):
         self.shape = None if shape is None else np.asarray(shape, dtype=float)
+        self.box = box
 
-    def fit(self, dataset) -> None:
-        xy, wh = dataset.boxes[:, None, :2], dataset.boxes[:, None, 2:]
+    def fit(self, dataset, *, boxes=None, **_) -> None:
+        boxes = dataset.boxes if boxes is None else np.asarray(boxes, dtype=float)
+        xy, wh = boxes[:, None, :2], boxes[:, None, 2:]
         self.shape = ((dataset.points - xy) / wh).mean(axis=0)
 
     def predict_boxes(self, boxes: np.ndarray) -> np.ndarray:
@@ -38,11 +41,12 @@ class MeanShape:
         return self.predict_boxes(np.asarray(box, dtype=float)[None])[0]
 
     def save(self, path) -> None:
-        np.savez(path, kind=self.name, shape=self.shape)
+        with open(path, "wb") as fh:
+            np.savez(fh, kind=self.name, shape=self.shape, box=self.box)
 
     @classmethod
     def load(cls, path) -> MeanShape:
         with np.load(Path(path), allow_pickle=False) as data:
             if str(data["kind"]) != cls.name:
                 raise BenchError(f"{path}: not a {cls.name} model (kind {data['kind']})")
-            return cls(data["shape"])
+            return cls(data["shape"], str(data["box"]) if "box" in data else "gt")

@@ -12,11 +12,15 @@ def test_demo_runs_end_to_end_on_a_small_synthetic_set(tmp_path):
     start = lines.index("Table 2")
     assert lines[start + 1].split()[:3] == ["Method", "Stat", "BR"]
     assert lines[start + 1].split()[-4:] == ["Avg", "95%", "CI", "(Avg)"]
-    assert lines[start + 2].startswith("mean-shape (ref)  Mean")
+    methods = [line.split()[0] for line in lines[start + 2:start + 6:2]]
+    assert methods == ["mean-shape", "sdm"]
+    assert lines[start + 4].startswith("sdm (ref)"), "SDM beats the mean shape"
     assert "SYNTHETIC data" in result.output
     results = tmp_path / "results"
-    assert (results / "mean-shape.synthetic.csv").is_file()
-    assert (results / "mean-shape.synthetic.json").is_file()
+    for name in ("mean-shape", "sdm"):
+        assert (results / f"{name}.synthetic.csv").is_file()
+        assert (results / f"{name}.synthetic.json").is_file()
+    assert len(list(results.glob("sdm.fold*.npz"))) == 3  # one model per fold with subjects
     # A second run reuses the cached set.
     again = runner.invoke(main, args)
     assert again.exit_code == 0 and "using the synthetic set in" in again.output
