@@ -12,9 +12,9 @@ import json
 from pathlib import Path
 
 import numpy as np
+
 from aflfp_bench.baselines.boxes import DETECTORS, BoxMapping, Detector, choose, mapping_record
 from aflfp_bench.baselines.preprocess import load_gray
-
 from aflfp_bench.loaders import load_dataset
 from aflfp_bench.progress import progress_bar
 
