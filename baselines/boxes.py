@@ -99,6 +99,7 @@ class Detector:
             if not hasattr(cv2, "CascadeClassifier"):
                 raise ImportError("this OpenCV has no Haar cascades (OpenCV 5 dropped them): "
                                   "pip install 'aflfp-bench[cv]' (opencv-python-headless<5)")
+            cv2.setNumThreads(1)  # parallelism comes from the runner's worker processes
             return cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
         try:
             import dlib
@@ -111,9 +112,18 @@ class Detector:
             self._impl = self._load()
         gray = np.ascontiguousarray(gray, dtype=np.uint8)
         if self.kind == "haar":
-            found = self._impl.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=4)
+            # Faces smaller than a sixth of the image side are not searched first: clinical
+            # photographs are portraits. If none is found, the full range is searched.
+            side = int(min(gray.shape) / 6)
+            found = self._impl.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=4,
+                                                minSize=(side, side))
+            if len(found) == 0:
+                found = self._impl.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=4)
             return np.asarray(found, dtype=float).reshape(-1, 4)
-        rects = self._impl(gray, 1)
+        # dlib finds faces down to ~80 px without upsampling; upsample once only if needed.
+        rects = self._impl(gray, 0)
+        if len(rects) == 0:
+            rects = self._impl(gray, 1)
         return np.array([[r.left(), r.top(), r.width(), r.height()] for r in rects],
                         dtype=float).reshape(-1, 4)
 

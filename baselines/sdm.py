@@ -18,8 +18,9 @@ landmarks to a shape increment:
   (0.51% vs 0.53% NME; see the README).
 
 Training starts each face from ``n_init`` perturbed mean shapes (scale, rotation and
-shift jitter), the standard way to teach the cascade the detector's variability. The
-model is one ``.npz`` file.
+shift jitter), the standard way to teach the cascade the detector's variability, and
+(``mirror``) also uses every face flipped horizontally with its landmarks re-indexed.
+The model is one ``.npz`` file.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from aflfp_bench.errors import BenchError
+from aflfp_bench.protocol import mirror_index
 
 from .boxes import BoxMapping
 from .preprocess import crop_gray, load_gray
@@ -123,13 +125,13 @@ class SDM:
     def __init__(self, *, size: int = 96, margin: float = 0.2, n_stages: int = 4,
                  patches=(32.0, 24.0, 16.0, 12.0), cells: int = 3, bins: int = 8,
                  n_components: int = 0, ridge: float = 0.3, n_init: int = 6,
-                 max_train: int | None = None, seed: int = 0):
+                 max_train: int | None = None, mirror: bool = True, seed: int = 0):
         self.size, self.margin, self.n_stages = size, margin, n_stages
         self.patches = tuple(float(p) for p in patches)
         if len(self.patches) < n_stages:
             self.patches += (self.patches[-1],) * (n_stages - len(self.patches))
         self.cells, self.bins, self.n_components, self.ridge = cells, bins, n_components, ridge
-        self.n_init, self.max_train, self.seed = n_init, max_train, seed
+        self.n_init, self.max_train, self.mirror, self.seed = n_init, max_train, mirror, seed
         self.mean_shape = None
         self.stages: list[dict] = []
         self.box = "gt"
@@ -156,6 +158,12 @@ class SDM:
             keep = np.sort(rng.choice(len(dataset), self.max_train, replace=False))
             dataset, boxes = dataset.subset(keep), boxes[keep]
         crops, targets = self._crops(dataset, boxes, progress)
+        if self.mirror:
+            # Horizontal flips with the left/right landmark re-indexing double the faces.
+            flipped = targets[:, mirror_index()].copy()
+            flipped[..., 0] = (self.size - 1) - flipped[..., 0]
+            crops = np.concatenate([crops, crops[:, :, ::-1]])
+            targets = np.concatenate([targets, flipped])
         self.mean_shape = targets.mean(axis=0)
         integrals = _Integrals(crops, self.bins)
         index = np.repeat(np.arange(len(crops)), self.n_init)

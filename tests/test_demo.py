@@ -12,9 +12,9 @@ def test_demo_runs_end_to_end_on_a_small_synthetic_set(tmp_path):
     start = lines.index("Table 2")
     assert lines[start + 1].split()[:3] == ["Method", "Stat", "BR"]
     assert lines[start + 1].split()[-4:] == ["Avg", "95%", "CI", "(Avg)"]
-    methods = [line.split()[0] for line in lines[start + 2:start + 6:2]]
-    assert methods == ["mean-shape", "sdm"]
-    assert lines[start + 4].startswith("sdm (ref)"), "SDM beats the mean shape"
+    methods = [line.split()[0] for line in lines[start + 2:] if " Mean " in line]
+    assert methods[:2] == ["mean-shape", "sdm"] and set(methods[2:]) <= {"emotrics"}
+    assert lines[start + 4].startswith("sdm (ref)"), "SDM is the best on the synthetic set"
     assert "SYNTHETIC data" in result.output
     results = tmp_path / "results"
     for name in ("mean-shape", "sdm"):
