@@ -20,7 +20,7 @@ landmarks to a shape increment:
 Training starts each face from ``n_init`` perturbed mean shapes (scale, rotation and
 shift jitter), the standard way to teach the cascade the detector's variability.
 ``mirror=True`` also uses every face flipped horizontally with its landmarks re-indexed
-(off by default: it made the 300-W benchmark worse). The model is one ``.npz`` file.
+(off by default: it did not improve the 300-W benchmark). The model is one ``.npz`` file.
 """
 
 from __future__ import annotations
