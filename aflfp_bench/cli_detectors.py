@@ -21,6 +21,16 @@ def adapter_options(func):
                         help="Detector adapter.")(func)
 
 
+def training_options(func):
+    """--max-train, --n-init, --seed: how a trainable adapter is fitted (train and cv)."""
+    func = click.option("--seed", type=int, default=0, show_default=True)(func)
+    func = click.option("--n-init", type=click.IntRange(1), default=None,
+                        help="SDM: perturbed starts per face.")(func)
+    return click.option("--max-train", type=click.IntRange(1), default=None,
+                        help="Train (each fold) on at most this many images, a seeded random "
+                             "subset.")(func)
+
+
 def _box_report(counts) -> str:
     parts = [f"{counts[k]} {k}" for k in ("gt", "detector", "fallback") if counts[k]]
     resumed = f", {counts['resumed']} already done" if counts["resumed"] else ""
@@ -57,10 +67,7 @@ def predict(adapter, box, data, model, workers, output, lenient):
 @click.option("--data", "data", required=True, multiple=True, metavar="DIR_OR_MANIFEST",
               help="Training data; repeat for several datasets (AFLFP layout or 300-W).")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Model file (.npz).")
-@click.option("--max-train", type=click.IntRange(1), default=None,
-              help="Train on at most this many images (a seeded random subset).")
-@click.option("--n-init", type=click.IntRange(1), default=None, help="SDM: perturbed starts per face.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@training_options
 @lenient_option
 @library_errors
 def train(adapter, box, data, output, max_train, n_init, seed, lenient):
@@ -92,10 +99,7 @@ def _train_options(adapter, max_train, n_init, seed) -> dict:
               help="Out-of-fold prediction CSV; fold models are saved beside it.")
 @click.option("--folds", default=None, help="Comma-separated folds to run (default: all).")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
-@click.option("--max-train", type=click.IntRange(1), default=None,
-              help="Train each fold on at most this many images.")
-@click.option("--n-init", type=click.IntRange(1), default=None, help="SDM: perturbed starts per face.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@training_options
 @lenient_option
 @library_errors
 def cv(adapter, box, data, output, folds, workers, max_train, n_init, seed, lenient):
