@@ -105,11 +105,15 @@ class _Integrals:
         return np.concatenate(out).astype(np.float32)
 
 
-def _perturb(mean: np.ndarray, n: int, rng: np.random.Generator, size: int) -> np.ndarray:
+def _perturb(mean: np.ndarray, n: int, rng: np.random.Generator, size: int,
+             jitter=(0.06, 4.0, 0.03)) -> np.ndarray:
+    """``n`` copies of ``mean`` under random similarity transforms: scale sd, rotation sd
+    in degrees and shift sd as a fraction of the crop, from ``jitter``."""
+    scale_sd, angle_sd, shift_sd = jitter
     centre = mean.mean(axis=0)
-    scale = rng.normal(1.0, 0.06, n)
-    angle = np.deg2rad(rng.normal(0.0, 4.0, n))
-    shift = rng.normal(0.0, 0.03 * size, (n, 2))
+    scale = rng.normal(1.0, scale_sd, n)
+    angle = np.deg2rad(rng.normal(0.0, angle_sd, n))
+    shift = rng.normal(0.0, shift_sd * size, (n, 2))
     c, s = np.cos(angle), np.sin(angle)
     rot = np.stack([np.stack([c, -s], -1), np.stack([s, c], -1)], -2)  # (n, 2, 2)
     return (np.einsum("nij,kj->nki", rot, mean - centre) * scale[:, None, None]
@@ -125,13 +129,15 @@ class SDM:
     def __init__(self, *, size: int = 96, margin: float = 0.2, n_stages: int = 4,
                  patches=(32.0, 24.0, 16.0, 12.0), cells: int = 3, bins: int = 8,
                  n_components: int = 0, ridge: float = 0.3, n_init: int = 6,
-                 max_train: int | None = None, mirror: bool = False, seed: int = 0):
+                 max_train: int | None = None, mirror: bool = False,
+                 jitter=(0.06, 4.0, 0.03), seed: int = 0):
         self.size, self.margin, self.n_stages = size, margin, n_stages
         self.patches = tuple(float(p) for p in patches)
         if len(self.patches) < n_stages:
             self.patches += (self.patches[-1],) * (n_stages - len(self.patches))
         self.cells, self.bins, self.n_components, self.ridge = cells, bins, n_components, ridge
         self.n_init, self.max_train, self.mirror, self.seed = n_init, max_train, mirror, seed
+        self.jitter = tuple(float(v) for v in jitter)
         self.mean_shape = None
         self.stages: list[dict] = []
         self.box = "gt"
@@ -168,7 +174,7 @@ class SDM:
         integrals = _Integrals(crops, self.bins)
         index = np.repeat(np.arange(len(crops)), self.n_init)
         targets_k = targets[index]
-        current = _perturb(self.mean_shape, len(index), rng, self.size)
+        current = _perturb(self.mean_shape, len(index), rng, self.size, self.jitter)
         self.stages = []
         for stage in range(self.n_stages):
             feats = integrals.features(index, current, self.patches[stage], self.cells)

@@ -56,6 +56,8 @@ def main() -> None:
     ap.add_argument("--stages", type=int, default=4, help="SDM cascade stages")
     ap.add_argument("--n-init", type=int, default=6, help="SDM perturbed starts per face")
     ap.add_argument("--size", type=int, default=96, help="SDM crop size in pixels")
+    ap.add_argument("--jitter", type=float, nargs=3, default=(0.06, 4.0, 0.03),
+                    metavar=("SCALE", "DEGREES", "SHIFT"), help="SDM start perturbation sds")
     args = ap.parse_args()
     if not (args.shared / "lfpw_test").is_dir():
         raise SystemExit(f"no 300-W faces at {args.shared}: nothing to measure")
@@ -68,7 +70,7 @@ def main() -> None:
         t = time.perf_counter()
         patches = tuple(p * args.size / 96 for p in (32.0, 24.0, 16.0, 12.0, 10.0, 8.0))[:args.stages]
         runner.train(train, "sdm", model, box="detector", log=print, n_stages=args.stages,
-                     n_init=args.n_init, patches=patches, size=args.size)
+                     n_init=args.n_init, patches=patches, size=args.size, jitter=args.jitter)
         print(f"SDM trained on {len(train)} faces in {time.perf_counter() - t:.0f} s", flush=True)
     print(f"LFPW test: {len(test)} faces")
     evaluate("sdm", test, model, work / "sdm.csv")
