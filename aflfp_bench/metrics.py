@@ -103,7 +103,8 @@ def point_errors(gt, pred) -> np.ndarray:
     """Euclidean distance of every predicted point to its ground truth, shape ``(n, k)``."""
     gt, pred = _check_shapes(gt, pred)
     diff = pred - gt
-    return np.sqrt(np.einsum("nkd,nkd->nk", diff, diff))
+    dx, dy = diff[..., 0], diff[..., 1]
+    return np.sqrt(dx * dx + dy * dy)
 
 
 def aggregate(errors: np.ndarray, *, agg: str = "mean") -> np.ndarray:

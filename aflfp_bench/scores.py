@@ -44,7 +44,9 @@ def _stats(values: np.ndarray) -> dict:
 
 
 def _by(values: np.ndarray, labels: np.ndarray, order) -> dict:
-    return {str(key): _stats(values[labels == key]) for key in order if (labels == key).any()}
+    labels = labels.astype(str)  # vectorised comparisons (missing labels become 'None')
+    masks = {str(key): labels == str(key) for key in order}
+    return {key: _stats(values[m]) for key, m in masks.items() if m.any()}
 
 
 def score(dataset: Dataset, predictions: Predictions, *, norm: str = "bbox", agg: str = "mean",
