@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .atomic import replacing
 from .errors import BenchError
 from .protocol import N_POINTS
 
@@ -106,15 +107,9 @@ def write_manifest(dataset: Dataset, path) -> None:
     table[list(BOX_COLUMNS)] = dataset.boxes
     coords = pd.DataFrame(dataset.points.reshape(len(dataset), -1), columns=list(POINT_COLUMNS))
     table = pd.concat([table.reset_index(drop=True), coords], axis=1)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="") as fh:
-            fh.write(f"{MANIFEST_MAGIC} {json.dumps(header, sort_keys=True)}\n")
-            table.to_csv(fh, index=False, lineterminator="\n")
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise BenchError(f"{path}: cannot write manifest ({exc.strerror})") from None
+    with replacing(path, "manifest") as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+        fh.write(f"{MANIFEST_MAGIC} {json.dumps(header, sort_keys=True)}\n")
+        table.to_csv(fh, index=False, lineterminator="\n")
 
 
 def _manifest_header(path: Path) -> dict:

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import math
 import os
-from pathlib import Path
 
 from . import __version__
-from .errors import BenchError
+from .atomic import write_text
 from .report import AVG, Report
 from .tables import DAGGER, cell_marks, ci_text, fmt_pct, row_label, table3_test_line
 
@@ -80,18 +79,7 @@ def render_html(report: Report, *, title: str = "aflfp-bench report") -> str:
 
 def write_html(report: Report, path, **kw) -> None:
     """Render and write atomically."""
-    _write_text(render_html(report, **kw), Path(path))
-
-
-def _write_text(text: str, path: Path) -> None:
-    """Write atomically: a temporary file, then a rename."""
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise BenchError(f"{path}: cannot write ({exc.strerror})") from None
+    write_text(path, render_html(report, **kw))
 
 
 def render_leaderboard_html(board) -> str:
@@ -120,4 +108,4 @@ def render_leaderboard_html(board) -> str:
 
 
 def write_leaderboard_html(board, path) -> None:
-    _write_text(render_leaderboard_html(board), Path(path))
+    write_text(path, render_leaderboard_html(board))

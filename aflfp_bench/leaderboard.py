@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
+from .atomic import write_text
 from .dataset import Dataset
 from .errors import BenchError
 from .predictions import read_predictions
@@ -89,16 +89,6 @@ def cache_key(predictions: Path, gt_key: str, settings: dict) -> str:
     return digest.hexdigest()
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def score_cached(sub: Submission, dataset: Dataset, gt_key: str, settings: dict,
                  cache: Path) -> tuple[dict, bool]:
     """(scores document, whether it came from the cache)."""
@@ -116,8 +106,8 @@ def score_cached(sub: Submission, dataset: Dataset, gt_key: str, settings: dict,
     doc = score(dataset, preds, **settings)
     try:
         cache.mkdir(exist_ok=True)
-        _write_atomic(hit, dumps(doc))
-    except OSError:
+        write_text(hit, dumps(doc))
+    except (OSError, BenchError):
         pass  # a read-only submissions folder still gets a leaderboard
     return doc, False
 

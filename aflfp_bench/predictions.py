@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .atomic import replacing
 from .dataset import POINT_COLUMNS, Dataset
 from .errors import BenchError
 from .protocol import N_POINTS
@@ -353,8 +354,7 @@ def write_predictions(path, ids, points, *, decimals: int = 6) -> None:
     row = ",".join([f"%.{decimals}f"] * points.shape[1])
     lines = [",".join(WIDE_COLUMNS) + "\n"]
     lines += [f"{i},{row % tuple(v)}\n" for i, v in zip(ids, points.tolist())]
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    try:
+    with replacing(path, "predictions") as tmp:
         if path.suffix.lower() == ".gz":
             import gzip
 
@@ -363,7 +363,3 @@ def write_predictions(path, ids, points, *, decimals: int = 6) -> None:
         else:
             with open(tmp, "w", encoding="utf-8", newline="") as fh:
                 fh.writelines(lines)
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise BenchError(f"{path}: cannot write predictions ({exc.strerror})") from None

@@ -10,13 +10,13 @@ already there (a partly written last line is dropped first).
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
+from .atomic import replacing
 from .baselines.base import adapter_class
 from .baselines.boxes import BoxMapping, Detector, face_box, shipped_mapping
 from .baselines.preprocess import load_gray
@@ -175,13 +175,8 @@ def train(dataset: Dataset, name: str, out, *, box: str = "gt", progress=None, l
         raise BenchError(f"--box must be gt or detector, got {box!r}")
     model.box = box
     model.fit(dataset, boxes=boxes, progress=progress, log=log)
-    tmp = Path(out).with_name(f".{Path(out).name}.tmp{os.getpid()}")
-    try:
+    with replacing(out, "model") as tmp:
         model.save(tmp)
-        os.replace(tmp, out)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise BenchError(f"{out}: cannot write model ({exc.strerror})") from None
     return model
 
 

@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from pathlib import Path
 
 import numpy as np
 
 from . import __version__
+from .atomic import write_text
 from .dataset import Dataset
 from .errors import BenchError
 from .metrics import DEFAULT_THRESHOLD, aggregate, normalizer, point_errors, summary
@@ -123,11 +123,4 @@ def dumps(doc: dict) -> str:
 
 def write_json(doc: dict, path) -> None:
     """Write a scores document atomically."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    try:
-        tmp.write_text(dumps(doc), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise BenchError(f"{path}: cannot write ({exc.strerror})") from None
+    write_text(path, dumps(doc))
