@@ -107,11 +107,12 @@ def _lazy_lines(path: Path) -> Callable[[int], str]:
     return where
 
 
-def _careful_table(path: Path, header: list[str], numeric: list[str]):
+def _careful_table(path: Path, header: list[str], numeric: list[str], text: str | None):
     """Parse with the csv module, reporting the first bad row or value exactly."""
     index = [header.index(c) for c in numeric]
     id_col = header.index("image_id")
-    keys, values, lines = [], [], []
+    text_col = header.index(text) if text else None
+    keys, values, lines, texts = [], [], [], []
     with _open_text(path) as fh:
         reader = csv.reader(fh)
         next(reader)
@@ -132,15 +133,19 @@ def _careful_table(path: Path, header: list[str], numeric: list[str]):
                         raise BenchError(f"{path}:{line}: column '{col}': {text!r} is not finite")
                     out.append(value)
                 keys.append(row[id_col].strip())
+                if text_col is not None:
+                    texts.append(row[text_col].strip())
                 values.append(out)
                 lines.append(line)
             line = reader.line_num + 1
-    return keys, np.asarray(values, dtype=float).reshape(len(keys), len(numeric)), lines
+    values = np.asarray(values, dtype=float).reshape(len(keys), len(numeric))
+    return keys, values, lines, (texts if text else None)
 
 
-def _read_table(path: Path, header: list[str], numeric: list[str]):
-    """(keys, values, where) for the named numeric columns: pandas when the file is clean,
-    the careful csv parser (exact line and column) when it is not."""
+def _read_table(path: Path, header: list[str], numeric: list[str], text: str | None = None):
+    """(keys, values, where, texts) for the named numeric columns and an optional text
+    column (None without one), in one parse: pandas when the file is clean, the careful
+    csv parser (exact line and column) when it is not."""
     try:
         frame = pd.read_csv(path, dtype={"image_id": str}, keep_default_na=False,
                             na_values=[""], skipinitialspace=True)
@@ -150,11 +155,12 @@ def _read_table(path: Path, header: list[str], numeric: list[str]):
             values = block.to_numpy(dtype=float)
             if np.isfinite(values).all() and not frame["image_id"].isna().any():
                 keys = [k.strip() for k in frame["image_id"].astype(str)]
-                return keys, values, _lazy_lines(path)
+                texts = ([str(t).strip() for t in frame[text].fillna("")] if text else None)
+                return keys, values, _lazy_lines(path), texts
     except (pd.errors.ParserError, ValueError, UnicodeDecodeError):
         pass
-    keys, values, lines = _careful_table(path, header, numeric)
-    return keys, values, lambda i: f"{path}:{lines[i]}"
+    keys, values, lines, texts = _careful_table(path, header, numeric, text)
+    return keys, values, lambda i: f"{path}:{lines[i]}", texts
 
 
 def _header(path: Path) -> list[str]:
@@ -180,13 +186,9 @@ def _require(path: Path, header: list[str], columns, fmt: str) -> None:
 
 def _parse_wide(path: Path, header: list[str]) -> _Records:
     _require(path, header, WIDE_COLUMNS, "wide")
-    keys, values, where = _read_table(path, header, list(POINT_COLUMNS))
-    kinds = None
-    if BOX_COLUMN in header:
-        import pandas as pd
-
-        kinds = pd.read_csv(path, usecols=[BOX_COLUMN], dtype=str, keep_default_na=False)[BOX_COLUMN]
-        kinds = kinds.str.strip().tolist()
+    keys, values, where, kinds = _read_table(path, header, list(POINT_COLUMNS),
+                                             BOX_COLUMN if BOX_COLUMN in header else None)
+    if kinds is not None:
         bad = sorted(set(kinds) - set(BOX_KINDS))
         if bad:
             raise BenchError(f"{path}: column '{BOX_COLUMN}': {bad[0]!r} is not one of "
@@ -197,14 +199,14 @@ def _parse_wide(path: Path, header: list[str]) -> _Records:
 
 def _parse_openface(path: Path, header: list[str]) -> _Records:
     _require(path, header, ("image_id",) + OPENFACE_COLUMNS, "OpenFace")
-    keys, values, where = _read_table(path, header, list(OPENFACE_COLUMNS))
+    keys, values, where, _ = _read_table(path, header, list(OPENFACE_COLUMNS))
     coords = np.stack([values[:, :N_POINTS], values[:, N_POINTS:]], axis=2)
     return _Records(keys, coords, where, lambda k, axis: f"column '{'xy'[axis]}_{k}'")
 
 
 def _parse_long(path: Path, header: list[str]) -> _Records:
     _require(path, header, ("image_id", "landmark", "x", "y"), "long")
-    keys, values, where = _read_table(path, header, ["landmark", "x", "y"])
+    keys, values, where, _ = _read_table(path, header, ["landmark", "x", "y"])
     landmark = values[:, 0]
     bad = np.flatnonzero((landmark != np.round(landmark)) | (landmark < 0) | (landmark >= N_POINTS))
     if bad.size:

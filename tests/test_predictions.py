@@ -141,3 +141,13 @@ def test_error_long_format_missing_landmark(tmp_path, ds):
     p = tmp_path / "long.csv"
     pd.DataFrame(rows, columns=["image_id", "landmark", "x", "y"]).to_csv(p, index=False)
     _fails(p, ds, f"{p}:{3 * 68 + 2}: image_id '{ds.ids[3]}' has 67 of 68 landmarks (missing 7)")
+
+
+def test_box_column_is_counted_and_checked(tmp_path, ds):
+    p = wide(tmp_path, ds)
+    lines = p.read_text().splitlines()
+    kinds = ["detector"] * 10 + ["fallback"] * 5 + ["gt"]
+    p.write_text("\n".join([lines[0] + ",box"] + [f"{line},{k}" for line, k in zip(lines[1:], kinds)]) + "\n")
+    assert read_predictions(p, ds).boxes == {"gt": 1, "detector": 10, "fallback": 5}
+    p.write_text(p.read_text().replace(",fallback\n", ",guess\n", 1))
+    _fails(p, ds, f"{p}: column 'box': 'guess' is not one of gt, detector, fallback")
