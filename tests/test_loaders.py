@@ -126,7 +126,7 @@ def test_manifest_round_trip(aflfp_tree, tmp_path):
     back = read_manifest(out)
     assert list(back.ids) == list(ds.ids)
     assert np.array_equal(back.points, ds.points) and np.array_equal(back.boxes, ds.boxes)
-    assert back.meta.drop(columns=[]).astype(str).equals(ds.meta.astype(str))
+    assert back.meta.astype(str).equals(ds.meta.astype(str))
     assert back.image_path(0) == ds.image_path(0)
     assert back.name == "AFLFP" and back.synthetic is False
 
