@@ -167,7 +167,7 @@ def demo(out, subjects, size, seed, workers):
 
 
 # The other commands live in their own modules and register themselves on ``main``.
-from . import cli_detectors, cli_reports  # noqa: E402,F401
+from . import cli_clinical, cli_detectors, cli_reports  # noqa: E402,F401
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -52,6 +52,25 @@ def _table3_rows(report: Report) -> list[dict]:
             for r in report.table3]
 
 
+def _clinical_rows(report: Report) -> list[dict]:
+    """Per facial measure: each method's ICC(2,1) of the asymmetry and its side agreement."""
+    docs = [r.doc["clinical"] for r in report.results if "clinical" in r.doc]
+    if not docs:
+        return []
+    rows = []
+    for name, first in docs[0]["measures"].items():
+        cells = []
+        for d in docs:
+            m = d["measures"][name]
+            icc, side = m["icc"], m["side_agreement"]
+            cells.append({"icc": "n/a" if icc is None else f"{icc:.2f}",
+                          "side": "n/a" if side is None else f"{100 * side:.0f}%",
+                          "mae": "n/a" if m["mae_difference"] is None else f"{m['mae_difference']:.2f}"})
+        rows.append({"measure": name, "unit": first["unit"], "expressions": " ".join(first["expressions"]),
+                     "cells": cells})
+    return rows
+
+
 def render_html(report: Report, *, title: str = "aflfp-bench report") -> str:
     from . import plots
 
@@ -70,7 +89,12 @@ def render_html(report: Report, *, title: str = "aflfp-bench report") -> str:
                 "coverage": f"{100 * r.doc['coverage']['fraction']:.1f}%",
                 "auc": f"{r.doc['overall']['auc']:.4f}", "fr": fmt_pct(r.doc["overall"]["fr"]),
                 "median": fmt_pct(r.doc["overall"]["median"])} for r in report.results]
+    from .plots_clinical import bland_altman
+
+    clinical = _clinical_rows(report)
     return environment().get_template("report.html.j2").render(
+        clinical=clinical, clinical_methods=[r.name for r in report.results if "clinical" in r.doc],
+        bland_altman=bland_altman(report) if clinical else {},
         title=title, synthetic=s["synthetic"], settings=settings, columns=report.columns,
         table2=_table2_rows(report), table3=_table3_rows(report),
         table3_test=table3_test_line(report), dagger=DAGGER, methods=methods,

@@ -12,14 +12,17 @@ percentiles}, ``n_images`` (scored), ``coverage`` {n_expected, n_scored, fractio
 the aggregate taken over that group's points only), ``by_landmark`` (68 means), ``gt_mean_shape`` (the mean ground-truth face, each face
 mapped into its box's unit square; 68 [x, y]),
 ``ced`` {thresholds, fraction}, ``per_image`` {image_id, subject, expression, keyframe,
-fold, nme} (column lists, in dataset order); and, for predictions that record their face
-boxes, ``boxes`` {gt, detector, fallback}: how many images used each kind of box.
+fold, nme} (column lists, in dataset order); ``clinical`` {settings, measures}: the
+clinical fidelity of every facial measure (:mod:`aflfp_bench.fidelity`); and, for
+predictions that record their face boxes, ``boxes`` {gt, detector, fallback}: how many
+images used each kind of box.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +31,7 @@ from . import __version__
 from .atomic import write_text
 from .dataset import Dataset
 from .errors import BenchError
+from .fidelity import fidelity, summary_json
 from .metrics import DEFAULT_THRESHOLD, aggregate, normalizer, point_errors, summary
 from .predictions import Predictions
 from .protocol import EXPRESSION_CODES, KEYFRAMES, LEFT_SIDE, NAME, REGIONS, RIGHT_SIDE
@@ -103,6 +107,9 @@ def score(dataset: Dataset, predictions: Predictions, *, norm: str = "bbox", agg
     }
     if predictions.boxes is not None:
         doc["boxes"] = dict(predictions.boxes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # undefined statistics are null here
+        doc["clinical"] = summary_json(fidelity(gt, pred, expr))
     return doc
 
 

@@ -288,3 +288,34 @@ def leaderboard_text(board) -> str:
 
 def leaderboard_markdown(board) -> str:
     return "\n".join([f"**{leaderboard_caption(board)}**", "", _markdown(leaderboard_grid(board))])
+
+
+def _num(value, fmt: str) -> str:
+    return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else format(value, fmt)
+
+
+def clinical_grid(section: dict) -> list[list[str]]:
+    """One row per facial measure of a scores document's ``clinical`` section."""
+    grid = [["Measure", "Unit", "Expressions", "n", "ICC", "r", "MAE diff", "MAE value",
+             "Side agree", "n clear"]]
+    for name, m in section["measures"].items():
+        side = m["side_agreement"]
+        grid.append([name, m["unit"], " ".join(m["expressions"]), str(m["n"]),
+                     _num(m["icc"], ".3f"), _num(m["r"], ".3f"), _num(m["mae_difference"], ".2f"),
+                     _num(m["mae_value"], ".2f"),
+                     "n/a" if side is None or side != side else f"{100 * side:.0f}%",
+                     str(m["n_clear"])])
+    return grid
+
+
+def clinical_text(doc: dict) -> str:
+    section = doc["clinical"]
+    s = section["settings"]
+    return "\n".join([
+        f"Clinical fidelity of {doc['predictions']['name']} on {dataset_label(doc)} "
+        f"({doc['n_images']} images)",
+        "Asymmetry = left - right (the subject's sides), per image; ICC(2,1), Pearson r and "
+        "mean absolute errors over the images of the expressions where each measure matters.",
+        f"Side agree: smaller side predicted on the same side, among images with a ground-truth "
+        f"ratio below {s['clear_ratio']:g} (smile angle: |difference| >= {s['clear_angle_deg']:g} deg).",
+        _text(clinical_grid(section))])

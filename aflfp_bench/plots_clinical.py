@@ -1,0 +1,45 @@
+"""Bland-Altman plots of the main asymmetry measures (clinical fidelity section of the
+HTML report): for each image of the relevant expressions, the predicted minus the
+ground-truth left-right difference against their mean, with the bias and the 95% limits
+of agreement (bias +- 1.96 SD)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from .clinical import RELEVANT, UNITS
+from .fidelity import MAIN, fidelity
+from .plots import PALETTE, _plt, data_uri
+from .report import Report
+
+
+def bland_altman(report: Report) -> dict[str, str]:
+    """Method name -> SVG data URI, for the results that carry predicted points."""
+    out = {}
+    for i, r in enumerate(report.results):
+        if r.points is None or r.dataset is None:
+            continue
+        present = np.isfinite(r.points).all(axis=(1, 2))
+        expr = r.dataset.meta["expression"].to_numpy(dtype=object)[present]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            res = fidelity(r.dataset.points[present], r.points[present], expr)
+        plt = _plt()
+        fig, axes = plt.subplots(1, len(MAIN), figsize=(3.3 * len(MAIN), 3.0))
+        for ax, m in zip(axes, MAIN):
+            rel = np.isin(expr, RELEVANT[m])
+            gt = res["per_image"][m]["gt_difference"][rel]
+            pred = res["per_image"][m]["pred_difference"][rel]
+            diff, mean = pred - gt, (pred + gt) / 2
+            ax.scatter(mean, diff, s=6, alpha=0.5, color=PALETTE[i % 8], linewidths=0)
+            if diff.size > 1:
+                bias, sd = diff.mean(), diff.std(ddof=1)
+                for y, style in ((bias, "-"), (bias - 1.96 * sd, "--"), (bias + 1.96 * sd, "--")):
+                    ax.axhline(y, color="black", linestyle=style, linewidth=0.8)
+            ax.set(title=f"{m} (n={rel.sum()})", xlabel=f"mean of L-R differences ({UNITS[m]})",
+                   ylabel="predicted - ground truth" if m == MAIN[0] else "")
+        fig.suptitle(r.name, fontsize=9)
+        out[r.name] = data_uri(fig)
+    return out
