@@ -6,7 +6,8 @@ crop, ``n_stages`` cascaded regressions each map HOG-like descriptors around the
 landmarks to a shape increment:
 
 * descriptor of a landmark: gradient orientations (``bins`` unsigned bins, magnitude
-  weighted) summed over a ``cells`` x ``cells`` grid of a square patch centred on the
+  weighted; with ``soft``, the default, each gradient shared linearly between its two
+  nearest bins as in SIFT) summed over a ``cells`` x ``cells`` grid of a square patch centred on the
   landmark (the patch shrinks stage by stage: coarse to fine), L2-normalised, clipped at
   0.2 and renormalised (as SIFT); computed for many faces at once from integral images;
 * ridge regression ``dS = Z R + b`` on the centred descriptors ``Z``, solved by Cholesky
@@ -38,18 +39,30 @@ from .preprocess import crop_gray, load_gray
 CHUNK = 256
 
 
-def integral_histograms(crops: np.ndarray, bins: int) -> np.ndarray:
-    """(N, bins, S+1, S+1) integral images of magnitude-weighted orientation bins."""
+def integral_histograms(crops: np.ndarray, bins: int, soft: bool = True) -> np.ndarray:
+    """(N, bins, S+1, S+1) integral images of magnitude-weighted orientation bins; with
+    ``soft`` each gradient's magnitude is shared linearly between its two nearest bin
+    centres (as SIFT does), else it all goes to the bin it falls in."""
     crops = np.asarray(crops, dtype=np.float32)
     gx = np.zeros_like(crops)
     gy = np.zeros_like(crops)
     gx[:, :, 1:-1] = crops[:, :, 2:] - crops[:, :, :-2]
     gy[:, 1:-1, :] = crops[:, 2:, :] - crops[:, :-2, :]
     mag = np.sqrt(gx * gx + gy * gy)
-    ang = np.mod(np.arctan2(gy, gx), np.pi)
-    idx = np.minimum((ang * (bins / np.pi)).astype(np.int32), bins - 1)
+    pos = np.mod(np.arctan2(gy, gx), np.pi) * (bins / np.pi)        # in [0, bins)
     n, s, _ = crops.shape
     out = np.zeros((n, bins, s + 1, s + 1), dtype=np.float32)
+    if soft:
+        pos = pos - 0.5                                             # bin b centred at b + 0.5
+        low = np.floor(pos)
+        w_high = (pos - low).astype(np.float32)
+        low = np.mod(low.astype(np.int32), bins)
+        high = np.mod(low + 1, bins)
+        for b in range(bins):
+            weight = np.where(low == b, 1.0 - w_high, 0.0) + np.where(high == b, w_high, 0.0)
+            out[:, b, 1:, 1:] = (weight * mag).cumsum(axis=1).cumsum(axis=2)
+        return out
+    idx = np.minimum(pos.astype(np.int32), bins - 1)
     for b in range(bins):
         out[:, b, 1:, 1:] = np.where(idx == b, mag, 0.0).cumsum(axis=1).cumsum(axis=2)
     return out
@@ -86,12 +99,12 @@ class _Integrals:
     crops never change, only the landmarks do). Above ``budget`` bytes they are computed
     chunk by chunk on demand instead of kept."""
 
-    def __init__(self, crops: np.ndarray, bins: int, budget: float = 1.5e9):
-        self.crops, self.bins = crops, bins
+    def __init__(self, crops: np.ndarray, bins: int, soft: bool, budget: float = 1.5e9):
+        self.crops, self.bins, self.soft = crops, bins, soft
         s = crops.shape[1] + 1
         self.cached = None
         if crops.shape[0] * bins * s * s * 4 <= budget:
-            self.cached = np.concatenate([integral_histograms(crops[k:k + CHUNK], bins)
+            self.cached = np.concatenate([integral_histograms(crops[k:k + CHUNK], bins, soft)
                                           for k in range(0, len(crops), CHUNK)])
 
     def features(self, index: np.ndarray, shapes: np.ndarray, patch: float, cells: int) -> np.ndarray:
@@ -100,7 +113,7 @@ class _Integrals:
         for start in range(0, len(index), CHUNK):
             idx = index[start:start + CHUNK]
             integral = (self.cached[idx] if self.cached is not None
-                        else integral_histograms(self.crops[idx], self.bins))
+                        else integral_histograms(self.crops[idx], self.bins, self.soft))
             out.append(descriptors(integral, shapes[start:start + CHUNK], patch, cells))
         return np.concatenate(out).astype(np.float32)
 
@@ -126,11 +139,11 @@ class SDM:
     trainable = True
     detector = "haar"
 
-    def __init__(self, *, size: int = 96, margin: float = 0.2, n_stages: int = 4,
-                 patches=(32.0, 24.0, 16.0, 12.0), cells: int = 3, bins: int = 8,
+    def __init__(self, *, size: int = 96, margin: float = 0.2, n_stages: int = 5,
+                 patches=(32.0, 24.0, 16.0, 12.0, 10.0), cells: int = 3, bins: int = 8,
                  n_components: int = 0, ridge: float = 0.3, n_init: int = 6,
                  max_train: int | None = None, mirror: bool = False,
-                 jitter=(0.06, 4.0, 0.03), seed: int = 0):
+                 jitter=(0.06, 4.0, 0.03), soft: bool = True, seed: int = 0):
         self.size, self.margin, self.n_stages = size, margin, n_stages
         self.patches = tuple(float(p) for p in patches)
         if len(self.patches) < n_stages:
@@ -138,6 +151,7 @@ class SDM:
         self.cells, self.bins, self.n_components, self.ridge = cells, bins, n_components, ridge
         self.n_init, self.max_train, self.mirror, self.seed = n_init, max_train, mirror, seed
         self.jitter = tuple(float(v) for v in jitter)
+        self.soft = bool(soft)
         self.mean_shape = None
         self.stages: list[dict] = []
         self.box = "gt"
@@ -171,7 +185,7 @@ class SDM:
             crops = np.concatenate([crops, crops[:, :, ::-1]])
             targets = np.concatenate([targets, flipped])
         self.mean_shape = targets.mean(axis=0)
-        integrals = _Integrals(crops, self.bins)
+        integrals = _Integrals(crops, self.bins, self.soft)
         index = np.repeat(np.arange(len(crops)), self.n_init)
         targets_k = targets[index]
         current = _perturb(self.mean_shape, len(index), rng, self.size, self.jitter)
@@ -203,7 +217,7 @@ class SDM:
         if self.mean_shape is None:
             raise BenchError("the SDM model is not trained")
         current = np.repeat(self.mean_shape[None], len(crops), axis=0)
-        integrals = _Integrals(np.asarray(crops, dtype=np.float32), self.bins)
+        integrals = _Integrals(np.asarray(crops, dtype=np.float32), self.bins, self.soft)
         index = np.arange(len(crops))
         for stage, params in enumerate(self.stages):
             feats = integrals.features(index, current, self.patches[stage], self.cells)
@@ -223,7 +237,7 @@ class SDM:
         arrays = {"kind": self.name, "mean_shape": self.mean_shape, "box": self.box,
                   "config": np.array([self.size, self.margin, self.n_stages, self.cells, self.bins,
                                       self.n_components, self.ridge, self.n_init, self.seed]),
-                  "patches": np.array(self.patches)}
+                  "patches": np.array(self.patches), "soft": np.array(self.soft)}
         for s, params in enumerate(self.stages):
             arrays.update({f"s{s}_{k}": v for k, v in params.items()})
         if self.box_mapping is not None:
@@ -245,7 +259,7 @@ class SDM:
             model = cls(size=int(size), margin=float(margin), n_stages=int(n_stages),
                         patches=tuple(data["patches"]), cells=int(cells), bins=int(bins),
                         n_components=int(ncomp), ridge=float(ridge), n_init=int(n_init),
-                        seed=int(seed))
+                        soft=bool(data["soft"]) if "soft" in data else False, seed=int(seed))
             model.mean_shape = data["mean_shape"]
             model.box = str(data["box"])
             if "box_mapping" in data:
