@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import click
 
 from .cli import DATA_ENV, _load, data_option, lenient_option, library_errors, main
@@ -21,14 +23,68 @@ def adapter_options(func):
                         help="Detector adapter.")(func)
 
 
+#: training options -> the adapters that take them (None: every trainable adapter).
+DEEP = ("vgg", "fcn", "cascaded-fcn")
+TRAINING = {"max_train": None, "seed": None, "n_init": ("sdm",), "epochs": DEEP, "width": DEEP,
+            "batch_size": DEEP, "lr": DEEP, "augment": DEEP, "decoding": DEEP, "device": DEEP}
+
+
 def training_options(func):
-    """--max-train, --n-init, --seed: how a trainable adapter is fitted (train and cv)."""
-    func = click.option("--seed", type=int, default=0, show_default=True)(func)
-    func = click.option("--n-init", type=click.IntRange(1), default=None,
-                        help="SDM: perturbed starts per face.")(func)
-    return click.option("--max-train", type=click.IntRange(1), default=None,
-                        help="Train (each fold) on at most this many images, a seeded random "
-                             "subset.")(func)
+    """How a trainable adapter is fitted (train and cv), gathered into ``training``."""
+    @functools.wraps(func)
+    def gather(*args, **kw):
+        kw["training"] = {k: kw.pop(k) for k in TRAINING}
+        return func(*args, **kw)
+
+    for decorate in reversed([
+        click.option("--max-train", type=click.IntRange(1), default=None,
+                     help="Train (each fold) on at most this many images, a seeded random subset."),
+        click.option("--seed", type=int, default=None, help="Random seed (default 0)."),
+        click.option("--n-init", type=click.IntRange(1), default=None,
+                     help="SDM: perturbed starts per face."),
+        click.option("--epochs", type=click.IntRange(1), default=None,
+                     help="Deep: training epochs (default 60)."),
+        click.option("--width", type=click.FloatRange(0, min_open=True), default=None,
+                     help="Deep: channel width multiplier, 1.0 = the paper's network (default 0.25)."),
+        click.option("--batch-size", type=click.IntRange(1), default=None,
+                     help="Deep: batch size (default 32)."),
+        click.option("--lr", type=click.FloatRange(0, min_open=True), default=None,
+                     help="Deep: Adam learning rate, divided by 10 every 30 epochs (default 1e-4)."),
+        click.option("--augment/--no-augment", default=None,
+                     help="Deep: flip, rotation and scale augmentation (default on)."),
+        click.option("--decoding", type=click.Choice(["quadratic", "top25"]), default=None,
+                     help="Deep heatmap decoding stored in the model (default quadratic)."),
+        click.option("--device", default=None,
+                     help="Deep: torch device, e.g. cpu or cuda (default: cuda when available)."),
+    ]):
+        gather = decorate(gather)
+    return gather
+
+
+def _train_options(adapter: str, training: dict) -> dict:
+    """The options given, checked against the adapter that takes them."""
+    options = {}
+    for key, value in training.items():
+        if value is None:
+            continue
+        takes = TRAINING[key]
+        if takes is not None and adapter not in takes:
+            flag = "--" + key.replace("_", "-")
+            raise click.UsageError(f"{flag} applies to {', '.join(takes)} only, not {adapter}")
+        options[key] = value
+    if adapter == "mean-shape":
+        options.pop("seed", None)
+        options.pop("max_train", None)
+    return options
+
+
+def _parse_folds(folds):
+    if not folds:
+        return None
+    try:
+        return sorted({int(f) for f in folds.split(",") if f.strip()})
+    except ValueError:
+        raise click.UsageError(f"--folds must be comma-separated integers, got {folds!r}") from None
 
 
 def _box_report(counts) -> str:
@@ -41,7 +97,7 @@ def _box_report(counts) -> str:
 @adapter_options
 @data_option
 @click.option("--model", type=click.Path(exists=True, dir_okay=False),
-              help="Model file (.npz, or a dlib .dat for emotrics).")
+              help="Model file (.npz, .onnx, or a dlib .dat for emotrics); onnx defaults to the bundled model.")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Prediction CSV; an existing one is resumed.")
@@ -66,30 +122,21 @@ def predict(adapter, box, data, model, workers, output, lenient):
 @adapter_options
 @click.option("--data", "data", required=True, multiple=True, metavar="DIR_OR_MANIFEST",
               help="Training data; repeat for several datasets (AFLFP layout or 300-W).")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Model file (.npz).")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Model file (.npz; .onnx for vgg, fcn, cascaded-fcn).")
 @training_options
 @lenient_option
 @library_errors
-def train(adapter, box, data, output, max_train, n_init, seed, lenient):
+def train(adapter, box, data, output, training, lenient):
     """Train an adapter on one or more datasets and save its model."""
     from . import runner
     from .dataset import concat
 
     dataset = concat([_load(d, lenient) for d in data])
-    options = _train_options(adapter, max_train, n_init, seed)
+    options = _train_options(adapter, training)
     with progress_bar(len(dataset), f"{adapter}: reading training faces") as update:
         runner.train(dataset, adapter, output, box="gt" if box == "auto" else box,
                      progress=update, log=lambda m: click.echo(m, err=True), **options)
     click.echo(f"wrote {output}: {adapter} trained on {len(dataset)} images of {dataset.label}")
-
-
-def _train_options(adapter, max_train, n_init, seed) -> dict:
-    if adapter == "sdm":
-        options = {"max_train": max_train, "seed": seed}
-        if n_init:
-            options["n_init"] = n_init
-        return options
-    return {}
 
 
 @main.command()
@@ -102,7 +149,7 @@ def _train_options(adapter, max_train, n_init, seed) -> dict:
 @training_options
 @lenient_option
 @library_errors
-def cv(adapter, box, data, output, folds, workers, max_train, n_init, seed, lenient):
+def cv(adapter, box, data, output, folds, workers, training, lenient):
     """The paper's 10-fold subject-independent protocol.
 
     For each fold: fit on the other folds' subjects, predict the held-out subjects. One
@@ -112,16 +159,58 @@ def cv(adapter, box, data, output, folds, workers, max_train, n_init, seed, leni
 
     if not data:
         raise click.UsageError(f"no data: pass --data DIR_OR_MANIFEST or set {DATA_ENV}")
-    chosen = None
-    if folds:
-        try:
-            chosen = sorted({int(f) for f in folds.split(",") if f.strip()})
-        except ValueError:
-            raise click.UsageError(f"--folds must be comma-separated integers, got {folds!r}") from None
+    chosen = _parse_folds(folds)
     dataset = _load(data, lenient)
     with progress_bar(len(dataset), f"{adapter}: cross-validation") as update:
         counts = runner.cross_validate(dataset, adapter, output, folds=chosen, box=box,
                                        workers=workers, progress=update,
                                        log=lambda m: click.echo(m, err=True),
-                                       **_train_options(adapter, max_train, n_init, seed))
+                                       **_train_options(adapter, training))
     click.echo(f"wrote {output}: {_box_report(counts)}")
+
+
+@main.group()
+def experiment():
+    """Experiments of the paper beyond Table 2."""
+
+
+@experiment.command("table3")
+@click.option("--normal", required=True, multiple=True, metavar="DIR_OR_MANIFEST",
+              help="Normal-face training data (e.g. 300-W folders); repeat for several.")
+@data_option
+@click.option("--adapter", required=True, type=click.Choice(["sdm", "vgg", "fcn", "cascaded-fcn"]),
+              help="Trainable detector adapter.")
+@click.option("--box", type=click.Choice(["gt", "detector"]), default="gt", show_default=True,
+              help="Face boxes for training and test.")
+@click.option("-o", "--outdir", required=True, type=click.Path(file_okay=False),
+              help="Folder for models, prediction files and the report.")
+@click.option("--folds", default=None, help="Comma-separated test folds (default: all 10).")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
+@training_options
+@lenient_option
+@library_errors
+def table3(normal, data, adapter, box, outdir, folds, workers, training, lenient):
+    """Table 3: ADAPTER trained on normal faces vs on as many AFLFP (palsy) faces.
+
+    For each test fold, the palsy-face model trains on images drawn from the other
+    folds' subjects and the normal-face model on the same number of normal faces; both
+    predict the fold's held-out subjects. Writes OUTDIR/table3.txt, table3.md and
+    report.html, and prints Table 3."""
+    from .dataset import concat
+    from .experiment import table3 as run_table3
+    from .experiment import write_report
+
+    if not data:
+        raise click.UsageError(f"no data: pass --data DIR_OR_MANIFEST or set {DATA_ENV}")
+    chosen = _parse_folds(folds)
+    normal_set = concat([_load(d, lenient) for d in normal])
+    dataset = _load(data, lenient)
+    options = _train_options(adapter, training)
+    seed = options.pop("seed", 0)
+    with progress_bar(2 * len(dataset), f"{adapter}: table 3") as update:
+        done = run_table3(normal_set, dataset, adapter, outdir, folds=chosen, box=box,
+                          workers=workers, seed=seed, progress=update,
+                          log=lambda m: click.echo(m, err=True), **options)
+    click.echo(write_report(done["files"], dataset, outdir).rstrip("\n"))
+    click.echo(f"wrote {outdir}/table3.txt, table3.md, report.html ({done['n_train']} training "
+               "images per model)", err=True)

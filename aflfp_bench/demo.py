@@ -22,14 +22,18 @@ from .tables import report_text
 #: The demo's baselines and their cross-validation options; SDM is trained on a subset
 #: of each fold's images so the whole demo stays within a few minutes on 2 cores.
 BASELINES = {"mean-shape": {},
-             "sdm": {"max_train": 800, "n_init": 3, "cells": 2, "ridge": 1.0}}
+             "sdm": {"max_train": 800, "n_init": 3, "cells": 2, "ridge": 1.0, "n_stages": 4}}
 
 
 def baselines() -> dict[str, dict]:
-    """The demo's baselines: emotrics joins when the [dlib] extra is installed."""
+    """The demo's baselines: emotrics joins when the [dlib] extra is installed, and the
+    bundled cascaded FCN (the onnx adapter; trained on other synthetic subjects) when the
+    [onnx] extra is."""
     found = dict(BASELINES)
     if all(importlib.util.find_spec(m) for m in ("dlib", "face_recognition_models")):
         found["emotrics"] = {}
+    if importlib.util.find_spec("onnxruntime"):
+        found["onnx"] = {}
     return found
 
 

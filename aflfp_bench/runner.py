@@ -163,6 +163,9 @@ def train(dataset: Dataset, name: str, out, *, box: str = "gt", progress=None, l
     cls = adapter_class(name)
     if not cls.trainable:
         raise BenchError(f"adapter {name!r} is pretrained and cannot be trained here")
+    if getattr(cls, "model_suffix", ".npz") == ".onnx" and "checkpoint" not in options:
+        # Deep networks checkpoint every epoch beside the output; a re-run resumes.
+        options["checkpoint"] = Path(out).with_name(Path(out).name + ".ckpt.npz")
     model = cls(**options)
     boxes = None
     if box == "detector":
@@ -177,6 +180,8 @@ def train(dataset: Dataset, name: str, out, *, box: str = "gt", progress=None, l
     model.fit(dataset, boxes=boxes, progress=progress, log=log)
     with replacing(out, "model") as tmp:
         model.save(tmp)
+    if options.get("checkpoint"):
+        Path(options["checkpoint"]).unlink(missing_ok=True)
     return model
 
 
@@ -196,14 +201,15 @@ def cross_validate(dataset: Dataset, name: str, out, *, folds=None, box: str = "
     check_folds(dataset)
     cls = adapter_class(name)
     if not cls.trainable:
-        return predict(dataset, name, None, out, box="detector" if box == "auto" else box,
-                       workers=workers, progress=progress)
+        return predict(dataset, name, None, out, box=box, workers=workers,
+                       progress=progress)
     fold = dataset.meta["fold"].to_numpy()
     chosen = sorted(set(fold.tolist())) if folds is None else list(folds)
     unknown = sorted(set(chosen) - set(fold.tolist()))
     if unknown:
         raise BenchError(f"fold(s) {unknown} have no images in {dataset.label}")
     counts = Counter()
+    suffix = getattr(cls, "model_suffix", ".npz")
     for k in chosen:
         test = fold == k
         train_set, test_set = dataset.subset(~test), dataset.subset(test)
@@ -211,7 +217,7 @@ def cross_validate(dataset: Dataset, name: str, out, *, folds=None, box: str = "
             raise BenchError(f"fold {k}: a subject is both in training and test")
         if not len(train_set):
             raise BenchError(f"fold {k} leaves no training images")
-        model_path = out.with_name(f"{out.name.split('.')[0]}.fold{k}.npz")
+        model_path = out.with_name(f"{out.name.split('.')[0]}.fold{k}{suffix}")
         if not model_path.is_file():
             if log:
                 log(f"fold {k}: training on {len(train_set)} images of "

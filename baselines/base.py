@@ -9,8 +9,10 @@ An adapter predicts 68 points for one face::
 ``image`` is a 2-D uint8 grayscale array (None for adapters whose ``needs_image`` is
 False); ``box`` is ``(x, y, w, h)``. Class attributes: ``name``, ``needs_image``,
 ``trainable`` and ``detector`` (the face detector whose boxes it expects: ``haar``,
-``dlib`` or None). An instance's ``box`` says which boxes it was trained on (``gt`` or
-``detector``). Models are stored as .npz, .onnx or dlib .dat files, never pickles; heavy
+``dlib`` or None); optionally ``model_suffix`` (default ``.npz``). An instance's ``box`` says which boxes it was trained on (``gt`` or
+``detector``). The deep adapters (``vgg``, ``fcn``, ``cascaded-fcn``) train with torch
+and save ONNX files, which load as the ``onnx`` adapter. Models are stored as .npz, .onnx
+or dlib .dat files, never pickles; heavy
 imports happen inside the adapter, and a missing one raises an ImportError naming the
 extra to install.
 """
@@ -53,8 +55,24 @@ def _emotrics():
     return Emotrics
 
 
+def _deep(name):
+    def factory():
+        from . import deep
+
+        return {"vgg": deep.VGG, "fcn": deep.FCN, "cascaded-fcn": deep.CascadedFCN}[name]
+    return factory
+
+
+def _onnx():
+    from .onnx_model import OnnxModel
+
+    return OnnxModel
+
+
 #: name -> function returning the adapter class (imports stay lazy).
-ADAPTERS = {"mean-shape": _mean_shape, "sdm": _sdm, "emotrics": _emotrics}
+ADAPTERS = {"mean-shape": _mean_shape, "sdm": _sdm, "emotrics": _emotrics,
+            "vgg": _deep("vgg"), "fcn": _deep("fcn"), "cascaded-fcn": _deep("cascaded-fcn"),
+            "onnx": _onnx}
 
 
 def adapter_class(name: str):

@@ -13,7 +13,7 @@ its own detector ~5.0% inter-pupil (2.2% bbox) on LFPW test.
 Targets: SDM <= 6.5% inter-pupil; emotrics within 0.3 of 5.0%; with 2 workers, emotrics
 (detection included) >= 20 images/s and SDM >= 50 images/s.
 
-Usage: python bench/real_faces.py [--shared DIR] [--work DIR]
+Usage: python bench/real_faces.py [--shared DIR] [--work DIR] [--stages N] [--n-init N]
 """
 
 from __future__ import annotations
@@ -30,9 +30,11 @@ from aflfp_bench.metrics import nme
 from aflfp_bench.predictions import read_predictions
 
 TRAIN = ("lfpw_train", "helen_train", "afw")
+PATCHES = (32.0, 24.0, 16.0, 12.0, 10.0, 8.0)
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "300w"
 
 
-def evaluate(name, test, model, out: Path, box: str = "detector") -> None:
+def evaluate(name, test, model, out: Path, box: str = "detector", label: str = "") -> None:
     out.unlink(missing_ok=True)
     t = time.perf_counter()
     counts = runner.predict(test, name, model, out, box=box, workers=2)
@@ -42,43 +44,58 @@ def evaluate(name, test, model, out: Path, box: str = "detector") -> None:
     io = nme(test.points, pts, norm="inter-ocular").mean()
     bb = nme(test.points, pts, boxes=test.boxes).mean()
     what = "detection included" if box == "detector" else "boxes given"
-    print(f"{name:9s} {box:8s} boxes: inter-pupil {100 * ip:5.2f}%  inter-ocular {100 * io:5.2f}%  "
+    print(f"{label or name:9s} {box:8s} boxes: inter-pupil {100 * ip:5.2f}%  inter-ocular {100 * io:5.2f}%  "
           f"bbox {100 * bb:5.2f}%  | {len(test) / wall:5.1f} images/s (2 workers, {what}) | "
           f"{counts['detector']} detector, {counts['fallback']} fallback, {counts['gt']} gt boxes",
           flush=True)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--shared", type=Path,
-                    default=Path(__file__).resolve().parents[2] / "shared" / "data" / "300w")
-    ap.add_argument("--work", type=Path, default=None, help="keep the model here")
-    ap.add_argument("--stages", type=int, default=4, help="SDM cascade stages")
+def train_sdm(train, model: Path, args) -> None:
+    t = time.perf_counter()
+    patches = tuple(p * args.size / 96 for p in PATCHES)[:args.stages]
+    runner.train(train, "sdm", model, box="detector", log=print, n_stages=args.stages,
+                 n_init=args.n_init, patches=patches, size=args.size, jitter=args.jitter)
+    print(f"SDM trained on {len(train)} faces in {time.perf_counter() - t:.0f} s", flush=True)
+
+
+def add_sdm_options(ap) -> None:
+    ap.add_argument("--stages", type=int, default=5, help="SDM cascade stages")
     ap.add_argument("--n-init", type=int, default=6, help="SDM perturbed starts per face")
     ap.add_argument("--size", type=int, default=96, help="SDM crop size in pixels")
     ap.add_argument("--jitter", type=float, nargs=3, default=(0.06, 4.0, 0.03),
                     metavar=("SCALE", "DEGREES", "SHIFT"), help="SDM start perturbation sds")
-    args = ap.parse_args()
-    if not (args.shared / "lfpw_test").is_dir():
-        raise SystemExit(f"no 300-W faces at {args.shared}: nothing to measure")
-    work = args.work or Path(tempfile.mkdtemp(prefix="aflfp-real-"))
-    work.mkdir(parents=True, exist_ok=True)
-    test = load_dataset(args.shared / "lfpw_test")
+
+
+def sdm_and_emotrics(args, work: Path, test, train=None) -> None:
+    """SDM (trained here unless ``work`` has the model) and emotrics on LFPW test."""
     model = work / "sdm-300w.npz"
     if not model.is_file():
-        train = concat([load_dataset(args.shared / name) for name in TRAIN])
-        t = time.perf_counter()
-        patches = tuple(p * args.size / 96 for p in (32.0, 24.0, 16.0, 12.0, 10.0, 8.0))[:args.stages]
-        runner.train(train, "sdm", model, box="detector", log=print, n_stages=args.stages,
-                     n_init=args.n_init, patches=patches, size=args.size, jitter=args.jitter)
-        print(f"SDM trained on {len(train)} faces in {time.perf_counter() - t:.0f} s", flush=True)
-    print(f"LFPW test: {len(test)} faces")
+        train_sdm(train or load_train(args.shared), model, args)
     evaluate("sdm", test, model, work / "sdm.csv")
     evaluate("sdm", test, model, work / "sdm-gt.csv", box="gt")
     try:
         evaluate("emotrics", test, None, work / "emotrics.csv")
     except ImportError as exc:
         print(f"emotrics: skipped ({exc})")
+
+
+def load_train(shared: Path):
+    return concat([load_dataset(shared / name) for name in TRAIN])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--shared", type=Path, default=SHARED)
+    ap.add_argument("--work", type=Path, default=None, help="keep the model here")
+    add_sdm_options(ap)
+    args = ap.parse_args()
+    if not (args.shared / "lfpw_test").is_dir():
+        raise SystemExit(f"no 300-W faces at {args.shared}: nothing to measure")
+    work = args.work or Path(tempfile.mkdtemp(prefix="aflfp-real-"))
+    work.mkdir(parents=True, exist_ok=True)
+    test = load_dataset(args.shared / "lfpw_test")
+    print(f"LFPW test: {len(test)} faces")
+    sdm_and_emotrics(args, work, test)
 
 
 if __name__ == "__main__":

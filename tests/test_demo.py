@@ -15,7 +15,7 @@ def test_demo_runs_end_to_end_on_a_small_synthetic_set(tmp_path):
     assert lines[start + 1].split()[:3] == ["Method", "Stat", "BR"]
     assert lines[start + 1].split()[-4:] == ["Avg", "95%", "CI", "(Avg)"]
     methods = [line.split()[0] for line in lines[start + 2:] if line.split()[1:2] == ["Mean"]]
-    assert methods[:2] == ["mean-shape", "sdm"] and set(methods[2:]) <= {"emotrics"}
+    assert methods[:2] == ["mean-shape", "sdm"] and set(methods[2:]) <= {"emotrics", "onnx"}
     assert "SYNTHETIC data" in result.output
     results = tmp_path / "results"
     for name in ("mean-shape", "sdm"):

@@ -94,5 +94,90 @@ def main():
         (HERE / "summary" / f"{name}.json").write_text(json.dumps(doc, indent=1) + "\n")
 
 
+def heatmap_cases():
+    """Heatmap decoding: tiny maps whose decoded point follows from the definitions."""
+    def grid(h, w, fill):
+        return [[fill for _ in range(w)] for _ in range(h)]
+
+    small = math.exp(-8.0)
+    # Quadratic: log-responses around the argmax (2, 2): left -1, centre 0, right -0.5 give
+    # the vertex offset 0.5 * (L - R) / (L - 2C + R) = 0.5 * (-0.5) / (-1.5) = +1/6 in x;
+    # above and below both -0.3 give 0 in y.
+    q = grid(5, 5, small)
+    q[2][2], q[2][1], q[2][3] = 1.0, math.exp(-1.0), math.exp(-0.5)
+    q[1][2] = q[3][2] = math.exp(-0.3)
+    # At the map's edge there is no neighbour on one side: no refinement on that axis.
+    e = grid(5, 5, small)
+    e[3][0], e[3][1], e[2][0], e[4][0] = 1.0, math.exp(-0.2), math.exp(-1.0), math.exp(-0.5)
+    # Top 25: a 5 x 5 block of the 25 largest values in rows 1-5, columns 2-6 of a 7 x 7
+    # map; their mean position is x = (2+3+4+5+6)/5 = 4, y = (1+...+5)/5 = 3.
+    t = grid(7, 7, 0.0)
+    for i in range(1, 6):
+        for j in range(2, 7):
+            t[i][j] = 1.0 + 0.01 * (i * 7 + j)
+    cases = {
+        "quadratic_offset": {"decoding": "quadratic", "heatmap": q, "expected": [2 + 1 / 6, 2.0],
+                             "derivation": "x: 2 + 0.5*(-1-(-0.5))/(-1-0-0.5) = 2 + 1/6; y: "
+                                           "equal neighbours, offset 0"},
+        "quadratic_edge": {"decoding": "quadratic", "heatmap": e,
+                           "expected": [0.0, 3 + 0.5 * (-1.0 + 0.5) / (-1.0 - 0.5)],
+                           "derivation": "argmax at column 0: no x refinement; y: 3 + "
+                                         "0.5*(-1-(-0.5))/(-1-0-0.5) = 3 + 1/6"},
+        "top25_block": {"decoding": "top25", "heatmap": t, "expected": [4.0, 3.0],
+                        "derivation": "mean column of columns 2..6 is 4; mean row of rows 1..5 "
+                                      "is 3"},
+    }
+    for name, doc in cases.items():
+        (HERE / "heatmaps" / f"{name}.json").write_text(json.dumps(doc, indent=1) + "\n")
+
+
+def clinical_cases():
+    """Facial measures of hand-built faces and ICC(2,1) examples."""
+    face = template()                        # eyes: corners at y = 30, lids 3 px off it
+    # Left eye half closed: its lids at y = 28.5 and 31.5 (opening 3 instead of 6).
+    for k in (43, 44):
+        face[k][1] = 28.5
+    for k in (46, 47):
+        face[k][1] = 31.5
+    # Mouth: right corner (49, 1-based) at (35, 70), left corner (55) at (65, 66), lower
+    # lip midpoint (58) at (50, 75). The eye line is y = 30 (eye centres (30, 30) and
+    # (70, 30)); the inter-ocular distance |37-46| is 60.
+    face[48], face[54], face[57] = [35.0, 70.0], [65.0, 66.0], [50.0, 75.0]
+    iod = 60.0
+    expected = {
+        "fissure_height": [6 / iod * 100, 3 / iod * 100],
+        "fissure_width": [20 / iod * 100, 20 / iod * 100],
+        "commissure_height": [40 / iod * 100, 36 / iod * 100],
+        "commissure_excursion": [math.hypot(15, 5) / iod * 100, math.hypot(15, 9) / iod * 100],
+        "smile_angle": [math.degrees(math.atan2(5, 15)), math.degrees(math.atan2(9, 15))],
+    }
+    doc = {"description": "template face, left eye half closed, asymmetric mouth",
+           "points": face, "expected_right_left": expected,
+           "expected_fissure_ratio": 0.5, "expected_fissure_difference": -5.0,
+           "derivation": "fissure heights 6 and 3 px over IOD 60 -> 10 and 5 %; ratio 3/6; "
+                         "commissure heights 70-30 and 66-30 px; excursions hypot(15, 5) and "
+                         "hypot(15, 9); smile angles atan(5/15) and atan(9/15) above the eye line"}
+    (HERE / "clinical" / "half_closed_eye.json").write_text(json.dumps(doc, indent=1) + "\n")
+    # ICC(2,1), two raters, y = x + 1 on x = 1..4: row means 1.5..4.5 about 3 give
+    # SSR = 2*(2.25+0.25+0.25+2.25) = 10, MSR = 10/3; column means 2.5, 3.5 give SSC = 4*0.5
+    # = 2, MSC = 2; SST = 12 so SSE = 0. ICC = MSR / (MSR + 2*MSC/4) = (10/3)/(13/3) = 10/13.
+    iccs = {
+        "icc_shift": {"ratings": [[1, 2], [2, 3], [3, 4], [4, 5]], "expected": 10 / 13,
+                      "derivation": "MSR 10/3, MSC 2, MSE 0: (10/3) / (10/3 + 2*2/4) = 10/13"},
+        # Shrout and Fleiss (1979), Table 2: 6 targets, 4 judges; their ICC(2,1) = 0.29.
+        # From their ANOVA: BMS 11.24, JMS 32.49, EMS 1.02:
+        # (11.24 - 1.02) / (11.24 + 3*1.02 + 4*(32.49 - 1.02)/6) = 0.2898.
+        "icc_shrout_fleiss": {"ratings": [[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8], [7, 1, 2, 6],
+                                          [10, 5, 6, 9], [6, 2, 4, 7]],
+                              "expected": 0.2898, "tolerance": 1e-3,
+                              "derivation": "published ANOVA mean squares BMS 11.24, JMS 32.49, "
+                                            "EMS 1.02 of Shrout and Fleiss (1979) Table 2"},
+    }
+    for name, doc in iccs.items():
+        (HERE / "clinical" / f"{name}.json").write_text(json.dumps(doc, indent=1) + "\n")
+
+
 if __name__ == "__main__":
     main()
+    heatmap_cases()
+    clinical_cases()

@@ -1,0 +1,152 @@
+"""The deep baselines as adapters: ``vgg``, ``fcn`` and ``cascaded-fcn``.
+
+Training needs torch (extra ``[train]``: :mod:`.nets`, :mod:`.deep_train`); the trained
+network is saved as one ONNX file with its metadata (:mod:`.onnx_model`), and loading a
+model gives an :class:`~.onnx_model.OnnxModel`, so ``predict`` and ``cv``'s predictions
+run with onnxruntime alone.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import warnings
+
+import numpy as np
+
+from aflfp_bench import __version__
+from aflfp_bench.protocol import NAME as PROTOCOL_NAME
+
+from .heatmaps import DECODINGS, DEFAULT_DECODING
+from .onnx_model import FORMAT, OnnxModel
+from .preprocess import crop_gray, load_gray
+
+OPSET = 17
+
+
+def _torch():
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        raise ImportError("training the deep baselines needs torch: pip install "
+                          "'aflfp-bench[train]'") from None
+    try:
+        import onnx  # noqa: F401
+    except ImportError:
+        raise ImportError("exporting to ONNX needs onnx: pip install 'aflfp-bench[train]'") from None
+
+
+class DeepAdapter:
+    arch = ""
+    name = ""
+    needs_image = True
+    trainable = True
+    detector = "haar"
+    model_suffix = ".onnx"
+
+    def __init__(self, *, width: float = 0.25, epochs: int = 60, batch_size: int = 32,
+                 lr: float = 1e-4, lr_step: int = 30, augment: bool = True, size: int = 96,
+                 margin: float = 0.2, decoding: str = DEFAULT_DECODING,
+                 max_train: int | None = None, seed: int = 0, checkpoint=None, device=None):
+        if decoding not in DECODINGS:
+            raise ValueError(f"decoding must be one of {', '.join(DECODINGS)}, got {decoding!r}")
+        if not width > 0:
+            raise ValueError(f"width must be positive, got {width}")
+        self.settings = {"width": float(width), "epochs": int(epochs), "batch_size": int(batch_size),
+                         "lr": float(lr), "lr_step": int(lr_step), "augment": bool(augment),
+                         "seed": int(seed)}
+        self.size, self.margin, self.decoding = size, margin, decoding
+        self.max_train, self.checkpoint, self.device = max_train, checkpoint, device
+        self.net = None
+        self.box = "gt"
+        self.box_mapping = None
+        self.training_data = ""
+
+    def crops(self, dataset, boxes, progress=None):
+        crops = np.empty((len(dataset), self.size, self.size), dtype=np.float32)
+        targets = np.empty((len(dataset), 68, 2))
+        for i in range(len(dataset)):
+            crop, t = crop_gray(load_gray(dataset.image_path(i)), boxes[i], size=self.size,
+                                margin=self.margin)
+            crops[i], targets[i] = crop, t.to_crop(dataset.points[i])
+            if progress:
+                progress(1)
+        return crops, targets
+
+    def fit(self, dataset, *, boxes=None, progress=None, log=None) -> None:
+        _torch()
+        from aflfp_bench.progress import progress_bar
+
+        from .deep_train import train_network
+
+        boxes = dataset.boxes if boxes is None else np.asarray(boxes, dtype=float)
+        if self.max_train and len(dataset) > self.max_train:
+            rng = np.random.default_rng(self.settings["seed"])
+            keep = np.sort(rng.choice(len(dataset), self.max_train, replace=False))
+            dataset, boxes = dataset.subset(keep), boxes[keep]
+        crops, targets = self.crops(dataset, boxes, progress)
+        self.training_data = f"{dataset.label}: {len(dataset)} images"
+        s = self.settings
+        steps = s["epochs"] * -(-len(crops) // s["batch_size"])
+        with progress_bar(steps, f"{self.name}: training", show=lambda v: f"loss {v:.4g}") as bar:
+            self.net = train_network(self.arch, crops, targets, width=s["width"],
+                                     epochs=s["epochs"], batch_size=s["batch_size"], lr=s["lr"],
+                                     lr_step=s["lr_step"], augment=s["augment"], seed=s["seed"],
+                                     checkpoint=self.checkpoint, device=self.device,
+                                     progress=bar, log=log)
+
+    def metadata(self) -> dict:
+        mapping = self.box_mapping
+        return {
+            "format": FORMAT, "arch": self.arch,
+            "output": "points" if self.arch == "vgg" else "heatmaps",
+            "input_size": str(self.size), "margin": repr(float(self.margin)),
+            "decoding": self.decoding, "box": self.box, "detector": self.detector,
+            "box_mapping": json.dumps(None if mapping is None else {
+                "dx": mapping.dx, "dy": mapping.dy, "sw": mapping.sw, "sh": mapping.sh}),
+            "training_data": self.training_data, "protocol_version": PROTOCOL_NAME,
+            "toolkit_version": __version__, "settings": json.dumps(self.settings, sort_keys=True),
+        }
+
+    def save(self, path) -> None:
+        """Export to ONNX (opset 17, dynamic batch) with :meth:`metadata`."""
+        _torch()
+        import onnx
+        import torch
+
+        from .nets import ExportWrapper
+
+        if self.net is None:
+            raise ValueError(f"the {self.name} model is not trained")
+        buf = io.BytesIO()
+        dummy = torch.zeros(1, 1, self.size, self.size)
+        output = "points" if self.arch == "vgg" else "heatmaps"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(ExportWrapper(self.net).eval(), (dummy,), buf, dynamo=False,
+                              input_names=["image"], output_names=[output],
+                              dynamic_axes={"image": {0: "batch"}, output: {0: "batch"}},
+                              opset_version=OPSET)
+        model = onnx.load_from_string(buf.getvalue())
+        for key, value in self.metadata().items():
+            entry = model.metadata_props.add()
+            entry.key, entry.value = key, value
+        model.producer_name = "aflfp-bench"
+        with open(path, "wb") as fh:
+            fh.write(model.SerializeToString())
+
+    @classmethod
+    def load(cls, path) -> OnnxModel:
+        return OnnxModel.load(path)
+
+
+class VGG(DeepAdapter):
+    arch = name = "vgg"
+
+
+class FCN(DeepAdapter):
+    arch = name = "fcn"
+
+
+class CascadedFCN(DeepAdapter):
+    arch = name = "cascaded-fcn"

@@ -1,0 +1,119 @@
+"""The ``onnx`` adapter: runs an exported landmark model with onnxruntime (extra
+``[onnx]``); no torch needed.
+
+A model is one ``.onnx`` file (opset 17, dynamic batch) with input ``image``
+``(n, 1, S, S)`` float32 gray/255 crops and output ``heatmaps`` ``(n, 68, S, S)`` or
+``points`` ``(n, 136)`` (crop pixels / S). Its metadata (ONNX ``metadata_props``) says
+how to use it; keys, all strings:
+
+``format`` (``aflfp-bench/landmarks-onnx v1``), ``arch``, ``output`` (``heatmaps`` or
+``points``), ``input_size``, ``margin`` (crop margin, :mod:`.preprocess`), ``decoding``
+(heatmap decoder, :mod:`.heatmaps`), ``box`` (``gt`` or ``detector``: the boxes it was
+trained on), ``detector``, ``box_mapping`` (JSON), ``training_data``, ``protocol_version``,
+``toolkit_version``, ``settings`` (JSON of the training settings).
+
+Decoding runs here in numpy (documented in :mod:`.heatmaps`), not inside the graph.
+Without ``--model``, the bundled model (``aflfp_bench/data/models``) is used.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from aflfp_bench.errors import BenchError
+
+from .boxes import BoxMapping
+from .heatmaps import decode
+from .preprocess import crop_gray
+
+FORMAT = "aflfp-bench/landmarks-onnx v1"
+BUNDLED = "data/models/cascaded-fcn-synthetic.onnx"
+BATCH = 32
+
+
+def bundled_model() -> Path:
+    return Path(str(resources.files("aflfp_bench").joinpath(BUNDLED)))
+
+
+def _onnxruntime():
+    try:
+        import onnxruntime
+    except ImportError:
+        raise ImportError("the onnx adapter needs onnxruntime: pip install 'aflfp-bench[onnx]'") from None
+    return onnxruntime
+
+
+def _session(path: Path, threads: int):
+    ort = _onnxruntime()
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    try:
+        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime raises its own exception types
+        raise BenchError(f"{path}: not a usable ONNX model ({str(exc).splitlines()[0]})") from None
+
+
+class OnnxModel:
+    name = "onnx"
+    needs_image = True
+    trainable = False
+    model_suffix = ".onnx"
+
+    def __init__(self, path=None, *, threads: int = 1):
+        """``threads``: onnxruntime's intra-op threads (1: the runner's worker processes
+        give the parallelism)."""
+        _onnxruntime()
+        self.path = Path(path) if path is not None else bundled_model()
+        if not self.path.is_file():
+            raise BenchError(f"{self.path}: no such model file")
+        self.session = _session(self.path, threads)
+        meta = self.session.get_modelmeta().custom_metadata_map
+        if meta.get("format") != FORMAT:
+            raise BenchError(f"{self.path}: not an aflfp-bench landmark model (metadata format "
+                             f"{meta.get('format')!r}, expected {FORMAT!r})")
+        self.meta = meta
+        self.arch = meta["arch"]
+        self.output = meta["output"]
+        self.size = int(meta["input_size"])
+        self.margin = float(meta["margin"])
+        self.decoding = meta.get("decoding", "quadratic")
+        self.box = meta.get("box", "gt")
+        self.detector = meta.get("detector", "haar")
+        mapping = json.loads(meta.get("box_mapping") or "null")
+        self.box_mapping = BoxMapping(**mapping) if mapping else None
+
+    @classmethod
+    def load(cls, path) -> OnnxModel:
+        return cls(path)
+
+    def run(self, crops: np.ndarray) -> np.ndarray:
+        """The graph's raw output for (n, S, S) crops in 0-255, in batches of 32."""
+        x = np.asarray(crops, dtype=np.float32)[:, None] / np.float32(255.0)
+        outs = [self.session.run(None, {"image": x[k:k + BATCH]})[0]
+                for k in range(0, len(x), BATCH)]
+        return np.concatenate(outs)
+
+    def predict_crops(self, crops: np.ndarray) -> np.ndarray:
+        """(n, 68, 2) points in crop pixels; decoded batch by batch (the heatmaps of one
+        batch of 32 take 80 MB)."""
+        found = []
+        for k in range(0, len(crops), BATCH):
+            out = self.run(crops[k:k + BATCH])
+            if self.output == "points":
+                found.append(out.reshape(len(out), -1, 2).astype(float) * self.size)
+            else:
+                found.append(decode(out, self.decoding))
+        return np.concatenate(found)
+
+    def predict(self, image, box) -> np.ndarray:
+        crop, t = crop_gray(image, box, size=self.size, margin=self.margin)
+        return t.to_image(self.predict_crops(crop[None])[0])
+
+    def save(self, path) -> None:
+        Path(path).write_bytes(self.path.read_bytes())
