@@ -52,8 +52,8 @@ def training_options(func):
                      help="Deep: Adam learning rate, divided by 10 every 30 epochs (default 1e-4)."),
         click.option("--augment/--no-augment", default=None,
                      help="Deep: flip, rotation and scale augmentation (default on)."),
-        click.option("--decoding", type=click.Choice(["quadratic", "top25"]), default=None,
-                     help="Deep heatmap decoding stored in the model (default quadratic)."),
+        click.option("--decoding", type=click.Choice(["top25", "quadratic"]), default=None,
+                     help="Deep heatmap decoding stored in the model (default top25)."),
         click.option("--device", default=None,
                      help="Deep: torch device, e.g. cpu or cuda (default: cuda when available)."),
     ]):

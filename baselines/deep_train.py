@@ -15,7 +15,8 @@ Reproducible and resumable: the weights start from ``torch.manual_seed(seed)``, 
 epoch's shuffling and augmentation come from ``numpy.random.default_rng([seed, epoch])``,
 so an interrupted run resumed from its checkpoint (an ``.npz`` written atomically after
 every epoch: weights, Adam's moments, the epoch and the settings) ends with the weights an
-uninterrupted run would have (up to the nondeterminism of the device's kernels).
+uninterrupted run would have (up to the nondeterminism of the device's kernels). Only
+``epochs`` may differ on resuming: a run can be extended or cut short.
 """
 
 from __future__ import annotations
@@ -80,7 +81,11 @@ def _state(net, opt, epoch: int, config: dict) -> dict:
 def _restore(net, opt, path: Path, config: dict, device) -> int:
     """Load a checkpoint with the same settings; returns the epochs it has done."""
     with np.load(path, allow_pickle=False) as data:
-        if json.loads(str(data["config"])) != config:
+        saved = json.loads(str(data["config"]))
+        # The number of epochs may change (the schedule depends only on the epoch): a run
+        # can be extended, or cut short, from its checkpoint.
+        if {k: v for k, v in saved.items() if k != "epochs"} != {k: v for k, v in config.items()
+                                                               if k != "epochs"}:
             raise BenchError(f"{path}: a checkpoint of other training settings; delete it to "
                              "start again")
         net.load_state_dict({k[2:]: torch.from_numpy(data[k]) for k in data.files

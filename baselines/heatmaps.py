@@ -18,7 +18,11 @@ Decoders, ``(n, 68, H, W)`` heatmaps -> ``(n, 68, 2)`` points:
     parabola, so a noise-free Gaussian target decodes to its exact centre; the offset
     is limited to half a pixel and falls back to the argmax at the map's edge.
 
-The default (``quadratic``) was chosen by measured error: see the README.
+The default (``top25``) was chosen by measured error (``bench/decoding.py``): on the
+bundled model's predictions for 1,000 synthetic images of unseen subjects, 1.87% bbox NME
+against 1.98% for ``quadratic``, and on a slim cascade trained on 300-W, 8.26% against
+8.73% on LFPW test. ``quadratic`` is about 100 times faster to decode (0.2-0.3 ms per
+image against 20-37 ms here).
 """
 
 from __future__ import annotations
@@ -27,8 +31,8 @@ import numpy as np
 
 SIGMA = 5.0
 TOP_K = 25
-DECODINGS = ("quadratic", "top25")
-DEFAULT_DECODING = "quadratic"
+DECODINGS = ("top25", "quadratic")
+DEFAULT_DECODING = "top25"
 
 
 def gaussian_heatmaps(points: np.ndarray, size: int = 96, sigma: float = SIGMA) -> np.ndarray:
@@ -74,20 +78,24 @@ def decode_quadratic(heatmaps) -> np.ndarray:
     arg = flat.argmax(axis=1)
     y, x = arg // w, arg % w
     rows = np.arange(n * c)
-    logs = np.log(np.maximum(maps.reshape(n * c, h, w), 1e-10).astype(np.float64))
+    grid = maps.reshape(n * c, h, w)
+
+    def log_at(yy, xx):   # the log of the five responses needed, not of whole maps
+        return np.log(np.maximum(grid[rows, yy, xx], 1e-10).astype(np.float64))
+
     inner_x = (x > 0) & (x < w - 1)
     inner_y = (y > 0) & (y < h - 1)
     xl, xr = np.clip(x - 1, 0, w - 1), np.clip(x + 1, 0, w - 1)
     yl, yr = np.clip(y - 1, 0, h - 1), np.clip(y + 1, 0, h - 1)
-    centre = logs[rows, y, x]
-    dx = np.where(inner_x, _parabola_offset(logs[rows, y, xl], centre, logs[rows, y, xr]), 0.0)
-    dy = np.where(inner_y, _parabola_offset(logs[rows, yl, x], centre, logs[rows, yr, x]), 0.0)
+    centre = log_at(y, x)
+    dx = np.where(inner_x, _parabola_offset(log_at(y, xl), centre, log_at(y, xr)), 0.0)
+    dy = np.where(inner_y, _parabola_offset(log_at(yl, x), centre, log_at(yr, x)), 0.0)
     return np.stack([x + dx, y + dy], axis=-1).reshape(n, c, 2)
 
 
 def decode(heatmaps, method: str = DEFAULT_DECODING) -> np.ndarray:
-    if method == "quadratic":
-        return decode_quadratic(heatmaps)
     if method == "top25":
         return decode_top25(heatmaps)
+    if method == "quadratic":
+        return decode_quadratic(heatmaps)
     raise ValueError(f"decoding must be one of {', '.join(DECODINGS)}, got {method!r}")

@@ -27,7 +27,7 @@ import numpy as np
 from aflfp_bench.errors import BenchError
 
 from .boxes import BoxMapping
-from .heatmaps import decode
+from .heatmaps import DEFAULT_DECODING, decode
 from .preprocess import crop_gray
 
 FORMAT = "aflfp-bench/landmarks-onnx v1"
@@ -82,7 +82,7 @@ class OnnxModel:
         self.output = meta["output"]
         self.size = int(meta["input_size"])
         self.margin = float(meta["margin"])
-        self.decoding = meta.get("decoding", "quadratic")
+        self.decoding = meta.get("decoding", DEFAULT_DECODING)
         self.box = meta.get("box", "gt")
         self.detector = meta.get("detector", "haar")
         mapping = json.loads(meta.get("box_mapping") or "null")

@@ -139,9 +139,9 @@ class SDM:
     trainable = True
     detector = "haar"
 
-    def __init__(self, *, size: int = 96, margin: float = 0.2, n_stages: int = 5,
-                 patches=(32.0, 24.0, 16.0, 12.0, 10.0), cells: int = 3, bins: int = 8,
-                 n_components: int = 0, ridge: float = 0.3, n_init: int = 6,
+    def __init__(self, *, size: int = 96, margin: float = 0.2, n_stages: int = 6,
+                 patches=(32.0, 24.0, 16.0, 12.0, 10.0, 8.0), cells: int = 3, bins: int = 8,
+                 n_components: int = 0, ridge: float = 0.6, n_init: int = 6,
                  max_train: int | None = None, mirror: bool = False,
                  jitter=(0.06, 4.0, 0.03), soft: bool = True, seed: int = 0):
         self.size, self.margin, self.n_stages = size, margin, n_stages

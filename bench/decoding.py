@@ -15,8 +15,8 @@ import numpy as np
 from aflfp_bench.baselines.heatmaps import DECODINGS, decode
 from aflfp_bench.baselines.onnx_model import OnnxModel
 from aflfp_bench.baselines.preprocess import crop_gray, load_gray
-from aflfp_bench.loaders import load_dataset
 from aflfp_bench.demo import synthetic_manifest
+from aflfp_bench.loaders import load_dataset
 from aflfp_bench.metrics import nme
 
 

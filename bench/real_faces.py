@@ -44,7 +44,7 @@ def evaluate(name, test, model, out: Path, box: str = "detector", label: str = "
     io = nme(test.points, pts, norm="inter-ocular").mean()
     bb = nme(test.points, pts, boxes=test.boxes).mean()
     what = "detection included" if box == "detector" else "boxes given"
-    print(f"{label or name:9s} {box:8s} boxes: inter-pupil {100 * ip:5.2f}%  inter-ocular {100 * io:5.2f}%  "
+    print(f"{label or name:9s} {box:8s} boxes: inter-pupil {100 * ip:6.3f}%  inter-ocular {100 * io:5.2f}%  "
           f"bbox {100 * bb:5.2f}%  | {len(test) / wall:5.1f} images/s (2 workers, {what}) | "
           f"{counts['detector']} detector, {counts['fallback']} fallback, {counts['gt']} gt boxes",
           flush=True)
@@ -59,7 +59,7 @@ def train_sdm(train, model: Path, args) -> None:
 
 
 def add_sdm_options(ap) -> None:
-    ap.add_argument("--stages", type=int, default=5, help="SDM cascade stages")
+    ap.add_argument("--stages", type=int, default=6, help="SDM cascade stages")
     ap.add_argument("--n-init", type=int, default=6, help="SDM perturbed starts per face")
     ap.add_argument("--size", type=int, default=96, help="SDM crop size in pixels")
     ap.add_argument("--jitter", type=float, nargs=3, default=(0.06, 4.0, 0.03),

@@ -185,7 +185,7 @@ def test_cli_train_predict_score(synthetic, tmp_path):
                                "--n-init", "2", "--max-train", "100"])
     assert result.exit_code == 0, result.output
     assert result.stdout == f"wrote {model}: sdm trained on {len(train)} images of AFLFP-synthetic (synthetic)\n"
-    assert "stage 4/4: training error" in result.stderr
+    assert "stage 6/6: training error" in result.stderr
     preds = tmp_path / "p.csv"
     result = cli.invoke(main, ["predict", "--adapter", "sdm", "--model", str(model), "--data",
                                str(gt_test), "-o", str(preds), "--workers", "2"])
