@@ -19,7 +19,7 @@ from aflfp_bench.protocol import NAME as PROTOCOL_NAME
 
 from .heatmaps import DECODINGS, DEFAULT_DECODING
 from .onnx_model import FORMAT, OnnxModel
-from .preprocess import crop_gray, load_gray
+from .preprocess import crop_dataset
 
 OPSET = 17
 
@@ -62,17 +62,6 @@ class DeepAdapter:
         self.box_mapping = None
         self.training_data = ""
 
-    def crops(self, dataset, boxes, progress=None):
-        crops = np.empty((len(dataset), self.size, self.size), dtype=np.float32)
-        targets = np.empty((len(dataset), 68, 2))
-        for i in range(len(dataset)):
-            crop, t = crop_gray(load_gray(dataset.image_path(i)), boxes[i], size=self.size,
-                                margin=self.margin)
-            crops[i], targets[i] = crop, t.to_crop(dataset.points[i])
-            if progress:
-                progress(1)
-        return crops, targets
-
     def fit(self, dataset, *, boxes=None, progress=None, log=None) -> None:
         _torch()
         from aflfp_bench.progress import progress_bar
@@ -84,7 +73,8 @@ class DeepAdapter:
             rng = np.random.default_rng(self.settings["seed"])
             keep = np.sort(rng.choice(len(dataset), self.max_train, replace=False))
             dataset, boxes = dataset.subset(keep), boxes[keep]
-        crops, targets = self.crops(dataset, boxes, progress)
+        crops, targets = crop_dataset(dataset, boxes, size=self.size, margin=self.margin,
+                                      progress=progress)
         self.training_data = f"{dataset.label}: {len(dataset)} images"
         s = self.settings
         steps = s["epochs"] * -(-len(crops) // s["batch_size"])

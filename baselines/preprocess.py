@@ -60,3 +60,16 @@ def crop_gray(gray: np.ndarray, box, *, size: int = 96, margin: float = 0.0):
     out = image.transform((size, size), Image.Transform.AFFINE, (t.scale, 0, x0, 0, t.scale, y0),
                           resample=Image.Resampling.BILINEAR, fillcolor=int(np.median(gray)))
     return np.asarray(out, dtype=np.float32), t
+
+
+def crop_dataset(dataset, boxes, *, size: int = 96, margin: float = 0.0, progress=None):
+    """Every face of ``dataset`` cropped around its box: ``(crops (n, size, size) float32,
+    targets (n, 68, 2) in crop pixels)``."""
+    crops = np.empty((len(dataset), size, size), dtype=np.float32)
+    targets = np.empty((len(dataset), 68, 2))
+    for i in range(len(dataset)):
+        crop, t = crop_gray(load_gray(dataset.image_path(i)), boxes[i], size=size, margin=margin)
+        crops[i], targets[i] = crop, t.to_crop(dataset.points[i])
+        if progress:
+            progress(1)
+    return crops, targets

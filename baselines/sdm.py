@@ -34,7 +34,7 @@ from aflfp_bench.errors import BenchError
 from aflfp_bench.protocol import mirror_index
 
 from .boxes import BoxMapping
-from .preprocess import crop_gray, load_gray
+from .preprocess import crop_dataset, crop_gray
 
 CHUNK = 256
 
@@ -159,17 +159,6 @@ class SDM:
 
     # ----------------------------------------------------------------- training
 
-    def _crops(self, dataset, boxes, progress=None):
-        crops = np.empty((len(dataset), self.size, self.size), dtype=np.float32)
-        targets = np.empty((len(dataset), 68, 2))
-        for i in range(len(dataset)):
-            crop, t = crop_gray(load_gray(dataset.image_path(i)), boxes[i], size=self.size,
-                                margin=self.margin)
-            crops[i], targets[i] = crop, t.to_crop(dataset.points[i])
-            if progress:
-                progress(1)
-        return crops, targets
-
     def fit(self, dataset, *, boxes=None, progress=None, log=None) -> None:
         """Train on ``dataset`` with face ``boxes`` (default: its ground-truth boxes)."""
         rng = np.random.default_rng(self.seed)
@@ -177,7 +166,8 @@ class SDM:
         if self.max_train and len(dataset) > self.max_train:
             keep = np.sort(rng.choice(len(dataset), self.max_train, replace=False))
             dataset, boxes = dataset.subset(keep), boxes[keep]
-        crops, targets = self._crops(dataset, boxes, progress)
+        crops, targets = crop_dataset(dataset, boxes, size=self.size, margin=self.margin,
+                                      progress=progress)
         if self.mirror:
             # Horizontal flips with the left/right landmark re-indexing double the faces.
             flipped = targets[:, mirror_index()].copy()
