@@ -207,7 +207,9 @@ def table3(normal, data, adapter, box, outdir, folds, workers, training, lenient
     dataset = _load(data, lenient)
     options = _train_options(adapter, training)
     seed = options.pop("seed", 0)
-    with progress_bar(2 * len(dataset), f"{adapter}: table 3") as update:
+    folds_of = dataset.meta["fold"]
+    n_test = len(dataset) if chosen is None else int(folds_of.isin(chosen).sum())
+    with progress_bar(2 * n_test, f"{adapter}: table 3 predictions") as update:
         done = run_table3(normal_set, dataset, adapter, outdir, folds=chosen, box=box,
                           workers=workers, seed=seed, progress=update,
                           log=lambda m: click.echo(m, err=True), **options)

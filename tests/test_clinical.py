@@ -85,7 +85,15 @@ def _faces(n=40, seed=0):
 def test_a_perfect_prediction_has_zero_error_and_icc_one():
     faces = _faces()
     expr = np.array(["GEC", "BR", "OS", "RSM"] * 10, dtype=object)
-    res = fidelity(faces, faces.copy(), expr)
+    # Eye widths and lower lips never change in these faces: their statistics are
+    # undefined, and say so.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = fidelity(faces, faces.copy(), expr)
+    messages = {str(w.message) for w in caught}
+    assert "lower_lip_height: r is undefined on these images; reported as nan" in messages
+    assert all("undefined" in m for m in messages)
+    assert np.isnan(res["measures"]["fissure_width"]["icc"])
     for m in ("fissure_height", "brow_height", "commissure_excursion", "smile_angle"):
         s = res["measures"][m]
         assert s["icc"] == pytest.approx(1.0) and s["r"] == pytest.approx(1.0), m
