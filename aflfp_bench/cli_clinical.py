@@ -32,8 +32,6 @@ def clinical(predictions, data, json_out, clear, mm_per_pixel, allow_missing, le
     from .predictions import read_predictions
     from .tables import clinical_text
 
-    if not data:
-        raise click.UsageError("no data: pass --data DIR_OR_MANIFEST or set AFLFP_BENCH_DATA")
     dataset = _load(data, lenient)
     preds = read_predictions(predictions, dataset, allow_missing=allow_missing)
     mask = preds.present

@@ -6,7 +6,7 @@ import functools
 
 import click
 
-from .cli import DATA_ENV, _load, data_option, lenient_option, library_errors, main
+from .cli import _load, data_option, lenient_option, library_errors, main
 from .progress import progress_bar
 
 
@@ -157,8 +157,6 @@ def cv(adapter, box, data, output, folds, workers, training, lenient):
     adapters (emotrics) just predict every image."""
     from . import runner
 
-    if not data:
-        raise click.UsageError(f"no data: pass --data DIR_OR_MANIFEST or set {DATA_ENV}")
     chosen = _parse_folds(folds)
     dataset = _load(data, lenient)
     with progress_bar(len(dataset), f"{adapter}: cross-validation") as update:
@@ -200,11 +198,9 @@ def table3(normal, data, adapter, box, outdir, folds, workers, training, lenient
     from .experiment import table3 as run_table3
     from .experiment import write_report
 
-    if not data:
-        raise click.UsageError(f"no data: pass --data DIR_OR_MANIFEST or set {DATA_ENV}")
     chosen = _parse_folds(folds)
+    dataset = _load(data, lenient)   # first: a missing --data is a usage error before any work
     normal_set = concat([_load(d, lenient) for d in normal])
-    dataset = _load(data, lenient)
     options = _train_options(adapter, training)
     seed = options.pop("seed", 0)
     folds_of = dataset.meta["fold"]
