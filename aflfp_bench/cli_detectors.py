@@ -99,11 +99,13 @@ def _box_report(counts) -> str:
 @click.option("--model", type=click.Path(exists=True, dir_okay=False),
               help="Model file (.npz, .onnx, or a dlib .dat for emotrics); onnx defaults to the bundled model.")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
+@click.option("--flip-test", is_flag=True,
+              help="Average each prediction with the one on the mirror image (twice the time).")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Prediction CSV; an existing one is resumed.")
 @lenient_option
 @library_errors
-def predict(adapter, box, data, model, workers, output, lenient):
+def predict(adapter, box, data, model, workers, flip_test, output, lenient):
     """Predict landmarks for every image of --data with an adapter.
 
     Resumable: ids already in OUTPUT are skipped, and a killed run leaves a valid file.
@@ -114,7 +116,7 @@ def predict(adapter, box, data, model, workers, output, lenient):
     dataset = _load(data, lenient)
     with progress_bar(len(dataset), f"{adapter}: predicting") as update:
         counts = runner.predict(dataset, adapter, model, output, box=box, workers=workers,
-                                progress=update)
+                                flip=flip_test, progress=update)
     click.echo(f"wrote {output}: {len(dataset)} images; {_box_report(counts)}")
 
 

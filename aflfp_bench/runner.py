@@ -18,10 +18,11 @@ import numpy as np
 
 from .atomic import replacing
 from .baselines.base import adapter_class
-from .baselines.boxes import BoxMapping, Detector, face_box, shipped_mapping
+from .baselines.boxes import BoxMapping, Detector, face_box, mirror_box, shipped_mapping
 from .baselines.preprocess import load_gray
 from .dataset import POINT_COLUMNS, Dataset
 from .errors import BenchError
+from .protocol import mirror_index
 
 HEADER = ",".join(("image_id",) + POINT_COLUMNS + ("box",))
 CHUNK = 16
@@ -84,27 +85,41 @@ def _rows(results) -> str:
 _WORKER: dict = {}
 
 
-def _init(name, model, box, mapping):
+def _init(name, model, box, mapping, flip=False):
     adapter = load_adapter(name, model)
     detector = Detector(adapter.detector) if box == "detector" else None
-    _WORKER.update(adapter=adapter, box=box, detector=detector, mapping=mapping)
+    _WORKER.update(adapter=adapter, box=box, detector=detector, mapping=mapping, flip=flip)
+
+
+def flip_test(adapter, gray: np.ndarray, box) -> np.ndarray:
+    """The mean of the prediction on the image and the one on its mirror image (mapped
+    back, left/right landmarks re-indexed): test-time flip augmentation."""
+    width = gray.shape[1]
+    direct = np.asarray(adapter.predict(gray, box), dtype=float)
+    mirrored = np.asarray(adapter.predict(np.ascontiguousarray(gray[:, ::-1]),
+                                          mirror_box(box, width)), dtype=float)
+    mirrored[:, 0] = width - 1 - mirrored[:, 0]
+    return (direct + mirrored[mirror_index()]) / 2
 
 
 def _work(tasks):
     w = _WORKER
     out = []
     for image_id, path, gt_box in tasks:
-        need_image = w["adapter"].needs_image or w["box"] == "detector"
+        need_image = w["adapter"].needs_image or w["box"] == "detector" or w["flip"]
         gray = load_gray(path) if need_image else None
         box, kind = face_box(gray, gt_box, w["box"], w["detector"], w["mapping"])
-        out.append((image_id, np.asarray(w["adapter"].predict(gray, box), dtype=float), kind))
+        points = (flip_test(w["adapter"], gray, box) if w["flip"]
+                  else np.asarray(w["adapter"].predict(gray, box), dtype=float))
+        out.append((image_id, points, kind))
     return out
 
 
 def predict(dataset: Dataset, name: str, model, out, *, box: str = "auto", workers: int = 1,
-            progress=None) -> Counter:
+            flip: bool = False, progress=None) -> Counter:
     """Predict every image of ``dataset`` not yet in ``out``; returns counts of box kinds
-    of the rows written now (``resumed``: rows found already done)."""
+    of the rows written now (``resumed``: rows found already done). ``flip``: average
+    each prediction with the one on the mirror image (:func:`flip_test`)."""
     out = Path(out)
     adapter = load_adapter(name, model)
     source = box_source(adapter, box)
@@ -126,11 +141,11 @@ def predict(dataset: Dataset, name: str, model, out, *, box: str = "auto", worke
 
         if workers > 1 and len(chunks) > 1:
             with ProcessPoolExecutor(workers, initializer=_init,
-                                     initargs=(name, model, source, mapping)) as pool:
+                                     initargs=(name, model, source, mapping, flip)) as pool:
                 for results in pool.map(_work, chunks):
                     write(results)
         else:
-            _init(name, model, source, mapping)
+            _init(name, model, source, mapping, flip)
             for chunk in chunks:
                 write(_work(chunk))
     return counts

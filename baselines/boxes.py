@@ -139,6 +139,12 @@ class Detector:
         return np.asarray(found, dtype=float).reshape(-1, 4) / scale
 
 
+def mirror_box(box, width: int) -> np.ndarray:
+    """``box`` in the horizontally mirrored image (pixel centres: x -> width - 1 - x)."""
+    x, y, w, h = (float(v) for v in box)
+    return np.array([width - 1 - x - w, y, w, h])
+
+
 def face_box(gray, gt_box, source: str, detector: Detector | None, mapping: BoxMapping | None):
     """(box, kind) with kind ``gt``, ``detector`` or ``fallback``."""
     if source == "gt":

@@ -64,10 +64,6 @@ class DeepAdapter:
 
     def fit(self, dataset, *, boxes=None, progress=None, log=None) -> None:
         _torch()
-        from aflfp_bench.progress import progress_bar
-
-        from .deep_train import train_network
-
         boxes = dataset.boxes if boxes is None else np.asarray(boxes, dtype=float)
         if self.max_train and len(dataset) > self.max_train:
             rng = np.random.default_rng(self.settings["seed"])
@@ -75,7 +71,20 @@ class DeepAdapter:
             dataset, boxes = dataset.subset(keep), boxes[keep]
         crops, targets = crop_dataset(dataset, boxes, size=self.size, margin=self.margin,
                                       progress=progress)
-        self.training_data = f"{dataset.label}: {len(dataset)} images"
+        self.fit_crops(crops, targets, f"{dataset.label}: {len(dataset)} images", log=log)
+
+    def fit_crops(self, crops: np.ndarray, targets: np.ndarray, training_data: str, *,
+                  log=None) -> None:
+        """Train on prepared crops ((n, size, size) in 0-255; targets (n, 68, 2) in crop
+        pixels), e.g. made here and carried to a machine with a GPU."""
+        _torch()
+        from aflfp_bench.progress import progress_bar
+
+        from .deep_train import train_network
+
+        if crops.shape[1:] != (self.size, self.size):
+            raise ValueError(f"crops must be {self.size}x{self.size}, got {crops.shape[1:]}")
+        self.training_data = training_data
         s = self.settings
         steps = s["epochs"] * -(-len(crops) // s["batch_size"])
         with progress_bar(steps, f"{self.name}: training", show=lambda v: f"loss {v:.4g}") as bar:
@@ -99,23 +108,26 @@ class DeepAdapter:
         }
 
     def save(self, path) -> None:
-        """Export to ONNX (opset 17, dynamic batch) with :meth:`metadata`."""
+        """Export to ONNX (opset 17, dynamic batch) with :meth:`metadata`; the graph is
+        the network's inference form (:mod:`.export_graph`)."""
         _torch()
         import onnx
         import torch
 
-        from .nets import ExportWrapper
+        from .export_graph import export_module
 
         if self.net is None:
             raise ValueError(f"the {self.name} model is not trained")
         buf = io.BytesIO()
         dummy = torch.zeros(1, 1, self.size, self.size)
-        output = "points" if self.arch == "vgg" else "heatmaps"
+        outputs = ["points"] if self.arch == "vgg" else ["heatmaps"]
+        if self.arch != "vgg" and self.decoding == "top25":
+            outputs.append("top25")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            torch.onnx.export(ExportWrapper(self.net).eval(), (dummy,), buf, dynamo=False,
-                              input_names=["image"], output_names=[output],
-                              dynamic_axes={"image": {0: "batch"}, output: {0: "batch"}},
+            torch.onnx.export(export_module(self.net, self.size, self.decoding), (dummy,), buf,
+                              dynamo=False, input_names=["image"], output_names=outputs,
+                              dynamic_axes={name: {0: "batch"} for name in ["image", *outputs]},
                               opset_version=OPSET)
         model = onnx.load_from_string(buf.getvalue())
         for key, value in self.metadata().items():

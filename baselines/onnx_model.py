@@ -12,7 +12,9 @@ how to use it; keys, all strings:
 trained on), ``detector``, ``box_mapping`` (JSON), ``training_data``, ``protocol_version``,
 ``toolkit_version``, ``settings`` (JSON of the training settings).
 
-Decoding runs here in numpy (documented in :mod:`.heatmaps`), not inside the graph.
+Heatmap models exported with ``decoding`` ``top25`` have a second output, ``top25``
+``(n, 68, 2)``: the points in crop pixels, decoded inside the graph (:mod:`.export_graph`);
+it is used when present. Otherwise decoding runs here in numpy (:mod:`.heatmaps`).
 Without ``--model``, the bundled model (``aflfp_bench/data/models``) is used.
 """
 
@@ -85,6 +87,9 @@ class OnnxModel:
         self.decoding = meta.get("decoding", DEFAULT_DECODING)
         self.box = meta.get("box", "gt")
         self.detector = meta.get("detector", "haar")
+        outputs = [o.name for o in self.session.get_outputs()]
+        # The graph's own top25 decoding, when it has one and the metadata asks for it.
+        self.decoded = "top25" if self.decoding == "top25" and "top25" in outputs else None
         mapping = json.loads(meta.get("box_mapping") or "null")
         self.box_mapping = BoxMapping(**mapping) if mapping else None
 
@@ -92,16 +97,20 @@ class OnnxModel:
     def load(cls, path) -> OnnxModel:
         return cls(path)
 
-    def run(self, crops: np.ndarray) -> np.ndarray:
-        """The graph's raw output for (n, S, S) crops in 0-255, in batches of 32."""
+    def run(self, crops: np.ndarray, output: str | None = None) -> np.ndarray:
+        """The graph's output ``output`` (default: its heatmaps or points) for (n, S, S)
+        crops in 0-255, in batches of 32."""
         x = np.asarray(crops, dtype=np.float32)[:, None] / np.float32(255.0)
-        outs = [self.session.run(None, {"image": x[k:k + BATCH]})[0]
+        names = [output or self.output]
+        outs = [self.session.run(names, {"image": x[k:k + BATCH]})[0]
                 for k in range(0, len(x), BATCH)]
         return np.concatenate(outs)
 
     def predict_crops(self, crops: np.ndarray) -> np.ndarray:
         """(n, 68, 2) points in crop pixels; decoded batch by batch (the heatmaps of one
         batch of 32 take 80 MB)."""
+        if self.decoded:
+            return self.run(crops, self.decoded).astype(float)
         found = []
         for k in range(0, len(crops), BATCH):
             out = self.run(crops[k:k + BATCH])

@@ -5,11 +5,20 @@ The cascade (the AFLFP paper's Table 1 at ``--width``, default 1/8) trains on LF
 + HELEN train + AFW with Viola-Jones (OpenCV Haar) boxes, the paper's detector, like SDM
 in bench/real_faces.py; both are evaluated on LFPW test with the same detector boxes
 (ground-truth boxes mapped to the detector's convention where it finds no face).
-Prints inter-pupil, inter-ocular and bbox NME and where the training ran.
+Prints inter-pupil, inter-ocular and bbox NME and where the training ran; the cascade and
+SDM also with test-time flip averaging (``predict --flip-test``), a like-for-like pair.
+
+Training on another machine (a GPU): ``--save-crops FILE`` writes the training crops
+(96x96, uint8, with their targets and the detector's box mapping: ~19 MB) and exits;
+``--crops FILE`` trains from such a file instead of the 300-W folders, and
+``--train-only`` stops once the model is saved. Then run this script here with the same
+``--work``: it finds the model and evaluates it.
 
 Target (issue 6): beat SDM.
 
 Usage: python bench/deep_real_faces.py [--work DIR] [--width W] [--epochs N] [--lr LR]
+           [--save-crops FILE | --crops FILE] [--train-only] [--no-baselines]
+           [--device cuda]
 """
 
 from __future__ import annotations
@@ -20,10 +29,46 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 from real_faces import SHARED, add_sdm_options, evaluate, load_train, sdm_and_emotrics
 
-from aflfp_bench import runner
+from aflfp_bench.atomic import replacing
+from aflfp_bench.baselines.boxes import BoxMapping
+from aflfp_bench.baselines.deep import CascadedFCN
+from aflfp_bench.baselines.preprocess import crop_dataset
 from aflfp_bench.loaders import load_dataset
+from aflfp_bench.runner import training_boxes
+
+
+def training_crops(shared: Path, size: int, margin: float) -> dict:
+    """What the cascade trains on: the 300-W training faces cropped around Haar boxes."""
+    train = load_train(shared)
+    boxes, mapping, found = training_boxes(train, CascadedFCN.detector)
+    print(f"haar detector found {found} of {len(train)} training faces; fallback mapping "
+          f"{mapping}", flush=True)
+    crops, targets = crop_dataset(train, boxes, size=size, margin=margin)
+    return {"crops": crops.astype(np.uint8), "targets": targets,        # crops are whole numbers
+            "mapping": np.array([mapping.dx, mapping.dy, mapping.sw, mapping.sh]),
+            "label": np.array(f"{train.label}: {len(train)} images")}
+
+
+def train_cascade(data: dict, model: Path, args) -> None:
+    import torch
+
+    cascade = CascadedFCN(width=args.width, epochs=args.epochs, lr=args.lr,
+                          lr_step=args.lr_step, batch_size=args.batch_size, device=args.device,
+                          checkpoint=model.with_name(model.name + ".ckpt.npz"))
+    cascade.box, cascade.box_mapping = "detector", BoxMapping(*map(float, data["mapping"]))
+    t = time.perf_counter()
+    cascade.fit_crops(data["crops"].astype(np.float32), data["targets"], str(data["label"]),
+                      log=print)
+    where = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
+    gpu = f", {torch.cuda.get_device_name()}" if where.startswith("cuda") else ""
+    print(f"cascaded FCN (width {args.width:g}) trained on {len(data['crops'])} faces in "
+          f"{time.perf_counter() - t:.0f} s on {where} ({platform.machine()}{gpu}, "
+          f"{torch.get_num_threads()} threads)", flush=True)
+    with replacing(model, "model") as tmp:
+        cascade.save(tmp)
 
 
 def main() -> None:
@@ -36,29 +81,39 @@ def main() -> None:
     ap.add_argument("--lr-step", type=int, default=15)
     ap.add_argument("--batch-size", type=int, default=8)
     ap.add_argument("--device", default=None)
+    ap.add_argument("--save-crops", type=Path, help="write the training crops here and exit")
+    ap.add_argument("--crops", type=Path, help="train from crops made by --save-crops")
+    ap.add_argument("--train-only", action="store_true", help="stop once the model is saved")
+    ap.add_argument("--no-baselines", action="store_true", help="evaluate the cascade only")
     add_sdm_options(ap)
     args = ap.parse_args()
-    if not (args.shared / "lfpw_test").is_dir():
+    if args.crops is None and not (args.shared / "lfpw_test").is_dir():
         raise SystemExit(f"no 300-W faces at {args.shared}: nothing to measure")
-    import torch
-
+    defaults = CascadedFCN()
+    if args.save_crops:
+        data = training_crops(args.shared, defaults.size, defaults.margin)
+        with replacing(args.save_crops, "crops") as tmp, open(tmp, "wb") as fh:
+            np.savez(fh, **data)
+        print(f"wrote {len(data['crops'])} training crops to {args.save_crops}")
+        return
     work = args.work or Path(tempfile.mkdtemp(prefix="aflfp-deep-real-"))
     work.mkdir(parents=True, exist_ok=True)
-    test = load_dataset(args.shared / "lfpw_test")
-    train = load_train(args.shared)
     model = work / f"cascaded-fcn-w{args.width:g}.onnx"
     if not model.is_file():
-        t = time.perf_counter()
-        runner.train(train, "cascaded-fcn", model, box="detector", log=print, width=args.width,
-                     epochs=args.epochs, lr=args.lr, lr_step=args.lr_step,
-                     batch_size=args.batch_size, device=args.device)
-        where = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
-        print(f"cascaded FCN (width {args.width:g}) trained on {len(train)} faces in "
-              f"{time.perf_counter() - t:.0f} s on {where} ({platform.machine()}, "
-              f"{torch.get_num_threads()} threads)", flush=True)
+        if args.crops:
+            with np.load(args.crops, allow_pickle=False) as f:
+                data = {k: f[k] for k in f.files}
+        else:
+            data = training_crops(args.shared, defaults.size, defaults.margin)
+        train_cascade(data, model, args)
+    if args.train_only:
+        return
+    test = load_dataset(args.shared / "lfpw_test")
     print(f"LFPW test: {len(test)} faces")
     evaluate("onnx", test, model, work / "cascade.csv", label="cascade")
-    sdm_and_emotrics(args, work, test, train)
+    evaluate("onnx", test, model, work / "cascade-flip.csv", label="casc+flip", flip=True)
+    if not args.no_baselines:
+        sdm_and_emotrics(args, work, test, flip=True)
 
 
 if __name__ == "__main__":

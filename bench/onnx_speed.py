@@ -1,68 +1,163 @@
 """Inference speed of the cascaded FCN: onnxruntime (what the adapters run) vs torch, at
-batch 32 on this machine's cores, for the bundled width (1/16), a slim (1/4) and the
-paper's full-width network. Weights are random: speed does not depend on them.
+batch 32 on this machine's cores, for slim widths and the paper's full-width network.
+Weights are random: speed does not depend on them.
 
-Targets (issue 6), on 2 cores: the slim cascade at least 150 images/s with onnxruntime,
-the full-width one at least 20 images/s.
+Per width, images/s (median over interleaved rounds, one batch of 32 each; this machine
+is shared and noisy, so variants are timed in turns, never one after the other):
+  torch          the training network, heatmaps (torch.no_grad)
+  ort plain      the training network exported as is, heatmaps
+  ort export     the exported inference graph (baselines/export_graph.py), heatmaps
+  ort points     the same graph's in-graph top25 output: points, decoding included
+  plain+numpy    the plain graph with numpy top25 decoding (the pre-rewrite pipeline)
+and the roofline: the inference graph's multiply-adds per image and the bound that this
+machine's measured float32 matrix-product rate (numpy, same threads) puts on images/s.
 
-Usage: python bench/onnx_speed.py [--threads 2] [--batches 5]
+Targets (issue 6), on 2 cores: the slim cascade at least 150 images/s with onnxruntime
+(checked at widths 1/8 and 1/4), the full-width one at least 20 images/s; checked on
+``ort points`` (decoding included).
+
+Usage: python bench/onnx_speed.py [--threads 2] [--rounds 7] [--widths 0.125 0.25 1]
 """
 
 from __future__ import annotations
 
 import argparse
+import io
+import os
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
 
-TARGETS = {0.25: 150.0, 1.0: 20.0}
+TARGETS = {0.125: 150.0, 0.25: 150.0, 1.0: 20.0}
 
 
-def rate(fn, batch: np.ndarray, batches: int) -> float:
-    fn(batch)                                       # warm-up
+def _session(path, threads: int):
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
+    options.log_severity_level = 3
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def export_plain(net, path: Path) -> None:
+    import torch
+
+    from aflfp_bench.baselines.nets import ExportWrapper
+
+    buf = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(ExportWrapper(net).eval(), (torch.zeros(1, 1, 96, 96),), buf,
+                          dynamo=False, input_names=["image"], output_names=["heatmaps"],
+                          dynamic_axes={"image": {0: "batch"}, "heatmaps": {0: "batch"}},
+                          opset_version=17)
+    path.write_bytes(buf.getvalue())
+
+
+def multiply_adds(module, x) -> int:
+    """Multiply-adds of the convolutions and transposed convolutions of one forward pass
+    over one image."""
+    import torch
+    from torch import nn
+
+    total = [0]
+
+    def hook(m, inputs, out):
+        cin, k = m.in_channels // m.groups, m.kernel_size[0] * m.kernel_size[1]
+        pixels = inputs[0][0, 0].numel() if isinstance(m, nn.ConvTranspose2d) else out[0, 0].numel()
+        total[0] += cin * k * m.out_channels * pixels
+
+    handles = [m.register_forward_hook(hook) for m in module.modules()
+               if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d))]
+    with torch.no_grad():
+        module(x[:1])
+    for h in handles:
+        h.remove()
+    return total[0]
+
+
+def gemm_rate() -> float:
+    """Float32 multiply-adds per second of a large numpy matrix product (BLAS threads)."""
+    a = np.random.default_rng(0).random((2048, 2048), dtype=np.float32)
+    out = np.empty_like(a)
+    np.matmul(a, a, out=out)
+    best = min(_time(lambda: np.matmul(a, a, out=out)) for _ in range(5))
+    return 2048 ** 3 / best
+
+
+def _time(fn) -> float:
     t = time.perf_counter()
-    for _ in range(batches):
-        fn(batch)
-    return batches * len(batch) / (time.perf_counter() - t)
+    fn()
+    return time.perf_counter() - t
+
+
+def _variants(net, plain, fast, x, xt) -> dict:
+    from aflfp_bench.baselines.heatmaps import decode_top25
+
+    return {
+        "torch": lambda: net(xt),
+        "ort plain": lambda: plain.run(None, {"image": x}),
+        "ort export": lambda: fast.run(["heatmaps"], {"image": x}),
+        "ort points": lambda: fast.run(["top25"], {"image": x}),
+        "plain+numpy": lambda: decode_top25(plain.run(None, {"image": x})[0]),
+    }
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--batches", type=int, default=5)
-    ap.add_argument("--widths", type=float, nargs="+", default=[0.0625, 0.25, 1.0])
+    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--widths", type=float, nargs="+", default=[0.0625, 0.125, 0.25, 1.0])
     args = ap.parse_args()
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", str(args.threads))
     import torch
 
     from aflfp_bench.baselines.deep import CascadedFCN
+    from aflfp_bench.baselines.export_graph import export_module
     from aflfp_bench.baselines.nets import build
-    from aflfp_bench.baselines.onnx_model import OnnxModel
 
     torch.set_num_threads(args.threads)
     crops = np.random.default_rng(0).uniform(0, 255, (32, 96, 96)).astype(np.float32)
-    x = torch.from_numpy(crops[:, None] / 255.0)
+    x = crops[:, None] / np.float32(255.0)
+    xt = torch.from_numpy(x)
+    rate = gemm_rate()
     work = Path(tempfile.mkdtemp(prefix="aflfp-onnx-speed-"))
-    print(f"batch 32, {args.threads} threads, images/s (higher is better)")
+    print(f"batch 32, {args.threads} threads; numpy float32 matrix product: "
+          f"{rate / 1e9:.0f} G multiply-adds/s; images/s, median of {args.rounds} rounds")
     for width in args.widths:
         torch.manual_seed(0)
         adapter = CascadedFCN(width=width)
         adapter.net = build("cascaded-fcn", width).eval()
-        path = work / f"w{width:g}.onnx"
-        adapter.save(path)
-        model = OnnxModel(path, threads=args.threads)
+        fast, plain = work / "export.onnx", work / "plain.onnx"
+        adapter.save(fast)
+        export_plain(adapter.net, plain)
+        s_fast, s_plain = _session(fast, args.threads), _session(plain, args.threads)
+        variants = _variants(adapter.net, s_plain, s_fast, x, xt)
+        times = {name: [] for name in variants}
         with torch.no_grad():
-            torch_rate = rate(adapter.net, x, args.batches)
-        ort_rate = rate(model.run, crops, args.batches)
-        decode_rate = rate(model.predict_crops, crops, args.batches)
+            for fn in variants.values():
+                fn()                                          # warm-up
+            for _ in range(args.rounds):
+                for name, fn in variants.items():
+                    times[name].append(_time(fn))
+        speed = {name: 32 / float(np.median(t)) for name, t in times.items()}
+        macs = multiply_adds(export_module(adapter.net), xt)
+        line = "  ".join(f"{name} {v:6.1f}" for name, v in speed.items())
+        print(f"width {width:<6g} {line}  | {macs / 1e6:.0f} M multiply-adds/image, "
+              f"bound {rate / macs:.0f} images/s", flush=True)
         target = TARGETS.get(width)
-        verdict = "" if target is None else (f"  target {target:g}: ratio {ort_rate / target:.2f} "
-                                             f"({'met' if ort_rate >= target else 'NOT met'})")
-        print(f"width {width:<6g} onnxruntime {ort_rate:7.1f}  (+ decoding {decode_rate:7.1f})  "
-              f"torch {torch_rate:7.1f}  onnx/torch {ort_rate / torch_rate:.2f}{verdict}",
-              flush=True)
-        path.unlink()
+        if target is not None:
+            got = speed["ort points"]
+            print(f"             target {target:g} images/s (ort points): {got:.1f}, ratio "
+                  f"{got / target:.2f}, {'met' if got >= target else 'NOT met'}; "
+                  f"export/plain {speed['ort export'] / speed['ort plain']:.2f}, "
+                  f"points/(plain+numpy) {got / speed['plain+numpy']:.2f}", flush=True)
+        for p in (fast, plain):
+            p.unlink()
 
 
 if __name__ == "__main__":

@@ -34,10 +34,11 @@ PATCHES = (32.0, 24.0, 16.0, 12.0, 10.0, 8.0)
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "300w"
 
 
-def evaluate(name, test, model, out: Path, box: str = "detector", label: str = "") -> None:
+def evaluate(name, test, model, out: Path, box: str = "detector", label: str = "",
+             flip: bool = False) -> None:
     out.unlink(missing_ok=True)
     t = time.perf_counter()
-    counts = runner.predict(test, name, model, out, box=box, workers=2)
+    counts = runner.predict(test, name, model, out, box=box, workers=2, flip=flip)
     wall = time.perf_counter() - t
     pts = read_predictions(out, test).points
     ip = nme(test.points, pts, norm="inter-pupil").mean()
@@ -66,12 +67,15 @@ def add_sdm_options(ap) -> None:
                     metavar=("SCALE", "DEGREES", "SHIFT"), help="SDM start perturbation sds")
 
 
-def sdm_and_emotrics(args, work: Path, test, train=None) -> None:
-    """SDM (trained here unless ``work`` has the model) and emotrics on LFPW test."""
+def sdm_and_emotrics(args, work: Path, test, train=None, flip: bool = False) -> None:
+    """SDM (trained here unless ``work`` has the model) and emotrics on LFPW test;
+    ``flip``: SDM with test-time flip averaging too."""
     model = work / "sdm-300w.npz"
     if not model.is_file():
         train_sdm(train or load_train(args.shared), model, args)
     evaluate("sdm", test, model, work / "sdm.csv")
+    if flip:
+        evaluate("sdm", test, model, work / "sdm-flip.csv", label="sdm+flip", flip=True)
     evaluate("sdm", test, model, work / "sdm-gt.csv", box="gt")
     try:
         evaluate("emotrics", test, None, work / "emotrics.csv")

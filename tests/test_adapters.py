@@ -134,6 +134,51 @@ def test_predict_resumes_after_a_killed_run(synthetic, tmp_path):
         runner.predict(synthetic, "mean-shape", model, tmp_path / "other.csv")
 
 
+class _Template:
+    """A toy adapter: a fixed template (box-relative u, v) placed in the box."""
+
+    name, needs_image, trainable, detector = "toy", True, False, None
+
+    def __init__(self, uv):
+        self.uv = np.asarray(uv, dtype=float)
+
+    def predict(self, image, box):
+        x, y, w, h = box
+        return np.column_stack([x + self.uv[:, 0] * w, y + self.uv[:, 1] * h])
+
+
+def test_flip_test_averages_with_the_mirrored_prediction_mapped_back():
+    from aflfp_bench.baselines.boxes import mirror_box
+    from aflfp_bench.protocol import mirror_index
+
+    gray = np.zeros((40, 50), dtype=np.uint8)
+    box = np.array([10.0, 5.0, 20.0, 30.0])
+    assert mirror_box(box, 50).tolist() == [19.0, 5.0, 20.0, 30.0]   # 50 - 1 - 10 - 20
+    uv = np.random.default_rng(0).uniform(0, 1, (68, 2))
+    m = mirror_index()
+    # By hand: on the mirror image point i is template point m[i] with u -> 1 - u once
+    # mapped back, so the flip test places the mean of the two templates.
+    expected = _Template((uv + np.column_stack([1 - uv[m, 0], uv[m, 1]])) / 2).predict(gray, box)
+    assert np.allclose(runner.flip_test(_Template(uv), gray, box), expected)
+    symmetric = (uv + np.column_stack([1 - uv[m, 0], uv[m, 1]])) / 2
+    assert np.allclose(runner.flip_test(_Template(symmetric), gray, box),
+                       _Template(symmetric).predict(gray, box))   # equivariant: unchanged
+
+
+def test_predict_with_flip_test_from_the_cli(synthetic, tmp_path):
+    model = tmp_path / "mean.npz"
+    runner.train(synthetic, "mean-shape", model)
+    plain, flipped = tmp_path / "p.csv", tmp_path / "f.csv"
+    runner.predict(synthetic, "mean-shape", model, plain)
+    result = CliRunner().invoke(main, ["predict", "--adapter", "mean-shape", "--data",
+                                       str(synthetic.root), "--model", str(model), "--flip-test",
+                                       "--workers", "2", "-o", str(flipped)])
+    assert result.exit_code == 0, result.output
+    a, b = read_predictions(plain, synthetic).points, read_predictions(flipped, synthetic).points
+    assert not np.allclose(a, b)          # the mean shape is not exactly symmetric
+    assert np.abs(a - b).mean() < 0.05 * synthetic.boxes[:, 2].mean()
+
+
 def test_detector_boxes_with_fallbacks_are_counted(synthetic, tmp_path):
     pytest.importorskip("cv2")
     model = tmp_path / "mean.npz"
