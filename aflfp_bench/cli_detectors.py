@@ -23,6 +23,10 @@ def adapter_options(func):
                         help="Detector adapter.")(func)
 
 
+flip_option = click.option(
+    "--flip-test", is_flag=True,
+    help="Average each prediction with the one on the mirror image (twice the time).")
+
 #: training options -> the adapters that take them (None: every trainable adapter).
 DEEP = ("vgg", "fcn", "cascaded-fcn")
 TRAINING = {"max_train": None, "seed": None, "n_init": ("sdm",), "epochs": DEEP, "width": DEEP,
@@ -99,8 +103,7 @@ def _box_report(counts) -> str:
 @click.option("--model", type=click.Path(exists=True, dir_okay=False),
               help="Model file (.npz, .onnx, or a dlib .dat for emotrics); onnx defaults to the bundled model.")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
-@click.option("--flip-test", is_flag=True,
-              help="Average each prediction with the one on the mirror image (twice the time).")
+@flip_option
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Prediction CSV; an existing one is resumed.")
 @lenient_option
@@ -148,10 +151,11 @@ def train(adapter, box, data, output, training, lenient):
               help="Out-of-fold prediction CSV; fold models are saved beside it.")
 @click.option("--folds", default=None, help="Comma-separated folds to run (default: all).")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
+@flip_option
 @training_options
 @lenient_option
 @library_errors
-def cv(adapter, box, data, output, folds, workers, training, lenient):
+def cv(adapter, box, data, output, folds, workers, flip_test, training, lenient):
     """The paper's 10-fold subject-independent protocol.
 
     For each fold: fit on the other folds' subjects, predict the held-out subjects. One
@@ -163,7 +167,7 @@ def cv(adapter, box, data, output, folds, workers, training, lenient):
     dataset = _load(data, lenient)
     with progress_bar(len(dataset), f"{adapter}: cross-validation") as update:
         counts = runner.cross_validate(dataset, adapter, output, folds=chosen, box=box,
-                                       workers=workers, progress=update,
+                                       workers=workers, flip=flip_test, progress=update,
                                        log=lambda m: click.echo(m, err=True),
                                        **_train_options(adapter, training))
     click.echo(f"wrote {output}: {_box_report(counts)}")

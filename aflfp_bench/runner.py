@@ -208,15 +208,17 @@ def check_folds(dataset: Dataset) -> None:
 
 
 def cross_validate(dataset: Dataset, name: str, out, *, folds=None, box: str = "gt",
-                   workers: int = 1, progress=None, log=None, **options) -> Counter:
+                   workers: int = 1, flip: bool = False, progress=None, log=None,
+                   **options) -> Counter:
     """The paper's protocol: for each fold, fit on the other folds' subjects, predict the
-    held-out subjects into ``out``; fold models are saved beside ``out``
-    (``<stem>.fold<k>.npz``) and reused on a re-run. Pretrained adapters just predict."""
+    held-out subjects into ``out`` (``flip``: with :func:`flip_test`); fold models are
+    saved beside ``out`` (``<stem>.fold<k>.npz``) and reused on a re-run. Pretrained
+    adapters just predict."""
     out = Path(out)
     check_folds(dataset)
     cls = adapter_class(name)
     if not cls.trainable:
-        return predict(dataset, name, None, out, box=box, workers=workers,
+        return predict(dataset, name, None, out, box=box, workers=workers, flip=flip,
                        progress=progress)
     fold = dataset.meta["fold"].to_numpy()
     chosen = sorted(set(fold.tolist())) if folds is None else list(folds)
@@ -239,5 +241,5 @@ def cross_validate(dataset: Dataset, name: str, out, *, folds=None, box: str = "
                     f"{train_set.meta['subject'].nunique()} subjects")
             train(train_set, name, model_path, box=box if box != "auto" else "gt", log=log, **options)
         counts += predict(test_set, name, model_path, out, box="auto", workers=workers,
-                          progress=progress)
+                          flip=flip, progress=progress)
     return counts

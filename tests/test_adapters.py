@@ -11,7 +11,7 @@ from aflfp_bench import runner
 from aflfp_bench.baselines.base import adapter_class
 from aflfp_bench.baselines.boxes import BoxMapping, Detector, choose, iou, shipped_mapping
 from aflfp_bench.baselines.mean_shape import MeanShape
-from aflfp_bench.baselines.preprocess import crop_gray, crop_transform
+from aflfp_bench.baselines.preprocess import crop_gray, crop_transform, load_gray
 from aflfp_bench.baselines.sdm import SDM
 from aflfp_bench.cli import main
 from aflfp_bench.errors import BenchError
@@ -177,6 +177,16 @@ def test_predict_with_flip_test_from_the_cli(synthetic, tmp_path):
     a, b = read_predictions(plain, synthetic).points, read_predictions(flipped, synthetic).points
     assert not np.allclose(a, b)          # the mean shape is not exactly symmetric
     assert np.abs(a - b).mean() < 0.05 * synthetic.boxes[:, 2].mean()
+    cv_out, k = tmp_path / "cv.csv", int(synthetic.meta["fold"].iloc[0])
+    result = CliRunner().invoke(main, ["cv", "--adapter", "mean-shape", "--data",
+                                       str(synthetic.root), "--folds", str(k), "--flip-test",
+                                       "-o", str(cv_out)])
+    assert result.exit_code == 0, result.output
+    fold1 = synthetic.subset((synthetic.meta["fold"] == k).to_numpy())
+    model = MeanShape.load(tmp_path / f"cv.fold{k}.npz")
+    expected = [runner.flip_test(model, load_gray(fold1.image_path(i)), fold1.boxes[i])
+                for i in range(len(fold1))]
+    assert np.allclose(read_predictions(cv_out, fold1).points, expected, atol=2e-3)
 
 
 def test_detector_boxes_with_fallbacks_are_counted(synthetic, tmp_path):
