@@ -6,13 +6,14 @@ the training network's to float32 rounding; ``tests/test_deep.py`` checks them t
 onnxruntime):
 
 1. **Stride = kernel deconvolutions as 1x1 convolutions + depth-to-space.** The FCN's
-   up-samplings (B8: 4x4 stride 4, B10: 2x2 stride 2 and 8x8 stride 8) never overlap, so
+   up-samplings (B8: 4x4 stride 4; B10: 2x2 stride 2 and 8x8 stride 8) never overlap, so
    ``deconv(x)[j, k*h + a, k*w + b] = sum_i x[i, h, w] * W[i, j, a, b] + bias[j]``: a 1x1
    convolution to ``cout * k * k`` channels followed by ``pixel_shuffle`` (ONNX
    ``DepthToSpace``, mode CRD). onnxruntime runs the first as one matrix product; its
    ConvTranspose kernel spends most of its time scattering (col2im). Not for the last
    up-sampling to 68 x 96 x 96: there the pixel shuffle of the 80 MB batch output costs
-   more than it saves, and ConvTranspose stays (measured, ``bench/onnx_speed.py``).
+   more than it saves, and ConvTranspose stays (measured here, as were a matrix product +
+   transpose and a broadcast batched matrix product: both slower).
 2. **Cascade stage 2 reads stage 1's maps at 12x12.** Stage 2's first convolution sees
    ``concat(image, up8(fused1))``, and ``up8`` (8x8 stride 8) is linear with no
    activation between it and that convolution. Split the convolution's weight into its
@@ -29,8 +30,9 @@ And one addition: heatmap networks whose decoding is ``top25`` get a second outp
 the graph with ONNX ``TopK`` (:class:`Top25`), about ten times faster than numpy's
 ``argpartition``, and without handing the 80 MB of a batch's heatmaps to Python (a run
 that asks for ``top25`` alone copies out 17 KB). A variant that ranked the same values
-made by a matrix product in block order, to skip the 96 x 96 maps, was slower:
-onnxruntime still computes outputs that were not asked for.
+made by a matrix product in block order, to skip the 96 x 96 maps, was slower
+(onnxruntime still computes outputs that were not asked for), and an exact two-level
+search (8x8 block maxima, then the 25 best blocks' pixels) was no faster.
 """
 
 from __future__ import annotations
