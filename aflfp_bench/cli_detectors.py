@@ -23,6 +23,8 @@ def adapter_options(func):
                         help="Detector adapter.")(func)
 
 
+workers_option = click.option("--workers", type=click.IntRange(1, 64), default=1,
+                              show_default=True, help="Worker processes.")
 flip_option = click.option(
     "--flip-test", is_flag=True,
     help="Average each prediction with the one on the mirror image (twice the time).")
@@ -102,7 +104,7 @@ def _box_report(counts) -> str:
 @data_option
 @click.option("--model", type=click.Path(exists=True, dir_okay=False),
               help="Model file (.npz, .onnx, or a dlib .dat for emotrics); onnx defaults to the bundled model.")
-@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
+@workers_option
 @flip_option
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Prediction CSV; an existing one is resumed.")
@@ -150,7 +152,7 @@ def train(adapter, box, data, output, training, lenient):
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Out-of-fold prediction CSV; fold models are saved beside it.")
 @click.option("--folds", default=None, help="Comma-separated folds to run (default: all).")
-@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
+@workers_option
 @flip_option
 @training_options
 @lenient_option
@@ -189,7 +191,7 @@ def experiment():
 @click.option("-o", "--outdir", required=True, type=click.Path(file_okay=False),
               help="Folder for models, prediction files and the report.")
 @click.option("--folds", default=None, help="Comma-separated test folds (default: all 10).")
-@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
+@workers_option
 @training_options
 @lenient_option
 @library_errors

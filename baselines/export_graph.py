@@ -83,11 +83,8 @@ class FastFCN(nn.Module):
         super().__init__()
         self.backbone, self.head, self.up8 = stage.backbone, FastHead(stage), stage.up8
 
-    def scores(self, x):
-        return self.head(self.backbone(x))
-
     def forward(self, x):
-        return self.up8(self.scores(x))
+        return self.up8(self.head(self.backbone(x)))
 
 
 @torch.no_grad()
@@ -130,17 +127,13 @@ class FastCascade(nn.Module):
         self.blocks2 = s2.backbone.blocks[1:]
         self.head2, self.up8 = FastHead(s2), s2.up8          # see rewrite 1's note
 
-    def scores(self, x):
-        """Stage 2's fused 12x12 scores."""
+    def forward(self, x):
         fused1 = self.head1(self.backbone1(x))
         y = self.rest_of_block1(self.image_conv(x) + self.entry(fused1) + self.constant)
         pools = [y]
         for block in self.blocks2:
             pools.append(block(pools[-1]))
-        return self.head2(pools[2:])
-
-    def forward(self, x):
-        return self.up8(self.scores(x))
+        return self.up8(self.head2(pools[2:]))
 
 
 class Top25(nn.Module):

@@ -27,7 +27,7 @@ def main() -> None:
     from onnx import numpy_helper
 
     from aflfp_bench.atomic import replacing
-    from aflfp_bench.baselines import deep
+    from aflfp_bench.baselines.base import adapter_class
     from aflfp_bench.baselines.nets import build
 
     old = onnx.load(str(args.model))
@@ -40,8 +40,7 @@ def main() -> None:
     if missing:
         raise SystemExit(f"{args.model}: not the older form (no {sorted(missing)[0]!r})")
     net.load_state_dict({k: torch.from_numpy(np.array(weights[k])) for k in net.state_dict()})
-    cls = {"vgg": deep.VGG, "fcn": deep.FCN, "cascaded-fcn": deep.CascadedFCN}[meta["arch"]]
-    adapter = cls(width=settings["width"], size=int(meta["input_size"]),
+    adapter = adapter_class(meta["arch"])(width=settings["width"], size=int(meta["input_size"]),
                   margin=float(meta["margin"]), decoding=meta["decoding"])
     adapter.net = net.eval()
     out = args.out or args.model
