@@ -345,3 +345,31 @@ def test_bundled_model_works_out_of_the_box(small_synthetic):
     mean.fit(ds)
     baseline = mean.predict_boxes(ds.boxes)
     assert nme(ds.points, pts, boxes=ds.boxes).mean() < 0.7 * nme(ds.points, baseline, boxes=ds.boxes).mean()
+
+
+def test_bench_crop_route_gives_the_runners_predictions(tmp_path, small_synthetic):
+    """bench/lfpw_crops.py (evaluation where no Haar detector runs, e.g. the GPU machine)
+    feeds the model what ``runner.predict`` does: detector boxes with fallbacks, and the
+    flip test."""
+    pytest.importorskip("cv2")
+    pytest.importorskip("onnxruntime")
+    from aflfp_bench import runner
+    from aflfp_bench.baselines.boxes import shipped_mapping
+    from aflfp_bench.baselines.onnx_model import OnnxModel, bundled_model
+    from aflfp_bench.loaders import load_dataset
+    from aflfp_bench.predictions import read_predictions
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    import lfpw_crops
+
+    ds = load_dataset(small_synthetic)
+    ds = ds.subset(np.arange(0, len(ds), 8))
+    model = OnnxModel()
+    crops = tmp_path / "crops.npz"
+    lfpw_crops.save(ds, model.box_mapping or shipped_mapping(model.detector), crops,
+                    size=model.size, margin=model.margin)
+    direct, flipped = lfpw_crops.predictions(model, lfpw_crops.load(crops))
+    for flip, expected in ((False, direct), (True, flipped)):
+        out = tmp_path / f"flip{flip}.csv"
+        runner.predict(ds, "onnx", bundled_model(), out, box="detector", flip=flip)
+        assert np.abs(read_predictions(out, ds).points - expected).max() < 2e-3

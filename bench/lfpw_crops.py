@@ -1,0 +1,82 @@
+"""LFPW test as crops: evaluating a heatmap model where no Haar detector runs.
+
+``save`` makes, here, what ``runner.predict(..., box="detector", flip=...)`` would feed
+the model: each test face's detector box (the ground-truth box mapped with the model's
+box mapping where the detector finds none), the 96x96 crop around it and the crop of the
+mirror image around the mirrored box, with the maps back to image coordinates and the
+ground truth. ``evaluate`` then runs an ``onnx`` model on those crops anywhere (e.g. the
+GPU machine, whose OpenCV 5 has no Haar cascades) and prints the same NMEs as
+``real_faces.evaluate``: the numbers agree with the image route to float rounding
+(checked by ``deep_real_faces.py --check-crops``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from aflfp_bench.atomic import replacing
+from aflfp_bench.baselines.boxes import BoxMapping, Detector, face_box, mirror_box
+from aflfp_bench.baselines.preprocess import CropTransform, crop_gray, load_gray
+from aflfp_bench.metrics import nme
+from aflfp_bench.protocol import mirror_index
+
+
+def save(dataset, mapping: BoxMapping, path: Path, *, size: int, margin: float,
+         detector: str = "haar") -> None:
+    find = Detector(detector)
+    n = len(dataset)
+    crops = np.empty((2, n, size, size), dtype=np.uint8)
+    maps = np.empty((2, n, 3))
+    widths = np.empty(n)
+    kinds = Counter()
+    for i in range(n):
+        gray = load_gray(dataset.image_path(i))
+        box, kind = face_box(gray, dataset.boxes[i], "detector", find, mapping)
+        kinds[kind] += 1
+        widths[i] = gray.shape[1]
+        mirrored = np.ascontiguousarray(gray[:, ::-1])
+        for k, (image, b) in enumerate([(gray, box), (mirrored, mirror_box(box, gray.shape[1]))]):
+            crop, t = crop_gray(image, b, size=size, margin=margin)
+            crops[k, i] = np.rint(crop)   # PIL's crops are whole numbers already
+            maps[k, i] = t.x0, t.y0, t.scale
+    with replacing(path, "test crops") as tmp, open(tmp, "wb") as fh:
+        np.savez(fh, crops=crops, maps=maps, widths=widths, points=dataset.points,
+                 boxes=dataset.boxes, kinds=np.array(f"{kinds['detector']} detector, "
+                                                  f"{kinds['fallback']} fallback"))
+
+
+def _to_image(points: np.ndarray, maps: np.ndarray) -> np.ndarray:
+    return np.stack([CropTransform(*m).to_image(p) for p, m in zip(points, maps)])
+
+
+def predictions(model, data: dict) -> tuple[np.ndarray, np.ndarray]:
+    """(points, flip-averaged points) in image coordinates, as ``runner.predict`` gives."""
+    direct = _to_image(model.predict_crops(data["crops"][0].astype(np.float32)), data["maps"][0])
+    mirrored = _to_image(model.predict_crops(data["crops"][1].astype(np.float32)), data["maps"][1])
+    mirrored[..., 0] = data["widths"][:, None] - 1 - mirrored[..., 0]
+    return direct, (direct + mirrored[:, mirror_index()]) / 2
+
+
+def evaluate(model_path: Path, data: dict, label: str) -> dict:
+    from aflfp_bench.baselines.onnx_model import OnnxModel
+
+    model = OnnxModel(model_path, threads=0)
+    out = {}
+    for name, pts in zip((label, label + "+flip"), predictions(model, data)):
+        gt = data["points"]
+        row = {"inter-pupil": nme(gt, pts, norm="inter-pupil"),
+               "inter-ocular": nme(gt, pts, norm="inter-ocular"),
+               "bbox": nme(gt, pts, boxes=data["boxes"])}
+        out[name] = row
+        print(f"{name:14s} crops: inter-pupil {100 * row['inter-pupil'].mean():6.3f}%  "
+              f"inter-ocular {100 * row['inter-ocular'].mean():5.2f}%  "
+              f"bbox {100 * row['bbox'].mean():5.2f}%  | {data['kinds']}", flush=True)
+    return out
+
+
+def load(path: Path) -> dict:
+    with np.load(path, allow_pickle=False) as f:
+        return {k: f[k] for k in f.files}
