@@ -192,10 +192,11 @@ def experiment():
               help="Folder for models, prediction files and the report.")
 @click.option("--folds", default=None, help="Comma-separated test folds (default: all 10).")
 @workers_option
+@flip_option
 @training_options
 @lenient_option
 @library_errors
-def table3(normal, data, adapter, box, outdir, folds, workers, training, lenient):
+def table3(normal, data, adapter, box, outdir, folds, workers, flip_test, training, lenient):
     """Table 3: ADAPTER trained on normal faces vs on as many AFLFP (palsy) faces.
 
     For each test fold, the palsy-face model trains on images drawn from the other
@@ -215,7 +216,7 @@ def table3(normal, data, adapter, box, outdir, folds, workers, training, lenient
     n_test = len(dataset) if chosen is None else int(folds_of.isin(chosen).sum())
     with progress_bar(2 * n_test, f"{adapter}: table 3 predictions") as update:
         done = run_table3(normal_set, dataset, adapter, outdir, folds=chosen, box=box,
-                          workers=workers, seed=seed, progress=update,
+                          workers=workers, flip=flip_test, seed=seed, progress=update,
                           log=lambda m: click.echo(m, err=True), **options)
     click.echo(write_report(done["files"], dataset, outdir).rstrip("\n"))
     click.echo(f"wrote {outdir}/table3.txt, table3.md, report.html ({done['n_train']} training "

@@ -38,9 +38,30 @@ def _draw(dataset: Dataset, n: int, seed: int) -> Dataset:
     return dataset.subset(keep)
 
 
+def _sidecar(path: Path) -> Path:
+    return path.with_name(path.stem + ".method.json")
+
+
+def _check_resumable(path: Path, name: str) -> None:
+    """A prediction file is resumed only by a run of the same method (adapter and flip
+    test): the sidecar written before its first row must name the same method."""
+    side = _sidecar(path)
+    if path.is_file() and side.is_file():
+        try:
+            made = json.loads(side.read_text(encoding="utf-8")).get("name")
+        except (OSError, ValueError, AttributeError) as exc:
+            raise BenchError(f"{side}: bad sidecar ({exc})") from None
+        if made != name:
+            raise BenchError(f"{path} holds predictions of {made!r}, not {name!r}: use another "
+                             "output folder or delete the prediction files")
+
+
 def table3(normal: Dataset, data: Dataset, adapter: str, outdir, *, folds=None, box: str = "gt",
-           workers: int = 1, seed: int = 0, progress=None, log=None, **options) -> dict:
-    """Run the experiment; returns ``{"n_train": n, "folds": [...], "files": {...}}``."""
+           workers: int = 1, flip: bool = False, seed: int = 0, progress=None, log=None,
+           **options) -> dict:
+    """Run the experiment; returns ``{"n_train": n, "folds": [...], "files": {...}}``.
+    ``flip``: both conditions predict with the flip test (:func:`.runner.flip_test`),
+    and their names say so."""
     cls = adapter_class(adapter)
     if not cls.trainable:
         raise BenchError(f"adapter {adapter!r} is pretrained: Table 3 needs a trainable one")
@@ -56,6 +77,13 @@ def table3(normal: Dataset, data: Dataset, adapter: str, outdir, *, folds=None, 
     n = min([len(normal)] + [len(p) for p in pools.values()])
     if n == 0:
         raise BenchError("no training images: the normal set or a fold's training pool is empty")
+    files = {NORMAL: outdir / "normal.csv", PALSY: outdir / "palsy.csv"}
+    names = {c: f"{adapter} ({c.lower()}s{', flip test' if flip else ''})" for c in files}
+    for condition, path in files.items():
+        _check_resumable(path, names[condition])
+    for condition, path in files.items():
+        write_text(_sidecar(path), json.dumps({"name": names[condition],
+                                               "condition": condition}) + "\n", "sidecar")
     suffix = getattr(cls, "model_suffix", ".npz")
     train_box = "gt" if box == "auto" else box
     normal_model = outdir / f"normal{suffix}"
@@ -64,7 +92,6 @@ def table3(normal: Dataset, data: Dataset, adapter: str, outdir, *, folds=None, 
             log(f"{NORMAL}: training {adapter} on {n} of {len(normal)} images of {normal.label}")
         runner.train(_draw(normal, n, seed), adapter, normal_model, box=train_box, log=log,
                      seed=seed, **options)
-    files = {NORMAL: outdir / "normal.csv", PALSY: outdir / "palsy.csv"}
     for k in chosen:
         test = data.subset(fold == k)
         pool = pools[k]
@@ -78,12 +105,8 @@ def table3(normal: Dataset, data: Dataset, adapter: str, outdir, *, folds=None, 
             runner.train(_draw(pool, n, seed + k), adapter, palsy_model, box=train_box, log=log,
                          seed=seed, **options)
         for model, out in ((normal_model, files[NORMAL]), (palsy_model, files[PALSY])):
-            runner.predict(test, adapter, model, out, box="auto", workers=workers,
+            runner.predict(test, adapter, model, out, box="auto", workers=workers, flip=flip,
                            progress=progress)
-    for condition, path in files.items():
-        write_text(path.with_name(path.stem + ".method.json"),
-                   json.dumps({"name": f"{adapter} ({condition.lower()}s)",
-                               "condition": condition}) + "\n", "sidecar")
     return {"n_train": n, "folds": chosen, "files": files}
 
 

@@ -2,6 +2,7 @@
 the onnx adapter, and the Table 3 experiment."""
 
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -324,6 +325,38 @@ def test_table3_experiment_end_to_end(tmp_path, small_synthetic):
     assert json.loads((out / "palsy.method.json").read_text())["condition"] == "Palsy face"
     # 64 normal images: each palsy model trained on 64 of its pool too
     assert "64 training images per model" in res.stderr
+
+    # --flip-test: the same models (reused), each prediction the runner's flip test, and
+    # the method's name says so; a flip run refuses to resume the plain run's files.
+    args = ["experiment", "table3", "--normal", str(normal), "--data", str(small_synthetic),
+            "--adapter", "sdm", "--n-init", "1", "--folds", f"{a},{b}", "--flip-test"]
+    res = CliRunner().invoke(main, [*args, "-o", str(out)])
+    assert res.exit_code == 1
+    assert res.output.splitlines()[-1] == (
+        f"Error: {out / 'normal.csv'} holds predictions of 'sdm (normal faces)', not "
+        "'sdm (normal faces, flip test)': use another output folder or delete the "
+        "prediction files")
+    flipped = tmp_path / "t3flip"
+    flipped.mkdir()
+    for name in ("normal.npz", f"palsy.fold{a}.npz", f"palsy.fold{b}.npz"):
+        shutil.copy(out / name, flipped / name)
+    res = CliRunner().invoke(main, [*args, "-o", str(flipped)])
+    assert res.exit_code == 0, res.output
+    assert "training sdm" not in res.stderr          # the models were reused
+    assert json.loads((flipped / "palsy.method.json").read_text())["name"] == "sdm (palsy faces, flip test)"
+    from aflfp_bench.baselines.preprocess import load_gray
+    from aflfp_bench.baselines.sdm import SDM
+    from aflfp_bench.loaders import load_dataset
+    from aflfp_bench.predictions import read_predictions
+    from aflfp_bench.runner import flip_test
+
+    full = load_dataset(small_synthetic)
+    in_a = (full.meta["fold"] == a).to_numpy()
+    test = full.subset(in_a)
+    model = SDM.load(flipped / f"palsy.fold{a}.npz")
+    expected = [flip_test(model, load_gray(test.image_path(i)), test.boxes[i]) for i in range(len(test))]
+    got = read_predictions(flipped / "palsy.csv", full, allow_missing=True).points[in_a]
+    assert np.allclose(got, expected, atol=2e-3)
 
 
 def test_bundled_model_works_out_of_the_box(small_synthetic):
