@@ -165,8 +165,9 @@ def main() -> None:
 
 
 def compare_with_sdm(test, work: Path) -> None:
-    """The cascade against SDM face by face (inter-pupil NME): the mean difference with a
-    bootstrap 95% interval over faces, the Wilcoxon signed-rank p and the win count."""
+    """The cascade, without and with the flip test, against SDM without it (SDM's better
+    setting) face by face (inter-pupil NME): the mean difference with a bootstrap 95%
+    interval over faces, the Wilcoxon signed-rank p and the faces won."""
     from aflfp_bench.metrics import nme
     from aflfp_bench.predictions import read_predictions
     from aflfp_bench.stats import make_bootstrap, paired_comparison
