@@ -18,11 +18,17 @@ import numpy as np
 
 from .atomic import replacing
 from .baselines.base import adapter_class
-from .baselines.boxes import BoxMapping, Detector, face_box, mirror_box, shipped_mapping
+from .baselines.boxes import (
+    BoxMapping,
+    Detector,
+    face_box,
+    mirror_box,
+    shipped_mapping,
+    unmirror_points,
+)
 from .baselines.preprocess import load_gray
 from .dataset import POINT_COLUMNS, Dataset
 from .errors import BenchError
-from .protocol import mirror_index
 
 HEADER = ",".join(("image_id",) + POINT_COLUMNS + ("box",))
 CHUNK = 16
@@ -96,10 +102,8 @@ def flip_test(adapter, gray: np.ndarray, box) -> np.ndarray:
     back, left/right landmarks re-indexed): test-time flip augmentation."""
     width = gray.shape[1]
     direct = np.asarray(adapter.predict(gray, box), dtype=float)
-    mirrored = np.asarray(adapter.predict(np.ascontiguousarray(gray[:, ::-1]),
-                                          mirror_box(box, width)), dtype=float)
-    mirrored[:, 0] = width - 1 - mirrored[:, 0]
-    return (direct + mirrored[mirror_index()]) / 2
+    mirrored = adapter.predict(np.ascontiguousarray(gray[:, ::-1]), mirror_box(box, width))
+    return (direct + unmirror_points(mirrored, width)) / 2
 
 
 def _work(tasks):

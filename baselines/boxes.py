@@ -23,6 +23,8 @@ from importlib import resources
 
 import numpy as np
 
+from aflfp_bench.protocol import mirror_index
+
 MIN_IOU = 0.3
 HAAR_SIDE = 240
 DETECTORS = ("haar", "dlib")
@@ -143,6 +145,15 @@ def mirror_box(box, width: int) -> np.ndarray:
     """``box`` in the horizontally mirrored image (pixel centres: x -> width - 1 - x)."""
     x, y, w, h = (float(v) for v in box)
     return np.array([width - 1 - x - w, y, w, h])
+
+
+def unmirror_points(points, width) -> np.ndarray:
+    """Landmarks ``(..., 68, 2)`` found on the horizontally mirrored image, in the original
+    one: x -> width - 1 - x, left and right landmarks re-indexed. ``width`` broadcasts
+    against ``points[..., 0]`` (an image width, or ``(n, 1)`` for n images)."""
+    out = np.array(points, dtype=float)[..., mirror_index(), :]
+    out[..., 0] = np.asarray(width, dtype=float) - 1 - out[..., 0]
+    return out
 
 
 def face_box(gray, gt_box, source: str, detector: Detector | None, mapping: BoxMapping | None):

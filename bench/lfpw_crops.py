@@ -18,10 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from aflfp_bench.atomic import replacing
-from aflfp_bench.baselines.boxes import BoxMapping, Detector, face_box, mirror_box
+from aflfp_bench.baselines.boxes import BoxMapping, Detector, face_box, mirror_box, unmirror_points
 from aflfp_bench.baselines.preprocess import CropTransform, crop_gray, load_gray
 from aflfp_bench.metrics import nme
-from aflfp_bench.protocol import mirror_index
 
 
 def save(dataset, mapping: BoxMapping, path: Path, *, size: int, margin: float,
@@ -56,8 +55,7 @@ def predictions(model, data: dict) -> tuple[np.ndarray, np.ndarray]:
     """(points, flip-averaged points) in image coordinates, as ``runner.predict`` gives."""
     direct = _to_image(model.predict_crops(data["crops"][0].astype(np.float32)), data["maps"][0])
     mirrored = _to_image(model.predict_crops(data["crops"][1].astype(np.float32)), data["maps"][1])
-    mirrored[..., 0] = data["widths"][:, None] - 1 - mirrored[..., 0]
-    return direct, (direct + mirrored[:, mirror_index()]) / 2
+    return direct, (direct + unmirror_points(mirrored, data["widths"][:, None])) / 2
 
 
 def evaluate(model_path: Path, data: dict, label: str) -> dict:
