@@ -42,14 +42,19 @@ def library_errors(func):
 
 def metric_options(func):
     """--norm, --agg, --threshold: the metric settings recorded with every result."""
-    from .metrics import AGGS, DEFAULT_THRESHOLD, NORMS  # numpy only
+    from .metrics import AGGS, DEFAULT_AGG, DEFAULT_NORM, DEFAULT_THRESHOLD, MATRIX_THRESHOLD, NORMS
 
     func = click.option("--threshold", type=click.FloatRange(min=0, min_open=True),
-                        default=DEFAULT_THRESHOLD, show_default=True,
-                        help="Failure threshold on NME (a fraction), also the AUC range.")(func)
-    func = click.option("--agg", type=click.Choice(AGGS), default="mean", show_default=True,
-                        help="Per-image aggregation of point errors.")(func)
-    func = click.option("--norm", type=click.Choice(NORMS), default="bbox", show_default=True,
+                        default=None,
+                        help=f"Failure threshold on NME (a fraction), also the AUC range "
+                             f"[default: {MATRIX_THRESHOLD} for frobenius and spectral, "
+                             f"{DEFAULT_THRESHOLD} for mean].")(func)
+    func = click.option("--agg", type=click.Choice(AGGS), default=DEFAULT_AGG, show_default=True,
+                        help="Reading of the error: frobenius (AFLFP Eq. 3, the norm of the "
+                             "68x2 error matrix), spectral (its largest singular value) or "
+                             "mean (per-point mean, the 300-W convention).")(func)
+    func = click.option("--norm", type=click.Choice(NORMS), default=DEFAULT_NORM,
+                        show_default=True,
                         help="Normalising distance (bbox: sqrt(w*h) of the ground-truth box).")(func)
     return func
 

@@ -7,6 +7,7 @@ import warnings
 import click
 
 from .cli import _load, data_option, lenient_option, library_errors, main
+from .errors import UndefinedStatisticWarning
 
 
 @main.command()
@@ -36,7 +37,7 @@ def clinical(predictions, data, json_out, clear, mm_per_pixel, allow_missing, le
     preds = read_predictions(predictions, dataset, allow_missing=allow_missing)
     mask = preds.present
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", RuntimeWarning)
+        warnings.simplefilter("always", UndefinedStatisticWarning)
         result = summary_json(fidelity(dataset.points[mask], preds.points[mask],
                                        dataset.meta["expression"].to_numpy(dtype=object)[mask],
                                        clear=clear, mm_per_pixel=mm_per_pixel))

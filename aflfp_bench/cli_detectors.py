@@ -10,17 +10,27 @@ from .cli import _load, data_option, lenient_option, library_errors, main
 from .progress import progress_bar
 
 
-def adapter_options(func):
-    """--adapter and --box: which detector adapter, and which face boxes it gets."""
+def adapter_option(func):
+    """--adapter: which detector adapter."""
     from .baselines.base import ADAPTERS
 
-    func = click.option("--box", type=click.Choice(["auto", "gt", "detector"]), default="auto",
-                        show_default=True,
-                        help="Face boxes: gt (ground-truth box), detector (the adapter's own "
-                             "detector, ground truth mapped where it finds none) or auto (what "
-                             "the model was trained with; detector for pretrained).")(func)
     return click.option("--adapter", "adapter", required=True, type=click.Choice(sorted(ADAPTERS)),
                         help="Detector adapter.")(func)
+
+
+_BOXES = ("gt (the ground-truth box), detector (the adapter's own detector, the ground-truth "
+          "box mapped to its convention where it finds no face)")
+#: --box of predict and train: auto is what the model was trained with.
+model_box_option = click.option(
+    "--box", type=click.Choice(["auto", "gt", "detector"]), default="auto", show_default=True,
+    help=f"Face boxes: {_BOXES} or auto (what the model was trained with; detector for "
+         "pretrained adapters).")
+#: --box of the protocol runs (cv, experiment table3): auto is the paper's setting.
+protocol_box_option = click.option(
+    "--box", type=click.Choice(["auto", "gt", "detector"]), default="auto", show_default=True,
+    help=f"Face boxes for training and test: {_BOXES} or auto (the paper's setting: the "
+         "detector on AFLFP-layout data, each fallback counted in the results; gt on other "
+         "data).")
 
 
 workers_option = click.option("--workers", type=click.IntRange(1, 64), default=1,
@@ -31,8 +41,9 @@ flip_option = click.option(
 
 #: training options -> the adapters that take them (None: every trainable adapter).
 DEEP = ("vgg", "fcn", "cascaded-fcn")
-TRAINING = {"max_train": None, "seed": None, "n_init": ("sdm",), "epochs": DEEP, "width": DEEP,
-            "batch_size": DEEP, "lr": DEEP, "augment": DEEP, "decoding": DEEP, "device": DEEP}
+TRAINING = {"max_train": None, "seed": None, "n_init": ("sdm",), "recipe": DEEP, "epochs": DEEP,
+            "width": DEEP, "batch_size": DEEP, "lr": DEEP, "augment": DEEP, "decoding": DEEP,
+            "device": DEEP}
 
 
 def training_options(func):
@@ -48,16 +59,23 @@ def training_options(func):
         click.option("--seed", type=int, default=None, help="Random seed (default 0)."),
         click.option("--n-init", type=click.IntRange(1), default=None,
                      help="SDM: perturbed starts per face."),
+        click.option("--recipe", type=click.Choice(["slim", "paper"]), default=None,
+                     help="Deep: the defaults of the options below. slim (default): width "
+                          "0.25, augmentation, per-pixel mean squared error; paper: the "
+                          "AFLFP paper's full-width network, no augmentation, the loss of its "
+                          "Eq. 2 (summed over each heatmap's pixels). Both: Adam, lr 1e-4 "
+                          "divided by 10 every 30 epochs, batch 32, 60 epochs."),
         click.option("--epochs", type=click.IntRange(1), default=None,
-                     help="Deep: training epochs (default 60)."),
+                     help="Deep: training epochs (recipe: 60)."),
         click.option("--width", type=click.FloatRange(0, min_open=True), default=None,
-                     help="Deep: channel width multiplier, 1.0 = the paper's network (default 0.25)."),
+                     help="Deep: channel width multiplier, 1.0 = the paper's network "
+                          "(recipe: slim 0.25, paper 1.0)."),
         click.option("--batch-size", type=click.IntRange(1), default=None,
-                     help="Deep: batch size (default 32)."),
+                     help="Deep: batch size (recipe: 32)."),
         click.option("--lr", type=click.FloatRange(0, min_open=True), default=None,
-                     help="Deep: Adam learning rate, divided by 10 every 30 epochs (default 1e-4)."),
+                     help="Deep: Adam learning rate, divided by 10 every 30 epochs (recipe: 1e-4)."),
         click.option("--augment/--no-augment", default=None,
-                     help="Deep: flip, rotation and scale augmentation (default on)."),
+                     help="Deep: flip, rotation and scale augmentation (recipe: slim on, paper off)."),
         click.option("--decoding", type=click.Choice(["top25", "quadratic"]), default=None,
                      help="Deep heatmap decoding stored in the model (default top25)."),
         click.option("--device", default=None,
@@ -100,7 +118,8 @@ def _box_report(counts) -> str:
 
 
 @main.command()
-@adapter_options
+@adapter_option
+@model_box_option
 @data_option
 @click.option("--model", type=click.Path(exists=True, dir_okay=False),
               help="Model file (.npz, .onnx, or a dlib .dat for emotrics); onnx defaults to the bundled model.")
@@ -126,7 +145,8 @@ def predict(adapter, box, data, model, workers, flip_test, output, lenient):
 
 
 @main.command()
-@adapter_options
+@adapter_option
+@model_box_option
 @click.option("--data", "data", required=True, multiple=True, metavar="DIR_OR_MANIFEST",
               help="Training data; repeat for several datasets (AFLFP layout or 300-W).")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Model file (.npz; .onnx for vgg, fcn, cascaded-fcn).")
@@ -147,7 +167,8 @@ def train(adapter, box, data, output, training, lenient):
 
 
 @main.command()
-@adapter_options
+@adapter_option
+@protocol_box_option
 @data_option
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Out-of-fold prediction CSV; fold models are saved beside it.")
@@ -186,8 +207,7 @@ def experiment():
 @data_option
 @click.option("--adapter", required=True, type=click.Choice(["sdm", "vgg", "fcn", "cascaded-fcn"]),
               help="Trainable detector adapter.")
-@click.option("--box", type=click.Choice(["gt", "detector"]), default="gt", show_default=True,
-              help="Face boxes for training and test.")
+@protocol_box_option
 @click.option("-o", "--outdir", required=True, type=click.Path(file_okay=False),
               help="Folder for models, prediction files and the report.")
 @click.option("--folds", default=None, help="Comma-separated test folds (default: all 10).")

@@ -34,7 +34,13 @@ from .progress import progress_bar
 @click.option("--resamples", type=click.IntRange(1, 1_000_000), default=2000, show_default=True,
               help="Subject-bootstrap resamples.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap seed.")
-@click.option("--published", is_flag=True, help="Add the paper's published numbers as reference rows.")
+@click.option("--published", is_flag=True,
+              help="Show the paper's published Table 2/3 (every cell): beside the results when "
+                   "they are on the real AFLFP images under the same reading, else in their own "
+                   "table.")
+@click.option("--split", is_flag=True,
+              help="Results of different settings (dataset, reading, threshold) in separate "
+                   "tables instead of an error.")
 @click.option("--html", "html_out", type=click.Path(dir_okay=False),
               help="Write the self-contained HTML report here.")
 @click.option("--markdown", is_flag=True, help="Print the tables as Markdown.")
@@ -43,21 +49,23 @@ from .progress import progress_bar
 @click.option("--allow-missing", is_flag=True, help="Score prediction files with missing images.")
 @library_errors
 def report(results, data, norm, agg, threshold, names, conditions, reference, alpha, resamples,
-           seed, published, html_out, markdown, latex, as_csv, allow_missing):
+           seed, published, split, html_out, markdown, latex, as_csv, allow_missing):
     """Table 2 and Table 3 of several methods, with intervals and paired tests.
 
     RESULTS are score JSON files (aflfp-bench score --json) or prediction files, which
     are scored here against --data. Prints plain-text tables unless --markdown, --latex
     or --csv is given."""
+    from .published import paper_table2, paper_table3
     from .report import build_report
-    from .results import load_results
+    from .results import check_comparable, load_results, split_by_setting
 
     if not results:
         if not Path(SUBMISSIONS).is_dir():
             raise click.UsageError("no RESULTS given and no submissions/ folder here: pass score "
                                    "JSON or prediction files")
-        model = _submissions_report(data, norm, agg, threshold, alpha, resamples, seed, reference)
-        _emit_report(model, html_out, markdown, latex, as_csv)
+        model = _submissions_report(data, norm, agg, threshold, alpha, resamples, seed, reference,
+                                    published)
+        _emit_report([model], html_out, markdown, latex, as_csv)
         return
     needs_data = any(not r.lower().endswith(".json") for r in results)
     if needs_data and not data:
@@ -67,22 +75,40 @@ def report(results, data, norm, agg, threshold, names, conditions, reference, al
     loaded = load_results(results, names=names, conditions=[c or None for c in conditions],
                           dataset=dataset, norm=norm, agg=agg, threshold=threshold,
                           allow_missing=allow_missing)
-    model = build_report(loaded, reference=reference, alpha=alpha, n_resamples=resamples,
-                         seed=seed, with_published=published)
-    _emit_report(model, html_out, markdown, latex, as_csv)
+    groups = split_by_setting(loaded) if split else [loaded]
+    if not split:
+        check_comparable(loaded)
+    paper = (paper_table2() + paper_table3()) if published else []
+    models = [build_report(group, reference=reference if _has(group, reference) else None,
+                           alpha=alpha, n_resamples=resamples, seed=seed, published=paper,
+                           show_published=published) for group in groups]
+    if reference and not any(_has(g, reference) for g in groups):
+        raise Failure(f"--reference {reference!r} is none of the results "
+                      f"({', '.join(r.name for r in loaded)})")
+    _emit_report(models, html_out, markdown, latex, as_csv)
 
 
-def _emit_report(model, html_out, markdown, latex, as_csv):
+def _has(group, name) -> bool:
+    return name is not None and any(r.name == name for r in group)
+
+
+def _emit_report(models, html_out, markdown, latex, as_csv):
+    """Print each report (several with --split) and write the HTML page of them all."""
     from . import tables
 
     chosen = [(markdown, tables.report_markdown), (latex, tables.report_latex),
               (as_csv, tables.report_csv)]
-    outputs = [render(model) for flag, render in chosen if flag] or [tables.report_text(model)]
+    outputs = []
+    for k, model in enumerate(models):
+        if len(models) > 1 and not as_csv:
+            outputs.append(f"Setting {k + 1} of {len(models)}: {model.settings['dataset']}, "
+                           f"{model.settings['reading']}")
+        outputs += [render(model) for flag, render in chosen if flag] or [tables.report_text(model)]
     click.echo("\n\n".join(o.rstrip("\n") for o in outputs))
     if html_out:
         from .html import write_html
 
-        write_html(model, html_out)
+        write_html(models, html_out)
         click.echo(f"wrote {html_out}", err=True)
 
 
@@ -100,8 +126,10 @@ def _ground_truth(data, submissions):
                            f"DIR_OR_MANIFEST or set {DATA_ENV}")
 
 
-def _submissions_report(data, norm, agg, threshold, alpha, resamples, seed, reference):
-    """The report over every entry of submissions/ (published entries as reference rows)."""
+def _submissions_report(data, norm, agg, threshold, alpha, resamples, seed, reference,
+                        show_published):
+    """The report over every entry of submissions/: published entries beside the measured
+    ones when comparable, else apart (``show_published``) or left out with a note."""
     from . import leaderboard
     from .report import build_report
     from .submissions import discover
@@ -115,10 +143,9 @@ def _submissions_report(data, norm, agg, threshold, alpha, resamples, seed, refe
     results = board.results()
     if not results:
         raise Failure(f"no scorable submission under {SUBMISSIONS}/")
-    published = [(e.submission.method, e.submission.meta["table2"]) for e in board.entries
-                 if e.published]
+    published = [sub.published() for sub in subs if sub.kind == "published"]
     return build_report(results, reference=reference, alpha=alpha, n_resamples=resamples,
-                        seed=seed, extra_published=published)
+                        seed=seed, published=published, show_published=show_published)
 
 
 @main.command("leaderboard")
@@ -166,7 +193,8 @@ GATE_HELP = """Fail when PREDS' mean NME is worse than a baseline's beyond noise
 The baseline is a submission folder, a scores JSON or a prediction file (scored
 against --data, as PREDS is unless it is a scores JSON). A check fails when the mean NME
 rises by more than the tolerance AND the rise is significant (Wilcoxon signed-rank on
-per-subject means, paired on the common images).
+per-subject means, paired on the images). The tolerance is 2% of the baseline's mean
+unless --max-increase-rel, --max-increase or --max-increase-pct says otherwise.
 
 Exit codes: 0 pass, 1 regression, 2 usage error, 3 invalid input."""
 
@@ -177,10 +205,13 @@ Exit codes: 0 pass, 1 regression, 2 usage error, 3 invalid input."""
               help="Submission folder, scores JSON or prediction file.")
 @data_option
 @metric_options
+@click.option("--max-increase-rel", type=click.FloatRange(min=0), default=None,
+              help="Tolerated rise of mean NME relative to the baseline's mean "
+                   "[default: 0.02, a 2% rise].")
 @click.option("--max-increase", type=click.FloatRange(min=0), default=None,
-              help="Tolerated rise of mean NME, absolute, as a fraction [default: 0.002].")
+              help="Tolerated rise of mean NME, absolute, as a fraction (0.002 = 0.2 points).")
 @click.option("--max-increase-pct", type=click.FloatRange(min=0), default=None,
-              help="The same tolerance in percentage points (0.2 = 0.002).")
+              help="The absolute tolerance in percentage points (0.2 = 0.002).")
 @click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05,
               show_default=True)
 @click.option("--per-expression", is_flag=True, help="Also gate each expression.")
@@ -191,14 +222,16 @@ Exit codes: 0 pass, 1 regression, 2 usage error, 3 invalid input."""
 @click.option("--junit", "junit_out", type=click.Path(dir_okay=False), help="Write JUnit XML.")
 @click.option("--bench-json", "bench_out", type=click.Path(dir_okay=False),
               help="Write github-action-benchmark customSmallerIsBetter JSON.")
-def gate(preds, baseline, data, norm, agg, threshold, max_increase, max_increase_pct, alpha,
-         per_expression, resamples, seed, md_out, junit_out, bench_out):
+def gate(preds, baseline, data, norm, agg, threshold, max_increase_rel, max_increase,
+         max_increase_pct, alpha, per_expression, resamples, seed, md_out, junit_out, bench_out):
     from . import gate as gating
 
-    if max_increase is not None and max_increase_pct is not None:
-        raise click.UsageError("give --max-increase or --max-increase-pct, not both")
-    tolerance = (max_increase_pct / 100 if max_increase_pct is not None
-                 else 0.002 if max_increase is None else max_increase)
+    given = [o for o, v in (("--max-increase-rel", max_increase_rel), ("--max-increase", max_increase),
+                            ("--max-increase-pct", max_increase_pct)) if v is not None]
+    if len(given) > 1:
+        raise click.UsageError(f"give one tolerance, not {' and '.join(given)}")
+    absolute = max_increase_pct / 100 if max_increase_pct is not None else max_increase
+    relative = gating.DEFAULT_MAX_INCREASE_REL if max_increase_rel is None else max_increase_rel
     settings = {"norm": norm, "agg": agg, "threshold": threshold}
     try:
         dataset = None
@@ -209,7 +242,8 @@ def gate(preds, baseline, data, norm, agg, threshold, max_increase, max_increase
             dataset = _load(data, False)
         verdict = gating.compare(_gate_scores(preds, dataset, settings),
                                  _gate_scores(baseline, dataset, settings),
-                                 max_increase=tolerance, alpha=alpha, per_expression=per_expression,
+                                 max_increase=absolute, max_increase_rel=relative, alpha=alpha,
+                                 per_expression=per_expression,
                                  n_resamples=resamples, seed=seed)
         import os
 

@@ -1,7 +1,9 @@
-"""The one exception type for user mistakes (bad files, bad data, bad settings).
+"""The one exception type for user mistakes (bad files, bad data, bad settings), and the
+one warning type for the toolkit's undefined statistics.
 
-The CLI turns it into ``Error: <message>`` and its exit code; anything else that
-escapes is a bug and keeps its traceback.
+The CLI turns a :class:`BenchError` into ``Error: <message>`` and its exit code, and an
+:class:`UndefinedStatisticWarning` into one ``warning: <message>`` line; anything else
+that escapes is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -13,3 +15,14 @@ class BenchError(Exception):
     def __init__(self, message: str, *, exit_code: int = 1):
         super().__init__(message)
         self.exit_code = exit_code
+
+
+class MissingExtra(BenchError, ImportError):
+    """An optional dependency is not installed; the message names the extra to install,
+    e.g. ``the onnx adapter needs onnxruntime: pip install 'aflfp-bench[onnx]'``."""
+
+
+class UndefinedStatisticWarning(RuntimeWarning):
+    """A statistic of the toolkit is undefined and reported as nan (a zero normaliser, no
+    images, a test without differences). Filter this class, never every RuntimeWarning:
+    numpy's own warnings point at bugs."""

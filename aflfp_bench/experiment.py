@@ -26,16 +26,17 @@ from . import runner
 from .atomic import write_text
 from .baselines.base import adapter_class
 from .dataset import Dataset
+from .detections import detect_all, fold_boxes
 from .errors import BenchError
 
 NORMAL, PALSY = "Normal face", "Palsy face"
 
 
-def _draw(dataset: Dataset, n: int, seed: int) -> Dataset:
-    if len(dataset) <= n:
-        return dataset
-    keep = np.sort(np.random.default_rng(seed).choice(len(dataset), n, replace=False))
-    return dataset.subset(keep)
+def _draw(size: int, n: int, seed: int) -> np.ndarray:
+    """Indices of ``n`` of ``size`` images drawn with ``seed`` (all of them when fewer)."""
+    if size <= n:
+        return np.arange(size)
+    return np.sort(np.random.default_rng(seed).choice(size, n, replace=False))
 
 
 def _sidecar(path: Path) -> Path:
@@ -56,12 +57,13 @@ def _check_resumable(path: Path, name: str) -> None:
                              "output folder or delete the prediction files")
 
 
-def table3(normal: Dataset, data: Dataset, adapter: str, outdir, *, folds=None, box: str = "gt",
-           workers: int = 1, flip: bool = False, seed: int = 0, progress=None, log=None,
-           **options) -> dict:
+def table3(normal: Dataset, data: Dataset, adapter: str, outdir, *, folds=None,
+           box: str = "auto", workers: int = 1, flip: bool = False, seed: int = 0,
+           progress=None, log=None, **options) -> dict:
     """Run the experiment; returns ``{"n_train": n, "folds": [...], "files": {...}}``.
     ``flip``: both conditions predict with the flip test (:func:`.runner.flip_test`),
-    and their names say so."""
+    and their names say so. ``box``: :func:`.runner.protocol_box` of the AFLFP data, used
+    for both conditions (detections made once per dataset, kept in OUTDIR)."""
     cls = adapter_class(adapter)
     if not cls.trainable:
         raise BenchError(f"adapter {adapter!r} is pretrained: Table 3 needs a trainable one")
@@ -85,29 +87,62 @@ def table3(normal: Dataset, data: Dataset, adapter: str, outdir, *, folds=None, 
         write_text(_sidecar(path), json.dumps({"name": names[condition],
                                                "condition": condition}) + "\n", "sidecar")
     suffix = getattr(cls, "model_suffix", ".npz")
-    train_box = "gt" if box == "auto" else box
+    box = runner.protocol_box(data, box)
+    raw = raw_normal = None
+    if box == "detector":
+        if log:
+            log(f"face boxes: {cls.detector} detector on every image (detections-*.csv)")
+        raw = detect_all(data, cls.detector, outdir / "detections-palsy.csv", workers=workers)
+        raw_normal = detect_all(normal, cls.detector, outdir / "detections-normal.csv",
+                                workers=workers)
     normal_model = outdir / f"normal{suffix}"
+    drawn = _draw(len(normal), n, seed)
     if not normal_model.is_file():
         if log:
             log(f"{NORMAL}: training {adapter} on {n} of {len(normal)} images of {normal.label}")
-        runner.train(_draw(normal, n, seed), adapter, normal_model, box=train_box, log=log,
-                     seed=seed, **options)
+        runner.train(normal.subset(drawn), adapter, normal_model, box=box, log=log, seed=seed,
+                     boxes=_train_boxes(raw_normal, normal, drawn, cls.detector), **options)
     for k in chosen:
-        test = data.subset(fold == k)
+        test_mask = fold == k
+        test = data.subset(test_mask)
         pool = pools[k]
         if set(pool.meta["subject"]) & set(test.meta["subject"]):
             raise BenchError(f"fold {k}: a subject is both in training and test")
         palsy_model = outdir / f"palsy.fold{k}{suffix}"
+        pool_index = np.flatnonzero(~test_mask)[_draw(len(pool), n, seed + k)]
         if not palsy_model.is_file():
             if log:
                 log(f"{PALSY}, fold {k}: training {adapter} on {n} of {len(pool)} images of "
                     f"{pool.meta['subject'].nunique()} subjects")
-            runner.train(_draw(pool, n, seed + k), adapter, palsy_model, box=train_box, log=log,
-                         seed=seed, **options)
+            runner.train(data.subset(pool_index), adapter, palsy_model, box=box, log=log,
+                         seed=seed, boxes=_train_boxes(raw, data, pool_index, cls.detector),
+                         **options)
+        given = None
+        if raw is not None:
+            # Test images without a detection get the ground-truth box mapped by the
+            # mapping each model learnt on its own training faces.
+            given = {}
+            for model in (normal_model, palsy_model):
+                mapping = runner.box_mapping_of(runner.load_adapter(adapter, model))
+                mapped = np.array([mapping.apply(b) for b in test.boxes]).reshape(-1, 4)
+                hit = np.isfinite(raw[test_mask][:, 0])
+                given[model] = (np.where(hit[:, None], raw[test_mask], mapped),
+                                ["detector" if h else "fallback" for h in hit])
         for model, out in ((normal_model, files[NORMAL]), (palsy_model, files[PALSY])):
-            runner.predict(test, adapter, model, out, box="auto", workers=workers, flip=flip,
-                           progress=progress)
-    return {"n_train": n, "folds": chosen, "files": files}
+            runner.predict(test, adapter, model, out, box=box, workers=workers, flip=flip,
+                           boxes=None if given is None else given[model], progress=progress)
+    return {"n_train": n, "folds": chosen, "files": files, "box": box}
+
+
+def _train_boxes(raw, dataset: Dataset, index: np.ndarray, kind: str):
+    """(boxes, mapping) of the drawn training images from the dataset's detections, or None
+    for ground-truth boxes."""
+    if raw is None:
+        return None
+    train = np.zeros(len(dataset), bool)
+    train[index] = True
+    boxes, _, mapping = fold_boxes(raw, dataset.boxes, train, kind)
+    return boxes[index], mapping
 
 
 def write_report(files: dict, data: Dataset, outdir, **report_options):

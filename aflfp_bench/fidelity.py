@@ -28,6 +28,7 @@ import warnings
 import numpy as np
 
 from .clinical import ANGLES, MEASURES, RELEVANT, UNITS, asymmetry, facial_measures
+from .errors import UndefinedStatisticWarning
 
 CLEAR_RATIO = 0.85
 CLEAR_ANGLE = 5.0
@@ -55,7 +56,7 @@ def icc_table(ratings) -> float:
         raise ValueError(f"ratings must have shape (n targets, k >= 2 raters), got {data.shape}")
     n, k = data.shape
     if n < 3:
-        warnings.warn(f"ICC needs at least 3 targets, got {n}; returning nan", RuntimeWarning, 2)
+        warnings.warn(f"ICC needs at least 3 targets, got {n}; returning nan", UndefinedStatisticWarning, 2)
         return float("nan")
     grand = data.mean()
     ss_rows = k * ((data.mean(axis=1) - grand) ** 2).sum()
@@ -65,7 +66,7 @@ def icc_table(ratings) -> float:
     ms_err = ss_err / ((n - 1) * (k - 1))
     den = ms_rows + (k - 1) * ms_err + k * (ms_cols - ms_err) / n
     if not den > 0:
-        warnings.warn("ICC is undefined: the targets do not vary; returning nan", RuntimeWarning, 2)
+        warnings.warn("ICC is undefined: the targets do not vary; returning nan", UndefinedStatisticWarning, 2)
         return float("nan")
     return float((ms_rows - ms_err) / den)
 
@@ -73,11 +74,13 @@ def icc_table(ratings) -> float:
 def pearson_r(x, y) -> float:
     x, y = _pair(x, y, "pearson_r")
     ok = np.isfinite(x) & np.isfinite(y)
-    x, y = x[ok] - x[ok].mean(), y[ok] - y[ok].mean()
+    x, y = x[ok], y[ok]
+    if len(x) >= 3:
+        x, y = x - x.mean(), y - y.mean()
     den = np.sqrt((x * x).sum() * (y * y).sum())
     if len(x) < 3 or not den > 0:
         warnings.warn("Pearson r is undefined (fewer than 3 values or no variance); returning nan",
-                      RuntimeWarning, 2)
+                      UndefinedStatisticWarning, 2)
         return float("nan")
     return float((x * y).sum() / den)
 
@@ -108,7 +111,7 @@ def fidelity(gt_points, pred_points, expressions, *, clear: float = CLEAR_RATIO,
                         "abs_error_difference": np.abs(pd_ - gd)}
         rel = np.isin(expressions, RELEVANT[m])
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
+            warnings.simplefilter("ignore", UndefinedStatisticWarning)
             icc, r = icc_2_1(pd_[rel], gd[rel]), pearson_r(pd_[rel], gd[rel])
         clear_mask = rel & _clear(gt[m], m, clear, clear_angle)
         gt_side = gt[m][clear_mask].argmin(axis=1)
@@ -128,7 +131,7 @@ def fidelity(gt_points, pred_points, expressions, *, clear: float = CLEAR_RATIO,
         for key in ("icc", "r", "side_agreement"):
             if np.isnan(stats[key]) and stats["n"]:
                 warnings.warn(f"{m}: {key} is undefined on these images; reported as nan",
-                              RuntimeWarning, 2)
+                              UndefinedStatisticWarning, 2)
     return {"measures": out, "per_image": per_image,
             "settings": {"clear_ratio": clear, "clear_angle_deg": clear_angle,
                          "scale": "mm" if mm_per_pixel else "% inter-ocular distance",

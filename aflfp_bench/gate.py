@@ -1,10 +1,17 @@
 """The CI regression gate: is a candidate's NME worse than a baseline's, beyond noise?
 
 A check fails when the candidate's mean NME exceeds the baseline's by more than the
-tolerance (absolute, as a fraction: 0.002 = 0.2 percentage points) AND the rise is
-significant: Wilcoxon signed-rank p < alpha on per-subject mean differences, paired on the
-images both scored. A rise within noise passes with a note. The overall check always
-counts; per-expression checks count with ``per_expression=True``.
+tolerance AND the rise is significant: Wilcoxon signed-rank p < alpha on per-subject mean
+differences, paired on the images both scored. A rise within noise passes with a note.
+The overall check always counts; per-expression checks count with ``per_expression=True``.
+
+The tolerance is relative by default: ``max_increase_rel`` (0.02) of the check's baseline
+mean, so it means the same under every reading (the per-point mean is about 1/8 of the
+Frobenius reading). ``max_increase`` gives an absolute tolerance (a fraction of the
+normaliser: 0.002 = 0.2 percentage points) instead.
+
+Baseline and candidate must share protocol, dataset and reading; they are compared on the
+images both scored, and a candidate that misses images the baseline has is refused.
 
 Outputs: a Markdown summary, a JUnit XML file (one test case per expression plus
 overall) and github-action-benchmark's ``customSmallerIsBetter`` JSON.
@@ -20,12 +27,16 @@ from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
 
-from .errors import BenchError
+from .errors import BenchError, UndefinedStatisticWarning
+from .metrics import reading
 from .protocol import EXPRESSION_CODES
-from .results import paired, per_image
+from .results import difference, paired, per_image
 from .stats import make_bootstrap, paired_comparison
 
 OVERALL = "overall"
+
+
+DEFAULT_MAX_INCREASE_REL = 0.02
 
 
 @dataclass
@@ -39,6 +50,7 @@ class Check:
     significant: bool
     exceeded: bool
     counts: bool
+    limit: float = float("nan")
 
     @property
     def failed(self) -> bool:
@@ -57,11 +69,16 @@ class Check:
 
 @dataclass
 class Verdict:
+    """``tolerance``: the overall check's limit on the rise (a fraction); ``rule``: how the
+    limits were set, in words."""
+
     checks: list[Check]
     tolerance: float
     alpha: float
     n_images: int
     n_subjects: int
+    rule: str = ""
+    reading: str = ""
 
     @property
     def passed(self) -> bool:
@@ -72,18 +89,25 @@ class Verdict:
         return self.checks[0]
 
 
-def compare(candidate: dict, baseline: dict, *, max_increase: float = 0.002,
-            alpha: float = 0.05, per_expression: bool = False, n_resamples: int = 2000,
-            seed: int = 0) -> Verdict:
-    """Gate ``candidate`` against ``baseline`` (both scores documents)."""
-    for key in ("norm", "agg"):
-        a, b = baseline["settings"][key], candidate["settings"][key]
-        if a != b:
-            raise BenchError(f"baseline and candidate use different {key} ({a!r} vs {b!r})")
+def compare(candidate: dict, baseline: dict, *, max_increase: float | None = None,
+            max_increase_rel: float = DEFAULT_MAX_INCREASE_REL, alpha: float = 0.05,
+            per_expression: bool = False, n_resamples: int = 2000, seed: int = 0) -> Verdict:
+    """Gate ``candidate`` against ``baseline`` (both scores documents). The tolerance of a
+    check is ``max_increase`` when given, else ``max_increase_rel`` times its baseline mean."""
+    why = difference(baseline, candidate, "the baseline", "the candidate", threshold=False)
+    if why:
+        raise BenchError(f"baseline and candidate are not comparable: {why}")
     base_pi, cand_pi = per_image(baseline, "the baseline"), per_image(candidate, "the candidate")
     ic, ib = paired(cand_pi, base_pi)
     if not ic.size:
         raise BenchError("baseline and candidate share no image ids")
+    missing = base_pi.ids.size - ib.size
+    if missing:
+        have = set(cand_pi.ids[ic].tolist())
+        first = next(i for i in base_pi.ids.tolist() if i not in have)
+        raise BenchError(f"the candidate has no score for {missing} of the baseline's "
+                         f"{base_pi.ids.size} images (first: {first}): a gate compares the same "
+                         "images")
     base, cand = base_pi.nme[ib], cand_pi.nme[ic]
     subj, expr = cand_pi.subjects[ic], cand_pi.expressions[ic]
     if np.isnan(base).any() or np.isnan(cand).any():
@@ -93,13 +117,19 @@ def compare(candidate: dict, baseline: dict, *, max_increase: float = 0.002,
     groups += [(code, expr == code, per_expression) for code in EXPRESSION_CODES if (expr == code).any()]
     checks = []
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", UndefinedStatisticWarning)
         for name, m, counts in groups:
             cmp = paired_comparison(cand[m], base[m], subj[m], boot, alpha=alpha)
-            checks.append(Check(name, float(base[m].mean()), float(cand[m].mean()), cmp["delta"],
+            mean = float(base[m].mean())
+            limit = max_increase if max_increase is not None else max_increase_rel * mean
+            checks.append(Check(name, mean, float(cand[m].mean()), cmp["delta"],
                                 tuple(cmp["ci"]), cmp["p_value"], cmp["significant"],
-                                cmp["delta"] > max_increase, counts))
-    return Verdict(checks, max_increase, alpha, int(cand.size), int(len(boot.subjects)))
+                                cmp["delta"] > limit, counts, limit))
+    rule = (f"absolute, {_pts(max_increase)} points" if max_increase is not None
+            else f"{100 * max_increase_rel:g}% of the baseline's mean")
+    s = candidate["settings"]
+    return Verdict(checks, checks[0].limit, alpha, int(cand.size), int(len(boot.subjects)),
+                   rule, reading(s["norm"], s["agg"]))
 
 
 def _pts(value: float) -> str:
@@ -116,8 +146,9 @@ def summary_text(v: Verdict) -> str:
     lines = [f"aflfp-bench gate: {head}",
              f"overall: baseline {100 * o.baseline:.2f}%, candidate {100 * o.candidate:.2f}%, "
              f"difference {_pts(o.delta)} points (95% CI [{_pts(o.ci[0])}, {_pts(o.ci[1])}]), "
-             f"Wilcoxon p = {_p(o.p_value)}; tolerance {_pts(v.tolerance)} points, alpha "
-             f"{v.alpha:g}; {v.n_images} images of {v.n_subjects} subjects",
+             f"Wilcoxon p = {_p(o.p_value)}; tolerance {_pts(v.tolerance)} points ({v.rule}), "
+             f"alpha {v.alpha:g}; {v.n_images} images of {v.n_subjects} subjects",
+             v.reading,
              f"note: {o.note}"]
     for c in v.checks[1:]:
         if c.failed or (c.counts and c.exceeded):
@@ -127,8 +158,9 @@ def summary_text(v: Verdict) -> str:
 
 def summary_markdown(v: Verdict) -> str:
     lines = [f"### aflfp-bench gate: {'✅ pass' if v.passed else '❌ regression'}", "",
-             f"Tolerance {_pts(v.tolerance)} NME points, alpha {v.alpha:g} (Wilcoxon signed-rank "
-             f"on per-subject means), {v.n_images} images of {v.n_subjects} subjects.", "",
+             f"{v.reading}. Tolerance {_pts(v.tolerance)} NME points ({v.rule}), alpha "
+             f"{v.alpha:g} (Wilcoxon signed-rank on per-subject means), {v.n_images} images of "
+             f"{v.n_subjects} subjects.", "",
              "| check | baseline (%) | candidate (%) | Δ (points) | 95% CI | p | gated | result |",
              "| --- | ---: | ---: | ---: | --- | ---: | :---: | --- |"]
     for c in v.checks:
@@ -144,9 +176,9 @@ def junit_xml(v: Verdict) -> str:
            f'<testsuite name="aflfp-bench gate" tests="{len(v.checks)}" failures="{failures}" '
            'errors="0" skipped="0">']
     for c in v.checks:
-        detail = (f"baseline {100 * c.baseline:.4f}%, candidate {100 * c.candidate:.4f}%, "
-                  f"delta {_pts(c.delta)} points, 95% CI [{_pts(c.ci[0])}, {_pts(c.ci[1])}], "
-                  f"p {_p(c.p_value)}: {c.note}")
+        detail = (f"{v.reading}: baseline {100 * c.baseline:.4f}%, candidate "
+                  f"{100 * c.candidate:.4f}%, delta {_pts(c.delta)} points, 95% CI "
+                  f"[{_pts(c.ci[0])}, {_pts(c.ci[1])}], p {_p(c.p_value)}: {c.note}")
         out.append(f'  <testcase classname="aflfp_bench.gate" name={quoteattr(c.name)}>')
         if c.failed:
             out.append(f"    <failure message={quoteattr(c.note)}>{escape(detail)}</failure>")
@@ -160,5 +192,6 @@ def junit_xml(v: Verdict) -> str:
 def benchmark_json(v: Verdict) -> str:
     """github-action-benchmark ``customSmallerIsBetter``: one entry per check, NME in %."""
     items = [{"name": f"NME {c.name}", "unit": "%", "value": round(100 * c.candidate, 6),
-              "extra": f"baseline {100 * c.baseline:.4f}%, p {_p(c.p_value)}"} for c in v.checks]
+              "extra": f"{v.reading}; baseline {100 * c.baseline:.4f}%, p {_p(c.p_value)}"}
+             for c in v.checks]
     return json.dumps(items, indent=1) + "\n"

@@ -71,14 +71,20 @@ def _clinical_rows(report: Report) -> list[dict]:
     return rows
 
 
-def render_html(report: Report, *, title: str = "aflfp-bench report") -> str:
+def _part(report: Report, suffix: str) -> dict:
+    """The template variables of one report (one setting)."""
     from . import plots
+    from .plots_clinical import bland_altman
+    from .tables import apart_parts, table2_caption, table3_caption
 
     figures = plots.all_figures(report)
     s = report.settings
-    settings = [("protocol", s["protocol"]), ("dataset", s["dataset"] + (" (SYNTHETIC)" if s["synthetic"] else "")),
-                ("normalisation", s["norm"]), ("aggregation", s["agg"]),
+    boxes = "; ".join(f"{name}: {text}" for name, text in s["boxes"].items())
+    settings = [("protocol", s["protocol"]),
+                ("dataset", s["dataset"] + (" (SYNTHETIC)" if s["synthetic"] else "")),
+                ("NME", s["reading"]), ("normalisation", s["norm"]), ("aggregation", s["agg"]),
                 ("failure threshold", f"{100 * s['threshold']:g}%"),
+                *([("face boxes", boxes)] if boxes else []),
                 ("confidence intervals", f"{100 * s['level']:g}% {s['bootstrap']}, "
                                          f"{s['n_resamples']} resamples, seed {s['seed']}"),
                 ("paired test", f"{s['test']}, alpha {s['alpha']:g}, reference {s['reference']}"),
@@ -89,21 +95,32 @@ def render_html(report: Report, *, title: str = "aflfp-bench report") -> str:
                 "coverage": f"{100 * r.doc['coverage']['fraction']:.1f}%",
                 "auc": f"{r.doc['overall']['auc']:.4f}", "fr": fmt_pct(r.doc["overall"]["fr"]),
                 "median": fmt_pct(r.doc["overall"]["median"])} for r in report.results]
-    from .plots_clinical import bland_altman
-
+    apart = apart_parts(report)
     clinical = _clinical_rows(report)
-    return environment().get_template("report.html.j2").render(
+    return dict(
+        suffix=suffix, heading=f"{s['dataset']}, {s['reading']}",
         clinical=clinical, clinical_methods=[r.name for r in report.results if "clinical" in r.doc],
         bland_altman=bland_altman(report) if clinical else {},
-        title=title, synthetic=s["synthetic"], settings=settings, columns=report.columns,
+        synthetic=s["synthetic"], settings=settings, columns=report.columns,
+        caption=table2_caption(report), table3_caption=table3_caption(report),
         table2=_table2_rows(report), table3=_table3_rows(report),
-        table3_test=table3_test_line(report), dagger=DAGGER, methods=methods,
-        threshold=f"{100 * s['threshold']:g}%", **figures)
+        table3_test=table3_test_line(report), methods=methods,
+        apart={"caption": apart[0], "grids": [g for g in apart[1:] if g]} if apart else None,
+        notes=report.notes, threshold=f"{100 * s['threshold']:g}%", **figures)
 
 
-def write_html(report: Report, path, **kw) -> None:
+def render_html(reports, *, title: str = "aflfp-bench report") -> str:
+    """One self-contained page of one report, or of several (one per setting)."""
+    reports = [reports] if isinstance(reports, Report) else list(reports)
+    parts = [_part(r, "" if k == 0 else f"-{k + 1}") for k, r in enumerate(reports)]
+    return environment().get_template("report.html.j2").render(
+        title=title, parts=parts, any_synthetic=any(p["synthetic"] for p in parts),
+        dagger=DAGGER)
+
+
+def write_html(reports, path, **kw) -> None:
     """Render and write atomically."""
-    write_text(path, render_html(report, **kw))
+    write_text(path, render_html(reports, **kw))
 
 
 def render_leaderboard_html(board) -> str:
@@ -123,10 +140,11 @@ def render_leaderboard_html(board) -> str:
         report = build_report(results, n_resamples=board.settings["n_resamples"],
                               seed=board.settings["seed"], alpha=board.settings["alpha"])
         figures = {"ced": plots.ced(report), "expressions": plots.expressions(report)}
-    settings = [(k, board.settings[k]) for k in ("protocol", "dataset", "norm", "agg", "threshold",
-                                                 "alpha", "n_resamples", "seed")]
+    settings = [(k, board.settings[k]) for k in ("protocol", "dataset", "reading", "norm", "agg",
+                                                 "threshold", "alpha", "n_resamples", "seed")]
     return environment().get_template("leaderboard.html.j2").render(
         grid=grid, entries=entries, caption=leaderboard_caption(board), skipped=board.skipped,
+        notes=board.notes,
         synthetic=board.settings["synthetic"], figures=figures, settings=settings,
         version=__version__)
 

@@ -21,9 +21,12 @@ import numpy as np
 from . import __version__
 from .atomic import write_text
 from .dataset import Dataset
-from .errors import BenchError
+from .errors import BenchError, UndefinedStatisticWarning
+from .metrics import default_threshold, reading
 from .predictions import read_predictions
 from .protocol import EXPRESSION_CODES
+from .protocol import NAME as PROTOCOL
+from .published import incomparable
 from .results import Result, paired, per_image, read_scores
 from .scores import dumps, score
 from .stats import cluster_mean_ci, make_bootstrap, paired_comparison
@@ -50,12 +53,16 @@ class Entry:
 
 @dataclass
 class Leaderboard:
+    """Ranked entries (then the comparable published ones); ``notes``: one line per reason
+    published entries were left out (another dataset or reading)."""
+
     entries: list[Entry]
     skipped: list[tuple[str, str]]
     settings: dict
     n_scored: int = 0
     n_cached: int = 0
     columns: list[str] = field(default_factory=lambda: list(EXPRESSION_CODES))
+    notes: list[str] = field(default_factory=list)
 
     def results(self) -> list[Result]:
         """Scored entries as report results, best first."""
@@ -112,16 +119,25 @@ def score_cached(sub: Submission, dataset: Dataset, gt_key: str, settings: dict,
     return doc, False
 
 
-def build(root, dataset: Dataset, *, norm: str = "bbox", agg: str = "mean",
-          threshold: float = 0.08, alpha: float = 0.05, n_resamples: int = 2000,
+def build(root, dataset: Dataset, *, norm: str = "bbox", agg: str = "frobenius",
+          threshold: float | None = None, alpha: float = 0.05, n_resamples: int = 2000,
           seed: int = 0, progress=None) -> Leaderboard:
     root = Path(root)
     subs, skipped = discover(root)
+    threshold = default_threshold(agg) if threshold is None else threshold
     settings = {"norm": norm, "agg": agg, "threshold": threshold}
     gt_key = ground_truth_key(dataset)
     entries, n_scored, n_cached = [], 0, 0
+    left: dict[str, list[str]] = {}
     for sub in subs:
         if sub.kind == "published":
+            why = incomparable(sub.published(), dataset=dataset.name,
+                               synthetic=dataset.synthetic, norm=norm, agg=agg)
+            if why is not None:
+                left.setdefault(why, []).append(sub.method)
+                if progress:
+                    progress(1)
+                continue
             entry = Entry(sub, mean=sub.meta["table2"]["Avg"] / 100)
         else:
             try:
@@ -139,9 +155,12 @@ def build(root, dataset: Dataset, *, norm: str = "bbox", agg: str = "mean",
     _rank(scored, alpha, n_resamples, seed)
     published = sorted((e for e in entries if e.doc is None), key=lambda e: e.mean)
     board_settings = {**settings, "alpha": alpha, "n_resamples": n_resamples, "seed": seed,
-                      "dataset": dataset.name, "synthetic": dataset.synthetic,
-                      "protocol": "aflfp-v1", "toolkit": __version__}
-    return Leaderboard(scored + published, sorted(skipped), board_settings, n_scored, n_cached)
+                      "reading": reading(norm, agg), "dataset": dataset.name,
+                      "synthetic": dataset.synthetic, "protocol": PROTOCOL, "toolkit": __version__}
+    notes = [f"Published entries left out: {', '.join(names)} "
+             f"{'are' if len(names) > 1 else 'is'} {why}." for why, names in left.items()]
+    return Leaderboard(scored + published, sorted(skipped), board_settings, n_scored, n_cached,
+                       notes=notes)
 
 
 def _rank(scored: list[Entry], alpha: float, n_resamples: int, seed: int) -> None:
@@ -157,7 +176,7 @@ def _rank(scored: list[Entry], alpha: float, n_resamples: int, seed: int) -> Non
             continue
         ia, ib = paired(mine, arrays[k - 1])
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
+            warnings.simplefilter("ignore", UndefinedStatisticWarning)
             cmp = paired_comparison(mine.nme[ia], arrays[k - 1].nme[ib], mine.subjects[ia], boot,
                                     alpha=alpha)
         entry.tied_with_above, entry.p_above = not cmp["significant"], cmp["p_value"]

@@ -3,22 +3,33 @@
 Shapes: ``gt`` and ``pred`` are ``(n, 68, 2)`` arrays (one ``(68, 2)`` face is accepted
 too); ``boxes`` are ``(n, 4)`` ground-truth boxes ``(x, y, w, h)``.
 
-Per-image NME = aggregate(point errors) / d, where the point error of landmark k is the
-Euclidean distance ``||pred_k - gt_k||`` and
+Per-image NME = aggregate(error matrix E = P - G) / d. Three readings (``agg``) of the
+aggregate; with E's rows ``e_k = p_k - g_k`` (k = 1..K, K = 68):
 
-normalisation d (``norm``):
+  * ``frobenius`` (default): ``||E||_F = sqrt(sum_k |e_k|^2)``, the L2 norm of the K x 2
+    error matrix as ``numpy.linalg.norm`` computes it. The AFLFP paper's Eq. 3 sums
+    ``||y_n - y^_n||_2 / sqrt(w * h)`` over images and divides by the number of images
+    only, with no division by the number of points; this is the protocol's headline NME.
+  * ``spectral``: ``||E||_2``, E's largest singular value, the strict operator-norm reading
+    of "the L2 norm of the matrix". For a 2-column matrix it has the closed form
+    ``sqrt((a + c) / 2 + sqrt(((a - c) / 2)^2 + b^2))`` with ``a = sum dx^2``,
+    ``c = sum dy^2``, ``b = sum dx dy``.
+  * ``mean``: ``(1/K) sum_k |e_k|``, the mean point-to-point error: the per-point
+    convention of the 300-W literature, about 1/8 of the other two for typical errors.
+
+For a uniform shift of every point by ``e``, ``frobenius == spectral == sqrt(K) * e`` and
+``mean == e``; in general ``spectral <= frobenius <= sqrt(2) * spectral`` and
+``mean <= frobenius / sqrt(K)``.
+
+Normalisation d (``norm``):
   * ``bbox``: sqrt(w * h) of the ground-truth box (the AFLFP paper, Eq. 3; default);
   * ``inter-ocular``: distance between the outer eye corners, points 37 and 46 (1-based);
   * ``inter-pupil``: distance between the centroids of the eyes' points 37-42 and 43-48;
-  * ``diagonal``: sqrt(w^2 + h^2) of the ground-truth box;
+  * ``diagonal``: sqrt(w^2 + h^2) of the ground-truth box.
 
-aggregation (``agg``):
-  * ``mean``: the mean of the point errors (the field's convention; default);
-  * ``frobenius``: the Frobenius (L2) norm of the (k, 2) error matrix, i.e.
-    sqrt(sum of squared point errors): Eq. 3 of the paper read literally. It is not
-    divided by the number of points, so it is about sqrt(68) times the RMS point error.
-
-An undefined value (a zero normaliser, a statistic of no images) warns and gives nan.
+:func:`reading` says in words which formula a (norm, agg) pair computes; every output of
+the toolkit carries it. An undefined value (a zero normaliser, a statistic of no images)
+warns with :class:`UndefinedStatisticWarning` and gives nan.
 """
 
 from __future__ import annotations
@@ -27,9 +38,42 @@ import warnings
 
 import numpy as np
 
+from .errors import UndefinedStatisticWarning
+
 NORMS = ("bbox", "inter-ocular", "inter-pupil", "diagonal")
-AGGS = ("mean", "frobenius")
+AGGS = ("frobenius", "spectral", "mean")
+DEFAULT_NORM = "bbox"
+DEFAULT_AGG = "frobenius"
+#: The failure threshold of the per-point reading (the 300-W literature's 8%).
 DEFAULT_THRESHOLD = 0.08
+#: The matrix readings' default threshold: the per-point 8% times sqrt(68), the ratio of
+#: the readings for a uniform error, rounded.
+MATRIX_THRESHOLD = 0.66
+
+_D_TEXT = {"bbox": "sqrt(w*h)", "diagonal": "sqrt(w^2+h^2)",
+           "inter-ocular": "d(outer eye corners)", "inter-pupil": "d(eye centres)"}
+_AGG_TEXT = {"frobenius": ("||P - G||_F", "Frobenius norm of the 68x2 error matrix"),
+             "spectral": ("||P - G||_2", "spectral norm (largest singular value) of the 68x2 "
+                                         "error matrix"),
+             "mean": ("mean_k ||p_k - g_k||", "per-point mean, the 300-W convention")}
+
+
+def default_threshold(agg: str = DEFAULT_AGG) -> float:
+    """The default failure threshold (also the AUC range) of a reading: 0.08 per point,
+    :data:`MATRIX_THRESHOLD` for the matrix readings."""
+    _check_option("agg", agg, AGGS)
+    return DEFAULT_THRESHOLD if agg == "mean" else MATRIX_THRESHOLD
+
+
+def reading(norm: str = DEFAULT_NORM, agg: str = DEFAULT_AGG) -> str:
+    """The formula of an NME setting in words, e.g.
+    ``NME = ||P - G||_F / sqrt(w*h) (AFLFP Eq. 3, Frobenius norm of the 68x2 error matrix)``."""
+    _check_option("norm", norm, NORMS)
+    _check_option("agg", agg, AGGS)
+    top, words = _AGG_TEXT[agg]
+    origin = "AFLFP Eq. 3, " if agg != "mean" and norm == "bbox" else ""
+    return f"NME = {top} / {_D_TEXT[norm]} ({origin}{words})"
+
 
 _OUTER_EYE_CORNERS = (36, 45)
 _EYES = (slice(36, 42), slice(42, 48))
@@ -74,7 +118,7 @@ def _check_threshold(threshold: float) -> float:
     return threshold
 
 
-def normalizer(gt, *, norm: str = "bbox", boxes=None) -> np.ndarray:
+def normalizer(gt, *, norm: str = DEFAULT_NORM, boxes=None) -> np.ndarray:
     """The per-image normalising distance ``d`` (shape ``(n,)``); 0 warns and becomes nan."""
     _check_option("norm", norm, NORMS)
     gt, _ = _check_shapes(gt)
@@ -95,7 +139,7 @@ def normalizer(gt, *, norm: str = "bbox", boxes=None) -> np.ndarray:
     d = np.where(np.isfinite(d) & (d > 0), d, np.nan)
     if np.isnan(d).any():
         warnings.warn(f"{int(np.isnan(d).sum())} image(s) have a zero or undefined {norm} "
-                      "normaliser; their NME is nan", RuntimeWarning, stacklevel=2)
+                      "normaliser; their NME is nan", UndefinedStatisticWarning, stacklevel=2)
     return d
 
 
@@ -107,26 +151,36 @@ def point_errors(gt, pred) -> np.ndarray:
     return np.sqrt(dx * dx + dy * dy)
 
 
-def aggregate(errors: np.ndarray, *, agg: str = "mean") -> np.ndarray:
-    """Per-image aggregate of ``(n, k)`` point errors by ``agg`` (see module docstring)."""
+def aggregate(displacement: np.ndarray, *, agg: str = DEFAULT_AGG) -> np.ndarray:
+    """Per-image aggregate of an ``(n, k, 2)`` error matrix ``pred - gt`` by ``agg``
+    (see the module docstring), shape ``(n,)``, unnormalised."""
     _check_option("agg", agg, AGGS)
-    errors = np.asarray(errors, dtype=float)
+    e = np.asarray(displacement, dtype=float)
+    if e.ndim != 3 or e.shape[2] != 2:
+        raise ValueError(f"displacement must have shape (n, k, 2), got {e.shape}")
+    dx, dy = e[..., 0], e[..., 1]
     if agg == "mean":
-        return errors.mean(axis=1)
-    return np.sqrt(np.square(errors).sum(axis=1))
+        return np.sqrt(dx * dx + dy * dy).mean(axis=1)
+    a, c = (dx * dx).sum(axis=1), (dy * dy).sum(axis=1)
+    if agg == "frobenius":
+        return np.sqrt(a + c)
+    b = (dx * dy).sum(axis=1)
+    half = (a - c) / 2
+    return np.sqrt(np.maximum((a + c) / 2 + np.hypot(half, b), 0.0))
 
 
-def nme(gt, pred, *, norm: str = "bbox", agg: str = "mean", boxes=None) -> np.ndarray:
-    """Per-image normalised mean error, shape ``(n,)``, as a fraction (0.05 = 5 %)."""
+def nme(gt, pred, *, norm: str = DEFAULT_NORM, agg: str = DEFAULT_AGG, boxes=None) -> np.ndarray:
+    """Per-image normalised error, shape ``(n,)``, as a fraction (0.05 = 5 %)."""
     d = normalizer(gt, norm=norm, boxes=boxes)
-    return aggregate(point_errors(gt, pred), agg=agg) / d
+    gt, pred = _check_shapes(gt, pred)
+    return aggregate(pred - gt, agg=agg) / d
 
 
 def ced(errors, thresholds) -> np.ndarray:
     """Cumulative error distribution: the fraction of images with error <= each threshold."""
     errors = np.sort(np.asarray(errors, dtype=float).ravel())
     if errors.size == 0:
-        warnings.warn("ced of no images is undefined", RuntimeWarning, stacklevel=2)
+        warnings.warn("ced of no images is undefined", UndefinedStatisticWarning, stacklevel=2)
         return np.full(np.shape(thresholds), np.nan)
     return np.searchsorted(errors, thresholds, side="right") / errors.size
 
@@ -139,7 +193,7 @@ def auc(errors, *, threshold: float = DEFAULT_THRESHOLD) -> float:
     threshold = _check_threshold(threshold)
     errors = np.asarray(errors, dtype=float).ravel()
     if errors.size == 0:
-        warnings.warn("auc of no images is undefined", RuntimeWarning, stacklevel=2)
+        warnings.warn("auc of no images is undefined", UndefinedStatisticWarning, stacklevel=2)
         return float("nan")
     return float(np.clip(1.0 - errors / threshold, 0.0, None).mean())
 
@@ -149,7 +203,7 @@ def failure_rate(errors, *, threshold: float = DEFAULT_THRESHOLD) -> float:
     threshold = _check_threshold(threshold)
     errors = np.asarray(errors, dtype=float).ravel()
     if errors.size == 0:
-        warnings.warn("failure rate of no images is undefined", RuntimeWarning, stacklevel=2)
+        warnings.warn("failure rate of no images is undefined", UndefinedStatisticWarning, stacklevel=2)
         return float("nan")
     return float((errors > threshold).mean())
 
@@ -159,12 +213,12 @@ def summary(errors, *, threshold: float = DEFAULT_THRESHOLD) -> dict[str, float]
     errors = np.asarray(errors, dtype=float).ravel()
     n = int(errors.size)
     if n == 0:
-        warnings.warn("summary of no images is undefined", RuntimeWarning, stacklevel=2)
+        warnings.warn("summary of no images is undefined", UndefinedStatisticWarning, stacklevel=2)
         nan = float("nan")
         return {"mean": nan, "std": nan, "median": nan, "p90": nan, "p95": nan,
                 "auc": nan, "fr": nan, "n": 0}
     if n == 1:
-        warnings.warn("std of a single image is undefined", RuntimeWarning, stacklevel=2)
+        warnings.warn("std of a single image is undefined", UndefinedStatisticWarning, stacklevel=2)
         std = float("nan")
     else:
         std = float(errors.std(ddof=1))

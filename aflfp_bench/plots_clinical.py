@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 
 from .clinical import RELEVANT, UNITS
+from .errors import UndefinedStatisticWarning
 from .fidelity import MAIN, fidelity
 from .plots import PALETTE, _plt, data_uri
 from .report import Report
@@ -24,7 +25,7 @@ def bland_altman(report: Report) -> dict[str, str]:
         present = np.isfinite(r.points).all(axis=(1, 2))
         expr = r.dataset.meta["expression"].to_numpy(dtype=object)[present]
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
+            warnings.simplefilter("ignore", UndefinedStatisticWarning)
             res = fidelity(r.dataset.points[present], r.points[present], expr)
         plt = _plt()
         fig, axes = plt.subplots(1, len(MAIN), figsize=(3.3 * len(MAIN), 3.0))

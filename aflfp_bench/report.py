@@ -6,16 +6,16 @@ CSV and HTML renderings all read this one model, so they always agree.
 
 from __future__ import annotations
 
-import json
 import warnings
 from dataclasses import dataclass, field
-from importlib import resources
 
 import numpy as np
 
 from . import __version__
-from .errors import BenchError
+from .errors import BenchError, UndefinedStatisticWarning
+from .metrics import reading
 from .protocol import EXPRESSION_CODES, KEYFRAMES
+from .published import Published, incomparable
 from .results import Result, paired, per_image
 from .stats import (
     DEFAULT_ALPHA,
@@ -56,6 +56,11 @@ class Row:
 
 @dataclass
 class Report:
+    """Table 2 and Table 3 of measured results. Published rows of the same setting sit in
+    them (``Row.published``); published rows of another setting are either shown apart
+    (``apart2``/``apart3``, with ``apart_columns``) or left out, and ``notes`` says which
+    and why, one line per reason."""
+
     columns: list[str]
     table2: list[Row]
     table3: list[Row]
@@ -65,11 +70,59 @@ class Report:
     keyframes: dict[str, dict[str, Cell]] = field(default_factory=dict)
     table3_test: dict | None = None
     results: list[Result] = field(default_factory=list)
+    apart2: list[Row] = field(default_factory=list)
+    apart3: list[Row] = field(default_factory=list)
+    apart_columns: list[str] = field(default_factory=list)
+    apart_setting: str = ""
+    notes: list[str] = field(default_factory=list)
 
 
-def published() -> dict:
-    text = resources.files("aflfp_bench").joinpath("data/published_v1.json").read_text("utf-8")
-    return json.loads(text)
+def box_text(doc: dict) -> str | None:
+    """Which face boxes a scores document's predictions used, in words (None when its
+    prediction file did not record them)."""
+    counts = doc.get("boxes")
+    if not counts:
+        return None
+    n = sum(counts.values())
+    if counts.get("gt") == n:
+        return "ground-truth boxes (--box gt)"
+    if counts.get("gt"):
+        return f"mixed boxes ({counts.get('gt')} ground truth of {n})"
+    fallback = counts.get("fallback", 0)
+    return (f"detector boxes ({fallback} of {n} image(s) without a detection used the "
+            "ground-truth box mapped to the detector's convention)")
+
+
+def _published_row(pub: Published, columns) -> Row:
+    cells = {c: Cell(pub.mean[c], pub.std.get(c, float("nan"))) if c in pub.mean else None
+             for c in columns}
+    return Row(pub.name, cells, published=True, condition=pub.condition)
+
+
+def _place_published(report: Report, published, show: bool) -> None:
+    """Published rows into Table 2/3 when comparable; else apart (``show``) or out."""
+    s = report.settings
+    left: dict[str, list[str]] = {}
+    for pub in published:
+        why = incomparable(pub, dataset=s["dataset"], synthetic=s["synthetic"], norm=s["norm"],
+                           agg=s["agg"])
+        if why is None:
+            if pub.condition:
+                report.table3.append(_published_row(pub, [AVG]))
+            else:
+                report.table2.append(_published_row(pub, report.columns))
+            continue
+        left.setdefault(why, []).append(pub.name)
+        if show:
+            apart = report.apart3 if pub.condition else report.apart2
+            columns = [AVG] if pub.condition else [*EXPRESSION_CODES, AVG]
+            apart.append(_published_row(pub, columns))
+            report.apart_columns = [*EXPRESSION_CODES, AVG]
+            report.apart_setting = pub.setting
+    for why, names in left.items():
+        where = "shown apart" if show else "left out (--published shows them apart)"
+        report.notes.append(f"Published rows {where}: {', '.join(names)} {'are' if len(names) > 1 else 'is'} "
+                            f"{why}.")
 
 
 def _cell(nme, subjects, boot) -> Cell | None:
@@ -86,11 +139,11 @@ def _masks(expr, columns):
 
 def build_report(results: list[Result], *, reference: str | None = None,
                  alpha: float = DEFAULT_ALPHA, n_resamples: int = DEFAULT_RESAMPLES,
-                 seed: int = DEFAULT_SEED, with_published: bool = False,
-                 extra_published=()) -> Report:
-    """The report of ``results``. ``with_published`` adds the paper's numbers;
-    ``extra_published`` adds ``(name, {column: Mean NME in %})`` rows (e.g. published
-    leaderboard submissions)."""
+                 seed: int = DEFAULT_SEED, published=(), show_published: bool = False) -> Report:
+    """The report of ``results``. ``published`` rows (:class:`~.published.Published`, e.g.
+    the paper's tables or published leaderboard entries) join Table 2/3 when their setting
+    is the results'; the others are shown apart with ``show_published``, else left out;
+    either way ``Report.notes`` says so."""
     if not results:
         raise BenchError("no results to report")
     arrays = {r.name: per_image(r.doc, r.source) for r in results}
@@ -115,7 +168,7 @@ def build_report(results: list[Result], *, reference: str | None = None,
                          f"({', '.join(names)})")
     ref = arrays[reference]
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", UndefinedStatisticWarning)
         for row in rows:
             if row.name == reference:
                 continue
@@ -142,26 +195,22 @@ def build_report(results: list[Result], *, reference: str | None = None,
                              for k in KEYFRAMES if (a.keyframes == k).any()}
 
     table3, table3_test = _table3(results, rows, arrays, boot, alpha)
-    rows += [Row(name, {c: (Cell(values[c] / 100) if c in values else None) for c in columns},
-                 published=True) for name, values in extra_published]
-    if with_published:
-        pub = published()
-        rows += [Row(p["name"], {c: (Cell(p["avg"] / 100) if c == AVG else None) for c in columns},
-                     published=True) for p in pub["table2"]]
-        table3 += [Row(p["condition"], {AVG: Cell(p["avg"] / 100)}, published=True,
-                       condition=p["condition"]) for p in pub["table3"]]
     doc = results[0].doc
+    norm, agg = doc["settings"]["norm"], doc["settings"]["agg"]
     settings = {
         "protocol": doc["protocol"], "dataset": doc["dataset"]["name"],
-        "synthetic": bool(doc["dataset"]["synthetic"]), "norm": doc["settings"]["norm"],
-        "agg": doc["settings"]["agg"], "threshold": doc["settings"]["threshold"],
+        "synthetic": bool(doc["dataset"]["synthetic"]), "norm": norm, "agg": agg,
+        "reading": reading(norm, agg), "threshold": doc["settings"]["threshold"],
         "bootstrap": "subject-cluster, percentile", "n_resamples": n_resamples, "seed": seed,
         "level": boot.level, "alpha": alpha, "test": "Wilcoxon signed-rank on per-subject means",
         "reference": reference, "n_subjects": int(len(boot.subjects)),
         "toolkit": __version__, "scores_toolkits": sorted({r.doc["toolkit"]["version"] for r in results}),
+        "boxes": {r.name: text for r in results if (text := box_text(r.doc))},
     }
-    return Report(columns, rows, table3, reference, best, settings, keyframes, table3_test,
-                  results)
+    report = Report(columns, rows, table3, reference, best, settings, keyframes, table3_test,
+                    results)
+    _place_published(report, published, show_published)
+    return report
 
 
 def _table3(results, rows, arrays, boot, alpha):
@@ -177,7 +226,7 @@ def _table3(results, rows, arrays, boot, alpha):
         pa, pb = arrays[a.name], arrays[b.name]
         ia, ib = paired(pa, pb)
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
+            warnings.simplefilter("ignore", UndefinedStatisticWarning)
             test = paired_comparison(pa.nme[ia], pb.nme[ib], pa.subjects[ia], boot, alpha=alpha)
         test.update({"a": a.condition, "b": b.condition})
     return table3, test

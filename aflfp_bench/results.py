@@ -102,9 +102,10 @@ def _sidecar(path: Path) -> dict:
 
 
 def load_results(paths, *, names=(), conditions=(), dataset: Dataset | None = None,
-                 norm: str = "bbox", agg: str = "mean", threshold: float = 0.08,
+                 norm: str = "bbox", agg: str = "frobenius", threshold: float | None = None,
                  allow_missing: bool = False) -> list[Result]:
-    """Load every result; names and conditions given here override sidecars and stems."""
+    """Load every result; names and conditions given here override sidecars and stems.
+    Whether they may share a table is :func:`check_comparable`'s business."""
     paths = [Path(p) for p in paths]
     for what, given in (("--name", names), ("--condition", conditions)):
         if given and len(given) != len(paths):
@@ -128,26 +129,61 @@ def load_results(paths, *, names=(), conditions=(), dataset: Dataset | None = No
         if r.name in seen:
             raise BenchError(f"two results are named {r.name!r}; name them with --name")
         seen.add(r.name)
-    _check_comparable(results)
     return results
 
 
-def _check_comparable(results: list[Result]) -> None:
-    """All results must use one protocol, dataset and metric setting."""
-    if not results:
-        return
-    first = results[0]
-    keys = (("settings", "norm"), ("settings", "agg"), ("settings", "threshold"),
-            ("dataset", "name"), ("protocol",))
+def setting_key(doc: dict) -> tuple:
+    """What must agree for two scores documents to share a table: protocol, dataset, the
+    reading (normalisation and aggregation) and the failure threshold."""
+    s, d = doc.get("settings") or {}, doc.get("dataset") or {}
+    return (doc.get("protocol"), d.get("name"), bool(d.get("synthetic")), s.get("norm"),
+            s.get("agg"), s.get("threshold"))
+
+
+def difference(a: dict, b: dict, where_a: str, where_b: str, *,
+               threshold: bool = True) -> str | None:
+    """The first setting in which two scores documents differ, in words; None if none.
+    ``threshold=False`` ignores the failure threshold (it changes AUC and failure rate, not
+    NME)."""
+    ka, kb = setting_key(a), setting_key(b)
+    if not threshold:
+        ka, kb = ka[:5], kb[:5]
+    if ka == kb:
+        return None
+    if ka[0] != kb[0]:
+        what, va, vb = "protocol", repr(ka[0]), repr(kb[0])
+    elif ka[1:3] != kb[1:3]:
+        what = "dataset"
+        va, vb = (f"{k[1]!r}{' (synthetic)' if k[2] else ''}" for k in (ka, kb))
+    elif ka[3:5] != kb[3:5]:
+        what = "reading"
+        va, vb = (_reading_words(k[3], k[4]) for k in (ka, kb))
+    else:
+        what, va, vb = "threshold", repr(ka[5]), repr(kb[5])
+    return f"{what} {va} in {where_a} but {vb} in {where_b}"
+
+
+def _reading_words(norm, agg) -> str:
+    from .metrics import AGGS, NORMS, reading
+
+    if norm in NORMS and agg in AGGS:
+        return f"'{reading(norm, agg)}'"
+    return f"norm={norm!r}, agg={agg!r}"
+
+
+def check_comparable(results: list[Result]) -> None:
+    """All results must share protocol, dataset, reading and threshold: one table never
+    mixes numbers computed otherwise."""
     for r in results[1:]:
-        for key in keys:
-            a, b = _get(first.doc, key), _get(r.doc, key)
-            if a != b:
-                raise BenchError(f"results are not comparable: {'.'.join(key)} is {a!r} in "
-                                 f"{first.source} but {b!r} in {r.source}")
+        why = difference(results[0].doc, r.doc, results[0].source, r.source)
+        if why:
+            raise BenchError(f"results are not comparable: {why}; report each setting in its "
+                             "own tables with --split")
 
 
-def _get(doc, key):
-    for k in key:
-        doc = doc.get(k) if isinstance(doc, dict) else None
-    return doc
+def split_by_setting(results: list[Result]) -> list[list[Result]]:
+    """Results grouped by :func:`setting_key`, in order of first appearance."""
+    groups: dict[tuple, list[Result]] = {}
+    for r in results:
+        groups.setdefault(setting_key(r.doc), []).append(r)
+    return list(groups.values())

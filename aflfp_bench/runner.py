@@ -28,6 +28,7 @@ from .baselines.boxes import (
 )
 from .baselines.preprocess import load_gray
 from .dataset import POINT_COLUMNS, Dataset
+from .detections import detect_all, fold_boxes
 from .errors import BenchError
 
 HEADER = ",".join(("image_id",) + POINT_COLUMNS + ("box",))
@@ -54,7 +55,20 @@ def box_source(adapter, box: str) -> str:
     return box
 
 
-def _mapping(adapter) -> BoxMapping:
+def protocol_box(dataset: Dataset, box: str) -> str:
+    """The boxes of an evaluation protocol run (cv, Table 3): ``auto`` is the paper's
+    setting on AFLFP-layout data (the detector's boxes, the mapped ground-truth box where
+    it finds no face) and the ground-truth box on other data."""
+    if box == "auto":
+        return "detector" if dataset.has_expressions else "gt"
+    if box not in ("gt", "detector"):
+        raise BenchError(f"--box must be auto, gt or detector, got {box!r}")
+    return box
+
+
+def box_mapping_of(adapter) -> BoxMapping:
+    """The adapter's fallback mapping: its own (fitted on its training faces) or the one
+    shipped for its detector."""
     own = getattr(adapter, "box_mapping", None)
     return own if own is not None else shipped_mapping(adapter.detector)
 
@@ -109,10 +123,10 @@ def flip_test(adapter, gray: np.ndarray, box) -> np.ndarray:
 def _work(tasks):
     w = _WORKER
     out = []
-    for image_id, path, gt_box in tasks:
+    for image_id, path, gt_box, given in tasks:
         need_image = w["adapter"].needs_image or w["box"] == "detector" or w["flip"]
         gray = load_gray(path) if need_image else None
-        box, kind = face_box(gray, gt_box, w["box"], w["detector"], w["mapping"])
+        box, kind = given if given else face_box(gray, gt_box, w["box"], w["detector"], w["mapping"])
         points = (flip_test(w["adapter"], gray, box) if w["flip"]
                   else np.asarray(w["adapter"].predict(gray, box), dtype=float))
         out.append((image_id, points, kind))
@@ -120,20 +134,23 @@ def _work(tasks):
 
 
 def predict(dataset: Dataset, name: str, model, out, *, box: str = "auto", workers: int = 1,
-            flip: bool = False, progress=None) -> Counter:
+            flip: bool = False, boxes=None, progress=None) -> Counter:
     """Predict every image of ``dataset`` not yet in ``out``; returns counts of box kinds
     of the rows written now (``resumed``: rows found already done). ``flip``: average
-    each prediction with the one on the mirror image (:func:`flip_test`)."""
+    each prediction with the one on the mirror image (:func:`flip_test`). ``boxes``:
+    ``(boxes (n, 4), kinds)`` made beforehand (:mod:`.detections`), used instead of
+    ``box``."""
     out = Path(out)
     adapter = load_adapter(name, model)
-    source = box_source(adapter, box)
-    mapping = _mapping(adapter) if source == "detector" else None
+    source = "given" if boxes is not None else box_source(adapter, box)
+    mapping = box_mapping_of(adapter) if source == "detector" else None
     done = _resume(out)
     todo = [i for i, image_id in enumerate(dataset.ids) if image_id not in done]
     counts = Counter(resumed=len(dataset) - len(todo))
     if progress and counts["resumed"]:
         progress(counts["resumed"])
-    tasks = [(dataset.ids[i], str(dataset.image_path(i)), dataset.boxes[i]) for i in todo]
+    tasks = [(dataset.ids[i], str(dataset.image_path(i)), dataset.boxes[i],
+              None if boxes is None else (boxes[0][i], boxes[1][i])) for i in todo]
     chunks = [tasks[k:k + CHUNK] for k in range(0, len(tasks), CHUNK)]
     with open(out, "a", encoding="utf-8", newline="") as fh:
         def write(results):
@@ -176,9 +193,11 @@ def training_boxes(dataset: Dataset, detector_kind: str, progress=None):
     return boxes, mapping, int(hit.sum())
 
 
-def train(dataset: Dataset, name: str, out, *, box: str = "gt", progress=None, log=None,
-          **options):
-    """Fit adapter ``name`` on ``dataset`` and save it to ``out``."""
+def train(dataset: Dataset, name: str, out, *, box: str = "gt", boxes=None, progress=None,
+          log=None, **options):
+    """Fit adapter ``name`` on ``dataset`` and save it to ``out``. ``boxes``: ``(boxes
+    (n, 4), mapping)`` of detector boxes made beforehand (:mod:`.detections`) for
+    ``box="detector"``."""
     cls = adapter_class(name)
     if not cls.trainable:
         raise BenchError(f"adapter {name!r} is pretrained and cannot be trained here")
@@ -186,9 +205,11 @@ def train(dataset: Dataset, name: str, out, *, box: str = "gt", progress=None, l
         # Deep networks checkpoint every epoch beside the output; a re-run resumes.
         options["checkpoint"] = Path(out).with_name(Path(out).name + ".ckpt.npz")
     model = cls(**options)
-    boxes = None
-    if box == "detector":
-        boxes, mapping, n_found = training_boxes(dataset, cls.detector, progress)
+    fit_boxes = None
+    if box == "detector" and boxes is not None:
+        fit_boxes, model.box_mapping = boxes
+    elif box == "detector":
+        fit_boxes, mapping, n_found = training_boxes(dataset, cls.detector, progress)
         model.box_mapping = mapping
         if log:
             log(f"{cls.detector} detector found {n_found} of {len(dataset)} training faces; "
@@ -196,7 +217,7 @@ def train(dataset: Dataset, name: str, out, *, box: str = "gt", progress=None, l
     elif box != "gt":
         raise BenchError(f"--box must be gt or detector, got {box!r}")
     model.box = box
-    model.fit(dataset, boxes=boxes, progress=progress, log=log)
+    model.fit(dataset, boxes=fit_boxes, progress=progress, log=log)
     with replacing(out, "model") as tmp:
         model.save(tmp)
     if options.get("checkpoint"):
@@ -211,19 +232,32 @@ def check_folds(dataset: Dataset) -> None:
                          "training and test would share a subject")
 
 
-def cross_validate(dataset: Dataset, name: str, out, *, folds=None, box: str = "gt",
+def cross_validate(dataset: Dataset, name: str, out, *, folds=None, box: str = "auto",
                    workers: int = 1, flip: bool = False, progress=None, log=None,
                    **options) -> Counter:
     """The paper's protocol: for each fold, fit on the other folds' subjects, predict the
     held-out subjects into ``out`` (``flip``: with :func:`flip_test`); fold models are
     saved beside ``out`` (``<stem>.fold<k>.npz``) and reused on a re-run. Pretrained
-    adapters just predict."""
+    adapters just predict. ``box`` is :func:`protocol_box`'s: with detector boxes every
+    image is detected once (``<stem>.detections.csv`` beside ``out``) and each fold's
+    fallback mapping is fitted on its training images."""
     out = Path(out)
     check_folds(dataset)
     cls = adapter_class(name)
+    box = protocol_box(dataset, box)
+    stem = out.with_name(out.name.split(".")[0])
+    raw = None
+    if box == "detector":
+        if log:
+            log(f"face boxes: {cls.detector} detector on every image "
+                f"({stem.name}.detections.csv)")
+        raw = detect_all(dataset, cls.detector, f"{stem}.detections.csv", workers=workers)
     if not cls.trainable:
+        # A pretrained detector's fallback mapping is its shipped one (no training faces).
+        given = None if raw is None else fold_boxes(raw, dataset.boxes,
+                                                   np.zeros(len(dataset), bool), cls.detector)[:2]
         return predict(dataset, name, None, out, box=box, workers=workers, flip=flip,
-                       progress=progress)
+                       boxes=given, progress=progress)
     fold = dataset.meta["fold"].to_numpy()
     chosen = sorted(set(fold.tolist())) if folds is None else list(folds)
     unknown = sorted(set(chosen) - set(fold.tolist()))
@@ -238,12 +272,17 @@ def cross_validate(dataset: Dataset, name: str, out, *, folds=None, box: str = "
             raise BenchError(f"fold {k}: a subject is both in training and test")
         if not len(train_set):
             raise BenchError(f"fold {k} leaves no training images")
-        model_path = out.with_name(f"{out.name.split('.')[0]}.fold{k}{suffix}")
+        train_boxes = test_boxes = None
+        if raw is not None:
+            fitted, kinds, mapping = fold_boxes(raw, dataset.boxes, ~test, cls.detector)
+            train_boxes = (fitted[~test], mapping)
+            test_boxes = (fitted[test], [kd for kd, t in zip(kinds, test) if t])
+        model_path = out.with_name(f"{stem.name}.fold{k}{suffix}")
         if not model_path.is_file():
             if log:
                 log(f"fold {k}: training on {len(train_set)} images of "
                     f"{train_set.meta['subject'].nunique()} subjects")
-            train(train_set, name, model_path, box=box if box != "auto" else "gt", log=log, **options)
-        counts += predict(test_set, name, model_path, out, box="auto", workers=workers,
-                          flip=flip, progress=progress)
+            train(train_set, name, model_path, box=box, boxes=train_boxes, log=log, **options)
+        counts += predict(test_set, name, model_path, out, box=box, workers=workers,
+                          flip=flip, boxes=test_boxes, progress=progress)
     return counts

@@ -5,9 +5,11 @@ The document (``schema`` ``aflfp-bench/scores`` version 1) is the contract betwe
 (0.0123 = 1.23 %); an undefined value is ``null``. Keys:
 
 ``schema``, ``protocol``, ``toolkit``, ``dataset`` {name, synthetic, n_images},
-``predictions`` {name, format}, ``settings`` {norm, agg, threshold, std_ddof,
-percentiles}, ``n_images`` (scored), ``coverage`` {n_expected, n_scored, fraction},
-``overall`` {mean, std, median, p90, p95, auc, fr, n}, ``by_expression``, ``by_keyframe``,
+``predictions`` {name, format}, ``settings`` {norm, agg, reading (the formula in
+words), threshold, std_ddof, percentiles}, ``n_images`` (scored), ``coverage`` {n_expected, n_scored, fraction},
+``overall`` {mean, std, median, p90, p95, auc, fr, n}, ``per_point_mean`` {mean, std, n,
+reading}: the per-point mean NME under the same normalisation, for comparison with the
+300-W literature, ``by_expression``, ``by_keyframe``,
 ``by_fold`` ({key: {mean, std, n}}), ``by_region`` and ``by_side`` ({key: {mean, std, n}},
 the aggregate taken over that group's points only), ``by_landmark`` (68 means), ``gt_mean_shape`` (the mean ground-truth face, each face
 mapped into its box's unit square; 68 [x, y]),
@@ -30,9 +32,18 @@ import numpy as np
 from . import __version__
 from .atomic import write_text
 from .dataset import Dataset
-from .errors import BenchError
+from .errors import BenchError, UndefinedStatisticWarning
 from .fidelity import fidelity, summary_json
-from .metrics import DEFAULT_THRESHOLD, aggregate, normalizer, point_errors, summary
+from .metrics import (
+    DEFAULT_AGG,
+    DEFAULT_NORM,
+    aggregate,
+    default_threshold,
+    normalizer,
+    point_errors,
+    reading,
+    summary,
+)
 from .predictions import Predictions
 from .protocol import EXPRESSION_CODES, KEYFRAMES, LEFT_SIDE, NAME, REGIONS, RIGHT_SIDE
 
@@ -53,9 +64,12 @@ def _by(values: np.ndarray, labels: np.ndarray, order) -> dict:
     return {key: _stats(values[m]) for key, m in masks.items() if m.any()}
 
 
-def score(dataset: Dataset, predictions: Predictions, *, norm: str = "bbox", agg: str = "mean",
-          threshold: float = DEFAULT_THRESHOLD) -> dict:
-    """Score aligned predictions against a dataset; returns the scores document."""
+def score(dataset: Dataset, predictions: Predictions, *, norm: str = DEFAULT_NORM,
+          agg: str = DEFAULT_AGG, threshold: float | None = None) -> dict:
+    """Score aligned predictions against a dataset; returns the scores document.
+    ``threshold`` defaults to the reading's own (:func:`~.metrics.default_threshold`)."""
+    if threshold is None:
+        threshold = default_threshold(agg)
     mask = predictions.present
     if not mask.any():
         raise BenchError(f"{predictions.source}: no image has a prediction")
@@ -65,8 +79,10 @@ def score(dataset: Dataset, predictions: Predictions, *, norm: str = "bbox", agg
     boxes = dataset.boxes if everything else dataset.boxes[mask]
     meta = dataset.meta if everything else dataset.meta.loc[mask]
     d = normalizer(gt, norm=norm, boxes=boxes)
+    diff = pred - gt
     errors = point_errors(gt, pred)
-    nme = aggregate(errors, agg=agg) / d
+    nme = aggregate(diff, agg=agg) / d
+    per_point = errors.mean(axis=1) / d
     expr = meta["expression"].to_numpy(dtype=object)
     keyframe = meta["keyframe"].to_numpy(dtype=object)
     fold = meta["fold"].to_numpy()
@@ -78,18 +94,19 @@ def score(dataset: Dataset, predictions: Predictions, *, norm: str = "bbox", agg
         "toolkit": {"name": "aflfp-bench", "version": __version__},
         "dataset": {"name": dataset.name, "synthetic": dataset.synthetic, "n_images": len(dataset)},
         "predictions": {"name": Path(predictions.source).name, "format": predictions.format},
-        "settings": {"norm": norm, "agg": agg, "threshold": threshold, "std_ddof": 1,
-                     "percentiles": "linear"},
+        "settings": {"norm": norm, "agg": agg, "reading": reading(norm, agg),
+                     "threshold": threshold, "std_ddof": 1, "percentiles": "linear"},
         "n_images": int(mask.sum()),
         "coverage": {"n_expected": len(dataset), "n_scored": int(mask.sum()),
                      "fraction": float(mask.mean())},
         "overall": summary(nme, threshold=threshold),
+        "per_point_mean": {**_stats(per_point), "reading": reading(norm, "mean")},
         "by_expression": _by(nme, expr, EXPRESSION_CODES),
         "by_keyframe": _by(nme, keyframe, KEYFRAMES),
         "by_fold": _by(nme, fold, sorted(set(fold.tolist()))),
-        "by_region": {name: _stats(aggregate(errors[:, idx], agg=agg) / d)
+        "by_region": {name: _stats(aggregate(diff[:, idx], agg=agg) / d)
                       for name, idx in REGIONS.items()},
-        "by_side": {side: _stats(aggregate(errors[:, idx], agg=agg) / d)
+        "by_side": {side: _stats(aggregate(diff[:, idx], agg=agg) / d)
                     for side, idx in (("right", RIGHT_SIDE), ("left", LEFT_SIDE))},
         "by_landmark": (errors / d[:, None]).mean(axis=0).tolist(),
         "gt_mean_shape": ((gt - boxes[:, None, :2]) / boxes[:, None, 2:]).mean(axis=0).tolist(),
@@ -108,7 +125,7 @@ def score(dataset: Dataset, predictions: Predictions, *, norm: str = "bbox", agg
     if predictions.boxes is not None:
         doc["boxes"] = dict(predictions.boxes)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # undefined statistics are null here
+        warnings.simplefilter("ignore", UndefinedStatisticWarning)  # undefined statistics are null here
         doc["clinical"] = summary_json(fidelity(gt, pred, expr))
     return doc
 

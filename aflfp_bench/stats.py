@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .errors import UndefinedStatisticWarning
+
 DEFAULT_RESAMPLES = 2000
 DEFAULT_SEED = 0
 DEFAULT_ALPHA = 0.05
@@ -78,7 +80,7 @@ def _subject_sums(values, subjects, boot: Bootstrap) -> tuple[np.ndarray, np.nda
 def _interval(resampled: np.ndarray, level: float) -> tuple[float, float]:
     resampled = resampled[np.isfinite(resampled)]
     if resampled.size == 0:
-        warnings.warn("no resample had images: the interval is undefined", RuntimeWarning,
+        warnings.warn("no resample had images: the interval is undefined", UndefinedStatisticWarning,
                       stacklevel=3)
         return float("nan"), float("nan")
     tail = 100 * (1 - level) / 2
@@ -91,7 +93,7 @@ def cluster_mean_ci(values, subjects, boot: Bootstrap) -> tuple[float, float, fl
     percentile interval at ``boot.level``."""
     sums, counts = _subject_sums(values, subjects, boot)
     if counts.sum() == 0:
-        warnings.warn("mean of no images is undefined", RuntimeWarning, stacklevel=2)
+        warnings.warn("mean of no images is undefined", UndefinedStatisticWarning, stacklevel=2)
         return float("nan"), float("nan"), float("nan")
     with np.errstate(invalid="ignore", divide="ignore"):
         resampled = (boot.weights @ sums) / (boot.weights @ counts)
@@ -114,7 +116,7 @@ def wilcoxon_p(differences) -> float:
     d = np.asarray(differences, dtype=float)
     if d.size < 2 or not np.any(d != 0):
         warnings.warn("Wilcoxon test is undefined (all differences zero or fewer than two "
-                      "subjects)", RuntimeWarning, stacklevel=2)
+                      "subjects)", UndefinedStatisticWarning, stacklevel=2)
         return float("nan")
     return float(wilcoxon(d, zero_method="wilcox", alternative="two-sided").pvalue)
 

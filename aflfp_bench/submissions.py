@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from .errors import BenchError
+from .published import Published
 from .schema import errors as schema_errors
 from .schema import load_schema
 
@@ -32,6 +33,15 @@ class Submission:
     @property
     def method(self) -> str:
         return self.meta["method"]
+
+    def published(self) -> Published:
+        """A published entry's numbers and setting (fractions)."""
+        means, stds = self.meta["table2"], self.meta.get("table2_std", {})
+        return Published(self.method, {c: v / 100 for c, v in means.items()},
+                         {c: v / 100 for c, v in stds.items()}, dataset=self.meta["dataset"],
+                         norm=self.meta["normalisation"], agg=self.meta["aggregation"],
+                         inferred=bool(self.meta.get("aggregation_inferred", False)),
+                         source=self.meta.get("paper_url", ""))
 
     @property
     def predictions(self) -> Path:

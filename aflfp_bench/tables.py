@@ -13,8 +13,10 @@ import csv
 import io
 import math
 
+from .escape import BOLD_CLOSE, BOLD_OPEN, latex_escape, markdown_cell, md_escape, plain
+from .metrics import reading
 from .protocol import EXPRESSION_CODES
-from .report import AVG, Cell, Report, Row
+from .report import AVG, Cell, Report, Row, box_text
 
 DAGGER = "†"
 
@@ -27,8 +29,8 @@ def fmt_pct(value, digits: int = 2) -> str:
 
 def settings_line(doc: dict) -> str:
     s = doc["settings"]
-    return (f"NME in % (norm={s['norm']}, agg={s['agg']}, threshold={100 * s['threshold']:g}%, "
-            f"protocol {doc['protocol']})")
+    return (f"{reading(s['norm'], s['agg'])}, in % (norm={s['norm']}, agg={s['agg']}, "
+            f"threshold={100 * s['threshold']:g}%, protocol {doc['protocol']})")
 
 
 def dataset_label(doc: dict) -> str:
@@ -57,6 +59,14 @@ def score_table(doc: dict) -> str:
     auc = "n/a" if o["auc"] is None or not math.isfinite(o["auc"]) else f"{o['auc']:.4f}"
     lines.append(f"median {fmt_pct(o['median'])}  p90 {fmt_pct(o['p90'])}  AUC@{thr} {auc}  "
                  f"FR@{thr} {fmt_pct(o['fr'])}%  {coverage_line(doc)}")
+    secondary = doc.get("per_point_mean")
+    if secondary and doc["settings"]["agg"] != "mean":
+        lines.append(f"per-point mean NME {fmt_pct(secondary['mean'])}% (StD "
+                     f"{fmt_pct(secondary['std'])}), {secondary['reading']}: comparable with "
+                     "the 300-W literature, not with the AFLFP paper's tables")
+    boxes = box_text(doc)
+    if boxes:
+        lines.append(f"face boxes: {boxes}")
     return "\n".join(lines)
 
 
@@ -64,9 +74,10 @@ def score_table(doc: dict) -> str:
 
 
 def row_label(report: Report, row: Row) -> str:
+    name = plain(row.name)
     if row.published:
-        return f"{row.name} [published]"
-    return f"{row.name} (ref)" if row.name == report.reference else row.name
+        return f"{name} [published]"
+    return f"{name} (ref)" if row.name == report.reference else name
 
 
 def cell_marks(report: Report, row: Row, col: str) -> tuple[bool, bool]:
@@ -76,13 +87,32 @@ def cell_marks(report: Report, row: Row, col: str) -> tuple[bool, bool]:
     return best, bool(cell is not None and cell.significant is False)
 
 
-def _caption(report: Report) -> str:
+def _boxes_caption(report: Report) -> str:
+    boxes = report.settings.get("boxes") or {}
+    if not boxes:
+        return ""
+    if len(set(boxes.values())) == 1 and len(boxes) == len(report.results):
+        return f" Face boxes: {next(iter(boxes.values()))}."
+    return " Face boxes: " + "; ".join(f"{name}: {text}" for name, text in boxes.items()) + "."
+
+
+def table2_caption(report: Report) -> str:
     s = report.settings
     synth = " SYNTHETIC data." if s["synthetic"] else ""
-    return (f"NME (%) on {s['dataset']}, norm={s['norm']}, agg={s['agg']}; best Mean in bold; "
-            f"{DAGGER} not significantly different from {s['reference']} (Wilcoxon signed-rank "
-            f"on per-subject means, alpha {s['alpha']:g}); 95% CI: subject bootstrap, "
-            f"{s['n_resamples']} resamples, seed {s['seed']}.{synth}")
+    return (f"{s['reading']}, in %, on {s['dataset']} (norm={s['norm']}, agg={s['agg']}); best "
+            f"Mean in bold; {DAGGER} not significantly different from {s['reference']} "
+            f"(Wilcoxon signed-rank on per-subject means, alpha {s['alpha']:g}); 95% CI: subject "
+            f"bootstrap, {s['n_resamples']} resamples, seed {s['seed']}.{_boxes_caption(report)}"
+            f"{synth}")
+
+
+def apart_caption(report: Report) -> str:
+    return (f"Published numbers, not comparable with the tables above: {report.apart_setting}. "
+            "Mean and StD of NME (%) as printed; no intervals.")
+
+
+def table3_caption(report: Report) -> str:
+    return f"Normal- vs palsy-face training, {report.settings['reading']}, in %."
 
 
 def ci_text(cell: Cell | None) -> str:
@@ -112,11 +142,23 @@ def table2_grid(report: Report, bold=lambda s: s + "*") -> list[list[str]]:
     return grid
 
 
-def table3_grid(report: Report, bold=lambda s: s + "*") -> list[list[str]]:
+def apart_grid(rows: list[Row], columns: list[str]) -> list[list[str]]:
+    """Published rows shown apart: a Mean and a StD line each, as printed."""
+    grid = [["Method", "Stat", *columns]]
+    for row in rows:
+        grid.append([f"{row.name} [published]", "Mean",
+                     *(fmt_pct(row.cells[c].mean, 1) if row.cells.get(c) else "n/a" for c in columns)])
+        grid.append(["", "StD",
+                     *(fmt_pct(row.cells[c].std, 1) if row.cells.get(c) else "n/a" for c in columns)])
+    return grid
+
+
+def table3_grid(report: Report, bold=lambda s: s + "*", rows=None) -> list[list[str]]:
     grid = [["Training data", "Mean", "StD", "95% CI", "n"]]
-    measured = [r for r in report.table3 if not r.published]
+    rows = report.table3 if rows is None else rows
+    measured = [r for r in rows if not r.published]
     best = min(measured, key=lambda r: r.cells[AVG].mean).name if len(measured) > 1 else None
-    for row in report.table3:
+    for row in rows:
         cell = row.cells[AVG]
         mean = fmt_pct(cell.mean)
         label = f"{row.name} [published]" if row.published else row.name
@@ -126,6 +168,7 @@ def table3_grid(report: Report, bold=lambda s: s + "*") -> list[list[str]]:
 
 
 def _text(grid: list[list[str]]) -> str:
+    grid = [[plain(c) for c in r] for r in grid]
     widths = [max(len(r[i]) for r in grid) for i in range(len(grid[0]))]
     return "\n".join("  ".join(c.ljust(w) if i < 2 else c.rjust(w)
                                for i, (c, w) in enumerate(zip(r, widths))).rstrip() for r in grid)
@@ -140,52 +183,69 @@ def table3_test_line(report: Report) -> str | None:
             f"{fmt_pct(t['ci'][1])}], Wilcoxon p = {p} over {t['n_subjects']} subjects")
 
 
+def apart_parts(report: Report):
+    """(caption, Table 2 grid or None, Table 3 grid or None) of the published rows shown
+    apart, or None."""
+    if not (report.apart2 or report.apart3):
+        return None
+    t2 = apart_grid(report.apart2, report.apart_columns) if report.apart2 else None
+    t3 = table3_grid(report, rows=report.apart3) if report.apart3 else None
+    return apart_caption(report), t2, t3
+
+
 def report_text(report: Report) -> str:
-    out = ["Table 2", _text(table2_grid(report)), _caption(report).replace("in bold", "marked *")]
+    out = ["Table 2", _text(table2_grid(report)),
+           plain(table2_caption(report).replace("in bold", "marked *"))]
     if report.table3:
-        out += ["", "Table 3", _text(table3_grid(report))]
+        out += ["", "Table 3", _text(table3_grid(report)), plain(table3_caption(report))]
         line = table3_test_line(report)
         if line:
             out.append(line)
+    apart = apart_parts(report)
+    if apart:
+        caption, t2, t3 = apart
+        out += ["", "Published (the paper's numbers on the real images)"]
+        out += [_text(g) for g in (t2, t3) if g]
+        out.append(plain(caption))
+    out += [plain(n) for n in report.notes]
     return "\n".join(out)
 
 
 # ------------------------------------------------------------------ Markdown
 
 
-def _md_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def _markdown(grid) -> str:
-    """A Markdown table; every cell is escaped (bold markers added by ``bold`` survive)."""
-    lines = ["| " + " | ".join(_md_escape(c) for c in grid[0]) + " |",
+    """A Markdown table; every cell is escaped (the bold markers of ``md_bold`` survive)."""
+    lines = ["| " + " | ".join(markdown_cell(c) for c in grid[0]) + " |",
              "|" + "|".join([" --- "] + [" ---: "] * (len(grid[0]) - 1)) + "|"]
-    lines += ["| " + " | ".join(_md_escape(c) for c in r) + " |" for r in grid[1:]]
+    lines += ["| " + " | ".join(markdown_cell(c) for c in r) + " |" for r in grid[1:]]
     return "\n".join(lines)
 
 
+def md_bold(text: str) -> str:
+    return f"{BOLD_OPEN}{text}{BOLD_CLOSE}"
+
+
 def report_markdown(report: Report) -> str:
-    out = ["**Table 2.** " + _caption(report), "",
-           _markdown(table2_grid(report, bold=lambda s: f"**{s}**"))]
+    bold = md_bold
+    out = ["**Table 2.** " + md_escape(table2_caption(report)), "",
+           _markdown(table2_grid(report, bold=bold))]
     if report.table3:
-        out += ["", "**Table 3.** Normal- vs palsy-face training, NME (%).", "",
-                _markdown(table3_grid(report, bold=lambda s: f"**{s}**"))]
+        out += ["", f"**Table 3.** {md_escape(table3_caption(report))}", "",
+                _markdown(table3_grid(report, bold=bold))]
         line = table3_test_line(report)
         if line:
-            out += ["", line]
+            out += ["", md_escape(line)]
+    apart = apart_parts(report)
+    if apart:
+        caption, t2, t3 = apart
+        out += ["", f"**Published.** {md_escape(caption)}"]
+        out += [part for g in (t2, t3) if g for part in ("", _markdown(g))]
+    out += [part for note in report.notes for part in ("", md_escape(note))]
     return "\n".join(out)
 
 
 # ------------------------------------------------------------------ LaTeX
-
-_LATEX = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
-          "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}"}
-
-
-def latex_escape(text: str) -> str:
-    return "".join(_LATEX.get(ch, ch) for ch in text)
-
 
 def _latex_dagger(text: str) -> str:
     return text.replace(DAGGER, r"$^\dagger$")
@@ -207,9 +267,14 @@ def _latex(grid, caption: str) -> str:
 
 def report_latex(report: Report) -> str:
     bold = lambda s: rf"\textbf{{{s}}}"  # noqa: E731
-    out = [_latex(table2_grid(report, bold=bold), _caption(report))]
+    out = [_latex(table2_grid(report, bold=bold), table2_caption(report))]
     if report.table3:
-        out.append(_latex(table3_grid(report, bold=bold), "Normal- vs palsy-face training, NME (%)."))
+        out.append(_latex(table3_grid(report, bold=bold), table3_caption(report)))
+    apart = apart_parts(report)
+    if apart:
+        caption, t2, t3 = apart
+        out += [_latex(g, caption) for g in (t2, t3) if g]
+    out += [f"% {note}" for note in report.notes]
     return "\n\n".join(out)
 
 
@@ -219,33 +284,43 @@ def report_latex(report: Report) -> str:
 def report_csv(report: Report) -> str:
     """Machine-readable Table 2 (and Table 3): one line per method and statistic; NME and
     differences in % (``delta_vs_ref``: Mean minus the reference's Mean, paired on common
-    images, with its subject-bootstrap interval); ``p_value`` of the Wilcoxon test."""
+    images, with its subject-bootstrap interval); ``p_value`` of the Wilcoxon test;
+    ``setting``: the formula and data the row's numbers were computed with (published
+    rows shown apart carry their own)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["table", "method", "published", "stat", *report.columns])
+    extra = [c for c in report.apart_columns if c not in report.columns]
+    columns = [c for c in [*EXPRESSION_CODES, AVG] if c in report.columns or c in extra]
+    w.writerow(["table", "method", "published", "setting", "stat", *columns])
     stats = ("mean", "std", "ci_low", "ci_high", "n", "delta_vs_ref", "delta_ci_low",
              "delta_ci_high", "p_value")
-    for table, rows in (("2", report.table2), ("3", report.table3)):
+    here = f"{report.settings['dataset']}: {report.settings['reading']}"
+    tables = (("2", report.table2, here), ("3", report.table3, here),
+              ("2", report.apart2, report.apart_setting), ("3", report.apart3, report.apart_setting))
+    for table, rows, setting in tables:
         for row in rows:
             for stat in stats:
-                values = []
-                for c in report.columns:
-                    cell = row.cells.get(c)
-                    v = None if cell is None else {
-                        "mean": cell.mean, "std": cell.std, "ci_low": cell.lo, "ci_high": cell.hi,
-                        "n": cell.n, "delta_vs_ref": cell.delta, "p_value": cell.p_value,
-                        "delta_ci_low": cell.delta_ci[0] if cell.delta_ci else None,
-                        "delta_ci_high": cell.delta_ci[1] if cell.delta_ci else None}[stat]
-                    if v is None or (isinstance(v, float) and not math.isfinite(v)):
-                        values.append("")
-                    elif stat == "n":
-                        values.append(str(v) if v else "")
-                    elif stat == "p_value":
-                        values.append(f"{v:.6g}")
-                    else:
-                        values.append(f"{100 * v:.4f}")
-                w.writerow([table, row.name, str(row.published).lower(), stat, *values])
+                values = [_csv_value(row.cells.get(c), stat) for c in columns]
+                if row.published and not any(values):
+                    continue
+                w.writerow([table, plain(row.name), str(row.published).lower(), setting, stat,
+                            *values])
     return buf.getvalue()
+
+
+def _csv_value(cell: Cell | None, stat: str) -> str:
+    v = None if cell is None else {
+        "mean": cell.mean, "std": cell.std, "ci_low": cell.lo, "ci_high": cell.hi,
+        "n": cell.n, "delta_vs_ref": cell.delta, "p_value": cell.p_value,
+        "delta_ci_low": cell.delta_ci[0] if cell.delta_ci else None,
+        "delta_ci_high": cell.delta_ci[1] if cell.delta_ci else None}[stat]
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return ""
+    if stat == "n":
+        return str(v) if v else ""
+    if stat == "p_value":
+        return f"{v:.6g}"
+    return f"{100 * v:.4f}"
 
 
 # ------------------------------------------------------------------ leaderboard
@@ -259,35 +334,40 @@ def leaderboard_grid(board) -> list[list[str]]:
     grid = [["Rank", "Method", "Mean", "95% CI", *board.columns, "Training data", "Date"]]
     for e in board.entries:
         meta = e.submission.meta
+        about = [plain(meta["training_data"]), plain(meta["date"])]
         if e.published:
-            cols = [fmt_pct(meta["table2"][c] / 100) if c in meta["table2"] else "n/a"
-                    for c in board.columns]
-            grid.append(["-", f"{e.submission.method} [published]", fmt_pct(e.mean), "n/a", *cols,
-                         meta["training_data"], meta["date"]])
+            table = meta["table2"]
+            cols = [fmt_pct(table[c] / 100, 1) if c in table else "n/a" for c in board.columns]
+            grid.append(["-", f"{plain(e.submission.method)} [published]",
+                         fmt_pct(e.mean, 1), "n/a", *cols, *about])
             continue
         by = e.doc["by_expression"]
         cols = [fmt_pct(by[c]["mean"]) if c in by else "n/a" for c in board.columns]
         rank = f"{e.rank}{TIE if e.tied_with_above else ''}"
-        grid.append([rank, e.submission.method, fmt_pct(e.mean),
-                     f"[{fmt_pct(e.lo)}, {fmt_pct(e.hi)}]", *cols, meta["training_data"], meta["date"]])
+        grid.append([rank, plain(e.submission.method), fmt_pct(e.mean),
+                     f"[{fmt_pct(e.lo)}, {fmt_pct(e.hi)}]", *cols, *about])
     return grid
 
 
 def leaderboard_caption(board) -> str:
     s = board.settings
     synth = " SYNTHETIC data." if s["synthetic"] else ""
-    return (f"Leaderboard on {s['dataset']}: NME in % (norm={s['norm']}, agg={s['agg']}); 95% CI "
-            f"by subject bootstrap ({s['n_resamples']} resamples, seed {s['seed']}); {TIE}: not "
-            f"significantly different from the rank above (Wilcoxon signed-rank on per-subject "
-            f"means, alpha {s['alpha']:g}); published rows are not ranked.{synth}")
+    return (f"Leaderboard on {plain(s['dataset'])}: {reading(s['norm'], s['agg'])}, in % "
+            f"(norm={s['norm']}, agg={s['agg']}); 95% CI by subject bootstrap "
+            f"({s['n_resamples']} resamples, seed {s['seed']}); {TIE}: not significantly "
+            f"different from the rank above (Wilcoxon signed-rank on per-subject means, alpha "
+            f"{s['alpha']:g}); published rows are not ranked.{synth}")
 
 
 def leaderboard_text(board) -> str:
-    return "\n".join([_text(leaderboard_grid(board)), leaderboard_caption(board)])
+    return "\n".join([_text(leaderboard_grid(board)), leaderboard_caption(board),
+                      *(plain(n) for n in board.notes)])
 
 
 def leaderboard_markdown(board) -> str:
-    return "\n".join([f"**{leaderboard_caption(board)}**", "", _markdown(leaderboard_grid(board))])
+    return "\n".join([f"**{md_escape(leaderboard_caption(board))}**", "",
+                      _markdown(leaderboard_grid(board)),
+                      *(part for n in board.notes for part in ("", md_escape(n)))])
 
 
 def _num(value, fmt: str) -> str:

@@ -23,6 +23,7 @@ from importlib import resources
 
 import numpy as np
 
+from aflfp_bench.errors import MissingExtra
 from aflfp_bench.protocol import mirror_index
 
 MIN_IOU = 0.3
@@ -97,18 +98,23 @@ class Detector:
             try:
                 import cv2
             except ImportError:
-                raise ImportError("the haar detector needs OpenCV: pip install "
+                raise MissingExtra("the haar detector needs OpenCV: pip install "
                                   "'aflfp-bench[cv]'") from None
             if not hasattr(cv2, "CascadeClassifier"):
-                raise ImportError("this OpenCV has no Haar cascades (OpenCV 5 dropped them): "
+                raise MissingExtra("this OpenCV has no Haar cascades (OpenCV 5 dropped them): "
                                   "pip install 'aflfp-bench[cv]' (opencv-python-headless<5)")
             cv2.setNumThreads(1)  # parallelism comes from the runner's worker processes
             return cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
         try:
             import dlib
         except ImportError:
-            raise ImportError("the dlib detector needs dlib: pip install 'aflfp-bench[dlib]'") from None
+            raise MissingExtra("the dlib detector needs dlib: pip install 'aflfp-bench[dlib]'") from None
         return dlib.get_frontal_face_detector()
+
+    def check(self) -> None:
+        """Load the detector now: a missing extra raises here, not in a worker."""
+        if self._impl is None:
+            self._impl = self._load()
 
     def __call__(self, gray: np.ndarray) -> np.ndarray:
         if self._impl is None:

@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 
 from aflfp_bench import __version__
+from aflfp_bench.errors import MissingExtra
 from aflfp_bench.protocol import NAME as PROTOCOL_NAME
 
 from .heatmaps import DECODINGS, DEFAULT_DECODING
@@ -22,18 +23,28 @@ from .onnx_model import FORMAT, OnnxModel
 from .preprocess import crop_dataset
 
 OPSET = 17
+#: Training recipes: ``slim`` (the default: a quarter of the paper's channels, with
+#: augmentation, the per-pixel mean squared error) and ``paper`` (the AFLFP paper's
+#: setting: full width, no augmentation, Adam with lr 1e-4 divided by 10 every 30 epochs,
+#: batch 32, the loss of its Eq. 2). The paper gives no epoch count; both use 60.
+RECIPES = {
+    "slim": {"width": 0.25, "epochs": 60, "batch_size": 32, "lr": 1e-4, "lr_step": 30,
+             "augment": True, "loss": "pixel-mean"},
+    "paper": {"width": 1.0, "epochs": 60, "batch_size": 32, "lr": 1e-4, "lr_step": 30,
+              "augment": False, "loss": "eq2"},
+}
 
 
 def _torch():
     try:
         import torch  # noqa: F401
     except ImportError:
-        raise ImportError("training the deep baselines needs torch: pip install "
+        raise MissingExtra("training the deep baselines needs torch: pip install "
                           "'aflfp-bench[train]'") from None
     try:
         import onnx  # noqa: F401
     except ImportError:
-        raise ImportError("exporting to ONNX needs onnx: pip install 'aflfp-bench[train]'") from None
+        raise MissingExtra("exporting to ONNX needs onnx: pip install 'aflfp-bench[train]'") from None
 
 
 class DeepAdapter:
@@ -44,16 +55,26 @@ class DeepAdapter:
     detector = "haar"
     model_suffix = ".onnx"
 
-    def __init__(self, *, width: float = 0.25, epochs: int = 60, batch_size: int = 32,
-                 lr: float = 1e-4, lr_step: int = 30, augment: bool = True, size: int = 96,
+    def __init__(self, *, recipe: str = "slim", width: float | None = None,
+                 epochs: int | None = None, batch_size: int | None = None,
+                 lr: float | None = None, lr_step: int | None = None,
+                 augment: bool | None = None, loss: str | None = None, size: int = 96,
                  margin: float = 0.2, decoding: str = DEFAULT_DECODING,
                  max_train: int | None = None, seed: int = 0, checkpoint=None, device=None):
+        """Settings not given come from ``recipe`` (:data:`RECIPES`)."""
+        if recipe not in RECIPES:
+            raise ValueError(f"recipe must be one of {', '.join(RECIPES)}, got {recipe!r}")
         if decoding not in DECODINGS:
             raise ValueError(f"decoding must be one of {', '.join(DECODINGS)}, got {decoding!r}")
-        if not width > 0:
-            raise ValueError(f"width must be positive, got {width}")
-        self.settings = {"width": float(width), "epochs": int(epochs), "batch_size": int(batch_size),
-                         "lr": float(lr), "lr_step": int(lr_step), "augment": bool(augment),
+        given = {"width": width, "epochs": epochs, "batch_size": batch_size, "lr": lr,
+                 "lr_step": lr_step, "augment": augment, "loss": loss}
+        chosen = {k: (RECIPES[recipe][k] if v is None else v) for k, v in given.items()}
+        if not chosen["width"] > 0:
+            raise ValueError(f"width must be positive, got {chosen['width']}")
+        self.settings = {"recipe": recipe, "width": float(chosen["width"]),
+                         "epochs": int(chosen["epochs"]), "batch_size": int(chosen["batch_size"]),
+                         "lr": float(chosen["lr"]), "lr_step": int(chosen["lr_step"]),
+                         "augment": bool(chosen["augment"]), "loss": chosen["loss"],
                          "seed": int(seed)}
         self.size, self.margin, self.decoding = size, margin, decoding
         self.max_train, self.checkpoint, self.device = max_train, checkpoint, device
@@ -91,7 +112,7 @@ class DeepAdapter:
             self.net = train_network(self.arch, crops, targets, width=s["width"],
                                      epochs=s["epochs"], batch_size=s["batch_size"], lr=s["lr"],
                                      lr_step=s["lr_step"], augment=s["augment"], seed=s["seed"],
-                                     checkpoint=self.checkpoint, device=self.device,
+                                     loss=s["loss"], checkpoint=self.checkpoint, device=self.device,
                                      progress=bar, log=log)
 
     def metadata(self) -> dict:

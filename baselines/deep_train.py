@@ -102,17 +102,37 @@ def _restore(net, opt, path: Path, config: dict, device) -> int:
         return int(data["epoch"])
 
 
+LOSSES = ("pixel-mean", "eq2")
+
+
+def loss_factor(loss: str, arch: str, size: int) -> float:
+    """The factor from the per-element mean squared error to the ``loss`` of one stage:
+    ``pixel-mean`` is that mean (over the batch, the 68 maps and their S x S pixels);
+    ``eq2`` is the AFLFP paper's Eq. 2, the squared difference summed over a map's pixels
+    and averaged over the 68 landmarks (and the batch): S * S times larger. For ``vgg``
+    (points, not maps) ``eq2`` sums the two coordinates of a landmark: 2 times."""
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {', '.join(LOSSES)}, got {loss!r}")
+    if loss == "pixel-mean":
+        return 1.0
+    return 2.0 if arch == "vgg" else float(size * size)
+
+
 def train_network(arch: str, crops: np.ndarray, targets: np.ndarray, *, width: float,
                   epochs: int, batch_size: int = 32, lr: float = 1e-4, lr_step: int = 30,
-                  augment: bool = True, seed: int = 0, checkpoint=None, device=None,
-                  progress=None, log=None):
+                  augment: bool = True, seed: int = 0, loss: str = "pixel-mean",
+                  checkpoint=None, device=None, progress=None, log=None):
     """Train network ``arch`` on ``crops`` (n, S, S) in 0-255 with ``targets`` (n, 68, 2)
-    in crop pixels; returns the trained torch module (eval mode, on the CPU)."""
+    in crop pixels; returns the trained torch module (eval mode, on the CPU). ``loss``:
+    the scale of the loss (:func:`loss_factor`)."""
     size = crops.shape[1]
+    factor = loss_factor(loss, arch, size)
     device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     config = {"arch": arch, "width": width, "epochs": epochs, "batch_size": batch_size,
               "lr": lr, "lr_step": lr_step, "augment": augment, "seed": seed, "n": len(crops),
               "size": size}
+    if loss != "pixel-mean":
+        config["loss"] = loss  # older checkpoints (pixel-mean) keep their settings
     torch.manual_seed(seed)
     net = build(arch, width, size).to(device)
     opt = torch.optim.Adam(net.parameters(), lr=lr, betas=(0.9, 0.999))
@@ -147,14 +167,15 @@ def train_network(arch: str, crops: np.ndarray, targets: np.ndarray, *, width: f
             p = torch.from_numpy(pts.astype(np.float32)).to(device)
             outputs = net(x)
             if arch == "vgg":
-                loss = F.mse_loss(outputs[-1], (p / size).reshape(len(idx), -1))
+                value_t = F.mse_loss(outputs[-1], (p / size).reshape(len(idx), -1))
             else:
                 target = _heatmaps_torch(p, size)
-                loss = sum(F.mse_loss(out, target) for out in outputs)
+                value_t = sum(F.mse_loss(out, target) for out in outputs)
+            value_t = value_t * factor
             opt.zero_grad(set_to_none=True)
-            loss.backward()
+            value_t.backward()
             opt.step()
-            value = loss.detach().item()
+            value = value_t.detach().item()
             total += value * len(idx)
             if progress:
                 progress(1, value)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from aflfp_bench.errors import BenchError
+from aflfp_bench.errors import BenchError, MissingExtra
 
 MODEL_FILE = "shape_predictor_68_face_landmarks.dat"
 INSTALL = "pip install 'aflfp-bench[dlib]'"
@@ -27,7 +27,7 @@ INSTALL = "pip install 'aflfp-bench[dlib]'"
 def default_model() -> Path:
     spec = importlib.util.find_spec("face_recognition_models")
     if spec is None or not spec.submodule_search_locations:
-        raise ImportError(f"the emotrics adapter's default model comes with face_recognition_models: {INSTALL}")
+        raise MissingExtra(f"the emotrics adapter's default model comes with face_recognition_models: {INSTALL}")
     path = Path(next(iter(spec.submodule_search_locations))) / "models" / MODEL_FILE
     if not path.is_file():
         raise BenchError(f"{path}: the 68-point model is missing from face_recognition_models")
@@ -44,7 +44,7 @@ class Emotrics:
         try:
             import dlib
         except ImportError:
-            raise ImportError(f"the emotrics adapter needs dlib: {INSTALL}") from None
+            raise MissingExtra(f"the emotrics adapter needs dlib: {INSTALL}") from None
         self.model_path = Path(model) if model else default_model()
         try:
             self._predictor = dlib.shape_predictor(str(self.model_path))

@@ -14,6 +14,8 @@ import numpy as np
 
 from aflfp_bench.errors import BenchError
 
+from .boxes import BoxMapping
+
 
 class MeanShape:
     name = "mean-shape"
@@ -21,9 +23,10 @@ class MeanShape:
     trainable = True
     detector = "haar"
 
-    def __init__(self, shape: np.ndarray | None = None, box: str = "gt"):
+    def __init__(self, shape: np.ndarray | None = None, box: str = "gt", box_mapping=None):
         self.shape = None if shape is None else np.asarray(shape, dtype=float)
         self.box = box
+        self.box_mapping = box_mapping
 
     def fit(self, dataset, *, boxes=None, **_) -> None:
         boxes = dataset.boxes if boxes is None else np.asarray(boxes, dtype=float)
@@ -41,12 +44,22 @@ class MeanShape:
         return self.predict_boxes(np.asarray(box, dtype=float)[None])[0]
 
     def save(self, path) -> None:
+        extra = {}
+        if self.box_mapping is not None:
+            m = self.box_mapping
+            extra["box_mapping"] = np.array([m.dx, m.dy, m.sw, m.sh])
         with open(path, "wb") as fh:
-            np.savez(fh, kind=self.name, shape=self.shape, box=self.box)
+            np.savez(fh, kind=self.name, shape=self.shape, box=self.box, **extra)
 
     @classmethod
     def load(cls, path) -> MeanShape:
-        with np.load(Path(path), allow_pickle=False) as data:
-            if str(data["kind"]) != cls.name:
-                raise BenchError(f"{path}: not a {cls.name} model (kind {data['kind']})")
-            return cls(data["shape"], str(data["box"]) if "box" in data else "gt")
+        try:
+            data = np.load(Path(path), allow_pickle=False)
+        except (OSError, ValueError, EOFError) as exc:
+            raise BenchError(f"{path}: not a model file ({exc})") from None
+        with data:
+            if "kind" not in data or str(data["kind"]) != cls.name:
+                raise BenchError(f"{path}: not a {cls.name} model")
+            mapping = (BoxMapping(*(float(v) for v in data["box_mapping"]))
+                       if "box_mapping" in data else None)
+            return cls(data["shape"], str(data["box"]) if "box" in data else "gt", mapping)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from aflfp_bench.errors import BenchError
+from aflfp_bench.errors import BenchError, MissingExtra
 
 from .boxes import BoxMapping
 from .heatmaps import DEFAULT_DECODING, decode
@@ -45,7 +45,7 @@ def _onnxruntime():
     try:
         import onnxruntime
     except ImportError:
-        raise ImportError("the onnx adapter needs onnxruntime: pip install 'aflfp-bench[onnx]'") from None
+        raise MissingExtra("the onnx adapter needs onnxruntime: pip install 'aflfp-bench[onnx]'") from None
     return onnxruntime
 
 

@@ -174,7 +174,7 @@ def compare_with_sdm(test, work: Path) -> None:
 
     def errors(name):
         return 100 * nme(test.points, read_predictions(work / name, test).points,
-                         norm="inter-pupil")
+                         norm="inter-pupil", agg="mean")
 
     faces = np.asarray(test.ids)
     boot = make_bootstrap(faces)

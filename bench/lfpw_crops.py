@@ -65,9 +65,9 @@ def evaluate(model_path: Path, data: dict, label: str) -> dict:
     out = {}
     for name, pts in zip((label, label + "+flip"), predictions(model, data)):
         gt = data["points"]
-        row = {"inter-pupil": nme(gt, pts, norm="inter-pupil"),
-               "inter-ocular": nme(gt, pts, norm="inter-ocular"),
-               "bbox": nme(gt, pts, boxes=data["boxes"])}
+        row = {"inter-pupil": nme(gt, pts, norm="inter-pupil", agg="mean"),
+               "inter-ocular": nme(gt, pts, norm="inter-ocular", agg="mean"),
+               "bbox": nme(gt, pts, agg="mean", boxes=data["boxes"])}
         out[name] = row
         print(f"{name:14s} crops: inter-pupil {100 * row['inter-pupil'].mean():6.3f}%  "
               f"inter-ocular {100 * row['inter-ocular'].mean():5.2f}%  "

@@ -41,9 +41,9 @@ def evaluate(name, test, model, out: Path, box: str = "detector", label: str = "
     counts = runner.predict(test, name, model, out, box=box, workers=2, flip=flip)
     wall = time.perf_counter() - t
     pts = read_predictions(out, test).points
-    ip = nme(test.points, pts, norm="inter-pupil").mean()
-    io = nme(test.points, pts, norm="inter-ocular").mean()
-    bb = nme(test.points, pts, boxes=test.boxes).mean()
+    ip = nme(test.points, pts, norm="inter-pupil", agg="mean").mean()
+    io = nme(test.points, pts, norm="inter-ocular", agg="mean").mean()
+    bb = nme(test.points, pts, agg="mean", boxes=test.boxes).mean()
     what = "detection included" if box == "detector" else "boxes given"
     print(f"{label or name:9s} {box:8s} boxes: inter-pupil {100 * ip:6.3f}%  inter-ocular {100 * io:5.2f}%  "
           f"bbox {100 * bb:5.2f}%  | {len(test) / wall:5.1f} images/s (2 workers, {what}) | "

@@ -45,7 +45,8 @@ def aflfp_tree(tmp_path) -> Path:
     return make_aflfp(tmp_path / "AFLFP")
 
 
-def memory_dataset(n_subjects: int = 12, seed: int = 0):
+def memory_dataset(n_subjects: int = 12, seed: int = 0, name: str = "memory",
+                   synthetic: bool = False):
     """An in-memory AFLFP-shaped dataset (no image files): every subject, expression and
     keyframe, random faces of about 100 px."""
     import pandas as pd
@@ -61,10 +62,10 @@ def memory_dataset(n_subjects: int = 12, seed: int = 0):
                                        "image", "width", "height"])
     meta.insert(5, "fold", meta["subject"].map(assign_folds(meta["subject"])))
     points = FACE[None] * rng.uniform(1.5, 2.0, (len(meta), 1, 1)) + rng.uniform(0, 40, (len(meta), 1, 2))
-    return Dataset(meta, points, tight_boxes(points), "memory")
+    return Dataset(meta, points, tight_boxes(points), name, synthetic)
 
 
-def scored(dataset, noise: float, seed: int, shift=None):
+def scored(dataset, noise: float, seed: int, shift=None, **settings):
     """A scores document of gt + Gaussian noise (+ an optional per-image shift)."""
     from aflfp_bench.predictions import Predictions
     from aflfp_bench.scores import score
@@ -73,4 +74,5 @@ def scored(dataset, noise: float, seed: int, shift=None):
     pts = dataset.points + rng.normal(0, noise, dataset.points.shape)
     if shift is not None:
         pts = pts + shift
-    return score(dataset, Predictions(pts, np.ones(len(dataset), bool), f"m{seed}.csv", "wide"))
+    return score(dataset, Predictions(pts, np.ones(len(dataset), bool), f"m{seed}.csv", "wide"),
+                 **settings)

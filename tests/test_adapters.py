@@ -104,16 +104,43 @@ def test_cv_refuses_leakage(synthetic, tmp_path):
 
 def test_cv_covers_every_image_and_saves_fold_models(synthetic, tmp_path):
     out = tmp_path / "cv.csv"
-    counts = runner.cross_validate(synthetic, "sdm", out, **SMALL_SDM)
+    counts = runner.cross_validate(synthetic, "sdm", out, box="gt", **SMALL_SDM)
     assert counts["gt"] == len(synthetic)
     preds = read_predictions(out, synthetic)
     assert preds.present.all() and preds.boxes == {"gt": len(synthetic), "detector": 0, "fallback": 0}
     folds = sorted(set(synthetic.meta["fold"]))
     assert sorted(p.name for p in tmp_path.glob("cv.fold*.npz")) == sorted(f"cv.fold{k}.npz" for k in folds)
-    again = runner.cross_validate(synthetic, "sdm", out, **SMALL_SDM)
+    again = runner.cross_validate(synthetic, "sdm", out, box="gt", **SMALL_SDM)
     assert again["resumed"] == len(synthetic) and again["gt"] == 0
     doc = score(synthetic, preds)
     assert doc["boxes"]["gt"] == len(synthetic)
+
+
+def test_cv_defaults_to_the_papers_detector_boxes_on_aflfp_data(synthetic, tmp_path, monkeypatch):
+    """Viola-Jones on every image once (kept beside the output), the mapped ground-truth
+    box where it finds no face; every image is counted by kind, in the file and the scores."""
+    pytest.importorskip("cv2")
+    out = tmp_path / "cv.csv"
+    counts = runner.cross_validate(synthetic, "mean-shape", out)
+    assert counts["detector"] + counts["fallback"] == len(synthetic) and counts["gt"] == 0
+    detections = (tmp_path / "cv.detections.csv").read_text().splitlines()
+    assert detections[0] == "image_id,x,y,w,h" and len(detections) == len(synthetic) + 1
+    missed = sum(line.endswith(",,,,") for line in detections[1:])
+    assert missed == counts["fallback"]
+    doc = score(synthetic, read_predictions(out, synthetic))
+    assert doc["boxes"] == {"gt": 0, "detector": counts["detector"], "fallback": counts["fallback"]}
+    from aflfp_bench.report import box_text
+
+    assert box_text(doc) == (f"detector boxes ({counts['fallback']} of {len(synthetic)} image(s) "
+                             "without a detection used the ground-truth box mapped to the "
+                             "detector's convention)")
+    # A second run with new fold models reads the detections instead of detecting again.
+    for model in tmp_path.glob("cv.fold*.npz"):
+        model.unlink()
+    out.unlink()
+    monkeypatch.setattr(Detector, "__call__", lambda self, gray: pytest.fail("detected again"))
+    again = runner.cross_validate(synthetic, "mean-shape", out)
+    assert (again["detector"], again["fallback"]) == (counts["detector"], counts["fallback"])
 
 
 def test_predict_resumes_after_a_killed_run(synthetic, tmp_path):
@@ -179,7 +206,7 @@ def test_predict_with_flip_test_from_the_cli(synthetic, tmp_path):
     assert np.abs(a - b).mean() < 0.05 * synthetic.boxes[:, 2].mean()
     cv_out, k = tmp_path / "cv.csv", int(synthetic.meta["fold"].iloc[0])
     result = CliRunner().invoke(main, ["cv", "--adapter", "mean-shape", "--data",
-                                       str(synthetic.root), "--folds", str(k), "--flip-test",
+                                       str(synthetic.root), "--folds", str(k), "--flip-test", "--box", "gt",
                                        "-o", str(cv_out)])
     assert result.exit_code == 0, result.output
     fold1 = synthetic.subset((synthetic.meta["fold"] == k).to_numpy())

@@ -16,6 +16,7 @@ import pytest
 from aflfp_bench.html import write_html
 from aflfp_bench.loaders import load_dataset
 from aflfp_bench.predictions import write_predictions
+from aflfp_bench.published import paper_table2
 from aflfp_bench.report import build_report
 from aflfp_bench.results import load_results
 from aflfp_bench.synth import synthesize
@@ -40,7 +41,8 @@ def report_file(tmp_path_factory):
         paths.append(p)
     results = load_results(paths, dataset=ds, names=["<b>bold</b>", "second"])
     out = root / "report.html"
-    write_html(build_report(results, n_resamples=200, with_published=True), out)
+    write_html(build_report(results, n_resamples=200, published=paper_table2(),
+                            show_published=True), out)
     return out
 
 
@@ -63,8 +65,10 @@ def test_report_renders_in_headless_chromium(report_file, tmp_path):
         assert driver.title == "aflfp-bench report (synthetic data)"
         errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
         assert errors == []
-        rows = driver.find_elements(By.CSS_SELECTOR, "table.t2 tbody tr")
-        assert len(rows) == 2 + 5  # two methods and the five published rows
+        rows = driver.find_elements(By.CSS_SELECTOR, "#table2 table.t2 tbody tr")
+        assert len(rows) == 2  # two methods; the paper's rows are on real images: apart
+        published = driver.find_elements(By.CSS_SELECTOR, "#published table tbody tr")
+        assert len(published) == 2 * 5  # a Mean and a StD line for each of five methods
         assert rows[0].find_element(By.TAG_NAME, "th").text.startswith("<b>bold</b>")
         assert driver.find_elements(By.CSS_SELECTOR, "table.t2 b") == []
         sizes = driver.execute_script(

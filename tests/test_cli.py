@@ -34,17 +34,27 @@ def test_score_prints_the_table(runner, setup):
     result = runner.invoke(main, ["score", str(preds), "--data", str(gt)])
     assert result.exit_code == 0, result.output
     d = np.sqrt(ds.boxes[0, 2] * ds.boxes[0, 3])  # every face has the same box size
-    br, lsm = 100 * 3 / d, 100 * 6 / d
+    # Every point of a BR image is off by 3 px, of an LSM image by 6 px: the Frobenius norm
+    # of the 68x2 error matrix is sqrt(68 * 3^2) = 3 sqrt(68); the per-point mean is 3.
+    br, lsm = 100 * 3 * np.sqrt(68) / d, 100 * 6 * np.sqrt(68) / d
     avg = (br + lsm) / 2
     std = np.std(np.r_[np.full(8, br), np.full(8, lsm)], ddof=1)
+    point = np.r_[np.full(8, 100 * 3 / d), np.full(8, 100 * 6 / d)]
     lines = result.output.splitlines()
     assert lines[0] == "preds.csv on AFLFP"
-    assert lines[1] == "NME in % (norm=bbox, agg=mean, threshold=8%, protocol aflfp-v1)"
+    assert lines[1] == ("NME = ||P - G||_F / sqrt(w*h) (AFLFP Eq. 3, Frobenius norm of the 68x2 "
+                        "error matrix), in % (norm=bbox, agg=frobenius, threshold=66%, protocol "
+                        "aflfp-v1)")
     assert lines[2] == "Expr      Mean     StD      n"
     assert lines[3] == f"BR    {br:8.2f}{0:8.2f}      8"
     assert lines[4] == f"LSM   {lsm:8.2f}{0:8.2f}      8"
     assert lines[5] == f"Avg   {avg:8.2f}{std:8.2f}     16"
     assert lines[6].endswith("coverage 16/16 images (100.0%)")
+    assert lines[7] == (f"per-point mean NME {point.mean():.2f}% (StD {point.std(ddof=1):.2f}), "
+                        "NME = mean_k ||p_k - g_k|| / sqrt(w*h) (per-point mean, the 300-W "
+                        "convention): comparable with the 300-W literature, not with the AFLFP "
+                        "paper's tables")
+    assert len(lines) == 8
 
 
 def test_score_json_is_versioned_and_byte_identical(runner, setup, tmp_path):
@@ -56,15 +66,21 @@ def test_score_json_is_versioned_and_byte_identical(runner, setup, tmp_path):
     doc = json.loads(a.read_text())
     assert doc["schema"] == {"name": "aflfp-bench/scores", "version": 1}
     assert doc["protocol"] == "aflfp-v1" and doc["n_images"] == 16
-    assert doc["settings"] == {"norm": "bbox", "agg": "mean", "threshold": 0.08, "std_ddof": 1,
-                               "percentiles": "linear"}
+    assert doc["settings"] == {
+        "norm": "bbox", "agg": "frobenius", "threshold": 0.66, "std_ddof": 1,
+        "percentiles": "linear",
+        "reading": "NME = ||P - G||_F / sqrt(w*h) (AFLFP Eq. 3, Frobenius norm of the 68x2 "
+                   "error matrix)"}
     d = np.sqrt(ds.boxes[0, 2] * ds.boxes[0, 3])
-    assert doc["by_expression"]["BR"] == {"mean": pytest.approx(3 / d), "std": pytest.approx(0.0), "n": 8}
+    assert doc["by_expression"]["BR"] == {"mean": pytest.approx(3 * np.sqrt(68) / d),
+                                          "std": pytest.approx(0.0), "n": 8}
+    assert doc["per_point_mean"]["mean"] == pytest.approx(4.5 / d)
     assert set(doc["overall"]) == {"mean", "std", "median", "p90", "p95", "auc", "fr", "n"}
     assert list(doc["by_keyframe"]) == ["neutral", "onset", "mid", "peak"]
     assert set(doc["by_fold"]) == {"3", "8"}
     assert list(doc["by_region"]) == ["jaw", "eyebrows", "nose", "eyes", "mouth"]
-    assert doc["by_region"]["jaw"]["mean"] == pytest.approx(doc["overall"]["mean"])
+    # The jaw's 17 points are off by the same shift: its Frobenius norm is sqrt(17/68) of the face's.
+    assert doc["by_region"]["jaw"]["mean"] == pytest.approx(doc["overall"]["mean"] / 2)
     assert len(doc["by_landmark"]) == 68 and len(doc["per_image"]["nme"]) == 16
 
 

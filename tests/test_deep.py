@@ -60,9 +60,44 @@ def test_missing_extras_name_the_install_line(monkeypatch, tmp_path):
 
 # ---------------------------------------------------------------- torch from here on
 
+def test_recipes_set_the_defaults_and_are_recorded():
+    from aflfp_bench.baselines.deep import CascadedFCN
+
+    paper = CascadedFCN(recipe="paper").settings
+    assert {k: paper[k] for k in ("recipe", "width", "augment", "loss", "lr", "lr_step",
+                                  "batch_size")} == {
+        "recipe": "paper", "width": 1.0, "augment": False, "loss": "eq2", "lr": 1e-4,
+        "lr_step": 30, "batch_size": 32}
+    slim = CascadedFCN().settings
+    assert (slim["recipe"], slim["width"], slim["augment"], slim["loss"]) == (
+        "slim", 0.25, True, "pixel-mean")
+    mixed = CascadedFCN(recipe="paper", width=0.25).settings   # a given option wins
+    assert (mixed["width"], mixed["loss"], mixed["augment"]) == (0.25, "eq2", False)
+    assert json.loads(CascadedFCN(recipe="paper").metadata()["settings"])["recipe"] == "paper"
+    with pytest.raises(ValueError, match="recipe must be one of slim, paper, got 'fast'"):
+        CascadedFCN(recipe="fast")
+
+
 torch = pytest.importorskip("torch")
 pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")
+
+
+def test_eq2_loss_is_the_per_pixel_mean_times_the_map_size():
+    """Eq. 2 by hand: per image, the squared differences summed over each map's pixels,
+    averaged over the 68 maps; then averaged over the batch."""
+    import torch.nn.functional as F
+
+    from aflfp_bench.baselines.deep_train import loss_factor
+
+    rng = np.random.default_rng(0)
+    pred, target = rng.random((3, 68, 12, 12)), rng.random((3, 68, 12, 12))
+    by_hand = np.mean([sum(((pred[b, k] - target[b, k]) ** 2).sum() for k in range(68)) / 68
+                       for b in range(3)])
+    mse = F.mse_loss(torch.from_numpy(pred), torch.from_numpy(target)).item()
+    assert loss_factor("eq2", "cascaded-fcn", 12) * mse == pytest.approx(by_hand, rel=1e-12)
+    assert loss_factor("pixel-mean", "fcn", 12) == 1.0
+    assert loss_factor("eq2", "vgg", 96) == 2.0
 
 
 def test_cascade_layers_follow_table1():
@@ -320,6 +355,7 @@ def test_table3_experiment_end_to_end(tmp_path, small_synthetic):
     assert res.exit_code == 0, res.output
     assert "Table 3" in res.stdout and "Normal face" in res.stdout and "Palsy face" in res.stdout
     assert sorted(p.name for p in out.iterdir()) == sorted([
+        "detections-normal.csv", "detections-palsy.csv",
         "normal.csv", "normal.method.json", "normal.npz", "palsy.csv", "palsy.method.json",
         f"palsy.fold{a}.npz", f"palsy.fold{b}.npz", "report.html", "table3.md", "table3.txt"])
     assert json.loads((out / "palsy.method.json").read_text())["condition"] == "Palsy face"
@@ -346,15 +382,21 @@ def test_table3_experiment_end_to_end(tmp_path, small_synthetic):
     assert json.loads((flipped / "palsy.method.json").read_text())["name"] == "sdm (palsy faces, flip test)"
     from aflfp_bench.baselines.preprocess import load_gray
     from aflfp_bench.baselines.sdm import SDM
+    from aflfp_bench.detections import detect_all
     from aflfp_bench.loaders import load_dataset
     from aflfp_bench.predictions import read_predictions
-    from aflfp_bench.runner import flip_test
+    from aflfp_bench.runner import box_mapping_of, flip_test
 
     full = load_dataset(small_synthetic)
     in_a = (full.meta["fold"] == a).to_numpy()
     test = full.subset(in_a)
     model = SDM.load(flipped / f"palsy.fold{a}.npz")
-    expected = [flip_test(model, load_gray(test.image_path(i)), test.boxes[i]) for i in range(len(test))]
+    # The paper's boxes: the detections kept in the output folder, the model's mapping of
+    # the ground-truth box where there is none.
+    raw = detect_all(test, "haar", flipped / "detections-palsy.csv")
+    boxes = [r if np.isfinite(r[0]) else box_mapping_of(model).apply(g)
+             for r, g in zip(raw, test.boxes)]
+    expected = [flip_test(model, load_gray(test.image_path(i)), boxes[i]) for i in range(len(test))]
     got = read_predictions(flipped / "palsy.csv", full, allow_missing=True).points[in_a]
     assert np.allclose(got, expected, atol=2e-3)
 

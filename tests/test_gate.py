@@ -21,7 +21,7 @@ from .conftest import memory_dataset, scored
 @pytest.fixture(scope="module")
 def base():
     ds = memory_dataset(n_subjects=20)
-    return ds, scored(ds, 1.5, 1)
+    return ds, scored(ds, 1.5, 1, agg="mean")
 
 
 def shifted(doc, shift, noise=0.0, seed=0, only=None):
@@ -66,8 +66,8 @@ def test_a_rise_within_noise_passes_with_a_note(base):
 def test_per_expression_checks_count_only_when_asked(base):
     _, doc = base
     cand = shifted(doc, 0.02, only="BR")
-    assert gate.compare(cand, doc, n_resamples=200).passed
-    v = gate.compare(cand, doc, per_expression=True, n_resamples=200)
+    assert gate.compare(cand, doc, max_increase=0.002, n_resamples=200).passed
+    v = gate.compare(cand, doc, max_increase=0.002, per_expression=True, n_resamples=200)
     assert not v.passed and [c.name for c in v.checks if c.failed] == ["BR"]
 
 
@@ -88,7 +88,10 @@ def test_cli_exit_codes_and_outputs(tmp_path, base, monkeypatch):
     assert bad.exit_code == 1
     lines = bad.stdout.splitlines()
     assert lines[0] == "aflfp-bench gate: FAIL: regression"
-    assert "difference +0.50 points" in lines[1] and "tolerance +0.20 points" in lines[1]
+    tolerance = 0.02 * 100 * doc["overall"]["mean"]
+    assert "difference +0.50 points" in lines[1]
+    assert f"tolerance +{tolerance:.2f} points (2% of the baseline's mean)" in lines[1]
+    assert lines[2] == "NME = mean_k ||p_k - g_k|| / sqrt(w*h) (per-point mean, the 300-W convention)"
     suite = ET.parse(out["xml"]).getroot()
     assert suite.get("tests") == "17" and suite.get("failures") == "1"
     failing = [tc.get("name") for tc in suite if tc.find("failure") is not None]
@@ -111,6 +114,46 @@ def test_tolerance_in_percentage_points(tmp_path, base):
     assert runner.invoke(main, args + ["--max-increase-pct", "0.4"]).exit_code == 1
     both = runner.invoke(main, args + ["--max-increase", "0.1", "--max-increase-pct", "1"])
     assert both.exit_code == 2
+    assert both.output.splitlines()[-1] == "Error: give one tolerance, not --max-increase and --max-increase-pct"
+    # relative: a rise of 0.005 on a mean of ~0.028 is ~18%
+    assert runner.invoke(main, args + ["--max-increase-rel", "0.2"]).exit_code == 0
+    assert runner.invoke(main, args + ["--max-increase-rel", "0.1"]).exit_code == 1
+
+
+def test_the_default_tolerance_means_the_same_under_every_reading(base):
+    """The same relative rise of every image's error fails (or passes) alike whether NME is
+    the per-point mean or the Frobenius norm, whose scale is about eight times larger."""
+    ds, _ = base
+    for agg in ("mean", "frobenius", "spectral"):
+        doc = scored(ds, 1.5, 1, agg=agg)
+        nme = np.asarray(doc["per_image"]["nme"])
+        for factor, passes in ((1.01, True), (1.05, False)):
+            cand = copy.deepcopy(doc)
+            cand["per_image"]["nme"] = (nme * factor).tolist()
+            assert gate.compare(cand, doc, n_resamples=100).passed is passes, (agg, factor)
+
+
+def test_mismatched_settings_and_partial_candidates_are_invalid_input(tmp_path, base):
+    ds, doc = base
+    other = copy.deepcopy(doc)
+    other["dataset"]["name"] = "other"
+    half = copy.deepcopy(doc)
+    for key in half["per_image"]:
+        half["per_image"][key] = half["per_image"][key][: len(half["per_image"][key]) // 2]
+    frob = scored(ds, 1.5, 1)
+    p = files(tmp_path, base=doc, other=other, half=half, frob=frob)
+    runner = CliRunner()
+    for name, message in (
+            ("other", "Error: baseline and candidate are not comparable: dataset 'memory' in the "
+                      "baseline but 'other' in the candidate"),
+            ("frob", "Error: baseline and candidate are not comparable: reading 'NME = mean_k "
+                     "||p_k - g_k|| / sqrt(w*h) (per-point mean, the 300-W convention)' in the "
+                     "baseline but 'NME = ||P - G||_F / sqrt(w*h) (AFLFP Eq. 3, Frobenius norm "
+                     "of the 68x2 error matrix)' in the candidate"),
+            ("half", "Error: the candidate has no score for 640 of the baseline's 1280 images "
+                     "(first: 11-BR-neutral): a gate compares the same images")):
+        result = runner.invoke(main, ["gate", str(p[name]), "--baseline", str(p["base"])])
+        assert (result.exit_code, result.output) == (3, message + "\n"), name
 
 
 def test_malformed_baseline_exits_3(tmp_path, base):

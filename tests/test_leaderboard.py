@@ -50,7 +50,8 @@ def board_dir(tmp_path, ds):
     add(root, "twin", meta("Twin"), ds.points + rng.normal(0, 1.0, ds.points.shape), ds)
     add(root, "bad", meta("Bad <script>alert(1)</script>"), ds.points + rng.normal(0, 3.0, ds.points.shape), ds)
     pub = {k: v for k, v in meta("Paper").items() if k != "predictions"}
-    add(root, "paper", {**pub, "kind": "published", "dataset": "AFLFP", "table2": {"Avg": 11.6, "BR": 10.1}})
+    add(root, "paper", {**pub, "kind": "published", "aggregation": "frobenius",
+                        "table2": {"Avg": 11.6, "BR": 10.1}, "table2_std": {"Avg": 2.3}})
     return root
 
 
@@ -66,8 +67,25 @@ def test_ranking_marks_and_published_rows(board_dir, ds):
 
     text = leaderboard_text(board).splitlines()
     assert text[2].startswith("2≈") and text[3].startswith("3 ")
-    assert text[4].split()[:5] == ["-", "Paper", "[published]", "11.60", "n/a"]
-    assert text[4].split()[5] == "10.10"  # its published BR value
+    assert text[4].split()[:5] == ["-", "Paper", "[published]", "11.6", "n/a"]
+    assert text[4].split()[5] == "10.1"  # its published BR value
+
+
+def test_published_entries_of_another_dataset_or_reading_are_left_out_with_a_note(board_dir, ds):
+    doc = json.loads((board_dir / "paper" / "submission.json").read_text())
+    (board_dir / "paper" / "submission.json").write_text(json.dumps({**doc, "dataset": "AFLFP"}))
+    board = leaderboard.build(board_dir, ds, n_resamples=50)
+    assert not any(e.published for e in board.entries)
+    assert board.notes == ["Published entries left out: Paper is published for AFLFP (real "
+                           "images), while these results are on memory (real images)."]
+    from aflfp_bench.tables import leaderboard_markdown, leaderboard_text
+
+    assert leaderboard_text(board).splitlines()[-1] == board.notes[0]
+    assert leaderboard_markdown(board).splitlines()[-1] == board.notes[0]
+    (board_dir / "paper" / "submission.json").write_text(json.dumps(doc))
+    board = leaderboard.build(board_dir, ds, agg="mean", n_resamples=50)
+    assert board.notes[0].startswith("Published entries left out: Paper is published as NME = "
+                                     "||P - G||_F / sqrt(w*h)")
 
 
 def test_cache_hit_on_rerun_and_rescore_on_change(board_dir, ds):

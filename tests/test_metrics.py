@@ -104,7 +104,7 @@ def test_bad_inputs_raise_value_errors_that_say_what_was_got():
     gt, pred, boxes = _faces(4, n=2)
     with pytest.raises(ValueError, match=r"norm must be one of bbox, inter-ocular, inter-pupil, diagonal; got 'iod'"):
         metrics.nme(gt, pred, norm="iod", boxes=boxes)
-    with pytest.raises(ValueError, match=r"agg must be one of mean, frobenius; got 'max'"):
+    with pytest.raises(ValueError, match=r"agg must be one of frobenius, spectral, mean; got 'max'"):
         metrics.nme(gt, pred, agg="max", boxes=boxes)
     with pytest.raises(ValueError, match=r"pred must have the shape of gt \(2, 68, 2\), got \(2, 67, 2\)"):
         metrics.nme(gt, pred[:, :67], boxes=boxes)
@@ -130,3 +130,39 @@ def test_single_face_is_accepted():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert metrics.nme(gt[0], pred[0], boxes=boxes[0]).shape == (1,)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), k=st.integers(1, 68), spread=st.floats(1e-3, 1e3))
+def test_matrix_readings_equal_numpy_norms_of_the_error_matrix(seed, k, spread):
+    """An independent route: numpy's Frobenius norm and its SVD-based 2-norm of E = P - G."""
+    rng = np.random.default_rng(seed)
+    gt = rng.uniform(0, 500, (3, k, 2))
+    pred = gt + rng.normal(0, spread, gt.shape)
+    boxes = np.tile([0.0, 0.0, 40.0, 90.0], (3, 1))
+    d = 60.0
+    frob = metrics.nme(gt, pred, norm="bbox", agg="frobenius", boxes=boxes)
+    spec = metrics.nme(gt, pred, norm="bbox", agg="spectral", boxes=boxes)
+    for i in range(3):
+        e = pred[i] - gt[i]
+        assert frob[i] == pytest.approx(np.linalg.norm(e, "fro") / d, rel=1e-12)
+        assert spec[i] == pytest.approx(np.linalg.norm(e, 2) / d, rel=1e-9)
+    assert (spec <= frob * (1 + 1e-12)).all() and (frob <= np.sqrt(2) * spec * (1 + 1e-12)).all()
+
+
+def test_the_default_reading_is_eq3_as_numpy_reads_it():
+    """The protocol's NME: the mean over images of ||P - G|| (numpy's matrix norm) divided by
+    sqrt(w * h) of the ground-truth box, no division by the number of points."""
+    gt, pred, boxes = _faces(8)
+    by_hand = np.mean([np.linalg.norm(p - g) / np.sqrt(b[2] * b[3])
+                       for g, p, b in zip(gt, pred, boxes)])
+    assert metrics.summary(metrics.nme(gt, pred, boxes=boxes))["mean"] == pytest.approx(by_hand, rel=1e-12)
+
+
+def test_reading_names_the_formula():
+    assert metrics.reading() == ("NME = ||P - G||_F / sqrt(w*h) (AFLFP Eq. 3, Frobenius norm of "
+                                 "the 68x2 error matrix)")
+    assert metrics.reading("inter-ocular", "mean") == (
+        "NME = mean_k ||p_k - g_k|| / d(outer eye corners) (per-point mean, the 300-W convention)")
+    assert metrics.reading("bbox", "spectral").startswith("NME = ||P - G||_2 / sqrt(w*h) (AFLFP Eq. 3")
+    assert metrics.default_threshold("mean") == 0.08 and metrics.default_threshold() == 0.66

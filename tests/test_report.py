@@ -10,8 +10,9 @@ from click.testing import CliRunner
 from aflfp_bench.cli import main
 from aflfp_bench.errors import BenchError
 from aflfp_bench.html import environment, render_html
-from aflfp_bench.report import AVG, build_report, published
-from aflfp_bench.results import Result, load_results
+from aflfp_bench.published import paper_table2, paper_table3
+from aflfp_bench.report import AVG, build_report
+from aflfp_bench.results import Result, check_comparable
 from aflfp_bench.scores import write_json
 from aflfp_bench.tables import report_csv, report_latex, report_markdown, report_text
 
@@ -74,25 +75,70 @@ def test_table3_rows_and_paired_test(docs):
     assert "Table 3" in text and re.search(r"Normal face - Palsy face: -\d+\.\d\d points", text)
 
 
-def test_published_rows_are_marked_and_carry_no_intervals(docs):
-    rep = build_report(_results(docs), n_resamples=100, with_published=True)
+PAPER = paper_table2() + paper_table3()
+NAMES = "Emotrics, SDM, VGGNet, FCN, Cascaded FCN"
+
+
+def test_published_rows_stand_in_table2_only_beside_real_aflfp_results_of_their_reading():
+    ds = memory_dataset(name="AFLFP")
+    docs = {n: scored(ds, noise, seed) for n, noise, seed in (("a", 1.0, 1), ("b", 2.0, 2))}
+    rep = build_report([Result(n, d, f"{n}.json") for n, d in docs.items()], n_resamples=100,
+                       published=PAPER, show_published=True)
     pub = [r for r in rep.table2 if r.published]
-    assert [r.name for r in pub] == [p["name"] for p in published()["table2"]]
+    assert [r.name for r in pub] == NAMES.split(", ")
     assert pub[-1].cells[AVG].mean == pytest.approx(0.116) and np.isnan(pub[-1].cells[AVG].lo)
+    assert pub[0].cells["TEC"].mean == pytest.approx(0.170) and pub[0].cells["TEC"].std == pytest.approx(0.051)
+    assert [r.name for r in rep.table3] == ["Normal face", "Palsy face"]
+    assert rep.notes == [] and rep.apart2 == []
     text = report_text(rep)
     assert "Cascaded FCN [published]" in text and "11.60" in text
-    assert rep.best[AVG] in docs[1]
+    assert rep.best[AVG] in docs
+
+
+def test_published_rows_never_stand_beside_synthetic_results():
+    ds = memory_dataset(name="AFLFP-synthetic", synthetic=True)
+    results = [Result("a", scored(ds, 1.0, 1), "a.json"), Result("b", scored(ds, 2.0, 2), "b.json")]
+    left = build_report(results, n_resamples=50, published=PAPER)
+    assert not any(r.published for r in left.table2 + left.table3)
+    assert left.apart2 == [] and left.apart3 == []
+    why = ("published for AFLFP (real images), while these results are on AFLFP-synthetic "
+           "(synthetic images).")
+    assert left.notes == [f"Published rows left out (--published shows them apart): {NAMES}, "
+                          f"Normal face, Palsy face are {why}"]
+    assert report_text(left).splitlines()[-1] == left.notes[0]
+    apart = build_report(results, n_resamples=50, published=PAPER, show_published=True)
+    assert not any(r.published for r in apart.table2)
+    assert [r.name for r in apart.apart2] == NAMES.split(", ")
+    assert apart.notes == [f"Published rows shown apart: {NAMES}, Normal face, Palsy face are {why}"]
+    text = report_text(apart)
+    assert "Published (the paper's numbers on the real images)" in text
+    assert ("Published numbers, not comparable with the tables above: AFLFP (real images), NME = "
+            "||P - G||_F / sqrt(w*h) (AFLFP Eq. 3, Frobenius norm of the 68x2 error matrix), "
+            "reading inferred.") in text
+
+
+def test_published_rows_of_another_reading_are_shown_apart(docs):
+    ds = memory_dataset(name="AFLFP")
+    results = [Result("a", scored(ds, 1.0, 1, agg="mean"), "a.json")]
+    rep = build_report(results, n_resamples=50, published=paper_table2())
+    assert rep.notes == [
+        f"Published rows left out (--published shows them apart): {NAMES} are published as NME = "
+        "||P - G||_F / sqrt(w*h) (AFLFP Eq. 3, Frobenius norm of the 68x2 error matrix), while "
+        "these results are NME = mean_k ||p_k - g_k|| / sqrt(w*h) (per-point mean, the 300-W "
+        "convention)."]
 
 
 def test_renderings_agree(docs):
     rep = build_report(_results(docs), n_resamples=200)
     rows = list(csv.reader(io.StringIO(report_csv(rep))))
-    assert rows[0] == ["table", "method", "published", "stat", *rep.columns]
-    good_mean = next(r for r in rows if r[1] == "good" and r[3] == "mean")
+    assert rows[0] == ["table", "method", "published", "setting", "stat", *rep.columns]
+    assert rows[1][3] == "memory: " + rep.settings["reading"]
+    good_mean = next(r for r in rows if r[1] == "good" and r[4] == "mean")
     assert float(good_mean[-1]) == pytest.approx(100 * docs[1]["good"]["overall"]["mean"], abs=1e-4)
     best = rep.best[AVG]
     md = report_markdown(rep)
     assert f"**{100 * docs[1][best]['overall']['mean']:.2f}**" in md
+    assert "NME = \\|\\|P - G\\|\\|\\_F / sqrt(w\\*h)" in md
     tex = report_latex(rep)
     for rule in (r"\toprule", r"\midrule", r"\bottomrule", r"\textbf{"):
         assert rule in tex
@@ -107,7 +153,8 @@ def test_user_text_is_escaped_everywhere(docs):
     html = render_html(rep)
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; 50%_x" in html
-    assert "\\textless{}" not in report_latex(rep) and r"50\%\_x" in report_latex(rep)
+    tex = report_latex(rep)
+    assert r"\textless{}script\textgreater{}" in tex and r"50\%\_x" in tex and "<script" not in tex
     assert "&lt;script&gt;" in report_markdown(rep)
 
 
@@ -129,14 +176,35 @@ def test_template_environment_is_strict_and_escaping():
         env.get_template("report.html.j2").render()
 
 
-def test_incomparable_results_are_refused(tmp_path, docs):
-    a, b = dict(docs[1]["good"]), json.loads(json.dumps(docs[1]["bad"]))
-    b["settings"]["norm"] = "inter-ocular"
+def test_mixed_readings_are_refused_with_one_line_or_split(tmp_path, docs):
+    ds = docs[0]
     pa, pb = tmp_path / "a.json", tmp_path / "b.json"
-    write_json(a, pa)
-    write_json(b, pb)
-    with pytest.raises(BenchError, match="results are not comparable: settings.norm is 'bbox' in"):
-        load_results([pa, pb])
+    write_json(scored(ds, 1.0, 1), pa)
+    write_json(scored(ds, 1.0, 1, agg="mean"), pb)
+    runner = CliRunner()
+    result = runner.invoke(main, ["report", str(pa), str(pb), "--resamples", "20"])
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: results are not comparable: reading 'NME = ||P - G||_F / sqrt(w*h) (AFLFP Eq. 3, "
+        f"Frobenius norm of the 68x2 error matrix)' in {pa} but 'NME = mean_k ||p_k - g_k|| / "
+        f"sqrt(w*h) (per-point mean, the 300-W convention)' in {pb}; report each setting in its "
+        "own tables with --split\n")
+    result = runner.invoke(main, ["report", str(pa), str(pb), "--resamples", "20", "--split"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == ("Setting 1 of 2: memory, NME = ||P - G||_F / sqrt(w*h) (AFLFP Eq. 3, "
+                        "Frobenius norm of the 68x2 error matrix)")
+    assert sum(line == "Table 2" for line in lines) == 2
+    assert "Setting 2 of 2: memory, NME = mean_k ||p_k - g_k||" in result.output
+
+
+def test_other_settings_are_refused_too(tmp_path, docs):
+    a = docs[1]["good"]
+    b = json.loads(json.dumps(docs[1]["bad"]))
+    b["dataset"]["name"] = "other"
+    with pytest.raises(BenchError, match="results are not comparable: dataset 'memory' in a.json "
+                                         "but 'other' in b.json"):
+        check_comparable([Result("a", a, "a.json"), Result("b", b, "b.json")])
 
 
 def test_cli_report_formats_and_html(tmp_path, docs):
@@ -152,7 +220,7 @@ def test_cli_report_formats_and_html(tmp_path, docs):
                                   "--csv", "--markdown"])
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("**Table 2.**")
-    assert "table,method,published,stat" in result.stdout and "Bad method" in result.stdout
+    assert "table,method,published,setting,stat" in result.stdout and "Bad method" in result.stdout
     assert out.is_file() and "Bad method" in out.read_text()
     assert result.stderr == f"wrote {out}\n"
 

@@ -41,10 +41,12 @@ def main():
     case("uniform_shift", "every point moved by (3, 4); box 60 x 60",
          gt, pred, [0.0, 0.0, 60.0, 60.0],
          {"bbox/mean": 5 / 60, "bbox/frobenius": math.sqrt(68 * 25) / 60,
+          "bbox/spectral": math.sqrt(68 * 25) / 60,
           "diagonal/mean": 5 / (60 * math.sqrt(2)), "inter-ocular/mean": 5 / 60,
           "inter-pupil/mean": 5 / 40, "inter-ocular/frobenius": math.sqrt(68 * 25) / 60},
          "point error 5 = sqrt(3^2+4^2); sqrt(w*h)=60, diagonal=60*sqrt(2); inter-ocular "
-         "|(80,30)-(20,30)|=60; inter-pupil |(70,30)-(30,30)|=40; frobenius sqrt(68*5^2)")
+         "|(80,30)-(20,30)|=60; inter-pupil |(70,30)-(30,30)|=40; frobenius sqrt(68*5^2); "
+         "every row of E is (3, 4): E has rank 1, so its one singular value is its Frobenius norm")
     # 2. One point (the nose tip, 31 1-based) moved by (6, 8): one error of 10.
     pred = [list(p) for p in gt]
     pred[30] = [gt[30][0] + 6, gt[30][1] + 8]
@@ -52,9 +54,10 @@ def main():
          gt, pred, [5.0, 5.0, 90.0, 40.0],
          {"bbox/mean": 10 / 68 / 60, "bbox/frobenius": 10 / 60,
           "diagonal/mean": 10 / 68 / math.sqrt(90 ** 2 + 40 ** 2),
-          "inter-ocular/mean": 10 / 68 / 60, "inter-pupil/frobenius": 10 / 40},
+          "inter-ocular/mean": 10 / 68 / 60, "inter-pupil/frobenius": 10 / 40,
+          "bbox/spectral": 10 / 60},
          "one error of 10 among 68 points: mean 10/68; frobenius 10; sqrt(90*40)=60; "
-         "diagonal sqrt(90^2+40^2)")
+         "diagonal sqrt(90^2+40^2); E has one non-zero row: spectral norm = its length 10")
     # 3. A rotated (30 deg) and scaled (x2) face with errors of length 2 and 4 alternating,
     #    in rotated directions; explicit box 50 x 50.
     gt_r = transform(gt, 30, 2.0, 100.0, -20.0)
@@ -72,8 +75,41 @@ def main():
          "scale by 2: inter-ocular 120, inter-pupil 80")
     # 4. A perfect prediction.
     case("perfect", "prediction equals ground truth", gt, [list(p) for p in gt],
-         [0.0, 0.0, 60.0, 60.0], {"bbox/mean": 0.0, "bbox/frobenius": 0.0, "inter-pupil/mean": 0.0},
+         [0.0, 0.0, 60.0, 60.0], {"bbox/mean": 0.0, "bbox/frobenius": 0.0, "inter-pupil/mean": 0.0,
+                                  "bbox/spectral": 0.0},
          "no error")
+    # 5. Two points with the error matrix E = [[3, 0], [0, 4]]: E'E = diag(9, 16), singular
+    #    values 4 and 3.
+    two = [[10.0, 10.0], [20.0, 15.0]]
+    case("two_points_diagonal", "two points, errors (3, 0) and (0, 4); box 10 x 10",
+         two, [[13.0, 10.0], [20.0, 19.0]], [10.0, 10.0, 10.0, 10.0],
+         {"bbox/spectral": 4 / 10, "bbox/frobenius": 5 / 10, "bbox/mean": 3.5 / 10},
+         "E = [[3,0],[0,4]]: singular values sqrt of the eigenvalues of diag(9,16) = 4, 3; "
+         "spectral 4, frobenius sqrt(9+16) = 5, mean (3+4)/2")
+    # 6. Two points with parallel errors (1, 1) and (-2, -2): E = [1, -2]' (1, 1) has rank 1,
+    #    singular value |(1,-2)| * |(1,1)| = sqrt(5) * sqrt(2).
+    case("two_points_rank_one", "two points, errors (1, 1) and (-2, -2); box 4 x 9",
+         two, [[11.0, 11.0], [18.0, 13.0]], [0.0, 0.0, 4.0, 9.0],
+         {"bbox/spectral": math.sqrt(10) / 6, "bbox/frobenius": math.sqrt(2 + 8) / 6,
+          "bbox/mean": (math.sqrt(2) + math.sqrt(8)) / 2 / 6},
+         "E = u v' with u = (1,-2), v = (1,1): one singular value |u||v| = sqrt(10) = the "
+         "Frobenius norm sqrt(1+1+4+4); sqrt(4*9) = 6; mean (sqrt2 + 2 sqrt2)/2")
+    # 7. The template rotated by 30 degrees and scaled by 2, with errors U R' where R is the
+    #    same rotation and U's rows are (3, 0) for even and (0, 4) for odd points: rotating
+    #    E's rows leaves its singular values, those of U: U'U = diag(34*9, 34*16).
+    c, s = math.cos(math.radians(30)), math.sin(math.radians(30))
+    gt_r = transform(gt, 30, 2.0, 100.0, -20.0)
+    pred_u = []
+    for k, (x, y) in enumerate(gt_r):
+        ux, uy = (3.0, 0.0) if k % 2 == 0 else (0.0, 4.0)
+        pred_u.append([x + c * ux - s * uy, y + s * ux + c * uy])
+    case("rotated_scaled_spectral", "template rotated 30 degrees, scaled by 2; errors (3, 0) "
+         "and (0, 4) alternating, rotated by 30 degrees; box 50 x 50", gt_r, pred_u,
+         [0.0, 0.0, 50.0, 50.0],
+         {"bbox/spectral": 4 * math.sqrt(34) / 50, "bbox/frobenius": 5 * math.sqrt(34) / 50,
+          "bbox/mean": 3.5 / 50, "inter-ocular/spectral": 4 * math.sqrt(34) / 120},
+         "singular values of E = U R': those of U, sqrt(34*16) = 4 sqrt(34) and sqrt(34*9); "
+         "frobenius sqrt(34*9 + 34*16) = 5 sqrt(34); mean (3+4)/2; inter-ocular 2*60")
 
     summaries = {
         "five_images": {
