@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import functools
 import sys
+import warnings
 
 import click
 
 from . import __version__
 from .errors import BenchError
+from .escape import plain
 from .progress import progress_bar
 
 DATA_ENV = "AFLFP_BENCH_DATA"
@@ -28,16 +30,26 @@ class Failure(click.ClickException):
 
 
 def library_errors(func):
-    """Turn BenchError into ``Error: ...`` with its exit code."""
+    """Turn BenchError into ``Error: ...`` with its exit code (one line, control
+    characters removed), and an OSError (a file that cannot be read or written) into the
+    same with the OS's reason."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
         except BenchError as exc:
-            raise Failure(str(exc), exc.exit_code) from None
+            raise Failure(plain(str(exc)), exc.exit_code) from None
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise Failure(plain(f"{where}{exc.strerror or exc}")) from None
 
     return wrapper
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """Warnings as one line ``warning: ...`` on stderr, without source paths."""
+    click.echo(f"warning: {plain(message)}", err=True)
 
 
 def metric_options(func):
@@ -94,10 +106,11 @@ def main():
     """Benchmark facial landmark detectors on facial palsy faces (AFLFP protocol v1).
 
     Exit codes: 0 success, 1 error in the input, 2 usage error."""
+    warnings.showwarning = _show_warning
 
 
 @main.command("import")
-@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.argument("directory", type=click.Path())
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Manifest CSV to write.")
 @lenient_option

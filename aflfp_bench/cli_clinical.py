@@ -11,7 +11,7 @@ from .errors import UndefinedStatisticWarning
 
 
 @main.command()
-@click.argument("predictions", type=click.Path(exists=True, dir_okay=True))
+@click.argument("predictions", type=click.Path())
 @data_option
 @click.option("--json", "json_out", type=click.Path(dir_okay=False),
               help="Also write the measures' agreement statistics as JSON here.")

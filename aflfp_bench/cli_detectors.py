@@ -121,7 +121,7 @@ def _box_report(counts) -> str:
 @adapter_option
 @model_box_option
 @data_option
-@click.option("--model", type=click.Path(exists=True, dir_okay=False),
+@click.option("--model", type=click.Path(dir_okay=False),
               help="Model file (.npz, .onnx, or a dlib .dat for emotrics); onnx defaults to the bundled model.")
 @workers_option
 @flip_option

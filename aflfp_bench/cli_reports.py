@@ -18,6 +18,7 @@ from .cli import (
     metric_options,
 )
 from .errors import BenchError
+from .escape import plain
 from .progress import progress_bar
 
 
@@ -136,7 +137,7 @@ def _submissions_report(data, norm, agg, threshold, alpha, resamples, seed, refe
 
     subs, skipped = discover(SUBMISSIONS)
     for slug, reason in skipped:
-        click.echo(f"skipped submission {slug}: {reason}", err=True)
+        click.echo(f"skipped submission {plain(slug)}: {plain(reason)}", err=True)
     dataset = _ground_truth(data, subs)
     board = leaderboard.build(SUBMISSIONS, dataset, norm=norm, agg=agg, threshold=threshold,
                               alpha=alpha, n_resamples=resamples, seed=seed)
@@ -159,13 +160,20 @@ def _submissions_report(data, norm, agg, threshold, alpha, resamples, seed, refe
 @click.option("--resamples", type=click.IntRange(1, 1_000_000), default=2000, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--keep-going", is_flag=True, help="Exit 0 even when a submission was skipped.")
+@click.option("--cache", "cache_dir", type=click.Path(file_okay=False),
+              help="Score cache folder [default: the user cache, e.g. "
+                   "~/.cache/aflfp-bench/leaderboard].")
+@click.option("--verify", is_flag=True,
+              help="Rescore every submission, believing no cache (what CI should run).")
 @library_errors
 def leaderboard_(directory, data, norm, agg, threshold, html_out, markdown, alpha, resamples,
-                 seed, keep_going):
+                 seed, keep_going, cache_dir, verify):
     """Score every submission in DIRECTORY (default: submissions/) and rank them.
 
-    Scores are cached by the hash of predictions, ground truth and settings. A malformed
-    submission is reported and skipped; then the exit status is 1 unless --keep-going."""
+    Scores are cached outside DIRECTORY, keyed by the hash of predictions, ground truth
+    and settings and signed with the cache's own secret; an entry that does not check is
+    rescored with a warning. A malformed submission is reported and skipped; then the
+    exit status is 1 unless --keep-going."""
     from . import leaderboard, tables
     from .submissions import discover
 
@@ -173,12 +181,15 @@ def leaderboard_(directory, data, norm, agg, threshold, html_out, markdown, alph
     dataset = _ground_truth(data, subs)
     with progress_bar(len(subs), "Scoring submissions") as update:
         board = leaderboard.build(directory, dataset, norm=norm, agg=agg, threshold=threshold,
-                                  alpha=alpha, n_resamples=resamples, seed=seed, progress=update)
+                                  alpha=alpha, n_resamples=resamples, seed=seed,
+                                  cache=cache_dir, verify=verify, progress=update)
     click.echo(tables.leaderboard_markdown(board) if markdown else tables.leaderboard_text(board))
     click.echo(f"{board.n_scored} scored, {board.n_cached} from cache, {len(board.skipped)} skipped",
                err=True)
+    for line in board.warnings:
+        click.echo(f"warning: {plain(line)}", err=True)
     for slug, reason in board.skipped:
-        click.echo(f"skipped {slug}: {reason}", err=True)
+        click.echo(f"skipped {plain(slug)}: {plain(reason)}", err=True)
     if html_out:
         from .html import write_leaderboard_html
 

@@ -16,6 +16,7 @@ root relative to the manifest's folder); then a CSV with the columns of
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from dataclasses import dataclass, field
@@ -24,8 +25,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import jsonfile
 from .atomic import replacing
 from .errors import BenchError
+from .escape import plain
+from .files import decode_text, read_bytes
 from .protocol import N_POINTS
 
 MANIFEST_MAGIC = "# aflfp-bench-manifest"
@@ -112,25 +116,28 @@ def write_manifest(dataset: Dataset, path) -> None:
         table.to_csv(fh, index=False, lineterminator="\n")
 
 
-def _manifest_header(path: Path) -> dict:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            first = fh.readline()
-    except OSError as exc:
-        raise BenchError(f"{path}: cannot read ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        first = ""
+#: The largest manifest read (a manifest of the 5,632 AFLFP images is about 5 MB).
+MAX_MANIFEST = 1 << 30
+
+
+def _manifest_text(path: Path) -> tuple[dict, str]:
+    """(header, the CSV text after line 1)."""
+    text = decode_text(read_bytes(path, max_bytes=MAX_MANIFEST, what="manifest"), path)
+    first, _, rest = text.partition("\n")
     if not first.startswith(MANIFEST_MAGIC):
         raise BenchError(f"{path}: not an aflfp-bench manifest (line 1 must start with "
                          f"'{MANIFEST_MAGIC}'); make one with 'aflfp-bench import DIR -o FILE'")
-    try:
-        header = json.loads(first[len(MANIFEST_MAGIC):])
-    except json.JSONDecodeError as exc:
-        raise BenchError(f"{path}:1: bad manifest header ({exc.msg})") from None
-    if header.get("version") != MANIFEST_VERSION:
+    header = jsonfile.loads(first[len(MANIFEST_MAGIC):], f"{path}:1: manifest header")
+    if not isinstance(header, dict):
+        raise BenchError(f"{path}:1: the manifest header must be a JSON object")
+    if header.get("version") != MANIFEST_VERSION or isinstance(header.get("version"), bool):
         raise BenchError(f"{path}:1: manifest version {header.get('version')!r} is not supported "
                          f"(expected {MANIFEST_VERSION})")
-    return header
+    for key, kind in (("name", str), ("synthetic", bool), ("root", str)):
+        if key in header and not isinstance(header[key], kind):
+            raise BenchError(f"{path}:1: manifest header field '{key}' must be a "
+                             f"{kind.__name__}")
+    return header, rest
 
 
 def _manifest_value_error(path: Path, table: pd.DataFrame, numeric: list[str]):
@@ -150,13 +157,13 @@ def _manifest_value_error(path: Path, table: pd.DataFrame, numeric: list[str]):
 def read_manifest(path) -> Dataset:
     """Read a manifest written by :func:`write_manifest`; errors name file, line and column."""
     path = Path(path)
-    header = _manifest_header(path)
+    header, body = _manifest_text(path)
     text_cols = {c: str for c in ("image_id", "subject", "expression", "keyframe", "image")}
     try:
-        table = pd.read_csv(path, skiprows=1, dtype=text_cols, keep_default_na=False,
+        table = pd.read_csv(io.StringIO(body), dtype=text_cols, keep_default_na=False,
                             na_values=[""])
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise BenchError(f"{path}: malformed manifest ({str(exc).strip()})") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise BenchError(f"{path}: malformed manifest ({plain(str(exc).strip())[:120]})") from None
     missing = [c for c in MANIFEST_COLUMNS + POINT_COLUMNS if c not in table.columns]
     if missing:
         raise BenchError(f"{path}: manifest lacks column(s) {', '.join(missing[:5])}")
@@ -168,6 +175,13 @@ def read_manifest(path) -> Dataset:
     block = table[numeric]
     if not all(k.kind in "if" for k in block.dtypes) or not np.isfinite(block.to_numpy(float)).all():
         _manifest_value_error(path, table, numeric)
+    for col in ("fold", "width", "height"):
+        values = table[col].to_numpy(dtype=float)
+        bad = (values != np.round(values)) | (values < 1)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise BenchError(f"{path}:{row + 3}: column '{col}': {values[row]:g} is not a "
+                             "positive whole number")
     dup = table["image_id"].duplicated()
     if dup.any():
         row = int(np.flatnonzero(dup)[0])

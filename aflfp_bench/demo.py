@@ -18,6 +18,7 @@ from .runner import cross_validate
 from .scores import score, write_json
 from .synth import GENERATOR_VERSION, synthesize
 from .tables import report_text
+from .userdirs import cache_dir
 
 #: The demo's baselines and their cross-validation options; SDM is trained on a subset
 #: of each fold's images so the whole demo stays within a few minutes on 2 cores.
@@ -38,9 +39,7 @@ def baselines() -> dict[str, dict]:
 
 
 def default_cache() -> Path:
-    base = os.environ.get("AFLFP_BENCH_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "aflfp-bench")
-    return Path(base)
+    return cache_dir()
 
 
 def synthetic_manifest(out=None, *, subjects: int = 88, size: int = 256, seed: int = 0,

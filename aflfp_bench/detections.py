@@ -20,9 +20,9 @@ import numpy as np
 
 from .atomic import write_text
 from .baselines.boxes import BoxMapping, Detector, choose, shipped_mapping
-from .baselines.preprocess import load_gray
 from .dataset import Dataset
 from .errors import BenchError
+from .images import load_gray
 
 HEADER = "image_id,x,y,w,h"
 CHUNK = 32

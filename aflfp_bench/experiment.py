@@ -28,6 +28,7 @@ from .baselines.base import adapter_class
 from .dataset import Dataset
 from .detections import detect_all, fold_boxes
 from .errors import BenchError
+from .runfile import check_file
 
 NORMAL, PALSY = "Normal face", "Palsy face"
 
@@ -41,20 +42,6 @@ def _draw(size: int, n: int, seed: int) -> np.ndarray:
 
 def _sidecar(path: Path) -> Path:
     return path.with_name(path.stem + ".method.json")
-
-
-def _check_resumable(path: Path, name: str) -> None:
-    """A prediction file is resumed only by a run of the same method (adapter and flip
-    test): the sidecar written before its first row must name the same method."""
-    side = _sidecar(path)
-    if path.is_file() and side.is_file():
-        try:
-            made = json.loads(side.read_text(encoding="utf-8")).get("name")
-        except (OSError, ValueError, AttributeError) as exc:
-            raise BenchError(f"{side}: bad sidecar ({exc})") from None
-        if made != name:
-            raise BenchError(f"{path} holds predictions of {made!r}, not {name!r}: use another "
-                             "output folder or delete the prediction files")
 
 
 def table3(normal: Dataset, data: Dataset, adapter: str, outdir, *, folds=None,
@@ -81,8 +68,8 @@ def table3(normal: Dataset, data: Dataset, adapter: str, outdir, *, folds=None,
         raise BenchError("no training images: the normal set or a fold's training pool is empty")
     files = {NORMAL: outdir / "normal.csv", PALSY: outdir / "palsy.csv"}
     names = {c: f"{adapter} ({c.lower()}s{', flip test' if flip else ''})" for c in files}
-    for condition, path in files.items():
-        _check_resumable(path, names[condition])
+    for path in files.values():
+        check_file(path, adapter, flip)  # before anything is trained or written
     for condition, path in files.items():
         write_text(_sidecar(path), json.dumps({"name": names[condition],
                                                "condition": condition}) + "\n", "sidecar")

@@ -1,8 +1,10 @@
 """The leaderboard over ``submissions/``: scoring with a cache, ranking, significance.
 
-Scores are cached in ``<submissions>/.cache/<key>.json``, the key being the SHA-256 of
-the predictions' bytes, the ground truth (ids, points, boxes), the metric settings and
-the toolkit version: a re-run with nothing changed scores nothing. Ranks are by mean
+Scores are cached outside the submissions tree (:mod:`.scorecache`: the user's cache
+folder, or ``cache=``), keyed by the SHA-256 of the predictions' bytes, the ground truth
+(ids, points, boxes), the metric settings and the toolkit version, and signed with the
+cache's own secret: a re-run with nothing changed scores nothing, and nothing shipped in
+a pull request is believed. ``verify=True`` rescores every entry. Ranks are by mean
 NME; each rank is tested against the rank above it (Wilcoxon signed-rank on per-subject
 means, paired on the images both scored) and marked when the two are not significantly
 different.
@@ -19,20 +21,20 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .atomic import write_text
 from .dataset import Dataset
 from .errors import BenchError, UndefinedStatisticWarning
+from .files import walk_inside
 from .metrics import default_threshold, reading
 from .predictions import read_predictions
 from .protocol import EXPRESSION_CODES
 from .protocol import NAME as PROTOCOL
 from .published import incomparable
-from .results import Result, paired, per_image, read_scores
-from .scores import dumps, score
+from .results import Result, check_scores, paired, per_image
+from .scorecache import ScoreCache
+from .scores import score
 from .stats import cluster_mean_ci, make_bootstrap, paired_comparison
 from .submissions import Submission, discover
-
-CACHE_DIR = ".cache"
+from .userdirs import cache_dir
 
 
 @dataclass
@@ -54,7 +56,8 @@ class Entry:
 @dataclass
 class Leaderboard:
     """Ranked entries (then the comparable published ones); ``notes``: one line per reason
-    published entries were left out (another dataset or reading)."""
+    published entries were left out (another dataset or reading); ``warnings``: cache
+    entries not believed, and why."""
 
     entries: list[Entry]
     skipped: list[tuple[str, str]]
@@ -63,6 +66,7 @@ class Leaderboard:
     n_cached: int = 0
     columns: list[str] = field(default_factory=lambda: list(EXPRESSION_CODES))
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def results(self) -> list[Result]:
         """Scored entries as report results, best first."""
@@ -71,7 +75,7 @@ class Leaderboard:
 
 
 def _hash_path(path: Path, digest) -> None:
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    files = walk_inside(path) if path.is_dir() else [path]
     for f in files:
         digest.update(f.relative_to(path).as_posix().encode() if path.is_dir() else b"")
         with open(f, "rb") as fh:
@@ -96,33 +100,41 @@ def cache_key(predictions: Path, gt_key: str, settings: dict) -> str:
     return digest.hexdigest()
 
 
+def default_cache() -> Path:
+    return cache_dir() / "leaderboard"
+
+
 def score_cached(sub: Submission, dataset: Dataset, gt_key: str, settings: dict,
-                 cache: Path) -> tuple[dict, bool]:
-    """(scores document, whether it came from the cache)."""
+                 cache: ScoreCache | None, warn) -> tuple[dict, bool]:
+    """(scores document, whether it came from the cache); ``cache`` None rescores."""
     if sub.meta["dataset"] != dataset.name:
         raise BenchError(f"{sub.folder / 'submission.json'}: field dataset: predictions are for "
                          f"{sub.meta['dataset']!r}, the ground truth is {dataset.name!r}")
     key = cache_key(sub.predictions, gt_key, settings)
-    hit = cache / f"{key}.json"
-    if hit.is_file():
-        try:
-            return read_scores(hit), True
-        except BenchError:
-            hit.unlink(missing_ok=True)  # a damaged cache entry is rescored
+    if cache is not None:
+        doc, why = cache.get(key, check_scores)
+        if doc is not None:
+            return doc, True
+        if why:
+            warn(f"{sub.slug}: cache entry not used, rescoring: {why}")
     preds = read_predictions(sub.predictions, dataset)
     doc = score(dataset, preds, **settings)
-    try:
-        cache.mkdir(exist_ok=True)
-        write_text(hit, dumps(doc))
-    except (OSError, BenchError):
-        pass  # a read-only submissions folder still gets a leaderboard
+    if cache is not None:
+        try:
+            cache.put(key, doc)
+        except (OSError, BenchError) as exc:
+            warn(f"{sub.slug}: could not cache the scores ({exc})")
     return doc, False
 
 
 def build(root, dataset: Dataset, *, norm: str = "bbox", agg: str = "frobenius",
           threshold: float | None = None, alpha: float = 0.05, n_resamples: int = 2000,
-          seed: int = 0, progress=None) -> Leaderboard:
+          seed: int = 0, cache=None, verify: bool = False, progress=None) -> Leaderboard:
+    """Score and rank every submission under ``root``. ``cache``: the score cache's folder
+    (default :func:`default_cache`); ``verify``: rescore every entry, believing no cache."""
     root = Path(root)
+    store = None if verify else ScoreCache(default_cache() if cache is None else cache)
+    warnings_: list[str] = []
     subs, skipped = discover(root)
     threshold = default_threshold(agg) if threshold is None else threshold
     settings = {"norm": norm, "agg": agg, "threshold": threshold}
@@ -141,7 +153,8 @@ def build(root, dataset: Dataset, *, norm: str = "bbox", agg: str = "frobenius",
             entry = Entry(sub, mean=sub.meta["table2"]["Avg"] / 100)
         else:
             try:
-                doc, cached = score_cached(sub, dataset, gt_key, settings, root / CACHE_DIR)
+                doc, cached = score_cached(sub, dataset, gt_key, settings, store,
+                                           warnings_.append)
             except BenchError as exc:
                 skipped.append((sub.slug, str(exc)))
                 continue
@@ -160,7 +173,7 @@ def build(root, dataset: Dataset, *, norm: str = "bbox", agg: str = "frobenius",
     notes = [f"Published entries left out: {', '.join(names)} "
              f"{'are' if len(names) > 1 else 'is'} {why}." for why, names in left.items()]
     return Leaderboard(scored + published, sorted(skipped), board_settings, n_scored, n_cached,
-                       notes=notes)
+                       notes=notes, warnings=warnings_)
 
 
 def _rank(scored: list[Entry], alpha: float, n_resamples: int, seed: int) -> None:

@@ -10,18 +10,22 @@ by their integer frame number (smallest = neutral ... largest = peak).
 
 Loaders never drop a sample silently: a problem raises :class:`BenchError` naming the
 file, or with ``lenient=True`` the affected samples are skipped and listed in
-``Dataset.skipped`` as ``(path, reason)``.
+``Dataset.skipped`` as ``(path, reason)``. Two images with one stem (``a.jpg`` and
+``a.png``) are ambiguous: an error naming both. Links (to files and to folders) are
+followed, like any other file or folder; a folder linking back to one of its parents is
+visited once.
 """
 
 from __future__ import annotations
 
-import json
+import os
 import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from . import jsonfile
 from .dataset import Dataset, read_manifest, tight_boxes
 from .errors import BenchError
 from .protocol import KEYFRAMES, assign_folds, canonical_subject, expression_code
@@ -47,20 +51,17 @@ class _Problems:
 
 
 def _image_size(path: Path) -> tuple[int, int]:
-    from PIL import Image, UnidentifiedImageError
+    from .images import image_size
 
-    try:
-        with Image.open(path) as im:
-            return im.size
-    except (OSError, UnidentifiedImageError):
-        raise BenchError(f"{path}: cannot read image") from None
+    return image_size(path)
 
 
 def _pairs(folder: Path, problems: _Problems) -> list[tuple[Path, Path]]:
-    """(image, pts) pairs of a folder; an image without .pts or .pts without image is a problem."""
+    """(image, pts) pairs of a folder; an image without .pts or .pts without image is a
+    problem, and so are two images (or two .pts) of one stem."""
     files = sorted(p for p in folder.iterdir() if p.is_file())
-    images = {p.stem: p for p in files if p.suffix.lower() in IMAGE_EXTS}
-    pts = {p.stem: p for p in files if p.suffix.lower() == ".pts"}
+    images = _by_stem([p for p in files if p.suffix.lower() in IMAGE_EXTS], problems)
+    pts = _by_stem([p for p in files if p.suffix.lower() == ".pts"], problems)
     for stem in sorted(pts.keys() - images.keys()):
         problems(pts[stem], "image missing (no .jpg, .jpeg or .png beside the .pts)")
     for stem in sorted(images.keys() - pts.keys()):
@@ -68,9 +69,20 @@ def _pairs(folder: Path, problems: _Problems) -> list[tuple[Path, Path]]:
     return [(images[s], pts[s]) for s in sorted(images.keys() & pts.keys())]
 
 
+def _by_stem(paths: list[Path], problems: _Problems) -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    for p in paths:
+        if p.stem in found:
+            problems([found[p.stem], p], f"two files of one name, {found[p.stem].name} and "
+                     f"{p.name}: which one is meant is ambiguous; remove one")
+            continue
+        found[p.stem] = p
+    return found
+
+
 def _frame_number(image: Path) -> int | None:
     tail = image.stem.rsplit("_", 1)[-1]
-    return int(tail) if "_" in image.stem and tail.isdigit() else None
+    return int(tail) if "_" in image.stem and tail.isascii() and tail.isdigit() else None
 
 
 def _sample(image: Path, pts: Path, problems: _Problems):
@@ -92,6 +104,20 @@ def _sample(image: Path, pts: Path, problems: _Problems):
 
 def _subject_dirs(root: Path) -> list[Path]:
     return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def _walk_folders(root: Path):
+    """Every folder under ``root`` (itself included), links followed, each real folder
+    once: a link back to a parent cannot loop."""
+    seen = set()
+    for folder, dirs, _ in os.walk(root, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in seen:
+            dirs[:] = []
+            continue
+        seen.add(real)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        yield Path(folder)
 
 
 def _expression_folders(root: Path, problems: _Problems, progress=None):
@@ -151,8 +177,16 @@ def load_aflfp(root, *, lenient: bool = False, progress=None) -> Dataset:
             points.append(sample[0])
     marker = root / SYNTH_MARKER
     synthetic = marker.is_file()
-    name = json.loads(marker.read_text("utf-8")).get("name", "AFLFP-synthetic") if synthetic else root.name
+    name = _synthetic_name(marker) if synthetic else root.name
     return _build(rows, points, name, synthetic, root, problems)
+
+
+def _synthetic_name(marker: Path) -> str:
+    info = jsonfile.load(marker, what="synthetic-set marker")
+    name = info.get("name", "AFLFP-synthetic") if isinstance(info, dict) else None
+    if not isinstance(name, str) or not name:
+        raise BenchError(f"{marker}: not a synthetic-set marker (no name)")
+    return name
 
 
 def load_folder(root, *, lenient: bool = False, progress=None) -> Dataset:
@@ -190,7 +224,9 @@ def _build(rows, points, name, synthetic, root, problems: _Problems) -> Dataset:
 
 
 def _file_folders(root: Path) -> list[Path]:
-    return sorted({p.parent for p in root.rglob("*") if p.suffix.lower() in IMAGE_EXTS + (".pts",)})
+    exts = IMAGE_EXTS + (".pts",)
+    return sorted(folder for folder in _walk_folders(root)
+                  if any(p.suffix.lower() in exts for p in folder.iterdir() if p.is_file()))
 
 
 def is_aflfp_layout(root: Path) -> bool:
@@ -208,10 +244,8 @@ def progress_units(path) -> int:
 def load_dataset(path, *, lenient: bool = False, progress=None) -> Dataset:
     """Load ground truth from a manifest file, an AFLFP-layout folder or a 300-W folder."""
     path = Path(path)
-    if path.is_file():
-        return read_manifest(path)
     if not path.is_dir():
-        raise BenchError(f"{path}: no such file or folder")
+        return read_manifest(path)
     if is_aflfp_layout(path):
         return load_aflfp(path, lenient=lenient, progress=progress)
     return load_folder(path, lenient=lenient, progress=progress)

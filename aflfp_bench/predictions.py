@@ -19,6 +19,7 @@ Every problem is a :class:`BenchError` naming the file and line (and column).
 from __future__ import annotations
 
 import csv
+import io
 import math
 import os
 from collections.abc import Callable
@@ -31,8 +32,10 @@ import pandas as pd
 from .atomic import replacing
 from .dataset import POINT_COLUMNS, Dataset
 from .errors import BenchError
+from .files import decode_text, excerpt, read_maybe_gzip
 from .protocol import N_POINTS
 from .pts import read_pts
+from .runfile import format_rows
 
 #: A point is "far outside" when it lies more than this fraction of the image's width
 #: (height) beyond its left or right (top or bottom) edge.
@@ -74,81 +77,105 @@ class _Records:
 # ----------------------------------------------------------------- CSV parsing
 
 
-def _open_text(path: Path):
-    """Open a CSV for reading as text; ``.gz`` files are decompressed."""
-    if path.suffix.lower() == ".gz":
-        import gzip
-
-        return gzip.open(path, "rt", encoding="utf-8", newline="")
-    return open(path, encoding="utf-8", newline="")
+#: Bounds on a prediction file's text (after decompression): a base plus this much per
+#: image of the ground truth (a wide row takes about 1.5 KB, a real OpenFace row 10 KB).
+BASE_BYTES = 16 << 20
+BYTES_PER_IMAGE = 32 << 10
 
 
-def _record_lines(path: Path) -> list[int]:
+@dataclass
+class _Source:
+    """A prediction file's path and its whole text (read once, within bounds)."""
+
+    path: Path
+    text: str
+
+    def rows(self):
+        return csv.reader(io.StringIO(self.text, newline=""))
+
+
+def _source(path: Path, n_images: int) -> _Source:
+    limit = BASE_BYTES + BYTES_PER_IMAGE * n_images
+    data = read_maybe_gzip(path, max_bytes=limit,
+                           what=f"prediction file for {n_images} images")
+    return _Source(path, decode_text(data, path))
+
+
+def _record_lines(src: _Source) -> list[int]:
     """1-based starting line of each data record (blank lines and quoted newlines counted)."""
     starts = []
-    with _open_text(path) as fh:
-        reader = csv.reader(fh)
-        line = 1
+    reader = src.rows()
+    line = 1
+    try:
         for i, row in enumerate(reader):
             if i > 0 and row:
                 starts.append(line)
             line = reader.line_num + 1
+    except csv.Error:
+        pass  # only asked for a clean file's lines
     return starts
 
 
-def _lazy_lines(path: Path) -> Callable[[int], str]:
+def _lazy_lines(src: _Source) -> Callable[[int], str]:
     cache: list[list[int]] = []
 
     def where(i: int) -> str:
         if not cache:
-            cache.append(_record_lines(path))
-        return f"{path}:{cache[0][i]}"
+            cache.append(_record_lines(src))
+        return f"{src.path}:{cache[0][i]}"
 
     return where
 
 
-def _careful_table(path: Path, header: list[str], numeric: list[str], text: str | None):
+def _careful_table(src: _Source, header: list[str], numeric: list[str], text: str | None):
     """Parse with the csv module, reporting the first bad row or value exactly."""
+    path = src.path
     index = [header.index(c) for c in numeric]
     id_col = header.index("image_id")
     text_col = header.index(text) if text else None
     keys, values, lines, texts = [], [], [], []
-    with _open_text(path) as fh:
-        reader = csv.reader(fh)
-        next(reader)
-        line = 2
-        for row in reader:
-            if row:
-                if len(row) != len(header):
-                    raise BenchError(f"{path}:{line}: expected {len(header)} columns, got {len(row)}")
-                out = []
-                for col, j in zip(numeric, index):
-                    text = row[j].strip()
-                    try:
-                        value = float(text)
-                    except ValueError:
-                        what = "empty value" if not text else f"{text!r} is not a number"
-                        raise BenchError(f"{path}:{line}: column '{col}': {what}") from None
-                    if not math.isfinite(value):
-                        raise BenchError(f"{path}:{line}: column '{col}': {text!r} is not finite")
-                    out.append(value)
-                keys.append(row[id_col].strip())
-                if text_col is not None:
-                    texts.append(row[text_col].strip())
-                values.append(out)
-                lines.append(line)
-            line = reader.line_num + 1
+    reader = src.rows()
+    next(reader)
+    line = 2
+    while True:
+        try:
+            row = next(reader, None)
+        except csv.Error as exc:
+            raise BenchError(f"{path}:{line}: not a CSV row ({exc})") from None
+        if row is None:
+            break
+        if row:
+            if len(row) != len(header):
+                raise BenchError(f"{path}:{line}: expected {len(header)} columns, got {len(row)}")
+            out = []
+            for col, j in zip(numeric, index):
+                cell = row[j].strip()
+                try:
+                    value = float(cell)
+                except ValueError:
+                    what = "empty value" if not cell else f"{excerpt(cell)} is not a number"
+                    raise BenchError(f"{path}:{line}: column '{col}': {what}") from None
+                if not math.isfinite(value):
+                    raise BenchError(f"{path}:{line}: column '{col}': {excerpt(cell)} is not "
+                                     "finite")
+                out.append(value)
+            keys.append(row[id_col].strip())
+            if text_col is not None:
+                texts.append(row[text_col].strip())
+            values.append(out)
+            lines.append(line)
+        line = reader.line_num + 1
     values = np.asarray(values, dtype=float).reshape(len(keys), len(numeric))
     return keys, values, lines, (texts if text else None)
 
 
-def _read_table(path: Path, header: list[str], numeric: list[str], text: str | None = None):
+def _read_table(src: _Source, header: list[str], numeric: list[str], text: str | None = None):
     """(keys, values, where, texts) for the named numeric columns and an optional text
     column (None without one), in one parse: pandas when the file is clean, the careful
     csv parser (exact line and column) when it is not."""
     try:
-        frame = pd.read_csv(path, dtype={"image_id": str}, keep_default_na=False,
-                            na_values=[""], skipinitialspace=True)
+        frame = pd.read_csv(io.StringIO(src.text), dtype={"image_id": str},
+                            keep_default_na=False, na_values=[""], skipinitialspace=True)
         frame.columns = [c.strip() for c in frame.columns]
         block = frame[numeric]
         if all(k.kind in "if" for k in block.dtypes):
@@ -156,21 +183,18 @@ def _read_table(path: Path, header: list[str], numeric: list[str], text: str | N
             if np.isfinite(values).all() and not frame["image_id"].isna().any():
                 keys = [k.strip() for k in frame["image_id"].astype(str)]
                 texts = ([str(t).strip() for t in frame[text].fillna("")] if text else None)
-                return keys, values, _lazy_lines(path), texts
-    except (pd.errors.ParserError, ValueError, UnicodeDecodeError):
+                return keys, values, _lazy_lines(src), texts
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError):
         pass
-    keys, values, lines, texts = _careful_table(path, header, numeric, text)
-    return keys, values, lambda i: f"{path}:{lines[i]}", texts
+    keys, values, lines, texts = _careful_table(src, header, numeric, text)
+    return keys, values, lambda i: f"{src.path}:{lines[i]}", texts
 
 
-def _header(path: Path) -> list[str]:
+def _header(src: _Source) -> list[str]:
     try:
-        with _open_text(path) as fh:
-            first = next(csv.reader(fh), [])
-    except (UnicodeDecodeError, EOFError):
-        raise BenchError(f"{path}: not a text CSV file") from None
-    except OSError as exc:
-        raise BenchError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        first = next(src.rows(), [])
+    except csv.Error as exc:
+        raise BenchError(f"{src.path}:1: not a CSV header ({exc})") from None
     return [c.strip() for c in first]
 
 
@@ -184,9 +208,10 @@ def _require(path: Path, header: list[str], columns, fmt: str) -> None:
         raise BenchError(f"{path}:1: duplicate column(s) {', '.join(dup)}")
 
 
-def _parse_wide(path: Path, header: list[str]) -> _Records:
+def _parse_wide(src: _Source, header: list[str]) -> _Records:
+    path = src.path
     _require(path, header, WIDE_COLUMNS, "wide")
-    keys, values, where, kinds = _read_table(path, header, list(POINT_COLUMNS),
+    keys, values, where, kinds = _read_table(src, header, list(POINT_COLUMNS),
                                              BOX_COLUMN if BOX_COLUMN in header else None)
     if kinds is not None:
         bad = sorted(set(kinds) - set(BOX_KINDS))
@@ -197,16 +222,18 @@ def _parse_wide(path: Path, header: list[str]) -> _Records:
                     lambda k, axis: f"column '{'xy'[axis]}{k}'", kinds)
 
 
-def _parse_openface(path: Path, header: list[str]) -> _Records:
+def _parse_openface(src: _Source, header: list[str]) -> _Records:
+    path = src.path
     _require(path, header, ("image_id",) + OPENFACE_COLUMNS, "OpenFace")
-    keys, values, where, _ = _read_table(path, header, list(OPENFACE_COLUMNS))
+    keys, values, where, _ = _read_table(src, header, list(OPENFACE_COLUMNS))
     coords = np.stack([values[:, :N_POINTS], values[:, N_POINTS:]], axis=2)
     return _Records(keys, coords, where, lambda k, axis: f"column '{'xy'[axis]}_{k}'")
 
 
-def _parse_long(path: Path, header: list[str]) -> _Records:
+def _parse_long(src: _Source, header: list[str]) -> _Records:
+    path = src.path
     _require(path, header, ("image_id", "landmark", "x", "y"), "long")
-    keys, values, where, _ = _read_table(path, header, ["landmark", "x", "y"])
+    keys, values, where, _ = _read_table(src, header, ["landmark", "x", "y"])
     landmark = values[:, 0]
     bad = np.flatnonzero((landmark != np.round(landmark)) | (landmark < 0) | (landmark >= N_POINTS))
     if bad.size:
@@ -247,18 +274,17 @@ def _parse_folder(path: Path) -> _Records:
     return _Records(keys, coords, lambda i: str(files[i]), lambda k, axis: f"point {k + 1}")
 
 
-def _parse(path: Path) -> tuple[_Records, str]:
+def _parse(path: Path, n_images: int) -> tuple[_Records, str]:
     if path.is_dir():
         return _parse_folder(path), "pts-folder"
-    if not path.is_file():
-        raise BenchError(f"{path}: no such file or folder")
-    header = _header(path)
+    src = _source(path, n_images)
+    header = _header(src)
     if "landmark" in header:
-        return _parse_long(path, header), "long"
+        return _parse_long(src, header), "long"
     if "x_0" in header:
-        return _parse_openface(path, header), "openface"
+        return _parse_openface(src, header), "openface"
     if "x0" in header:
-        return _parse_wide(path, header), "wide"
+        return _parse_wide(src, header), "wide"
     raise BenchError(f"{path}:1: unrecognised prediction file: expected a header "
                      "'image_id,x0,y0,...,x67,y67' (wide), 'image_id,landmark,x,y' (long) or "
                      "OpenFace columns x_0..x_67,y_0..y_67 with image_id")
@@ -296,15 +322,15 @@ class _KeyIndex:
 def read_predictions(path, dataset: Dataset, *, allow_missing: bool = False) -> Predictions:
     """Read, validate and align a prediction file (or folder) to ``dataset``."""
     path = Path(path)
-    records, fmt = _parse(path)
+    records, fmt = _parse(path, len(dataset))
     index = _KeyIndex(dataset)
     rows = np.empty(len(records.keys), dtype=int)
     taken: dict[int, int] = {}
     for r, key in enumerate(records.keys):
         i = index.get(key)
         if i is None:
-            raise BenchError(f"{records.where(r)}: unknown image_id {key!r} (not in the ground truth "
-                             f"{dataset.label})")
+            raise BenchError(f"{records.where(r)}: unknown image_id {excerpt(key)} (not in the "
+                             f"ground truth {dataset.label})")
         if i in taken:
             raise BenchError(f"{records.where(r)}: duplicate prediction for {dataset.ids[i]!r} "
                              f"(first at {records.where(taken[i])})")
@@ -344,24 +370,23 @@ def _check_values(records: _Records, rows: np.ndarray, dataset: Dataset) -> None
                          f"{dataset.ids[rows[r]]!r}")
 
 
-def write_predictions(path, ids, points, *, decimals: int = 6) -> None:
-    """Write a wide CSV atomically (temporary file, then rename); a ``.gz`` name is
-    gzip-compressed. Coordinates are written with ``decimals`` decimals."""
+def write_predictions(path, ids, points) -> None:
+    """Write a complete wide CSV atomically (temporary file, then rename); a ``.gz`` name
+    is gzip-compressed. Coordinates have :data:`~.runfile.PRECISION` decimals, like every
+    prediction file the toolkit writes."""
     path = Path(path)
     ids = [str(i) for i in ids]
-    points = np.asarray(points, dtype=float).reshape(len(ids), -1)
-    for i in ids:
-        if any(c in i for c in ',"\n'):
-            raise BenchError(f"{path}: image id {i!r} contains a comma, quote or newline")
-    row = ",".join([f"%.{decimals}f"] * points.shape[1])
-    lines = [",".join(WIDE_COLUMNS) + "\n"]
-    lines += [f"{i},{row % tuple(v)}\n" for i, v in zip(ids, points.tolist())]
+    points = np.asarray(points, dtype=float).reshape(len(ids), N_POINTS, 2)
+    try:
+        text = ",".join(WIDE_COLUMNS) + "\n" + format_rows(zip(ids, points))
+    except BenchError as exc:
+        raise BenchError(f"{path}: {exc}") from None
     with replacing(path, "predictions") as tmp:
         if path.suffix.lower() == ".gz":
             import gzip
 
             with open(tmp, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as fh:
-                fh.write("".join(lines).encode("utf-8"))
+                fh.write(text.encode("utf-8"))
         else:
             with open(tmp, "w", encoding="utf-8", newline="") as fh:
-                fh.writelines(lines)
+                fh.write(text)

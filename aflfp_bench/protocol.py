@@ -83,9 +83,10 @@ FOLD_SEED: str = _spec()["folds"]["seed"]
 
 
 def canonical_subject(subject: object) -> str:
-    """Subjects are strings; an all-digit subject loses leading zeros ("007" -> "7")."""
+    """Subjects are strings; an all-digit subject (ASCII digits) loses leading zeros
+    ("007" -> "7")."""
     text = str(subject).strip()
-    return str(int(text)) if text.isdigit() else text
+    return str(int(text)) if text.isascii() and text.isdigit() else text
 
 
 def make_folds(subjects, *, n_folds: int = N_FOLDS, seed: str = FOLD_SEED) -> dict[str, int]:

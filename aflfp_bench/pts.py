@@ -13,15 +13,17 @@ from pathlib import Path
 import numpy as np
 
 from .errors import BenchError
+from .files import decode_text, excerpt, read_bytes
+
+#: The largest .pts file read (68 points take about 1.5 KB).
+MAX_PTS = 1 << 20
 
 
 def read_pts(path, *, n_points: int = 68) -> np.ndarray:
-    """Read a ``.pts`` file into an ``(n_points, 2)`` float array; BenchError names the file."""
+    """Read a ``.pts`` file into an ``(n_points, 2)`` float array; BenchError names the
+    file and line (quoting at most a short excerpt of it)."""
     path = Path(path)
-    try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError as exc:
-        raise BenchError(f"{path}: cannot read ({exc.strerror})") from None
+    lines = decode_text(read_bytes(path, max_bytes=MAX_PTS, what=".pts file"), path).splitlines()
     declared = None
     rows: list[tuple[float, float]] = []
     for lineno, raw in enumerate(lines, 1):
@@ -35,17 +37,17 @@ def read_pts(path, *, n_points: int = 68) -> np.ndarray:
             try:
                 declared = int(line.split(":", 1)[1])
             except ValueError:
-                raise BenchError(f"{path}:{lineno}: bad n_points line {line!r}") from None
+                raise BenchError(f"{path}:{lineno}: bad n_points line {excerpt(line)}") from None
             continue
         parts = line.split()
         if len(parts) != 2:
-            raise BenchError(f"{path}:{lineno}: expected 'x y', got {line!r}")
+            raise BenchError(f"{path}:{lineno}: expected 'x y', got {excerpt(line)}")
         try:
             x, y = float(parts[0]), float(parts[1])
         except ValueError:
-            raise BenchError(f"{path}:{lineno}: expected two numbers, got {line!r}") from None
+            raise BenchError(f"{path}:{lineno}: expected two numbers, got {excerpt(line)}") from None
         if not (math.isfinite(x) and math.isfinite(y)):
-            raise BenchError(f"{path}:{lineno}: point {len(rows) + 1} is not finite ({line!r})")
+            raise BenchError(f"{path}:{lineno}: point {len(rows) + 1} is not finite ({excerpt(line)})")
         rows.append((x, y))
     if declared is not None and declared != len(rows):
         raise BenchError(f"{path}: header says n_points: {declared} but the file has {len(rows)} points")

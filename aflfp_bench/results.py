@@ -9,7 +9,6 @@ else from the file stem. ``condition`` tags a training condition for Table 3 (e.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import jsonfile
 from .dataset import Dataset
 from .errors import BenchError
 from .predictions import read_predictions
@@ -66,35 +66,68 @@ class Result:
     dataset: Dataset | None = None
 
 
+#: The largest scores document read (a full AFLFP document is about 3 MB).
+MAX_SCORES = 256 << 20
+
+
 def read_scores(path) -> dict:
     """Read and check a scores document."""
     path = Path(path)
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise BenchError(f"{path}: cannot read ({exc.strerror})") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BenchError(f"{path}: not a JSON scores document ({exc})") from None
+    doc = jsonfile.load(path, max_bytes=MAX_SCORES, what="scores document")
+    check_scores(doc, str(path))
+    return doc
+
+
+def check_scores(doc, where: str) -> None:
+    """BenchError naming ``where`` and the key unless ``doc`` is a scores document this
+    toolkit can use."""
     schema = doc.get("schema") if isinstance(doc, dict) else None
     if not isinstance(schema, dict) or schema.get("name") != SCHEMA["name"]:
-        raise BenchError(f"{path}: not an aflfp-bench scores document (schema {schema!r})")
+        raise BenchError(f"{where}: not an aflfp-bench scores document (schema {schema!r})")
     if schema.get("version") != SCHEMA["version"]:
-        raise BenchError(f"{path}: scores schema version {schema.get('version')!r} is not "
+        raise BenchError(f"{where}: scores schema version {schema.get('version')!r} is not "
                          f"supported (expected {SCHEMA['version']})")
-    for key in ("settings", "overall", "by_expression", "per_image", "dataset"):
-        if key not in doc:
-            raise BenchError(f"{path}: scores document lacks '{key}'")
-    return doc
+    for key, kind in (("settings", dict), ("overall", dict), ("by_expression", dict),
+                      ("per_image", dict), ("dataset", dict), ("protocol", str),
+                      ("toolkit", dict), ("coverage", dict), ("predictions", dict)):
+        if not isinstance(doc.get(key), kind):
+            what = "lacks" if key not in doc else "has a malformed"
+            raise BenchError(f"{where}: scores document {what} '{key}'")
+    from .metrics import AGGS, NORMS
+
+    s = doc["settings"]
+    for key, allowed in (("norm", NORMS), ("agg", AGGS)):
+        if s.get(key) not in allowed:
+            raise BenchError(f"{where}: scores document has settings.{key} {s.get(key)!r}; "
+                             f"expected one of {', '.join(allowed)}")
+    if not _number(s.get("threshold")):
+        raise BenchError(f"{where}: scores document lacks a numeric settings.threshold")
+    if not isinstance(doc["dataset"].get("name"), str):
+        raise BenchError(f"{where}: scores document lacks dataset.name")
+    if not _number(doc["overall"].get("mean")) and doc["overall"].get("mean") is not None:
+        raise BenchError(f"{where}: scores document has a malformed overall.mean")
+    per = doc["per_image"]
+    columns = ("image_id", "subject", "expression", "keyframe", "nme")
+    if not all(isinstance(per.get(k), list) for k in columns):
+        raise BenchError(f"{where}: scores document lacks per_image columns "
+                         f"({', '.join(columns)})")
+    if len({len(per[k]) for k in columns}) != 1:
+        raise BenchError(f"{where}: scores document's per_image columns differ in length")
+    if not all(v is None or _number(v) for v in per["nme"]):
+        raise BenchError(f"{where}: scores document has a non-numeric per_image.nme")
+    if not all(isinstance(v, str) for k in ("image_id", "subject") for v in per[k]):
+        raise BenchError(f"{where}: scores document has non-text per_image ids or subjects")
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _sidecar(path: Path) -> dict:
     side = path.with_name(path.stem + SIDECAR_SUFFIX)
     if not side.is_file():
         return {}
-    try:
-        meta = json.loads(side.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BenchError(f"{side}: bad sidecar ({exc})") from None
+    meta = jsonfile.load(side, what="sidecar")
     if not isinstance(meta, dict) or not all(isinstance(meta.get(k, ""), str)
                                              for k in ("name", "condition")):
         raise BenchError(f"{side}: sidecar must be an object with string 'name'/'condition'")

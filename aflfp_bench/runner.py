@@ -26,12 +26,12 @@ from .baselines.boxes import (
     shipped_mapping,
     unmirror_points,
 )
-from .baselines.preprocess import load_gray
-from .dataset import POINT_COLUMNS, Dataset
+from .dataset import Dataset
 from .detections import detect_all, fold_boxes
 from .errors import BenchError
+from .images import load_gray
+from .runfile import Run, RunFile, model_digest
 
-HEADER = ",".join(("image_id",) + POINT_COLUMNS + ("box",))
 CHUNK = 16
 
 
@@ -71,33 +71,6 @@ def box_mapping_of(adapter) -> BoxMapping:
     shipped for its detector."""
     own = getattr(adapter, "box_mapping", None)
     return own if own is not None else shipped_mapping(adapter.detector)
-
-
-# ------------------------------------------------------------------ resumable output
-
-
-def _resume(path: Path) -> set[str]:
-    """Ids already in ``path``; drops a partly written last line; checks the header."""
-    if not path.exists() or path.stat().st_size == 0:
-        path.write_text(HEADER + "\n", encoding="utf-8")
-        return set()
-    with open(path, "rb+") as fh:
-        data = fh.read()
-        if not data.endswith(b"\n"):
-            cut = data.rfind(b"\n") + 1
-            fh.truncate(cut)
-            data = data[:cut]
-    lines = data.decode("utf-8").splitlines()
-    if not lines or lines[0] != HEADER:
-        raise BenchError(f"{path}: exists and is not a prediction file of this tool; choose "
-                         "another output or remove it")
-    return {line.split(",", 1)[0] for line in lines[1:] if line}
-
-
-def _rows(results) -> str:
-    fmt = ",".join(["%.3f"] * len(POINT_COLUMNS))
-    return "".join(f"{image_id},{fmt % tuple(points.ravel())},{kind}\n"
-                   for image_id, points, kind in results)
 
 
 # ------------------------------------------------------------------ workers
@@ -144,18 +117,19 @@ def predict(dataset: Dataset, name: str, model, out, *, box: str = "auto", worke
     adapter = load_adapter(name, model)
     source = "given" if boxes is not None else box_source(adapter, box)
     mapping = box_mapping_of(adapter) if source == "detector" else None
-    done = _resume(out)
-    todo = [i for i, image_id in enumerate(dataset.ids) if image_id not in done]
-    counts = Counter(resumed=len(dataset) - len(todo))
-    if progress and counts["resumed"]:
-        progress(counts["resumed"])
-    tasks = [(dataset.ids[i], str(dataset.image_path(i)), dataset.boxes[i],
-              None if boxes is None else (boxes[0][i], boxes[1][i])) for i in todo]
-    chunks = [tasks[k:k + CHUNK] for k in range(0, len(tasks), CHUNK)]
-    with open(out, "a", encoding="utf-8", newline="") as fh:
+    run = Run(name, "default" if model is None else model_digest(model), flip)
+    counts = Counter()
+    with RunFile.open(out, run, dataset.ids.tolist()) as sink:
+        todo = [i for i, image_id in enumerate(dataset.ids) if image_id not in sink.done]
+        counts["resumed"] = len(dataset) - len(todo)
+        if progress and counts["resumed"]:
+            progress(counts["resumed"])
+        tasks = [(dataset.ids[i], str(dataset.image_path(i)), dataset.boxes[i],
+                  None if boxes is None else (boxes[0][i], boxes[1][i])) for i in todo]
+        chunks = [tasks[k:k + CHUNK] for k in range(0, len(tasks), CHUNK)]
+
         def write(results):
-            fh.write(_rows(results))
-            fh.flush()
+            sink.write(results)
             counts.update(kind for _, _, kind in results)
             if progress:
                 progress(len(results))

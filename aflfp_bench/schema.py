@@ -1,14 +1,21 @@
 """A small JSON Schema interpreter for the subset the shipped schemas use.
 
 Keywords: type, const, enum, required, properties, additionalProperties (false or a
-schema), items, minItems, minLength, maxLength, pattern, minimum, if/then/else. Errors
-name the field by its JSON path (``authors[0]``, ``table2.Avg``). The schema files
-themselves are standard JSON Schema (draft 2020-12), so other tools can use them too.
+schema), items, minItems, maxItems, minLength, maxLength, pattern, minimum, maximum,
+if/then/else. Errors name the field by its JSON path (``authors[0]``, ``table2.Avg``).
+The schema files themselves are standard JSON Schema (draft 2020-12), so other tools can
+use them too.
+
+Stricter than Python's equality where JSON's is: ``true`` is not ``1`` for ``const`` and
+``enum`` (nor an integer or a number for ``type``), and a ``pattern`` anchored with
+``^...$`` must match the whole string, as in JSON Schema's regular expressions (Python's
+``$`` also matches before a final newline).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from functools import cache
 from importlib import resources
@@ -21,14 +28,37 @@ def load_schema(name: str) -> dict:
     return json.loads(resources.files("aflfp_bench").joinpath(f"data/{name}").read_text("utf-8"))
 
 
+def _shown(value) -> str:
+    """A value quoted in an error: short and escaped."""
+    text = repr(value)
+    return text if len(text) <= 42 else text[:40] + "..."
+
+
 def _is_type(value, kind: str) -> bool:
     if kind == "number":
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
+        return (isinstance(value, (int, float)) and not isinstance(value, bool)
+                and math.isfinite(value))
     if kind == "integer":
         return isinstance(value, int) and not isinstance(value, bool)
     if kind == "null":
         return value is None
     return isinstance(value, _TYPES[kind])
+
+
+def _same(a, b) -> bool:
+    """JSON equality: booleans are not numbers, and containers compare item by item."""
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    return isinstance(a, bool) == isinstance(b, bool) and a == b
+
+
+def _matches(pattern: str, value: str) -> bool:
+    """``re.search`` with ECMA-262's ``$``: the very end of the string only."""
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
+    return re.search(pattern, value) is not None
 
 
 def _join(path: str, key) -> str:
@@ -41,10 +71,11 @@ def errors(value, schema: dict, path: str = "") -> list[str]:
     """Every violation of ``schema`` by ``value``, as ``'field: problem'`` strings."""
     where = path or "(top level)"
     out: list[str] = []
-    if "const" in schema and value != schema["const"]:
-        out.append(f"{where}: must be {schema['const']!r}, got {value!r}")
-    if "enum" in schema and value not in schema["enum"]:
-        out.append(f"{where}: must be one of {', '.join(map(repr, schema['enum']))}, got {value!r}")
+    if "const" in schema and not _same(value, schema["const"]):
+        out.append(f"{where}: must be {schema['const']!r}, got {_shown(value)}")
+    if "enum" in schema and not any(_same(value, e) for e in schema["enum"]):
+        out.append(f"{where}: must be one of {', '.join(map(repr, schema['enum']))}, got "
+                   f"{_shown(value)}")
     kind = schema.get("type")
     if kind and not _is_type(value, kind):
         return out + [f"{where}: must be of type {kind}, got {type(value).__name__}"]
@@ -54,13 +85,17 @@ def errors(value, schema: dict, path: str = "") -> list[str]:
                        else f"{where}: shorter than {schema['minLength']}")
         if "maxLength" in schema and len(value) > schema["maxLength"]:
             out.append(f"{where}: longer than {schema['maxLength']} characters")
-        if "pattern" in schema and not re.search(schema["pattern"], value):
-            out.append(f"{where}: {value!r} does not match {schema['pattern']}")
+        if "pattern" in schema and not _matches(schema["pattern"], value):
+            out.append(f"{where}: {_shown(value)} does not match {schema['pattern']}")
     if _is_type(value, "number") and "minimum" in schema and value < schema["minimum"]:
         out.append(f"{where}: must be at least {schema['minimum']}, got {value!r}")
+    if _is_type(value, "number") and "maximum" in schema and value > schema["maximum"]:
+        out.append(f"{where}: must be at most {schema['maximum']}, got {value!r}")
     if isinstance(value, list):
         if len(value) < schema.get("minItems", 0):
             out.append(f"{where}: needs at least {schema['minItems']} item(s)")
+        if "maxItems" in schema and len(value) > schema["maxItems"]:
+            out.append(f"{where}: has more than {schema['maxItems']} items")
         for i, item in enumerate(value):
             out += errors(item, schema.get("items", {}), _join(path, i))
     if isinstance(value, dict):

@@ -1,17 +1,22 @@
 """Leaderboard submissions: ``submissions/<slug>/submission.json`` (+ predictions).
 
-The fields are defined by ``data/submission.schema.json`` (JSON Schema). A prediction
-path must stay inside its submission folder: no ``..``, no absolute path, no symbolic
-link anywhere on the way. Problems are :class:`BenchError` naming the file and field.
+The fields are defined by ``data/submission.schema.json`` (JSON Schema). Everything a
+submission makes the toolkit read stays inside its folder: the folder itself is not a
+link, the prediction path has no ``..``, no absolute path and no link on the way, and a
+prediction folder holds regular files only (no links, FIFOs or devices). The JSON is
+read within bounds (:mod:`.jsonfile`). Problems are :class:`BenchError` naming the file
+and field.
 """
 
 from __future__ import annotations
 
-import json
+import datetime
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
+from . import jsonfile
 from .errors import BenchError
+from .files import check_regular, walk_inside
 from .published import Published
 from .schema import errors as schema_errors
 from .schema import load_schema
@@ -66,6 +71,10 @@ def safe_path(folder: Path, relative: str, source: Path) -> Path:
         raise BenchError(f"{where}: {relative!r} does not exist in {folder}")
     if folder.resolve() not in path.resolve().parents:
         raise BenchError(f"{where}: {relative!r} resolves outside the submission folder")
+    if path.is_dir():
+        walk_inside(path)
+    else:
+        check_regular(path)
     return path
 
 
@@ -73,15 +82,16 @@ def load_submission(folder) -> Submission:
     """Read and validate one submission folder."""
     folder = Path(folder)
     path = folder / SUBMISSION_FILE
-    try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BenchError(f"{path}: missing") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BenchError(f"{path}: cannot read ({exc})") from None
-    except json.JSONDecodeError as exc:
-        raise BenchError(f"{path}:{exc.lineno}: invalid JSON ({exc.msg})") from None
+    if folder.is_symlink():
+        raise BenchError(f"{folder}: a submission folder may not be a link")
+    if path.is_symlink():
+        raise BenchError(f"{path}: may not be a link")
+    if not path.exists():
+        raise BenchError(f"{path}: missing")
+    meta = jsonfile.load(path, what="submission file")
     problems = schema_errors(meta, load_schema(SCHEMA_FILE))
+    if not problems and not _real_date(meta["date"]):
+        problems = [f"date: {meta['date']!r} is not a calendar date"]
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise BenchError(f"{path}: field {problems[0]}{more}")
@@ -91,13 +101,22 @@ def load_submission(folder) -> Submission:
     return sub
 
 
+def _real_date(text: str) -> bool:
+    try:
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 def discover(root) -> tuple[list[Submission], list[tuple[str, str]]]:
     """Every submission folder under ``root``, sorted by slug: (valid, [(slug, reason)])."""
     root = Path(root)
     if not root.is_dir():
         raise BenchError(f"{root}: no such submissions folder")
     valid, skipped = [], []
-    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+    for folder in sorted(p for p in root.iterdir()
+                         if (p.is_dir() or p.is_symlink()) and not p.name.startswith(".")):
         try:
             valid.append(load_submission(folder))
         except BenchError as exc:

@@ -5,8 +5,9 @@
 ``.pts`` beside each image, plus ``aflfp-bench-synthetic.json`` (settings and each
 subject's palsy side and severity). Keyframe intensities are 0, 1/3, 2/3 and 1.
 Every image depends only on (seed, subject, expression, keyframe): output is the same
-for any number of workers. The dataset is written to ``out.partial`` and renamed when
-complete, so an interrupted run leaves nothing that looks finished.
+for any number of workers. The dataset is written to a private temporary folder beside
+``out`` (``.<out>.<random>``) and renamed when complete, so an interrupted run leaves
+nothing that looks finished, and nothing the command did not create is ever removed.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -215,9 +217,23 @@ def synthesize(out, *, subjects: int = 88, size: int = 256, seed: int = 0,
         raise BenchError(f"need at least 1 subject and size >= 64, got {subjects} and {size}")
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise BenchError(f"{out}: exists and is not empty; choose a new folder")
-    tmp = out.with_name(out.name + ".partial")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        tmp.chmod(0o755)  # mkdtemp's folder is private; the dataset is not
+    except OSError as exc:
+        raise BenchError(f"{out}: cannot write ({exc.strerror or exc})") from None
+    try:
+        _render_all(tmp, subjects, size, seed, workers, progress)
+        if out.exists():
+            out.rmdir()
+        os.replace(tmp, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)  # only our own temporary folder
+    return out
+
+
+def _render_all(tmp: Path, subjects: int, size: int, seed: int, workers, progress) -> None:
     workers = workers or min(os.cpu_count() or 1, 8)
     jobs = [(str(tmp), s, size, seed) for s in range(1, subjects + 1)]
     if workers > 1:
@@ -236,7 +252,3 @@ def synthesize(out, *, subjects: int = 88, size: int = 256, seed: int = 0,
               "toolkit_version": __version__, "seed": seed, "size": size, "subjects": subjects,
               "keyframe_intensities": [0, 1 / 3, 2 / 3, 1], "palsy": palsy}
     (tmp / SYNTH_MARKER).write_text(json.dumps(marker, indent=1) + "\n", encoding="utf-8")
-    if out.exists():
-        out.rmdir()
-    os.replace(tmp, out)
-    return out

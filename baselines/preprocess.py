@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from aflfp_bench.images import load_gray
+
 
 @dataclass(frozen=True)
 class CropTransform:
@@ -39,14 +41,6 @@ def crop_transform(box, *, size: int = 96, margin: float = 0.0) -> CropTransform
     # covers [left + k*scale, left + (k+1)*scale], so its centre is left + (k + 0.5)*scale.
     cx, cy = x + w / 2, y + h / 2
     return CropTransform(cx - side / 2 + 0.5 * scale, cy - side / 2 + 0.5 * scale, scale)
-
-
-def load_gray(path) -> np.ndarray:
-    """An image file as a 2-D uint8 array."""
-    from PIL import Image
-
-    with Image.open(path) as im:
-        return np.asarray(im.convert("L"))
 
 
 def crop_gray(gray: np.ndarray, box, *, size: int = 96, margin: float = 0.0):

@@ -40,6 +40,12 @@ def make_aflfp(root: Path, subjects=("1", "2"), expressions=("Brow Raise", "Left
     return root
 
 
+@pytest.fixture(autouse=True)
+def _own_cache(tmp_path_factory, monkeypatch):
+    """Each test gets its own cache folder: nothing is read from or left in the user's."""
+    monkeypatch.setenv("AFLFP_BENCH_CACHE", str(tmp_path_factory.mktemp("cache")))
+
+
 @pytest.fixture
 def aflfp_tree(tmp_path) -> Path:
     return make_aflfp(tmp_path / "AFLFP")

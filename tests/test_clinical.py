@@ -150,7 +150,7 @@ def test_clinical_command_and_score_json(tmp_path):
                                 "MAE", "value", "Side", "agree", "n", "clear"]
     doc = json.loads(out.read_text())
     assert doc["clinical"]["measures"]["fissure_height"]["n"] == 12
-    assert doc["clinical"]["measures"]["fissure_height"]["mae_difference"] < 1e-4  # 6 decimals
+    assert doc["clinical"]["measures"]["fissure_height"]["mae_difference"] < 0.05  # 3 decimals
     scores = tmp_path / "s.json"
     assert runner.invoke(main, ["score", str(preds), "--data", str(gt), "--json", str(scores)]).exit_code == 0
     assert json.loads(scores.read_text())["clinical"]["measures"].keys() == set(MEASURES)

@@ -343,6 +343,7 @@ def test_train_predict_and_cv_from_the_cli(tmp_path, small_synthetic):
 
 
 def test_table3_experiment_end_to_end(tmp_path, small_synthetic):
+    from aflfp_bench.runfile import model_digest
     from aflfp_bench.synth import synthesize
 
     normal = tmp_path / "normal"
@@ -368,10 +369,11 @@ def test_table3_experiment_end_to_end(tmp_path, small_synthetic):
             "--adapter", "sdm", "--n-init", "1", "--folds", f"{a},{b}", "--flip-test"]
     res = CliRunner().invoke(main, [*args, "-o", str(out)])
     assert res.exit_code == 1
+    digest = model_digest(out / "normal.npz")
     assert res.output.splitlines()[-1] == (
-        f"Error: {out / 'normal.csv'} holds predictions of 'sdm (normal faces)', not "
-        "'sdm (normal faces, flip test)': use another output folder or delete the "
-        "prediction files")
+        f"Error: {out / 'normal.csv'} holds predictions of adapter 'sdm' (model {digest}, "
+        "without the flip test), not adapter 'sdm' (with the flip test): choose another output "
+        "or remove it")
     flipped = tmp_path / "t3flip"
     flipped.mkdir()
     for name in ("normal.npz", f"palsy.fold{a}.npz", f"palsy.fold{b}.npz"):

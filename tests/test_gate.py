@@ -163,7 +163,7 @@ def test_malformed_baseline_exits_3(tmp_path, base):
     broken.write_text("{not json")
     result = CliRunner().invoke(main, ["gate", str(p["cand"]), "--baseline", str(broken)])
     assert result.exit_code == 3
-    assert result.output.startswith(f"Error: {broken}: not a JSON scores document")
+    assert result.output == f"Error: {broken}:1: invalid JSON (Expecting property name enclosed in double quotes)\n"
     missing = CliRunner().invoke(main, ["gate", str(p["cand"]), "--baseline", str(tmp_path / "nope.json")])
     assert missing.exit_code == 3
 

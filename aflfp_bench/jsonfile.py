@@ -1,0 +1,72 @@
+"""Reading JSON that users (or pull requests) wrote, within bounds.
+
+A JSON file given to the toolkit is read with a size limit, parsed without recursion
+blowing the stack, and must hold only finite numbers (``NaN`` and ``Infinity``, which
+Python's json accepts, are refused) nested no deeper than :data:`MAX_DEPTH`. Every
+problem is a :class:`~.errors.BenchError` naming the file (and line, where the parser
+knows it); file contents are never echoed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from .errors import BenchError
+from .files import read_bytes
+
+MAX_DEPTH = 64
+#: Default size limit: submission files, sidecars and manifests' headers are small.
+SMALL = 1 << 20
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"non-finite number {name}")
+
+
+def loads(text: str, where: str, *, max_depth: int = MAX_DEPTH):
+    """Parse ``text``; ``where`` names its origin in errors."""
+    try:
+        value = json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:
+        raise BenchError(f"{where}: JSON nested too deeply (more than {max_depth} levels)") from None
+    except json.JSONDecodeError as exc:
+        raise BenchError(f"{where}:{exc.lineno}: invalid JSON ({exc.msg})") from None
+    except ValueError as exc:
+        raise BenchError(f"{where}: invalid JSON ({exc})") from None
+    depth = _depth(value)
+    if depth < 0:
+        raise BenchError(f"{where}: invalid JSON (non-finite number Infinity)")
+    if depth > max_depth:
+        raise BenchError(f"{where}: JSON nested too deeply ({depth} levels, at most {max_depth})")
+    return value
+
+
+def _depth(value) -> int:
+    """Nesting depth of a parsed value, without recursion; -1 when it holds a number too
+    large for a float (``1e400`` parses as infinity)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            return -1
+        if isinstance(item, dict):
+            deepest = max(deepest, level)
+            stack.extend((v, level + 1) for v in item.values())
+        elif isinstance(item, list):
+            deepest = max(deepest, level)
+            stack.extend((v, level + 1) for v in item)
+    return deepest
+
+
+def load(path, *, max_bytes: int = SMALL, max_depth: int = MAX_DEPTH, what: str = "JSON"):
+    """Read and parse the JSON file ``path`` (at most ``max_bytes``; ``what`` names the
+    kind of file in the size error)."""
+    path = Path(path)
+    data = read_bytes(path, max_bytes=max_bytes, what=what)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BenchError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    return loads(text, str(path), max_depth=max_depth)
