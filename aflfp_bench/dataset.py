@@ -29,7 +29,7 @@ from . import jsonfile
 from .atomic import replacing
 from .errors import BenchError
 from .escape import plain
-from .files import decode_text, read_bytes
+from .files import decode_text, excerpt, read_bytes
 from .protocol import N_POINTS
 
 MANIFEST_MAGIC = "# aflfp-bench-manifest"
@@ -146,7 +146,7 @@ def _manifest_value_error(path: Path, table: pd.DataFrame, numeric: list[str]):
         if table[col].dtype.kind not in "if":
             values = pd.to_numeric(table[col], errors="coerce")
             row = int(np.flatnonzero(values.isna())[0])
-            raise BenchError(f"{path}:{row + 3}: column '{col}': {table[col].iloc[row]!r} "
+            raise BenchError(f"{path}:{row + 3}: column '{col}': {excerpt(table[col].iloc[row])} "
                              "is not a number")
         bad = ~np.isfinite(table[col].to_numpy(dtype=float))
         if bad.any():
@@ -186,7 +186,7 @@ def read_manifest(path) -> Dataset:
     if dup.any():
         row = int(np.flatnonzero(dup)[0])
         first = int(np.flatnonzero(table["image_id"] == table["image_id"].iloc[row])[0])
-        raise BenchError(f"{path}:{row + 3}: duplicate image_id {table['image_id'].iloc[row]!r} "
+        raise BenchError(f"{path}:{row + 3}: duplicate image_id {excerpt(table['image_id'].iloc[row])} "
                          f"(first on line {first + 3})")
     meta = table.loc[:, list(META_COLUMNS)].copy()
     meta["frame"] = meta["frame"].astype("Int64")

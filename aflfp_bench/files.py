@@ -20,11 +20,13 @@ EXCERPT = 40
 _CHUNK = 1 << 20
 
 
-def excerpt(text, limit: int = EXCERPT) -> str:
-    """A short, escaped quotation of ``text`` for an error message."""
-    text = str(text)
-    short = text[:limit]
-    return repr(short) + ("..." if len(text) > limit else "")
+def excerpt(value, limit: int = EXCERPT) -> str:
+    """A short, escaped quotation of ``value`` for an error message (its repr, cut)."""
+    text = value if isinstance(value, str) else None
+    if text is None:
+        shown = repr(value)
+        return shown if len(shown) <= limit else shown[:limit] + "..."
+    return repr(text[:limit]) + ("..." if len(text) > limit else "")
 
 
 def _mb(n: int) -> str:

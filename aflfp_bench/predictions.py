@@ -216,7 +216,7 @@ def _parse_wide(src: _Source, header: list[str]) -> _Records:
     if kinds is not None:
         bad = sorted(set(kinds) - set(BOX_KINDS))
         if bad:
-            raise BenchError(f"{path}: column '{BOX_COLUMN}': {bad[0]!r} is not one of "
+            raise BenchError(f"{path}: column '{BOX_COLUMN}': {excerpt(bad[0])} is not one of "
                              f"{', '.join(BOX_KINDS)}")
     return _Records(keys, values.reshape(-1, N_POINTS, 2), where,
                     lambda k, axis: f"column '{'xy'[axis]}{k}'", kinds)
@@ -246,7 +246,7 @@ def _parse_long(src: _Source, header: list[str]) -> _Records:
     if repeated.size:
         first, again = order[repeated[0]], order[repeated[0] + 1]
         raise BenchError(f"{where(int(again))}: duplicate landmark {int(landmark[again])} of "
-                         f"image_id {keys[again]!r} (first on line {where(int(first)).rsplit(':', 1)[1]})")
+                         f"image_id {excerpt(keys[again])} (first on line {where(int(first)).rsplit(':', 1)[1]})")
     counts = np.bincount(codes, minlength=len(uniques))
     short = np.flatnonzero(counts != N_POINTS)
     if short.size:
@@ -254,7 +254,7 @@ def _parse_long(src: _Source, header: list[str]) -> _Records:
         row = int(np.flatnonzero(codes == c)[0])
         have = set(landmark[codes == c].astype(int))
         lacking = [k for k in range(N_POINTS) if k not in have]
-        raise BenchError(f"{where(row)}: image_id {uniques[c]!r} has {counts[c]} of {N_POINTS} "
+        raise BenchError(f"{where(row)}: image_id {excerpt(uniques[c])} has {counts[c]} of {N_POINTS} "
                          f"landmarks (missing {', '.join(map(str, lacking[:5]))}"
                          f"{' ...' if len(lacking) > 5 else ''})")
     coords = np.empty((len(uniques), N_POINTS, 2))

@@ -19,6 +19,7 @@ import numpy as np
 from . import jsonfile
 from .dataset import Dataset
 from .errors import BenchError
+from .files import excerpt
 from .predictions import read_predictions
 from .scores import SCHEMA, score
 
@@ -83,9 +84,9 @@ def check_scores(doc, where: str) -> None:
     toolkit can use."""
     schema = doc.get("schema") if isinstance(doc, dict) else None
     if not isinstance(schema, dict) or schema.get("name") != SCHEMA["name"]:
-        raise BenchError(f"{where}: not an aflfp-bench scores document (schema {schema!r})")
+        raise BenchError(f"{where}: not an aflfp-bench scores document (schema {excerpt(schema)})")
     if schema.get("version") != SCHEMA["version"]:
-        raise BenchError(f"{where}: scores schema version {schema.get('version')!r} is not "
+        raise BenchError(f"{where}: scores schema version {excerpt(schema.get('version'))} is not "
                          f"supported (expected {SCHEMA['version']})")
     for key, kind in (("settings", dict), ("overall", dict), ("by_expression", dict),
                       ("per_image", dict), ("dataset", dict), ("protocol", str),
@@ -98,7 +99,7 @@ def check_scores(doc, where: str) -> None:
     s = doc["settings"]
     for key, allowed in (("norm", NORMS), ("agg", AGGS)):
         if s.get(key) not in allowed:
-            raise BenchError(f"{where}: scores document has settings.{key} {s.get(key)!r}; "
+            raise BenchError(f"{where}: scores document has settings.{key} {excerpt(s.get(key))}; "
                              f"expected one of {', '.join(allowed)}")
     if not _number(s.get("threshold")):
         raise BenchError(f"{where}: scores document lacks a numeric settings.threshold")
