@@ -63,3 +63,14 @@ def _alive(pid: int) -> bool:
     except (PermissionError, OverflowError):
         return True
     return True
+
+
+def write_output(path, text: str, what: str = "") -> None:
+    """Write ``text`` to the file ``path`` atomically, or to standard output for ``-``."""
+    if str(path) == "-":
+        import sys
+
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    write_text(path, text, what)

@@ -8,14 +8,12 @@ import os
 from pathlib import Path
 
 from .dataset import read_manifest, write_manifest
+from .folds import cross_validate
 from .loaders import load_aflfp
-from .predictions import read_predictions
 from .progress import progress_bar
 from .protocol import N_FOLDS
 from .report import build_report
-from .results import Result
-from .runner import cross_validate
-from .scores import score, write_json
+from .results import Result, resolve
 from .synth import GENERATOR_VERSION, synthesize
 from .tables import report_text
 from .userdirs import cache_dir
@@ -62,7 +60,7 @@ def synthetic_manifest(out=None, *, subjects: int = 88, size: int = 256, seed: i
 
 
 def run_demo(out, *, subjects: int = 88, size: int = 256, seed: int = 0, workers=None,
-             echo=print) -> dict[str, dict]:
+             echo=print) -> dict:
     out = Path(out)
     manifest = synthetic_manifest(out, subjects=subjects, size=size, seed=seed, workers=workers,
                                   echo=echo)
@@ -78,10 +76,10 @@ def run_demo(out, *, subjects: int = 88, size: int = 256, seed: int = 0, workers
             # captions say so; `aflfp-bench cv` defaults to the paper's detector boxes.
             cross_validate(dataset, name, csv_path, box="gt",
                            workers=workers or os.cpu_count() or 1, progress=update, **options)
-        preds = read_predictions(csv_path, dataset)
-        docs[name] = score(dataset, preds)
-        write_json(docs[name], results / f"{name}.synthetic.json")
-        found.append(Result(name, docs[name], str(csv_path), points=preds.points, dataset=dataset))
+        scores, points = resolve(csv_path, dataset)
+        docs[name] = scores
+        scores.write(results / f"{name}.synthetic.json")
+        found.append(Result(name, scores, str(csv_path), points=points, dataset=dataset))
     echo("")
     echo(f"{dataset.label}: {len(dataset)} images, {subjects} subjects, {N_FOLDS}-fold "
          "subject-independent CV")

@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from .atomic import write_text
-from .baselines.boxes import BoxMapping, Detector, choose, shipped_mapping
 from .dataset import Dataset
 from .errors import BenchError
+from .faces import BoxMapping, Detector, choose, shipped_mapping
 from .images import load_gray
 
 HEADER = "image_id,x,y,w,h"
@@ -68,12 +68,13 @@ def _write(path: Path, found: dict[str, np.ndarray]) -> None:
     write_text(path, "\n".join(lines) + "\n", "detections")
 
 
-def detect_all(dataset: Dataset, kind: str, path, *, workers: int = 1,
+def detect_all(dataset: Dataset, kind: str, path=None, *, workers: int = 1,
                progress=None) -> np.ndarray:
     """``(n, 4)`` detector boxes of every image (nan rows where none overlaps the ground
-    truth), from ``path`` when it has them, else detected and added to it."""
-    path = Path(path)
-    found = _read(path) if path.is_file() else {}
+    truth), from the file ``path`` when it has them, else detected and added to it (kept
+    in memory only without a path)."""
+    path = None if path is None else Path(path)
+    found = _read(path) if path is not None and path.is_file() else {}
     todo = [i for i, image_id in enumerate(dataset.ids) if image_id not in found]
     if progress and len(dataset) - len(todo):
         progress(len(dataset) - len(todo))
@@ -86,7 +87,8 @@ def detect_all(dataset: Dataset, kind: str, path, *, workers: int = 1,
     def keep(done):
         for image_id, box in done:
             found[image_id] = np.full(4, np.nan) if box is None else np.asarray(box, float)
-        _write(path, found)
+        if path is not None:
+            _write(path, found)
         if progress:
             progress(len(done))
 
@@ -112,3 +114,12 @@ def fold_boxes(raw: np.ndarray, gt_boxes: np.ndarray, train: np.ndarray,
     mapped = np.array([mapping.apply(b) for b in gt_boxes]).reshape(-1, 4)
     boxes = np.where(hit[:, None], raw, mapped)
     return boxes, ["detector" if h else "fallback" for h in hit], mapping
+
+
+def training_boxes(dataset: Dataset, kind: str, *, path=None, workers: int = 1,
+                   progress=None) -> tuple[np.ndarray, BoxMapping, int]:
+    """(boxes, mapping, faces found) of a training set: the detections, and the mapped
+    ground-truth box (the mapping fitted on those detections) where there is none."""
+    raw = detect_all(dataset, kind, path, workers=workers, progress=progress)
+    boxes, _, mapping = fold_boxes(raw, dataset.boxes, np.ones(len(dataset), bool), kind)
+    return boxes, mapping, int(np.isfinite(raw[:, 0]).sum())

@@ -22,13 +22,14 @@ from pathlib import Path
 
 import numpy as np
 
-from . import runner
+from .adapters import adapter_class
 from .atomic import write_text
-from .baselines.base import adapter_class
 from .dataset import Dataset
 from .detections import detect_all, fold_boxes
 from .errors import BenchError
+from .folds import Task, check_folds, chosen_folds, protocol_box, run_tasks
 from .runfile import check_file
+from .settings import Settings
 
 NORMAL, PALSY = "Normal face", "Palsy face"
 
@@ -49,21 +50,17 @@ def table3(normal: Dataset, data: Dataset, adapter: str, outdir, *, folds=None,
            progress=None, log=None, **options) -> dict:
     """Run the experiment; returns ``{"n_train": n, "folds": [...], "files": {...}}``.
     ``flip``: both conditions predict with the flip test (:func:`.runner.flip_test`),
-    and their names say so. ``box``: :func:`.runner.protocol_box` of the AFLFP data, used
+    and their names say so. ``box``: :func:`.folds.protocol_box` of the AFLFP data, used
     for both conditions (detections made once per dataset, kept in OUTDIR)."""
     cls = adapter_class(adapter)
     if not cls.trainable:
         raise BenchError(f"adapter {adapter!r} is pretrained: Table 3 needs a trainable one")
-    runner.check_folds(data)
+    check_folds(data)
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
+    chosen = chosen_folds(data, folds)
     fold = data.meta["fold"].to_numpy()
-    chosen = sorted(set(fold.tolist())) if folds is None else sorted(set(folds))
-    unknown = sorted(set(chosen) - set(fold.tolist()))
-    if unknown:
-        raise BenchError(f"fold(s) {unknown} have no images in {data.label}")
-    pools = {k: data.subset(fold != k) for k in chosen}
-    n = min([len(normal)] + [len(p) for p in pools.values()])
+    n = min([len(normal)] + [int((fold != k).sum()) for k in chosen])
     if n == 0:
         raise BenchError("no training images: the normal set or a fold's training pool is empty")
     files = {NORMAL: outdir / "normal.csv", PALSY: outdir / "palsy.csv"}
@@ -73,8 +70,7 @@ def table3(normal: Dataset, data: Dataset, adapter: str, outdir, *, folds=None,
     for condition, path in files.items():
         write_text(_sidecar(path), json.dumps({"name": names[condition],
                                                "condition": condition}) + "\n", "sidecar")
-    suffix = getattr(cls, "model_suffix", ".npz")
-    box = runner.protocol_box(data, box)
+    box = protocol_box(data, box)
     raw = raw_normal = None
     if box == "detector":
         if log:
@@ -82,57 +78,50 @@ def table3(normal: Dataset, data: Dataset, adapter: str, outdir, *, folds=None,
         raw = detect_all(data, cls.detector, outdir / "detections-palsy.csv", workers=workers)
         raw_normal = detect_all(normal, cls.detector, outdir / "detections-normal.csv",
                                 workers=workers)
-    normal_model = outdir / f"normal{suffix}"
-    drawn = _draw(len(normal), n, seed)
-    if not normal_model.is_file():
-        if log:
-            log(f"{NORMAL}: training {adapter} on {n} of {len(normal)} images of {normal.label}")
-        runner.train(normal.subset(drawn), adapter, normal_model, box=box, log=log, seed=seed,
-                     boxes=_train_boxes(raw_normal, normal, drawn, cls.detector), **options)
+    drawn = _mask(len(normal), _draw(len(normal), n, seed))
+    normal_boxes = _train_boxes(raw_normal, normal, drawn, cls.detector)
+    tasks = []
     for k in chosen:
-        test_mask = fold == k
-        test = data.subset(test_mask)
-        pool = pools[k]
-        if set(pool.meta["subject"]) & set(test.meta["subject"]):
-            raise BenchError(f"fold {k}: a subject is both in training and test")
-        palsy_model = outdir / f"palsy.fold{k}{suffix}"
-        pool_index = np.flatnonzero(~test_mask)[_draw(len(pool), n, seed + k)]
-        if not palsy_model.is_file():
-            if log:
-                log(f"{PALSY}, fold {k}: training {adapter} on {n} of {len(pool)} images of "
-                    f"{pool.meta['subject'].nunique()} subjects")
-            runner.train(data.subset(pool_index), adapter, palsy_model, box=box, log=log,
-                         seed=seed, boxes=_train_boxes(raw, data, pool_index, cls.detector),
-                         **options)
-        given = None
-        if raw is not None:
-            # Test images without a detection get the ground-truth box mapped by the
-            # mapping each model learnt on its own training faces.
-            given = {}
-            for model in (normal_model, palsy_model):
-                mapping = runner.box_mapping_of(runner.load_adapter(adapter, model))
-                mapped = np.array([mapping.apply(b) for b in test.boxes]).reshape(-1, 4)
-                hit = np.isfinite(raw[test_mask][:, 0])
-                given[model] = (np.where(hit[:, None], raw[test_mask], mapped),
-                                ["detector" if h else "fallback" for h in hit])
-        for model, out in ((normal_model, files[NORMAL]), (palsy_model, files[PALSY])):
-            runner.predict(test, adapter, model, out, box=box, workers=workers, flip=flip,
-                           boxes=None if given is None else given[model], progress=progress)
+        test = fold == k
+        pool = _mask(len(data), np.flatnonzero(~test)[_draw(int((~test).sum()), n, seed + k)])
+        conditions = ((NORMAL, f"normal{cls.model_suffix}", normal.subset(drawn), normal_boxes),
+                      (PALSY, f"palsy.fold{k}{cls.model_suffix}", data.subset(pool),
+                       _train_boxes(raw, data, pool, cls.detector)))
+        for condition, model, train_set, train_boxes in conditions:
+            test_boxes = (None if train_boxes is None
+                          else _test_boxes(raw[test], data.boxes[test], train_boxes[1]))
+            tasks.append(Task(f"{condition}, fold {k}", outdir / model, data.subset(test),
+                              files[condition], train_set, train_boxes, test_boxes, seed=seed,
+                              same_subjects=condition == PALSY))
+    run_tasks(tasks, adapter, box=box, workers=workers, flip=flip, progress=progress, log=log,
+              **options)
     return {"n_train": n, "folds": chosen, "files": files, "box": box}
 
 
-def _train_boxes(raw, dataset: Dataset, index: np.ndarray, kind: str):
-    """(boxes, mapping) of the drawn training images from the dataset's detections, or None
+def _mask(size: int, index: np.ndarray) -> np.ndarray:
+    mask = np.zeros(size, bool)
+    mask[index] = True
+    return mask
+
+
+def _train_boxes(raw, dataset: Dataset, train: np.ndarray, kind: str):
+    """(boxes, mapping) of the drawn training images from the dataset's detections; None
     for ground-truth boxes."""
     if raw is None:
         return None
-    train = np.zeros(len(dataset), bool)
-    train[index] = True
     boxes, _, mapping = fold_boxes(raw, dataset.boxes, train, kind)
-    return boxes[index], mapping
+    return boxes[train], mapping
 
 
-def write_report(files: dict, data: Dataset, outdir, **report_options):
+def _test_boxes(raw: np.ndarray, gt_boxes: np.ndarray, mapping) -> tuple:
+    """A model's test boxes: the detections, and the ground-truth box mapped by the
+    mapping it learnt on its own training faces where there is none."""
+    hit = np.isfinite(raw[:, 0])
+    mapped = np.array([mapping.apply(b) for b in gt_boxes]).reshape(-1, 4)
+    return np.where(hit[:, None], raw, mapped), ["detector" if h else "fallback" for h in hit]
+
+
+def write_report(files: dict, data: Dataset, outdir, settings: Settings | None = None) -> str:
     """Table 3 (and the Table 2 rows of both models) as text, Markdown and HTML."""
     from . import tables
     from .html import write_html
@@ -140,8 +129,8 @@ def write_report(files: dict, data: Dataset, outdir, **report_options):
     from .results import load_results
 
     results = load_results([str(files[NORMAL]), str(files[PALSY])], dataset=data,
-                           allow_missing=True)
-    model = build_report(results, **report_options)
+                           settings=settings, allow_missing=True)
+    model = build_report(results, settings=settings)
     outdir = Path(outdir)
     text = tables.report_text(model)
     write_text(outdir / "table3.txt", text, "report")

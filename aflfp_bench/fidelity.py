@@ -24,10 +24,12 @@ warns and is nan.
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 
 from .clinical import ANGLES, MEASURES, RELEVANT, UNITS, asymmetry, facial_measures
+from .document import Clinical
 from .errors import UndefinedStatisticWarning
 
 CLEAR_RATIO = 0.85
@@ -149,3 +151,25 @@ def summary_json(result: dict) -> dict:
         return None if isinstance(v, float) and np.isnan(v) else v
     return {"settings": result["settings"],
             "measures": {m: {k: clean(v) for k, v in s.items()} for m, s in result["measures"].items()}}
+
+
+def clinical_of(gt_points, pred_points, expressions, **options):
+    """(:class:`~.document.Clinical` section, the full :func:`fidelity` result) with the
+    undefined statistics as nan (null in JSON), warned once each by the caller's filter."""
+    result = fidelity(gt_points, pred_points, expressions, **options)
+    return Clinical.from_dict(summary_json(result)), result
+
+
+def clinical_document(dataset, predictions, *, clear: float = CLEAR_RATIO,
+                      mm_per_pixel: float | None = None) -> tuple[Clinical, dict]:
+    """The clinical fidelity of aligned predictions (the images that have one): the typed
+    section and the JSON document ``aflfp-bench clinical --json`` writes. Undefined
+    statistics warn (:class:`~.errors.UndefinedStatisticWarning`) and are null."""
+    mask = predictions.present
+    section, _ = clinical_of(dataset.points[mask], predictions.points[mask],
+                             dataset.meta["expression"].to_numpy(dtype=object)[mask],
+                             clear=clear, mm_per_pixel=mm_per_pixel)
+    doc = {"predictions": {"name": Path(predictions.source).name},
+           "dataset": {"name": dataset.name, "synthetic": bool(dataset.synthetic)},
+           "n_images": int(mask.sum()), "clinical": section.to_dict()}
+    return section, doc

@@ -19,6 +19,7 @@ overall) and github-action-benchmark's ``customSmallerIsBetter`` JSON.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import warnings
@@ -27,10 +28,12 @@ from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
 
+from .atomic import write_text
+from .document import Scores
 from .errors import BenchError, UndefinedStatisticWarning
-from .metrics import reading
 from .protocol import EXPRESSION_CODES
-from .results import difference, paired, per_image
+from .results import difference, paired, resolve
+from .settings import Settings
 from .stats import make_bootstrap, paired_comparison
 
 OVERALL = "overall"
@@ -89,30 +92,33 @@ class Verdict:
         return self.checks[0]
 
 
-def compare(candidate: dict, baseline: dict, *, max_increase: float | None = None,
-            max_increase_rel: float = DEFAULT_MAX_INCREASE_REL, alpha: float = 0.05,
-            per_expression: bool = False, n_resamples: int = 2000, seed: int = 0) -> Verdict:
-    """Gate ``candidate`` against ``baseline`` (both scores documents). The tolerance of a
-    check is ``max_increase`` when given, else ``max_increase_rel`` times its baseline mean."""
+def compare(candidate: Scores, baseline: Scores, *, max_increase: float | None = None,
+            max_increase_rel: float = DEFAULT_MAX_INCREASE_REL, per_expression: bool = False,
+            settings: Settings | None = None) -> Verdict:
+    """Gate ``candidate`` against ``baseline``. The tolerance of a check is
+    ``max_increase`` when given, else ``max_increase_rel`` times its baseline mean;
+    ``settings`` gives alpha and the bootstrap's resamples and seed."""
+    settings = settings or Settings()
     why = difference(baseline, candidate, "the baseline", "the candidate", threshold=False)
     if why:
-        raise BenchError(f"baseline and candidate are not comparable: {why}")
-    base_pi, cand_pi = per_image(baseline, "the baseline"), per_image(candidate, "the candidate")
+        raise GateInputError(f"baseline and candidate are not comparable: {why}")
+    base_pi, cand_pi = baseline.per_image, candidate.per_image
     ic, ib = paired(cand_pi, base_pi)
     if not ic.size:
-        raise BenchError("baseline and candidate share no image ids")
-    missing = base_pi.ids.size - ib.size
+        raise GateInputError("baseline and candidate share no image ids")
+    missing = len(base_pi) - ib.size
     if missing:
-        have = set(cand_pi.ids[ic].tolist())
-        first = next(i for i in base_pi.ids.tolist() if i not in have)
-        raise BenchError(f"the candidate has no score for {missing} of the baseline's "
-                         f"{base_pi.ids.size} images (first: {first}): a gate compares the same "
-                         "images")
+        have = set(cand_pi.image_id[ic].tolist())
+        first = next(i for i in base_pi.image_id.tolist() if i not in have)
+        raise GateInputError(f"the candidate has no score for {missing} of the baseline's "
+                             f"{len(base_pi)} images (first: {first}): a gate compares the "
+                             "same images")
     base, cand = base_pi.nme[ib], cand_pi.nme[ic]
-    subj, expr = cand_pi.subjects[ic], cand_pi.expressions[ic]
+    subj, expr = cand_pi.subject[ic], cand_pi.expression[ic]
+    alpha = settings.alpha
     if np.isnan(base).any() or np.isnan(cand).any():
-        raise BenchError("undefined (nan) per-image NME in the baseline or candidate")
-    boot = make_bootstrap(subj, n_resamples=n_resamples, seed=seed)
+        raise GateInputError("undefined (nan) per-image NME in the baseline or candidate")
+    boot = make_bootstrap(subj, n_resamples=settings.resamples, seed=settings.seed)
     groups = [(OVERALL, np.ones(cand.size, bool), True)]
     groups += [(code, expr == code, per_expression) for code in EXPRESSION_CODES if (expr == code).any()]
     checks = []
@@ -127,9 +133,52 @@ def compare(candidate: dict, baseline: dict, *, max_increase: float | None = Non
                                 cmp["delta"] > limit, counts, limit))
     rule = (f"absolute, {_pts(max_increase)} points" if max_increase is not None
             else f"{100 * max_increase_rel:g}% of the baseline's mean")
-    s = candidate["settings"]
     return Verdict(checks, checks[0].limit, alpha, int(cand.size), int(len(boot.subjects)),
-                   rule, reading(s["norm"], s["agg"]))
+                   rule, candidate.settings.reading)
+
+
+class GateInputError(BenchError):
+    """A gate input that cannot be compared: exit code 3, never 1 (a regression)."""
+
+    def __init__(self, message: str):
+        super().__init__(message, exit_code=3)
+
+
+@contextlib.contextmanager
+def inputs():
+    """Within: any input problem (a BenchError) is a :class:`GateInputError`, exit 3."""
+    try:
+        yield
+    except GateInputError:
+        raise
+    except BenchError as exc:
+        raise GateInputError(str(exc)) from None
+
+
+def load_side(path, dataset, settings: Settings) -> Scores:
+    """One side of the gate (a scores JSON, a prediction file or a submission folder) as
+    scores; any problem is a :class:`GateInputError`."""
+    with inputs():
+        return resolve(path, dataset, settings)[0]
+
+
+def write_outputs(verdict: Verdict, *, markdown=None, junit=None, bench=None,
+                  step_summary=None) -> list[str]:
+    """Write the requested outputs atomically; append the Markdown summary to the
+    ``step_summary`` file (GitHub's ``$GITHUB_STEP_SUMMARY``). A failure to append is a
+    warning returned (not an error): it never changes the verdict."""
+    for path, render in ((markdown, summary_markdown), (junit, junit_xml), (bench, benchmark_json)):
+        if path:
+            with inputs():
+                write_text(path, render(verdict), "gate output")
+    notes = []
+    if step_summary:
+        try:
+            with open(step_summary, "a", encoding="utf-8") as fh:
+                fh.write(summary_markdown(verdict))
+        except OSError as exc:
+            notes.append(f"could not append the summary to {step_summary} ({exc.strerror or exc})")
+    return notes
 
 
 def _pts(value: float) -> str:

@@ -8,6 +8,7 @@ import os
 
 from . import __version__
 from .atomic import write_text
+from .protocol import NAME as PROTOCOL
 from .report import AVG, Report
 from .tables import DAGGER, cell_marks, ci_text, fmt_pct, row_label, table3_test_line
 
@@ -54,21 +55,23 @@ def _table3_rows(report: Report) -> list[dict]:
 
 def _clinical_rows(report: Report) -> list[dict]:
     """Per facial measure: each method's ICC(2,1) of the asymmetry and its side agreement."""
-    docs = [r.doc["clinical"] for r in report.results if "clinical" in r.doc]
-    if not docs:
+    sections = [r.scores.clinical for r in report.results if r.scores.clinical is not None]
+    if not sections:
         return []
     rows = []
-    for name, first in docs[0]["measures"].items():
+    for name, first in sections[0].measures.items():
         cells = []
-        for d in docs:
-            m = d["measures"][name]
-            icc, side = m["icc"], m["side_agreement"]
-            cells.append({"icc": "n/a" if icc is None else f"{icc:.2f}",
-                          "side": "n/a" if side is None else f"{100 * side:.0f}%",
-                          "mae": "n/a" if m["mae_difference"] is None else f"{m['mae_difference']:.2f}"})
-        rows.append({"measure": name, "unit": first["unit"], "expressions": " ".join(first["expressions"]),
+        for section in sections:
+            m = section.measures[name]
+            cells.append({"icc": _fixed(m.icc, "{:.2f}"), "side": _fixed(100 * m.side_agreement, "{:.0f}%"),
+                          "mae": _fixed(m.mae_difference, "{:.2f}")})
+        rows.append({"measure": name, "unit": first.unit, "expressions": " ".join(first.expressions),
                      "cells": cells})
     return rows
+
+
+def _fixed(value: float, fmt: str) -> str:
+    return "n/a" if not math.isfinite(value) else fmt.format(value)
 
 
 def _part(report: Report, suffix: str) -> dict:
@@ -79,34 +82,36 @@ def _part(report: Report, suffix: str) -> dict:
 
     figures = plots.all_figures(report)
     s = report.settings
-    boxes = "; ".join(f"{name}: {text}" for name, text in s["boxes"].items())
-    settings = [("protocol", s["protocol"]),
-                ("dataset", s["dataset"] + (" (SYNTHETIC)" if s["synthetic"] else "")),
-                ("NME", s["reading"]), ("normalisation", s["norm"]), ("aggregation", s["agg"]),
-                ("failure threshold", f"{100 * s['threshold']:g}%"),
+    boxes = "; ".join(f"{name}: {text}" for name, text in s.boxes.items())
+    settings = [("protocol", s.protocol),
+                ("dataset", s.dataset + (" (SYNTHETIC)" if s.synthetic else "")),
+                ("NME", s.reading), ("normalisation", s.metric.norm),
+                ("aggregation", s.metric.agg),
+                ("failure threshold", f"{100 * s.metric.threshold:g}%"),
                 *([("face boxes", boxes)] if boxes else []),
-                ("confidence intervals", f"{100 * s['level']:g}% {s['bootstrap']}, "
-                                         f"{s['n_resamples']} resamples, seed {s['seed']}"),
-                ("paired test", f"{s['test']}, alpha {s['alpha']:g}, reference {s['reference']}"),
-                ("subjects", str(s["n_subjects"])),
+                ("confidence intervals", f"{100 * s.level:g}% {s.bootstrap}, "
+                                         f"{s.stats.resamples} resamples, seed {s.stats.seed}"),
+                ("paired test", f"{s.test}, alpha {s.stats.alpha:g}, reference {s.reference}"),
+                ("subjects", str(s.n_subjects)),
                 ("toolkit", f"aflfp-bench {__version__} (scores made by "
-                            f"{', '.join(s['scores_toolkits'])})")]
+                            f"{', '.join(s.scores_toolkits)})")]
     methods = [{"name": r.name, "source": os.path.basename(r.source),
-                "coverage": f"{100 * r.doc['coverage']['fraction']:.1f}%",
-                "auc": f"{r.doc['overall']['auc']:.4f}", "fr": fmt_pct(r.doc["overall"]["fr"]),
-                "median": fmt_pct(r.doc["overall"]["median"])} for r in report.results]
+                "coverage": f"{100 * r.scores.coverage.fraction:.1f}%",
+                "auc": _fixed(r.scores.overall.auc, "{:.4f}"), "fr": fmt_pct(r.scores.overall.fr),
+                "median": fmt_pct(r.scores.overall.median)} for r in report.results]
     apart = apart_parts(report)
     clinical = _clinical_rows(report)
     return dict(
-        suffix=suffix, heading=f"{s['dataset']}, {s['reading']}",
-        clinical=clinical, clinical_methods=[r.name for r in report.results if "clinical" in r.doc],
+        suffix=suffix, heading=f"{s.dataset}, {s.reading}",
+        clinical=clinical,
+        clinical_methods=[r.name for r in report.results if r.scores.clinical is not None],
         bland_altman=bland_altman(report) if clinical else {},
-        synthetic=s["synthetic"], settings=settings, columns=report.columns,
+        synthetic=s.synthetic, settings=settings, columns=report.columns,
         caption=table2_caption(report), table3_caption=table3_caption(report),
         table2=_table2_rows(report), table3=_table3_rows(report),
         table3_test=table3_test_line(report), methods=methods,
         apart={"caption": apart[0], "grids": [g for g in apart[1:] if g]} if apart else None,
-        notes=report.notes, threshold=f"{100 * s['threshold']:g}%", **figures)
+        notes=report.notes, threshold=f"{100 * s.metric.threshold:g}%", **figures)
 
 
 def render_html(reports, *, title: str = "aflfp-bench report") -> str:
@@ -126,7 +131,6 @@ def write_html(reports, path, **kw) -> None:
 def render_leaderboard_html(board) -> str:
     """The leaderboard page, in the report's look; all submission text is escaped."""
     from . import plots
-    from .report import build_report
     from .tables import leaderboard_caption, leaderboard_grid
 
     grid = leaderboard_grid(board)
@@ -135,17 +139,16 @@ def render_leaderboard_html(board) -> str:
         url = e.submission.meta.get("paper_url") or e.submission.meta.get("code_url")
         entries.append({"cells": cells, "published": e.published, "url": url})
     figures = None
-    results = board.results()
-    if results:
-        report = build_report(results, n_resamples=board.settings["n_resamples"],
-                              seed=board.settings["seed"], alpha=board.settings["alpha"])
-        figures = {"ced": plots.ced(report), "expressions": plots.expressions(report)}
-    settings = [(k, board.settings[k]) for k in ("protocol", "dataset", "reading", "norm", "agg",
-                                                 "threshold", "alpha", "n_resamples", "seed")]
+    if board.report is not None:
+        figures = {"ced": plots.ced(board.report), "expressions": plots.expressions(board.report)}
+    s = board.settings
+    settings = [("protocol", PROTOCOL), ("dataset", board.dataset), ("reading", s.reading),
+                ("norm", s.norm), ("agg", s.agg), ("threshold", s.threshold), ("alpha", s.alpha),
+                ("resamples", s.resamples), ("seed", s.seed)]
     return environment().get_template("leaderboard.html.j2").render(
         grid=grid, entries=entries, caption=leaderboard_caption(board), skipped=board.skipped,
         notes=board.notes,
-        synthetic=board.settings["synthetic"], figures=figures, settings=settings,
+        synthetic=board.synthetic, figures=figures, settings=settings,
         version=__version__)
 
 

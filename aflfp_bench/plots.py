@@ -47,17 +47,17 @@ def data_uri(fig, fmt: str = "svg") -> str:
 
 
 def _methods(report: Report):
-    return [(i, r.name, r.doc) for i, r in enumerate(report.results)]
+    return [(i, r.name, r.scores) for i, r in enumerate(report.results)]
 
 
 def ced(report: Report) -> str:
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6, 3.6))
-    thr = report.settings["threshold"]
-    top = max(2 * thr, max(np.percentile(r.doc["per_image"]["nme"], 95) for r in report.results))
+    thr = report.settings.metric.threshold
+    top = max(2 * thr, max(np.percentile(r.scores.per_image.nme, 95) for r in report.results))
     grid = np.linspace(0, top, 200)
     for i, name, doc in _methods(report):
-        nme = np.sort(np.asarray(doc["per_image"]["nme"], dtype=float))
+        nme = np.sort(doc.per_image.nme)
         frac = np.searchsorted(nme, grid, side="right") / nme.size
         ax.plot(100 * grid, frac, label=name, markevery=20, markersize=5, **_style(i))
     ax.axvline(100 * thr, color="0.4", linewidth=0.8)
@@ -122,7 +122,7 @@ def regions(report: Report) -> str:
     methods = _methods(report)
     width = 0.8 / max(1, len(methods))
     for k, (i, name, doc) in enumerate(methods):
-        vals = [100 * doc["by_region"][n]["mean"] for n in names]
+        vals = [100 * doc.by_region[n].mean for n in names]
         ax.bar(x - 0.4 + width * (k + 0.5), vals, width, label=name, color=PALETTE[i % 8],
                hatch=HATCHES[i % 8], edgecolor="black", linewidth=0.5)
     ax.set_xticks(x, names)
@@ -133,16 +133,16 @@ def regions(report: Report) -> str:
 
 def landmarks(report: Report) -> str | None:
     """Per-landmark mean error on the mean ground-truth face, one panel per method."""
-    methods = [(i, n, d) for i, n, d in _methods(report) if d.get("gt_mean_shape")]
+    methods = [(i, n, d) for i, n, d in _methods(report) if d.gt_mean_shape is not None]
     if not methods:
         return None
     plt = _plt()
     fig, axes = plt.subplots(1, len(methods), figsize=(2.8 * len(methods) + 0.8, 3.2),
                              squeeze=False)
-    values = np.array([d["by_landmark"] for _, _, d in methods]) * 100
+    values = np.array([d.by_landmark for _, _, d in methods]) * 100
     vmin, vmax = float(values.min()), float(values.max())
     for ax, (_, name, doc), vals in zip(axes[0], methods, values):
-        shape = np.asarray(doc["gt_mean_shape"])
+        shape = np.asarray(doc.gt_mean_shape)
         for idx in REGIONS.values():
             ax.plot(*shape[idx].T, color="0.75", linewidth=0.8, zorder=1)
         sc = ax.scatter(*shape.T, c=vals, s=10 + 200 * (vals - vmin) / max(vmax - vmin, 1e-12),
@@ -164,7 +164,7 @@ def sides(report: Report) -> str:
     fig, ax = plt.subplots(figsize=(6, 3.2))
     x = np.arange(len(methods))
     for side, offset, hatch in (("right", -0.2, ""), ("left", 0.2, "//")):
-        vals = [100 * doc["by_side"][side]["mean"] for _, _, doc in methods]
+        vals = [100 * doc.by_side[side].mean for _, _, doc in methods]
         ax.bar(x + offset, vals, 0.4, label=f"subject's {side}", hatch=hatch,
                color=["#56B4E9" if side == "right" else "#E69F00"] * len(methods),
                edgecolor="black", linewidth=0.5)
@@ -209,8 +209,8 @@ def overlays(report: Report, *, n_each: int = 3) -> dict[str, str]:
         if result.points is None or result.dataset is None:
             continue
         ds = result.dataset
-        ids = result.doc["per_image"]["image_id"]
-        nme = np.asarray(result.doc["per_image"]["nme"], dtype=float)
+        ids = result.scores.per_image.image_id
+        nme = result.scores.per_image.nme
         order = np.argsort(nme, kind="stable")
         start = max(0, len(order) // 2 - n_each // 2)
         picks = [("median", j) for j in order[start:start + n_each]]

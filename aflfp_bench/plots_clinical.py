@@ -5,28 +5,23 @@ of agreement (bias +- 1.96 SD)."""
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 from .clinical import RELEVANT, UNITS
-from .errors import UndefinedStatisticWarning
-from .fidelity import MAIN, fidelity
+from .fidelity import MAIN
 from .plots import PALETTE, _plt, data_uri
 from .report import Report
 
 
 def bland_altman(report: Report) -> dict[str, str]:
-    """Method name -> SVG data URI, for the results that carry predicted points."""
+    """Method name -> SVG data URI, for the results scored here from predictions (their
+    scores keep the fidelity result's per-image differences)."""
     out = {}
     for i, r in enumerate(report.results):
-        if r.points is None or r.dataset is None:
+        res = r.scores.fidelity
+        if res is None:
             continue
-        present = np.isfinite(r.points).all(axis=(1, 2))
-        expr = r.dataset.meta["expression"].to_numpy(dtype=object)[present]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UndefinedStatisticWarning)
-            res = fidelity(r.dataset.points[present], r.points[present], expr)
+        expr = r.scores.per_image.expression
         plt = _plt()
         fig, axes = plt.subplots(1, len(MAIN), figsize=(3.3 * len(MAIN), 3.0))
         for ax, m in zip(axes, MAIN):

@@ -1,7 +1,8 @@
 """The report model: Table 2 and Table 3 with bootstrap intervals and paired tests.
 
-Built once from loaded results (:mod:`aflfp_bench.results`); the text, Markdown, LaTeX,
-CSV and HTML renderings all read this one model, so they always agree.
+Built once from loaded results (:mod:`aflfp_bench.results`), with the subject bootstrap
+drawn once here and shared by every cell and comparison (so they are paired); the text,
+Markdown, LaTeX, CSV and HTML renderings all read this one model and never draw again.
 """
 
 from __future__ import annotations
@@ -12,21 +13,18 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import __version__
+from .document import BoxCounts, MetricSettings
 from .errors import BenchError, UndefinedStatisticWarning
-from .metrics import reading
+from .files import excerpt
 from .protocol import EXPRESSION_CODES, KEYFRAMES
 from .published import Published, incomparable
-from .results import Result, paired, per_image
-from .stats import (
-    DEFAULT_ALPHA,
-    DEFAULT_RESAMPLES,
-    DEFAULT_SEED,
-    cluster_mean_ci,
-    make_bootstrap,
-    paired_comparison,
-)
+from .results import Result, paired
+from .settings import Settings
+from .stats import DEFAULT_LEVEL, cluster_mean_ci, make_bootstrap, paired_comparison
 
 AVG = "Avg"
+BOOTSTRAP = "subject-cluster, percentile"
+TEST = "Wilcoxon signed-rank on per-subject means"
 
 
 @dataclass
@@ -54,6 +52,30 @@ class Row:
     condition: str | None = None
 
 
+@dataclass(frozen=True)
+class ReportSettings:
+    """What a report was computed with: the results' dataset and metric settings, and the
+    statistics' (``stats``: alpha, resamples, seed)."""
+
+    protocol: str
+    dataset: str
+    synthetic: bool
+    metric: MetricSettings
+    stats: Settings
+    reference: str
+    n_subjects: int
+    scores_toolkits: tuple[str, ...]
+    boxes: dict[str, str]
+    level: float = DEFAULT_LEVEL
+    bootstrap: str = BOOTSTRAP
+    test: str = TEST
+    toolkit: str = __version__
+
+    @property
+    def reading(self) -> str:
+        return self.metric.reading
+
+
 @dataclass
 class Report:
     """Table 2 and Table 3 of measured results. Published rows of the same setting sit in
@@ -66,7 +88,7 @@ class Report:
     table3: list[Row]
     reference: str | None
     best: dict[str, str]
-    settings: dict
+    settings: ReportSettings
     keyframes: dict[str, dict[str, Cell]] = field(default_factory=dict)
     table3_test: dict | None = None
     results: list[Result] = field(default_factory=list)
@@ -77,19 +99,17 @@ class Report:
     notes: list[str] = field(default_factory=list)
 
 
-def box_text(doc: dict) -> str | None:
+def box_text(boxes: BoxCounts | None) -> str | None:
     """Which face boxes a scores document's predictions used, in words (None when its
     prediction file did not record them)."""
-    counts = doc.get("boxes")
-    if not counts:
+    if boxes is None:
         return None
-    n = sum(counts.values())
-    if counts.get("gt") == n:
+    n = boxes.total
+    if boxes.gt == n:
         return "ground-truth boxes (--box gt)"
-    if counts.get("gt"):
-        return f"mixed boxes ({counts.get('gt')} ground truth of {n})"
-    fallback = counts.get("fallback", 0)
-    return (f"detector boxes ({fallback} of {n} image(s) without a detection used the "
+    if boxes.gt:
+        return f"mixed boxes ({boxes.gt} ground truth of {n})"
+    return (f"detector boxes ({boxes.fallback} of {n} image(s) without a detection used the "
             "ground-truth box mapped to the detector's convention)")
 
 
@@ -104,8 +124,8 @@ def _place_published(report: Report, published, show: bool) -> None:
     s = report.settings
     left: dict[str, list[str]] = {}
     for pub in published:
-        why = incomparable(pub, dataset=s["dataset"], synthetic=s["synthetic"], norm=s["norm"],
-                           agg=s["agg"])
+        why = incomparable(pub, dataset=s.dataset, synthetic=s.synthetic, norm=s.metric.norm,
+                           agg=s.metric.agg)
         if why is None:
             if pub.condition:
                 report.table3.append(_published_row(pub, [AVG]))
@@ -121,8 +141,8 @@ def _place_published(report: Report, published, show: bool) -> None:
             report.apart_setting = pub.setting
     for why, names in left.items():
         where = "shown apart" if show else "left out (--published shows them apart)"
-        report.notes.append(f"Published rows {where}: {', '.join(names)} {'are' if len(names) > 1 else 'is'} "
-                            f"{why}.")
+        verb = "are" if len(names) > 1 else "is"
+        report.notes.append(f"Published rows {where}: {', '.join(names)} {verb} {why}.")
 
 
 def _cell(nme, subjects, boot) -> Cell | None:
@@ -137,35 +157,62 @@ def _masks(expr, columns):
     return {c: (np.ones(expr.shape, bool) if c == AVG else expr == c) for c in columns}
 
 
-def build_report(results: list[Result], *, reference: str | None = None,
-                 alpha: float = DEFAULT_ALPHA, n_resamples: int = DEFAULT_RESAMPLES,
-                 seed: int = DEFAULT_SEED, published=(), show_published: bool = False) -> Report:
-    """The report of ``results``. ``published`` rows (:class:`~.published.Published`, e.g.
-    the paper's tables or published leaderboard entries) join Table 2/3 when their setting
-    is the results'; the others are shown apart with ``show_published``, else left out;
-    either way ``Report.notes`` says so."""
+def build_report(results: list[Result], *, settings: Settings | None = None,
+                 reference: str | None = None, published=(),
+                 show_published: bool = False) -> Report:
+    """The report of ``results`` (``settings``: alpha, resamples and seed of the tests and
+    the bootstrap). ``published`` rows (:class:`~.published.Published`, e.g. the paper's
+    tables or published leaderboard entries) join Table 2/3 when their setting is the
+    results'; the others are shown apart with ``show_published``, else left out; either
+    way ``Report.notes`` says so."""
     if not results:
         raise BenchError("no results to report")
-    arrays = {r.name: per_image(r.doc, r.source) for r in results}
+    settings = settings or Settings()
+    arrays = {r.name: r.scores.per_image for r in results}
     if any(np.isnan(a.nme).any() for a in arrays.values()):
         raise BenchError("a result has undefined (nan) per-image NME; check its normaliser")
-    all_subjects = np.concatenate([a.subjects for a in arrays.values()])
-    boot = make_bootstrap(all_subjects, n_resamples=n_resamples, seed=seed)
-    present = set(np.concatenate([a.expressions for a in arrays.values()]).tolist())
+    boot = make_bootstrap(np.concatenate([a.subject for a in arrays.values()]),
+                          n_resamples=settings.resamples, seed=settings.seed)
+    present = set(np.concatenate([a.expression for a in arrays.values()]).tolist())
     columns = [c for c in EXPRESSION_CODES if c in present] + [AVG]
 
     rows = []
     for r in results:
         a = arrays[r.name]
-        cells = {c: _cell(a.nme[m], a.subjects[m], boot)
-                 for c, m in _masks(a.expressions, columns).items()}
+        cells = {c: _cell(a.nme[m], a.subject[m], boot)
+                 for c, m in _masks(a.expression, columns).items()}
         rows.append(Row(r.name, cells, condition=r.condition))
     names = [r.name for r in results]
     if reference is None:
         reference = min(rows, key=lambda row: row.cells[AVG].mean).name
     elif reference not in names:
-        raise BenchError(f"--reference {reference!r} is none of the results "
+        raise BenchError(f"--reference {excerpt(reference)} is none of the results "
                          f"({', '.join(names)})")
+    _compare(rows, arrays, reference, columns, boot, settings.alpha)
+    best = {}
+    for c in columns:
+        scored = [(row.cells[c].mean, row.name) for row in rows if row.cells.get(c)]
+        if scored:
+            best[c] = min(scored)[1]
+    keyframes = {r.name: {k: _cell(arrays[r.name].nme[m], arrays[r.name].subject[m], boot)
+                          for k in KEYFRAMES if (m := arrays[r.name].keyframe == k).any()}
+                 for r in results}
+    table3, table3_test = _table3(results, rows, arrays, boot, settings.alpha)
+    first = results[0].scores
+    report_settings = ReportSettings(
+        protocol=first.protocol, dataset=first.dataset.name, synthetic=first.dataset.synthetic,
+        metric=first.settings, stats=settings, reference=reference,
+        n_subjects=int(len(boot.subjects)), level=boot.level,
+        scores_toolkits=tuple(sorted({r.scores.toolkit for r in results})),
+        boxes={r.name: text for r in results if (text := box_text(r.scores.boxes))})
+    report = Report(columns, rows, table3, reference, best, report_settings, keyframes,
+                    table3_test, results)
+    _place_published(report, published, show_published)
+    return report
+
+
+def _compare(rows, arrays, reference, columns, boot, alpha) -> None:
+    """Each row's cells against the reference's, on the images both scored."""
     ref = arrays[reference]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UndefinedStatisticWarning)
@@ -174,43 +221,14 @@ def build_report(results: list[Result], *, reference: str | None = None,
                 continue
             mine = arrays[row.name]
             ia, ib = paired(mine, ref)
-            for c, m in _masks(mine.expressions[ia], columns).items():
+            for c, m in _masks(mine.expression[ia], columns).items():
                 cell = row.cells.get(c)
                 if cell is None or not m.any():
                     continue
-                cmp = paired_comparison(mine.nme[ia][m], ref.nme[ib][m], mine.subjects[ia][m],
+                cmp = paired_comparison(mine.nme[ia][m], ref.nme[ib][m], mine.subject[ia][m],
                                         boot, alpha=alpha)
                 cell.p_value, cell.significant = cmp["p_value"], cmp["significant"]
                 cell.delta, cell.delta_ci = cmp["delta"], tuple(cmp["ci"])
-    best = {}
-    for c in columns:
-        scored = [(row.cells[c].mean, row.name) for row in rows if row.cells.get(c)]
-        if scored:
-            best[c] = min(scored)[1]
-
-    keyframes = {}
-    for r in results:
-        a = arrays[r.name]
-        keyframes[r.name] = {k: _cell(a.nme[a.keyframes == k], a.subjects[a.keyframes == k], boot)
-                             for k in KEYFRAMES if (a.keyframes == k).any()}
-
-    table3, table3_test = _table3(results, rows, arrays, boot, alpha)
-    doc = results[0].doc
-    norm, agg = doc["settings"]["norm"], doc["settings"]["agg"]
-    settings = {
-        "protocol": doc["protocol"], "dataset": doc["dataset"]["name"],
-        "synthetic": bool(doc["dataset"]["synthetic"]), "norm": norm, "agg": agg,
-        "reading": reading(norm, agg), "threshold": doc["settings"]["threshold"],
-        "bootstrap": "subject-cluster, percentile", "n_resamples": n_resamples, "seed": seed,
-        "level": boot.level, "alpha": alpha, "test": "Wilcoxon signed-rank on per-subject means",
-        "reference": reference, "n_subjects": int(len(boot.subjects)),
-        "toolkit": __version__, "scores_toolkits": sorted({r.doc["toolkit"]["version"] for r in results}),
-        "boxes": {r.name: text for r in results if (text := box_text(r.doc))},
-    }
-    report = Report(columns, rows, table3, reference, best, settings, keyframes, table3_test,
-                    results)
-    _place_published(report, published, show_published)
-    return report
 
 
 def _table3(results, rows, arrays, boot, alpha):
@@ -218,7 +236,7 @@ def _table3(results, rows, arrays, boot, alpha):
     conditions = [r.condition for r, _ in tagged]
     dup = sorted({c for c in conditions if conditions.count(c) > 1})
     if dup:
-        raise BenchError(f"two results have the training condition {dup[0]!r}")
+        raise BenchError(f"two results have the training condition {excerpt(dup[0])}")
     table3 = [Row(r.condition, {AVG: row.cells[AVG]}, condition=r.condition) for r, row in tagged]
     test = None
     if len(tagged) == 2:
@@ -227,6 +245,6 @@ def _table3(results, rows, arrays, boot, alpha):
         ia, ib = paired(pa, pb)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UndefinedStatisticWarning)
-            test = paired_comparison(pa.nme[ia], pb.nme[ib], pa.subjects[ia], boot, alpha=alpha)
+            test = paired_comparison(pa.nme[ia], pb.nme[ib], pa.subject[ia], boot, alpha=alpha)
         test.update({"a": a.condition, "b": b.condition})
     return table3, test

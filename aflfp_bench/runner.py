@@ -1,11 +1,10 @@
-"""Running adapters over datasets: predict (parallel, resumable), train, and the paper's
-subject-independent k-fold cross-validation.
+"""Running adapters over datasets: predict (parallel, resumable) and train.
 
-Prediction files are wide CSVs with one extra column, ``box``: which face box the row's
-prediction used (``gt``, ``detector``, or ``fallback``: the ground-truth box mapped to
-the detector's convention because the detector found no face there). Rows are appended
-chunk by chunk and flushed, so a killed run leaves a valid file; a re-run skips the ids
-already there (a partly written last line is dropped first).
+Predictions go to a run file (:mod:`.runfile`): rows appended chunk by chunk, each with
+its face box (``gt``, ``detector``, or ``fallback``: the ground-truth box mapped to the
+detector's convention because the detector found no face there), the adapter, the model
+and the flip setting. Cross-validation and the Table 3 experiment run on
+:mod:`.folds`.
 """
 
 from __future__ import annotations
@@ -16,61 +15,25 @@ from pathlib import Path
 
 import numpy as np
 
+from .adapters import adapter_class, get_adapter
 from .atomic import replacing
-from .baselines.base import adapter_class
-from .baselines.boxes import (
-    BoxMapping,
-    Detector,
-    face_box,
-    mirror_box,
-    shipped_mapping,
-    unmirror_points,
-)
 from .dataset import Dataset
-from .detections import detect_all, fold_boxes
+from .detections import training_boxes
 from .errors import BenchError
+from .faces import Detector, face_box, mirror_box, unmirror_points
 from .images import load_gray
 from .runfile import Run, RunFile, model_digest
 
 CHUNK = 16
 
 
-def load_adapter(name: str, model=None):
-    """An adapter ready to predict: loaded from ``model``, or pretrained."""
-    cls = adapter_class(name)
-    if model is not None:
-        return cls.load(model)
-    if cls.trainable:
-        raise BenchError(f"adapter {name!r} needs a trained model: pass --model FILE (make one "
-                         f"with 'aflfp-bench train --adapter {name}')")
-    return cls()
-
-
 def box_source(adapter, box: str) -> str:
     """``auto`` means: the boxes the model was trained on (``detector`` for pretrained)."""
     if box == "auto":
-        return getattr(adapter, "box", "gt")
+        return adapter.box
     if box not in ("gt", "detector"):
         raise BenchError(f"--box must be gt or detector, got {box!r}")
     return box
-
-
-def protocol_box(dataset: Dataset, box: str) -> str:
-    """The boxes of an evaluation protocol run (cv, Table 3): ``auto`` is the paper's
-    setting on AFLFP-layout data (the detector's boxes, the mapped ground-truth box where
-    it finds no face) and the ground-truth box on other data."""
-    if box == "auto":
-        return "detector" if dataset.has_expressions else "gt"
-    if box not in ("gt", "detector"):
-        raise BenchError(f"--box must be auto, gt or detector, got {box!r}")
-    return box
-
-
-def box_mapping_of(adapter) -> BoxMapping:
-    """The adapter's fallback mapping: its own (fitted on its training faces) or the one
-    shipped for its detector."""
-    own = getattr(adapter, "box_mapping", None)
-    return own if own is not None else shipped_mapping(adapter.detector)
 
 
 # ------------------------------------------------------------------ workers
@@ -79,7 +42,7 @@ _WORKER: dict = {}
 
 
 def _init(name, model, box, mapping, flip=False):
-    adapter = load_adapter(name, model)
+    adapter = get_adapter(name, model)
     detector = Detector(adapter.detector) if box == "detector" else None
     _WORKER.update(adapter=adapter, box=box, detector=detector, mapping=mapping, flip=flip)
 
@@ -114,9 +77,9 @@ def predict(dataset: Dataset, name: str, model, out, *, box: str = "auto", worke
     ``(boxes (n, 4), kinds)`` made beforehand (:mod:`.detections`), used instead of
     ``box``."""
     out = Path(out)
-    adapter = load_adapter(name, model)
+    adapter = get_adapter(name, model)
     source = "given" if boxes is not None else box_source(adapter, box)
-    mapping = box_mapping_of(adapter) if source == "detector" else None
+    mapping = adapter.fallback_mapping() if source == "detector" else None
     run = Run(name, "default" if model is None else model_digest(model), flip)
     counts = Counter()
     with RunFile.open(out, run, dataset.ids.tolist()) as sink:
@@ -149,24 +112,6 @@ def predict(dataset: Dataset, name: str, model, out, *, box: str = "auto", worke
 # ------------------------------------------------------------------ training
 
 
-def training_boxes(dataset: Dataset, detector_kind: str, progress=None):
-    """Detector boxes of a training set (ground truth mapped where none) and the mapping
-    fitted on the faces the detector found."""
-    detector = Detector(detector_kind)
-    found = np.full((len(dataset), 4), np.nan)
-    for i in range(len(dataset)):
-        box, kind = face_box(load_gray(dataset.image_path(i)), dataset.boxes[i], "detector",
-                             detector, None)
-        if kind == "detector":
-            found[i] = box
-        if progress:
-            progress(1)
-    hit = ~np.isnan(found[:, 0])
-    mapping = BoxMapping.fit(found[hit], dataset.boxes[hit]) if hit.sum() >= 10 else shipped_mapping(detector_kind)
-    boxes = np.where(hit[:, None], found, np.array([mapping.apply(b) for b in dataset.boxes]))
-    return boxes, mapping, int(hit.sum())
-
-
 def train(dataset: Dataset, name: str, out, *, box: str = "gt", boxes=None, progress=None,
           log=None, **options):
     """Fit adapter ``name`` on ``dataset`` and save it to ``out``. ``boxes``: ``(boxes
@@ -175,7 +120,7 @@ def train(dataset: Dataset, name: str, out, *, box: str = "gt", boxes=None, prog
     cls = adapter_class(name)
     if not cls.trainable:
         raise BenchError(f"adapter {name!r} is pretrained and cannot be trained here")
-    if getattr(cls, "model_suffix", ".npz") == ".onnx" and "checkpoint" not in options:
+    if cls.model_suffix == ".onnx" and "checkpoint" not in options:
         # Deep networks checkpoint every epoch beside the output; a re-run resumes.
         options["checkpoint"] = Path(out).with_name(Path(out).name + ".ckpt.npz")
     model = cls(**options)
@@ -183,11 +128,11 @@ def train(dataset: Dataset, name: str, out, *, box: str = "gt", boxes=None, prog
     if box == "detector" and boxes is not None:
         fit_boxes, model.box_mapping = boxes
     elif box == "detector":
-        fit_boxes, mapping, n_found = training_boxes(dataset, cls.detector, progress)
-        model.box_mapping = mapping
+        fit_boxes, model.box_mapping, n_found = training_boxes(dataset, cls.detector,
+                                                               progress=progress)
         if log:
             log(f"{cls.detector} detector found {n_found} of {len(dataset)} training faces; "
-                f"fallback mapping {mapping}")
+                f"fallback mapping {model.box_mapping}")
     elif box != "gt":
         raise BenchError(f"--box must be gt or detector, got {box!r}")
     model.box = box
@@ -197,66 +142,3 @@ def train(dataset: Dataset, name: str, out, *, box: str = "gt", boxes=None, prog
     if options.get("checkpoint"):
         Path(options["checkpoint"]).unlink(missing_ok=True)
     return model
-
-
-def check_folds(dataset: Dataset) -> None:
-    spans = dataset.meta.groupby("subject")["fold"].nunique()
-    if (spans > 1).any():
-        raise BenchError(f"subject {spans[spans > 1].index[0]!r} is in more than one fold: "
-                         "training and test would share a subject")
-
-
-def cross_validate(dataset: Dataset, name: str, out, *, folds=None, box: str = "auto",
-                   workers: int = 1, flip: bool = False, progress=None, log=None,
-                   **options) -> Counter:
-    """The paper's protocol: for each fold, fit on the other folds' subjects, predict the
-    held-out subjects into ``out`` (``flip``: with :func:`flip_test`); fold models are
-    saved beside ``out`` (``<stem>.fold<k>.npz``) and reused on a re-run. Pretrained
-    adapters just predict. ``box`` is :func:`protocol_box`'s: with detector boxes every
-    image is detected once (``<stem>.detections.csv`` beside ``out``) and each fold's
-    fallback mapping is fitted on its training images."""
-    out = Path(out)
-    check_folds(dataset)
-    cls = adapter_class(name)
-    box = protocol_box(dataset, box)
-    stem = out.with_name(out.name.split(".")[0])
-    raw = None
-    if box == "detector":
-        if log:
-            log(f"face boxes: {cls.detector} detector on every image "
-                f"({stem.name}.detections.csv)")
-        raw = detect_all(dataset, cls.detector, f"{stem}.detections.csv", workers=workers)
-    if not cls.trainable:
-        # A pretrained detector's fallback mapping is its shipped one (no training faces).
-        given = None if raw is None else fold_boxes(raw, dataset.boxes,
-                                                   np.zeros(len(dataset), bool), cls.detector)[:2]
-        return predict(dataset, name, None, out, box=box, workers=workers, flip=flip,
-                       boxes=given, progress=progress)
-    fold = dataset.meta["fold"].to_numpy()
-    chosen = sorted(set(fold.tolist())) if folds is None else list(folds)
-    unknown = sorted(set(chosen) - set(fold.tolist()))
-    if unknown:
-        raise BenchError(f"fold(s) {unknown} have no images in {dataset.label}")
-    counts = Counter()
-    suffix = getattr(cls, "model_suffix", ".npz")
-    for k in chosen:
-        test = fold == k
-        train_set, test_set = dataset.subset(~test), dataset.subset(test)
-        if set(train_set.meta["subject"]) & set(test_set.meta["subject"]):
-            raise BenchError(f"fold {k}: a subject is both in training and test")
-        if not len(train_set):
-            raise BenchError(f"fold {k} leaves no training images")
-        train_boxes = test_boxes = None
-        if raw is not None:
-            fitted, kinds, mapping = fold_boxes(raw, dataset.boxes, ~test, cls.detector)
-            train_boxes = (fitted[~test], mapping)
-            test_boxes = (fitted[test], [kd for kd, t in zip(kinds, test) if t])
-        model_path = out.with_name(f"{stem.name}.fold{k}{suffix}")
-        if not model_path.is_file():
-            if log:
-                log(f"fold {k}: training on {len(train_set)} images of "
-                    f"{train_set.meta['subject'].nunique()} subjects")
-            train(train_set, name, model_path, box=box, boxes=train_boxes, log=log, **options)
-        counts += predict(test_set, name, model_path, out, box=box, workers=workers,
-                          flip=flip, boxes=test_boxes, progress=progress)
-    return counts

@@ -1,8 +1,9 @@
 """A small JSON Schema interpreter for the subset the shipped schemas use.
 
-Keywords: type, const, enum, required, properties, additionalProperties (false or a
-schema), items, minItems, maxItems, minLength, maxLength, pattern, minimum, maximum,
-if/then/else. Errors name the field by its JSON path (``authors[0]``, ``table2.Avg``).
+Keywords: type (a name or a list of names), const, enum, required, properties,
+additionalProperties (false or a schema), items, minItems, maxItems, minLength, maxLength,
+pattern, minimum, exclusiveMinimum, maximum, if/then/else, and ``$ref`` to the schema's own
+``$defs``. Errors name the field by its JSON path (``authors[0]``, ``table2.Avg``).
 The schema files themselves are standard JSON Schema (draft 2020-12), so other tools can
 use them too.
 
@@ -67,8 +68,14 @@ def _join(path: str, key) -> str:
     return f"{path}.{key}" if path else str(key)
 
 
-def errors(value, schema: dict, path: str = "") -> list[str]:
+def errors(value, schema: dict, path: str = "", root: dict | None = None) -> list[str]:
     """Every violation of ``schema`` by ``value``, as ``'field: problem'`` strings."""
+    root = schema if root is None else root
+    if "$ref" in schema:
+        ref = schema["$ref"]
+        if not ref.startswith("#/$defs/"):
+            raise ValueError(f"only local $defs references are supported, got {ref!r}")
+        schema = root["$defs"][ref[len("#/$defs/"):]]
     where = path or "(top level)"
     out: list[str] = []
     if "const" in schema and not _same(value, schema["const"]):
@@ -77,8 +84,9 @@ def errors(value, schema: dict, path: str = "") -> list[str]:
         out.append(f"{where}: must be one of {', '.join(map(repr, schema['enum']))}, got "
                    f"{_shown(value)}")
     kind = schema.get("type")
-    if kind and not _is_type(value, kind):
-        return out + [f"{where}: must be of type {kind}, got {type(value).__name__}"]
+    kinds = [kind] if isinstance(kind, str) else (kind or [])
+    if kinds and not any(_is_type(value, k) for k in kinds):
+        return out + [f"{where}: must be of type {' or '.join(kinds)}, got {type(value).__name__}"]
     if isinstance(value, str):
         if len(value) < schema.get("minLength", 0):
             out.append(f"{where}: must not be empty" if schema["minLength"] == 1
@@ -89,6 +97,9 @@ def errors(value, schema: dict, path: str = "") -> list[str]:
             out.append(f"{where}: {_shown(value)} does not match {schema['pattern']}")
     if _is_type(value, "number") and "minimum" in schema and value < schema["minimum"]:
         out.append(f"{where}: must be at least {schema['minimum']}, got {value!r}")
+    if (_is_type(value, "number") and "exclusiveMinimum" in schema
+            and value <= schema["exclusiveMinimum"]):
+        out.append(f"{where}: must be more than {schema['exclusiveMinimum']}, got {value!r}")
     if _is_type(value, "number") and "maximum" in schema and value > schema["maximum"]:
         out.append(f"{where}: must be at most {schema['maximum']}, got {value!r}")
     if isinstance(value, list):
@@ -97,7 +108,7 @@ def errors(value, schema: dict, path: str = "") -> list[str]:
         if "maxItems" in schema and len(value) > schema["maxItems"]:
             out.append(f"{where}: has more than {schema['maxItems']} items")
         for i, item in enumerate(value):
-            out += errors(item, schema.get("items", {}), _join(path, i))
+            out += errors(item, schema.get("items", {}), _join(path, i), root)
     if isinstance(value, dict):
         out += [f"{_join(path, key)}: required field is missing"
                 for key in schema.get("required", []) if key not in value]
@@ -105,13 +116,13 @@ def errors(value, schema: dict, path: str = "") -> list[str]:
         extra = schema.get("additionalProperties", True)
         for key, item in value.items():
             if key in props:
-                out += errors(item, props[key], _join(path, key))
+                out += errors(item, props[key], _join(path, key), root)
             elif extra is False:
                 out.append(f"{_join(path, key)}: unknown field")
             elif isinstance(extra, dict):
-                out += errors(item, extra, _join(path, key))
+                out += errors(item, extra, _join(path, key), root)
     if "if" in schema:
-        branch = "then" if not errors(value, schema["if"], path) else "else"
+        branch = "then" if not errors(value, schema["if"], path, root) else "else"
         if branch in schema:
-            out += errors(value, schema[branch], path)
+            out += errors(value, schema[branch], path, root)
     return out

@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import os
 import secrets
 from pathlib import Path
 
 from . import jsonfile
 from .atomic import write_text
+from .document import Scores
 from .errors import BenchError
-from .scores import dumps
 
 SECRET = "secret"
 MAX_ENTRY = 256 << 20
@@ -51,10 +52,10 @@ class ScoreCache:
     def _mac(self, text: str) -> str:
         return hmac.new(self._key(), text.encode("utf-8"), hashlib.sha256).hexdigest()
 
-    def get(self, key: str, validate) -> tuple[dict | None, str | None]:
-        """``(document, None)`` for a good entry; ``(None, why)`` for a damaged or forged
-        one; ``(None, None)`` when there is none. ``validate(doc, where)`` raises
-        BenchError for a document that is not a valid scores document."""
+    def get(self, key: str) -> tuple[Scores | None, str | None]:
+        """``(scores, None)`` for a good entry; ``(None, why)`` for a damaged or forged
+        one (or one that is not a valid scores document); ``(None, None)`` when there is
+        none."""
         path = self.folder / f"{key}.json"
         if not path.is_file():
             return None, None
@@ -62,17 +63,17 @@ class ScoreCache:
             entry = jsonfile.load(path, max_bytes=MAX_ENTRY, what="cache entry")
             if not isinstance(entry, dict) or not isinstance(entry.get("scores"), dict):
                 raise BenchError(f"{path}: not a cache entry")
-            text = dumps(entry["scores"])
+            text = json.dumps(entry["scores"], indent=1, allow_nan=False) + "\n"
             if not hmac.compare_digest(str(entry.get("hmac", "")), self._mac(text)):
                 raise BenchError(f"{path}: its signature does not match (edited, or from "
                                  "another cache)")
-            validate(entry["scores"], str(path))
-        except BenchError as exc:
+            scores = Scores.from_dict(entry["scores"], str(path))
+        except (BenchError, ValueError) as exc:
             return None, str(exc)
-        return entry["scores"], None
+        return scores, None
 
-    def put(self, key: str, doc: dict) -> None:
-        text = dumps(doc)
+    def put(self, key: str, scores: Scores) -> None:
+        text = scores.to_json()
         entry = '{"hmac": "' + self._mac(text) + '", "scores": ' + text.rstrip("\n") + "}\n"
         self.folder.mkdir(parents=True, exist_ok=True)
         write_text(self.folder / f"{key}.json", entry, "cache entry")

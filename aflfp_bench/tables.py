@@ -14,9 +14,8 @@ import io
 import math
 
 from .escape import BOLD_CLOSE, BOLD_OPEN, latex_escape, markdown_cell, md_escape, plain
-from .metrics import reading
 from .protocol import EXPRESSION_CODES
-from .report import AVG, Cell, Report, Row, box_text
+from .report import AVG, Cell, Report, Row
 
 DAGGER = "†"
 
@@ -25,49 +24,6 @@ def fmt_pct(value, digits: int = 2) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "n/a"
     return f"{100 * value:.{digits}f}"
-
-
-def settings_line(doc: dict) -> str:
-    s = doc["settings"]
-    return (f"{reading(s['norm'], s['agg'])}, in % (norm={s['norm']}, agg={s['agg']}, "
-            f"threshold={100 * s['threshold']:g}%, protocol {doc['protocol']})")
-
-
-def dataset_label(doc: dict) -> str:
-    d = doc["dataset"]
-    return f"{d['name']} (synthetic)" if d["synthetic"] else d["name"]
-
-
-def coverage_line(doc: dict) -> str:
-    c = doc["coverage"]
-    line = f"coverage {c['n_scored']}/{c['n_expected']} images ({100 * c['fraction']:.1f}%)"
-    return line if c["n_scored"] == c["n_expected"] else f"WARNING: partial {line}"
-
-
-def score_table(doc: dict) -> str:
-    """The compact Table-2-style summary printed by ``aflfp-bench score``."""
-    lines = []
-    if doc["coverage"]["n_scored"] != doc["coverage"]["n_expected"]:
-        lines.append(coverage_line(doc))
-    lines.append(f"{doc['predictions']['name']} on {dataset_label(doc)}")
-    lines.append(settings_line(doc))
-    lines.append(f"{'Expr':<6}{'Mean':>8}{'StD':>8}{'n':>7}")
-    rows = [(c, doc["by_expression"][c]) for c in EXPRESSION_CODES if c in doc["by_expression"]]
-    for label, row in rows + [("Avg", doc["overall"])]:
-        lines.append(f"{label:<6}{fmt_pct(row['mean']):>8}{fmt_pct(row['std']):>8}{row['n']:>7}")
-    o, thr = doc["overall"], f"{100 * doc['settings']['threshold']:g}%"
-    auc = "n/a" if o["auc"] is None or not math.isfinite(o["auc"]) else f"{o['auc']:.4f}"
-    lines.append(f"median {fmt_pct(o['median'])}  p90 {fmt_pct(o['p90'])}  AUC@{thr} {auc}  "
-                 f"FR@{thr} {fmt_pct(o['fr'])}%  {coverage_line(doc)}")
-    secondary = doc.get("per_point_mean")
-    if secondary and doc["settings"]["agg"] != "mean":
-        lines.append(f"per-point mean NME {fmt_pct(secondary['mean'])}% (StD "
-                     f"{fmt_pct(secondary['std'])}), {secondary['reading']}: comparable with "
-                     "the 300-W literature, not with the AFLFP paper's tables")
-    boxes = box_text(doc)
-    if boxes:
-        lines.append(f"face boxes: {boxes}")
-    return "\n".join(lines)
 
 
 # ------------------------------------------------------------------ Table 2/3 model
@@ -88,7 +44,7 @@ def cell_marks(report: Report, row: Row, col: str) -> tuple[bool, bool]:
 
 
 def _boxes_caption(report: Report) -> str:
-    boxes = report.settings.get("boxes") or {}
+    boxes = report.settings.boxes
     if not boxes:
         return ""
     if len(set(boxes.values())) == 1 and len(boxes) == len(report.results):
@@ -98,12 +54,12 @@ def _boxes_caption(report: Report) -> str:
 
 def table2_caption(report: Report) -> str:
     s = report.settings
-    synth = " SYNTHETIC data." if s["synthetic"] else ""
-    return (f"{s['reading']}, in %, on {s['dataset']} (norm={s['norm']}, agg={s['agg']}); best "
-            f"Mean in bold; {DAGGER} not significantly different from {s['reference']} "
-            f"(Wilcoxon signed-rank on per-subject means, alpha {s['alpha']:g}); 95% CI: subject "
-            f"bootstrap, {s['n_resamples']} resamples, seed {s['seed']}.{_boxes_caption(report)}"
-            f"{synth}")
+    synth = " SYNTHETIC data." if s.synthetic else ""
+    return (f"{s.reading}, in %, on {s.dataset} (norm={s.metric.norm}, agg={s.metric.agg}); "
+            f"best Mean in bold; {DAGGER} not significantly different from {s.reference} "
+            f"(Wilcoxon signed-rank on per-subject means, alpha {s.stats.alpha:g}); 95% CI: "
+            f"subject bootstrap, {s.stats.resamples} resamples, seed {s.stats.seed}."
+            f"{_boxes_caption(report)}{synth}")
 
 
 def apart_caption(report: Report) -> str:
@@ -112,7 +68,7 @@ def apart_caption(report: Report) -> str:
 
 
 def table3_caption(report: Report) -> str:
-    return f"Normal- vs palsy-face training, {report.settings['reading']}, in %."
+    return f"Normal- vs palsy-face training, {report.settings.reading}, in %."
 
 
 def ci_text(cell: Cell | None) -> str:
@@ -167,7 +123,7 @@ def table3_grid(report: Report, bold=lambda s: s + "*", rows=None) -> list[list[
     return grid
 
 
-def _text(grid: list[list[str]]) -> str:
+def text_table(grid: list[list[str]]) -> str:
     grid = [[plain(c) for c in r] for r in grid]
     widths = [max(len(r[i]) for r in grid) for i in range(len(grid[0]))]
     return "\n".join("  ".join(c.ljust(w) if i < 2 else c.rjust(w)
@@ -194,10 +150,10 @@ def apart_parts(report: Report):
 
 
 def report_text(report: Report) -> str:
-    out = ["Table 2", _text(table2_grid(report)),
+    out = ["Table 2", text_table(table2_grid(report)),
            plain(table2_caption(report).replace("in bold", "marked *"))]
     if report.table3:
-        out += ["", "Table 3", _text(table3_grid(report)), plain(table3_caption(report))]
+        out += ["", "Table 3", text_table(table3_grid(report)), plain(table3_caption(report))]
         line = table3_test_line(report)
         if line:
             out.append(line)
@@ -205,7 +161,7 @@ def report_text(report: Report) -> str:
     if apart:
         caption, t2, t3 = apart
         out += ["", "Published (the paper's numbers on the real images)"]
-        out += [_text(g) for g in (t2, t3) if g]
+        out += [text_table(g) for g in (t2, t3) if g]
         out.append(plain(caption))
     out += [plain(n) for n in report.notes]
     return "\n".join(out)
@@ -294,7 +250,7 @@ def report_csv(report: Report) -> str:
     w.writerow(["table", "method", "published", "setting", "stat", *columns])
     stats = ("mean", "std", "ci_low", "ci_high", "n", "delta_vs_ref", "delta_ci_low",
              "delta_ci_high", "p_value")
-    here = f"{report.settings['dataset']}: {report.settings['reading']}"
+    here = f"{report.settings.dataset}: {report.settings.reading}"
     tables = (("2", report.table2, here), ("3", report.table3, here),
               ("2", report.apart2, report.apart_setting), ("3", report.apart3, report.apart_setting))
     for table, rows, setting in tables:
@@ -341,8 +297,8 @@ def leaderboard_grid(board) -> list[list[str]]:
             grid.append(["-", f"{plain(e.submission.method)} [published]",
                          fmt_pct(e.mean, 1), "n/a", *cols, *about])
             continue
-        by = e.doc["by_expression"]
-        cols = [fmt_pct(by[c]["mean"]) if c in by else "n/a" for c in board.columns]
+        by = e.scores.by_expression
+        cols = [fmt_pct(by[c].mean) if c in by else "n/a" for c in board.columns]
         rank = f"{e.rank}{TIE if e.tied_with_above else ''}"
         grid.append([rank, plain(e.submission.method), fmt_pct(e.mean),
                      f"[{fmt_pct(e.lo)}, {fmt_pct(e.hi)}]", *cols, *about])
@@ -351,16 +307,16 @@ def leaderboard_grid(board) -> list[list[str]]:
 
 def leaderboard_caption(board) -> str:
     s = board.settings
-    synth = " SYNTHETIC data." if s["synthetic"] else ""
-    return (f"Leaderboard on {plain(s['dataset'])}: {reading(s['norm'], s['agg'])}, in % "
-            f"(norm={s['norm']}, agg={s['agg']}); 95% CI by subject bootstrap "
-            f"({s['n_resamples']} resamples, seed {s['seed']}); {TIE}: not significantly "
-            f"different from the rank above (Wilcoxon signed-rank on per-subject means, alpha "
-            f"{s['alpha']:g}); published rows are not ranked.{synth}")
+    synth = " SYNTHETIC data." if board.synthetic else ""
+    return (f"Leaderboard on {plain(board.dataset)}: {s.reading}, in % (norm={s.norm}, "
+            f"agg={s.agg}); 95% CI by subject bootstrap ({s.resamples} resamples, seed "
+            f"{s.seed}); {TIE}: not significantly different from the rank above (Wilcoxon "
+            f"signed-rank on per-subject means, alpha {s.alpha:g}); published rows are not "
+            f"ranked.{synth}")
 
 
 def leaderboard_text(board) -> str:
-    return "\n".join([_text(leaderboard_grid(board)), leaderboard_caption(board),
+    return "\n".join([text_table(leaderboard_grid(board)), leaderboard_caption(board),
                       *(plain(n) for n in board.notes)])
 
 
@@ -368,34 +324,3 @@ def leaderboard_markdown(board) -> str:
     return "\n".join([f"**{md_escape(leaderboard_caption(board))}**", "",
                       _markdown(leaderboard_grid(board)),
                       *(part for n in board.notes for part in ("", md_escape(n)))])
-
-
-def _num(value, fmt: str) -> str:
-    return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else format(value, fmt)
-
-
-def clinical_grid(section: dict) -> list[list[str]]:
-    """One row per facial measure of a scores document's ``clinical`` section."""
-    grid = [["Measure", "Unit", "Expressions", "n", "ICC", "r", "MAE diff", "MAE value",
-             "Side agree", "n clear"]]
-    for name, m in section["measures"].items():
-        side = m["side_agreement"]
-        grid.append([name, m["unit"], " ".join(m["expressions"]), str(m["n"]),
-                     _num(m["icc"], ".3f"), _num(m["r"], ".3f"), _num(m["mae_difference"], ".2f"),
-                     _num(m["mae_value"], ".2f"),
-                     "n/a" if side is None or side != side else f"{100 * side:.0f}%",
-                     str(m["n_clear"])])
-    return grid
-
-
-def clinical_text(doc: dict) -> str:
-    section = doc["clinical"]
-    s = section["settings"]
-    return "\n".join([
-        f"Clinical fidelity of {doc['predictions']['name']} on {dataset_label(doc)} "
-        f"({doc['n_images']} images)",
-        "Asymmetry = left - right (the subject's sides), per image; ICC(2,1), Pearson r and "
-        "mean absolute errors over the images of the expressions where each measure matters.",
-        f"Side agree: smaller side predicted on the same side, among images with a ground-truth "
-        f"ratio below {s['clear_ratio']:g} (smile angle: |difference| >= {s['clear_angle_deg']:g} deg).",
-        _text(clinical_grid(section))])

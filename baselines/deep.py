@@ -15,12 +15,13 @@ import warnings
 import numpy as np
 
 from aflfp_bench import __version__
-from aflfp_bench.errors import MissingExtra
+from aflfp_bench.adapters import Adapter
+from aflfp_bench.crops import crop_dataset
+from aflfp_bench.errors import BenchError, MissingExtra
 from aflfp_bench.protocol import NAME as PROTOCOL_NAME
 
 from .heatmaps import DECODINGS, DEFAULT_DECODING
 from .onnx_model import FORMAT, OnnxModel
-from .preprocess import crop_dataset
 
 OPSET = 17
 #: Training recipes: ``slim`` (the default: a quarter of the paper's channels, with
@@ -47,13 +48,18 @@ def _torch():
         raise MissingExtra("exporting to ONNX needs onnx: pip install 'aflfp-bench[train]'") from None
 
 
-class DeepAdapter:
+class DeepAdapter(Adapter):
+    """A deep baseline: trained here with torch, saved as ONNX; a loaded model predicts
+    with onnxruntime (:class:`~.onnx_model.OnnxModel`, its ``runtime``)."""
+
     arch = ""
     name = ""
     needs_image = True
     trainable = True
     detector = "haar"
     model_suffix = ".onnx"
+    training_options = ("max_train", "seed", "recipe", "epochs", "width", "batch_size", "lr",
+                        "augment", "decoding", "device")
 
     def __init__(self, *, recipe: str = "slim", width: float | None = None,
                  epochs: int | None = None, batch_size: int | None = None,
@@ -62,6 +68,7 @@ class DeepAdapter:
                  margin: float = 0.2, decoding: str = DEFAULT_DECODING,
                  max_train: int | None = None, seed: int = 0, checkpoint=None, device=None):
         """Settings not given come from ``recipe`` (:data:`RECIPES`)."""
+        super().__init__()
         if recipe not in RECIPES:
             raise ValueError(f"recipe must be one of {', '.join(RECIPES)}, got {recipe!r}")
         if decoding not in DECODINGS:
@@ -79,8 +86,7 @@ class DeepAdapter:
         self.size, self.margin, self.decoding = size, margin, decoding
         self.max_train, self.checkpoint, self.device = max_train, checkpoint, device
         self.net = None
-        self.box = "gt"
-        self.box_mapping = None
+        self.runtime: OnnxModel | None = None
         self.training_data = ""
 
     def fit(self, dataset, *, boxes=None, progress=None, log=None) -> None:
@@ -95,25 +101,22 @@ class DeepAdapter:
         self.fit_crops(crops, targets, f"{dataset.label}: {len(dataset)} images", log=log)
 
     def fit_crops(self, crops: np.ndarray, targets: np.ndarray, training_data: str, *,
-                  log=None) -> None:
+                  log=None, progress=None) -> None:
         """Train on prepared crops ((n, size, size) in 0-255; targets (n, 68, 2) in crop
-        pixels), e.g. made here and carried to a machine with a GPU."""
+        pixels), e.g. made here and carried to a machine with a GPU. ``progress(steps,
+        loss)`` is called after every batch."""
         _torch()
-        from aflfp_bench.progress import progress_bar
-
         from .deep_train import train_network
 
         if crops.shape[1:] != (self.size, self.size):
             raise ValueError(f"crops must be {self.size}x{self.size}, got {crops.shape[1:]}")
         self.training_data = training_data
         s = self.settings
-        steps = s["epochs"] * -(-len(crops) // s["batch_size"])
-        with progress_bar(steps, f"{self.name}: training", show=lambda v: f"loss {v:.4g}") as bar:
-            self.net = train_network(self.arch, crops, targets, width=s["width"],
-                                     epochs=s["epochs"], batch_size=s["batch_size"], lr=s["lr"],
-                                     lr_step=s["lr_step"], augment=s["augment"], seed=s["seed"],
-                                     loss=s["loss"], checkpoint=self.checkpoint, device=self.device,
-                                     progress=bar, log=log)
+        self.net = train_network(self.arch, crops, targets, width=s["width"], epochs=s["epochs"],
+                                 batch_size=s["batch_size"], lr=s["lr"], lr_step=s["lr_step"],
+                                 augment=s["augment"], seed=s["seed"], loss=s["loss"],
+                                 checkpoint=self.checkpoint, device=self.device,
+                                 progress=progress, log=log)
 
     def metadata(self) -> dict:
         mapping = self.box_mapping
@@ -158,9 +161,28 @@ class DeepAdapter:
         with open(path, "wb") as fh:
             fh.write(model.SerializeToString())
 
+    def predict(self, image, box) -> np.ndarray:
+        if self.runtime is None:
+            raise BenchError(f"the {self.name} model is not loaded: train one, or load its "
+                             "exported .onnx")
+        return self.runtime.predict(image, box)
+
+    def predict_crops(self, crops: np.ndarray) -> np.ndarray:
+        if self.runtime is None:
+            raise BenchError(f"the {self.name} model is not loaded")
+        return self.runtime.predict_crops(crops)
+
     @classmethod
-    def load(cls, path) -> OnnxModel:
-        return OnnxModel.load(path)
+    def load(cls, path) -> DeepAdapter:
+        """The exported model in ``path`` (an aflfp-bench ONNX file of this architecture),
+        run with onnxruntime."""
+        runtime = OnnxModel.load(path)
+        if runtime.arch != cls.arch:
+            raise BenchError(f"{path}: a {runtime.arch} model, not {cls.arch}; use --adapter "
+                             f"{runtime.arch} or onnx")
+        adapter = cls(size=runtime.size, margin=runtime.margin, decoding=runtime.decoding)
+        adapter.runtime, adapter.box, adapter.box_mapping = runtime, runtime.box, runtime.box_mapping
+        return adapter
 
 
 class VGG(DeepAdapter):

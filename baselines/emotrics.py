@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from aflfp_bench.adapters import Adapter
 from aflfp_bench.errors import BenchError, MissingExtra
 
 MODEL_FILE = "shape_predictor_68_face_landmarks.dat"
@@ -34,13 +35,15 @@ def default_model() -> Path:
     return path
 
 
-class Emotrics:
+class Emotrics(Adapter):
     name = "emotrics"
     needs_image = True
     trainable = False
     detector = "dlib"
+    model_suffix = ".dat"
 
     def __init__(self, model=None):
+        super().__init__()
         try:
             import dlib
         except ImportError:
@@ -53,9 +56,6 @@ class Emotrics:
         self._dlib = dlib
         self.box = "detector"
 
-    def fit(self, dataset, **_) -> None:
-        raise BenchError("the emotrics adapter is pretrained; pass a dlib .dat with --model")
-
     def predict(self, image, box) -> np.ndarray:
         x, y, w, h = (float(v) for v in box)
         rect = self._dlib.rectangle(int(round(x)), int(round(y)), int(round(x + w)), int(round(y + h)))
@@ -63,9 +63,6 @@ class Emotrics:
         if shape.num_parts != 68:
             raise BenchError(f"{self.model_path}: predicts {shape.num_parts} points, not 68")
         return np.array([[p.x, p.y] for p in shape.parts()], dtype=float)
-
-    def save(self, path) -> None:
-        raise BenchError("the emotrics adapter is pretrained: there is no model to save")
 
     @classmethod
     def load(cls, path) -> Emotrics:

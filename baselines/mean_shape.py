@@ -12,18 +12,19 @@ from pathlib import Path
 
 import numpy as np
 
+from aflfp_bench.adapters import Adapter
 from aflfp_bench.errors import BenchError
+from aflfp_bench.faces import BoxMapping
 
-from .boxes import BoxMapping
 
-
-class MeanShape:
+class MeanShape(Adapter):
     name = "mean-shape"
     needs_image = False
     trainable = True
     detector = "haar"
 
     def __init__(self, shape: np.ndarray | None = None, box: str = "gt", box_mapping=None):
+        super().__init__()
         self.shape = None if shape is None else np.asarray(shape, dtype=float)
         self.box = box
         self.box_mapping = box_mapping

@@ -7,7 +7,7 @@ A model is one ``.onnx`` file (opset 17, dynamic batch) with input ``image``
 how to use it; keys, all strings:
 
 ``format`` (``aflfp-bench/landmarks-onnx v1``), ``arch``, ``output`` (``heatmaps`` or
-``points``), ``input_size``, ``margin`` (crop margin, :mod:`.preprocess`), ``decoding``
+``points``), ``input_size``, ``margin`` (crop margin, :mod:`aflfp_bench.crops`), ``decoding``
 (heatmap decoder, :mod:`.heatmaps`), ``box`` (``gt`` or ``detector``: the boxes it was
 trained on), ``detector``, ``box_mapping`` (JSON), ``training_data``, ``protocol_version``,
 ``toolkit_version``, ``settings`` (JSON of the training settings).
@@ -26,11 +26,12 @@ from pathlib import Path
 
 import numpy as np
 
+from aflfp_bench.adapters import Adapter
+from aflfp_bench.crops import crop_gray
 from aflfp_bench.errors import BenchError, MissingExtra
+from aflfp_bench.faces import BoxMapping
 
-from .boxes import BoxMapping
 from .heatmaps import DEFAULT_DECODING, decode
-from .preprocess import crop_gray
 
 FORMAT = "aflfp-bench/landmarks-onnx v1"
 BUNDLED = "data/models/cascaded-fcn-synthetic.onnx"
@@ -61,7 +62,7 @@ def _session(path: Path, threads: int):
         raise BenchError(f"{path}: not a usable ONNX model ({str(exc).splitlines()[0]})") from None
 
 
-class OnnxModel:
+class OnnxModel(Adapter):
     name = "onnx"
     needs_image = True
     trainable = False
@@ -70,6 +71,7 @@ class OnnxModel:
     def __init__(self, path=None, *, threads: int = 1):
         """``threads``: onnxruntime's intra-op threads (1: the runner's worker processes
         give the parallelism)."""
+        super().__init__()
         _onnxruntime()
         self.path = Path(path) if path is not None else bundled_model()
         if not self.path.is_file():

@@ -30,11 +30,11 @@ from pathlib import Path
 
 import numpy as np
 
+from aflfp_bench.adapters import Adapter
+from aflfp_bench.crops import crop_dataset, crop_gray
 from aflfp_bench.errors import BenchError
+from aflfp_bench.faces import BoxMapping
 from aflfp_bench.protocol import mirror_index
-
-from .boxes import BoxMapping
-from .preprocess import crop_dataset, crop_gray
 
 CHUNK = 256
 
@@ -133,17 +133,19 @@ def _perturb(mean: np.ndarray, n: int, rng: np.random.Generator, size: int,
             + centre + shift[:, None, :])
 
 
-class SDM:
+class SDM(Adapter):
     name = "sdm"
     needs_image = True
     trainable = True
     detector = "haar"
+    training_options = ("max_train", "seed", "n_init")
 
     def __init__(self, *, size: int = 96, margin: float = 0.2, n_stages: int = 6,
                  patches=(32.0, 24.0, 16.0, 12.0, 10.0, 8.0), cells: int = 3, bins: int = 8,
                  n_components: int = 0, ridge: float = 0.6, n_init: int = 6,
                  max_train: int | None = None, mirror: bool = False,
                  jitter=(0.06, 4.0, 0.03), soft: bool = True, seed: int = 0):
+        super().__init__()
         self.size, self.margin, self.n_stages = size, margin, n_stages
         self.patches = tuple(float(p) for p in patches)
         if len(self.patches) < n_stages:

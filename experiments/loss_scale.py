@@ -25,8 +25,9 @@ import numpy as np
 from aflfp_bench import runner
 from aflfp_bench.atomic import replacing
 from aflfp_bench.baselines.deep import CascadedFCN
-from aflfp_bench.baselines.preprocess import crop_dataset
+from aflfp_bench.crops import crop_dataset
 from aflfp_bench.dataset import concat
+from aflfp_bench.detections import training_boxes
 from aflfp_bench.loaders import load_dataset
 from aflfp_bench.metrics import nme
 from aflfp_bench.predictions import read_predictions
@@ -43,7 +44,7 @@ def crops(shared: Path, work: Path) -> dict:
         with np.load(path, allow_pickle=False) as f:
             return {k: f[k] for k in f.files}
     train = concat([load_dataset(shared / name) for name in TRAIN])
-    boxes, mapping, found = runner.training_boxes(train, CascadedFCN.detector)
+    boxes, mapping, found = training_boxes(train, CascadedFCN.detector)
     print(f"haar detector found {found} of {len(train)} training faces", flush=True)
     c, t = crop_dataset(train, boxes, size=96, margin=0.2)
     data = {"crops": c.astype(np.uint8), "targets": t,
@@ -55,7 +56,7 @@ def crops(shared: Path, work: Path) -> dict:
 
 
 def train(data: dict, loss: str, work: Path, args) -> tuple[Path, list[float]]:
-    from aflfp_bench.baselines.boxes import BoxMapping
+    from aflfp_bench.faces import BoxMapping
 
     model = work / f"cascade-{loss}.onnx"
     losses: list[float] = []

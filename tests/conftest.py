@@ -72,13 +72,24 @@ def memory_dataset(n_subjects: int = 12, seed: int = 0, name: str = "memory",
 
 
 def scored(dataset, noise: float, seed: int, shift=None, **settings):
-    """A scores document of gt + Gaussian noise (+ an optional per-image shift)."""
+    """The scores of gt + Gaussian noise (+ an optional per-image shift)."""
     from aflfp_bench.predictions import Predictions
     from aflfp_bench.scores import score
+    from aflfp_bench.settings import Settings
 
     rng = np.random.default_rng(seed)
     pts = dataset.points + rng.normal(0, noise, dataset.points.shape)
     if shift is not None:
         pts = pts + shift
     return score(dataset, Predictions(pts, np.ones(len(dataset), bool), f"m{seed}.csv", "wide"),
-                 **settings)
+                 Settings(**settings))
+
+
+def with_per_image(scores, **columns):
+    """A copy of ``scores`` with some per-image columns replaced (e.g. ``nme=...``)."""
+    import dataclasses
+
+    per = dataclasses.replace(scores.per_image, **{k: np.asarray(v, dtype=object if k != "nme"
+                                                                  else float)
+                                                   for k, v in columns.items()})
+    return dataclasses.replace(scores, per_image=per)

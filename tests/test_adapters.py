@@ -8,13 +8,15 @@ import pytest
 from click.testing import CliRunner
 
 from aflfp_bench import runner
-from aflfp_bench.baselines.base import adapter_class
-from aflfp_bench.baselines.boxes import BoxMapping, Detector, choose, iou, shipped_mapping
+from aflfp_bench.adapters import adapter_class
 from aflfp_bench.baselines.mean_shape import MeanShape
-from aflfp_bench.baselines.preprocess import crop_gray, crop_transform, load_gray
 from aflfp_bench.baselines.sdm import SDM
 from aflfp_bench.cli import main
+from aflfp_bench.crops import crop_gray, crop_transform, load_gray
+from aflfp_bench.document import BoxCounts
 from aflfp_bench.errors import BenchError
+from aflfp_bench.faces import BoxMapping, Detector, choose, iou, shipped_mapping
+from aflfp_bench.folds import cross_validate
 from aflfp_bench.loaders import load_dataset
 from aflfp_bench.metrics import nme
 from aflfp_bench.predictions import read_predictions
@@ -99,21 +101,21 @@ def test_cv_refuses_leakage(synthetic, tmp_path):
     leaky = synthetic.subset(np.arange(len(synthetic)))
     leaky.meta.loc[0, "fold"] = 10 if leaky.meta.loc[1, "fold"] != 10 else 9
     with pytest.raises(BenchError, match="is in more than one fold: training and test would share"):
-        runner.cross_validate(leaky, "mean-shape", tmp_path / "p.csv")
+        cross_validate(leaky, "mean-shape", tmp_path / "p.csv")
 
 
 def test_cv_covers_every_image_and_saves_fold_models(synthetic, tmp_path):
     out = tmp_path / "cv.csv"
-    counts = runner.cross_validate(synthetic, "sdm", out, box="gt", **SMALL_SDM)
+    counts = cross_validate(synthetic, "sdm", out, box="gt", **SMALL_SDM)
     assert counts["gt"] == len(synthetic)
     preds = read_predictions(out, synthetic)
     assert preds.present.all() and preds.boxes == {"gt": len(synthetic), "detector": 0, "fallback": 0}
     folds = sorted(set(synthetic.meta["fold"]))
     assert sorted(p.name for p in tmp_path.glob("cv.fold*.npz")) == sorted(f"cv.fold{k}.npz" for k in folds)
-    again = runner.cross_validate(synthetic, "sdm", out, box="gt", **SMALL_SDM)
+    again = cross_validate(synthetic, "sdm", out, box="gt", **SMALL_SDM)
     assert again["resumed"] == len(synthetic) and again["gt"] == 0
     doc = score(synthetic, preds)
-    assert doc["boxes"]["gt"] == len(synthetic)
+    assert doc.boxes.gt == len(synthetic)
 
 
 def test_cv_defaults_to_the_papers_detector_boxes_on_aflfp_data(synthetic, tmp_path, monkeypatch):
@@ -121,17 +123,17 @@ def test_cv_defaults_to_the_papers_detector_boxes_on_aflfp_data(synthetic, tmp_p
     box where it finds no face; every image is counted by kind, in the file and the scores."""
     pytest.importorskip("cv2")
     out = tmp_path / "cv.csv"
-    counts = runner.cross_validate(synthetic, "mean-shape", out)
+    counts = cross_validate(synthetic, "mean-shape", out)
     assert counts["detector"] + counts["fallback"] == len(synthetic) and counts["gt"] == 0
     detections = (tmp_path / "cv.detections.csv").read_text().splitlines()
     assert detections[0] == "image_id,x,y,w,h" and len(detections) == len(synthetic) + 1
     missed = sum(line.endswith(",,,,") for line in detections[1:])
     assert missed == counts["fallback"]
     doc = score(synthetic, read_predictions(out, synthetic))
-    assert doc["boxes"] == {"gt": 0, "detector": counts["detector"], "fallback": counts["fallback"]}
+    assert doc.boxes == BoxCounts(0, counts["detector"], counts["fallback"])
     from aflfp_bench.report import box_text
 
-    assert box_text(doc) == (f"detector boxes ({counts['fallback']} of {len(synthetic)} image(s) "
+    assert box_text(doc.boxes) == (f"detector boxes ({counts['fallback']} of {len(synthetic)} image(s) "
                              "without a detection used the ground-truth box mapped to the "
                              "detector's convention)")
     # A second run with new fold models reads the detections instead of detecting again.
@@ -139,7 +141,7 @@ def test_cv_defaults_to_the_papers_detector_boxes_on_aflfp_data(synthetic, tmp_p
         model.unlink()
     out.unlink()
     monkeypatch.setattr(Detector, "__call__", lambda self, gray: pytest.fail("detected again"))
-    again = runner.cross_validate(synthetic, "mean-shape", out)
+    again = cross_validate(synthetic, "mean-shape", out)
     assert (again["detector"], again["fallback"]) == (counts["detector"], counts["fallback"])
 
 
@@ -175,7 +177,7 @@ class _Template:
 
 
 def test_flip_test_averages_with_the_mirrored_prediction_mapped_back():
-    from aflfp_bench.baselines.boxes import mirror_box
+    from aflfp_bench.faces import mirror_box
     from aflfp_bench.protocol import mirror_index
 
     gray = np.zeros((40, 50), dtype=np.uint8)

@@ -19,6 +19,7 @@ from aflfp_bench.predictions import write_predictions
 from aflfp_bench.published import paper_table2
 from aflfp_bench.report import build_report
 from aflfp_bench.results import load_results
+from aflfp_bench.settings import Settings
 from aflfp_bench.synth import synthesize
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -41,7 +42,7 @@ def report_file(tmp_path_factory):
         paths.append(p)
     results = load_results(paths, dataset=ds, names=["<b>bold</b>", "second"])
     out = root / "report.html"
-    write_html(build_report(results, n_resamples=200, published=paper_table2(),
+    write_html(build_report(results, settings=Settings(resamples=200), published=paper_table2(),
                             show_published=True), out)
     return out
 

@@ -333,7 +333,7 @@ def test_train_predict_and_cv_from_the_cli(tmp_path, small_synthetic):
     res = runner.invoke(main, ["train", "--adapter", "sdm", "--data", str(small_synthetic),
                                "--epochs", "3", "-o", str(tmp_path / "s.npz")])
     assert res.exit_code == 2
-    assert "--epochs applies to vgg, fcn, cascaded-fcn only, not sdm" in res.output
+    assert res.output.splitlines()[-1] == "Error: --epochs does not apply to the sdm adapter"
     out = tmp_path / "cv.csv"
     fold = _folds(small_synthetic)[0]
     res = runner.invoke(main, ["cv", "--adapter", "vgg", "--data", str(small_synthetic), "-o",
@@ -382,12 +382,12 @@ def test_table3_experiment_end_to_end(tmp_path, small_synthetic):
     assert res.exit_code == 0, res.output
     assert "training sdm" not in res.stderr          # the models were reused
     assert json.loads((flipped / "palsy.method.json").read_text())["name"] == "sdm (palsy faces, flip test)"
-    from aflfp_bench.baselines.preprocess import load_gray
     from aflfp_bench.baselines.sdm import SDM
+    from aflfp_bench.crops import load_gray
     from aflfp_bench.detections import detect_all
     from aflfp_bench.loaders import load_dataset
     from aflfp_bench.predictions import read_predictions
-    from aflfp_bench.runner import box_mapping_of, flip_test
+    from aflfp_bench.runner import flip_test
 
     full = load_dataset(small_synthetic)
     in_a = (full.meta["fold"] == a).to_numpy()
@@ -396,7 +396,7 @@ def test_table3_experiment_end_to_end(tmp_path, small_synthetic):
     # The paper's boxes: the detections kept in the output folder, the model's mapping of
     # the ground-truth box where there is none.
     raw = detect_all(test, "haar", flipped / "detections-palsy.csv")
-    boxes = [r if np.isfinite(r[0]) else box_mapping_of(model).apply(g)
+    boxes = [r if np.isfinite(r[0]) else model.fallback_mapping().apply(g)
              for r, g in zip(raw, test.boxes)]
     expected = [flip_test(model, load_gray(test.image_path(i)), boxes[i]) for i in range(len(test))]
     got = read_predictions(flipped / "palsy.csv", full, allow_missing=True).points[in_a]
@@ -408,7 +408,7 @@ def test_bundled_model_works_out_of_the_box(small_synthetic):
     on the very images it is tested on."""
     from aflfp_bench.baselines.mean_shape import MeanShape
     from aflfp_bench.baselines.onnx_model import OnnxModel, bundled_model
-    from aflfp_bench.baselines.preprocess import load_gray
+    from aflfp_bench.crops import load_gray
     from aflfp_bench.loaders import load_dataset
     from aflfp_bench.metrics import nme
 
@@ -424,28 +424,25 @@ def test_bundled_model_works_out_of_the_box(small_synthetic):
     assert nme(ds.points, pts, boxes=ds.boxes).mean() < 0.7 * nme(ds.points, baseline, boxes=ds.boxes).mean()
 
 
-def test_bench_crop_route_gives_the_runners_predictions(tmp_path, small_synthetic):
-    """bench/lfpw_crops.py (evaluation where no Haar detector runs, e.g. the GPU machine)
+def test_test_crops_give_the_runners_predictions(tmp_path, small_synthetic):
+    """aflfp_bench.testcrops (evaluation where no Haar detector runs, e.g. a GPU machine)
     feeds the model what ``runner.predict`` does: detector boxes with fallbacks, and the
     flip test."""
     pytest.importorskip("cv2")
     pytest.importorskip("onnxruntime")
-    from aflfp_bench import runner
-    from aflfp_bench.baselines.boxes import shipped_mapping
+    from aflfp_bench import runner, testcrops
     from aflfp_bench.baselines.onnx_model import OnnxModel, bundled_model
+    from aflfp_bench.faces import shipped_mapping
     from aflfp_bench.loaders import load_dataset
     from aflfp_bench.predictions import read_predictions
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-    import lfpw_crops
 
     ds = load_dataset(small_synthetic)
     ds = ds.subset(np.arange(0, len(ds), 8))
     model = OnnxModel()
     crops = tmp_path / "crops.npz"
-    lfpw_crops.save(ds, model.box_mapping or shipped_mapping(model.detector), crops,
+    testcrops.save(ds, model.box_mapping or shipped_mapping(model.detector), crops,
                     size=model.size, margin=model.margin)
-    direct, flipped = lfpw_crops.predictions(model, lfpw_crops.load(crops))
+    direct, flipped = testcrops.predictions(model, testcrops.load(crops))
     for flip, expected in ((False, direct), (True, flipped)):
         out = tmp_path / f"flip{flip}.csv"
         runner.predict(ds, "onnx", bundled_model(), out, box="detector", flip=flip)

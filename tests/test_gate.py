@@ -1,7 +1,7 @@
 """The regression gate: verdicts, exit codes (0 pass, 1 regression, 2 usage, 3 invalid
 input) and its Markdown, JUnit and benchmark outputs."""
 
-import copy
+import dataclasses
 import json
 import xml.etree.ElementTree as ET
 
@@ -13,9 +13,11 @@ from aflfp_bench import gate
 from aflfp_bench.cli import main
 from aflfp_bench.dataset import write_manifest
 from aflfp_bench.predictions import write_predictions
-from aflfp_bench.scores import write_json
+from aflfp_bench.settings import Settings
 
-from .conftest import memory_dataset, scored
+from .conftest import memory_dataset, scored, with_per_image
+
+FEW = Settings(resamples=200)
 
 
 @pytest.fixture(scope="module")
@@ -25,28 +27,25 @@ def base():
 
 
 def shifted(doc, shift, noise=0.0, seed=0, only=None):
-    out = copy.deepcopy(doc)
     rng = np.random.default_rng(seed)
-    nme = np.asarray(out["per_image"]["nme"])
-    mask = np.ones(nme.size, bool) if only is None else np.asarray(out["per_image"]["expression"]) == only
-    nme = nme + shift * mask + rng.normal(0, noise, nme.size)
-    out["per_image"]["nme"] = nme.tolist()
-    return out
+    nme = doc.per_image.nme
+    mask = np.ones(nme.size, bool) if only is None else doc.per_image.expression == only
+    return with_per_image(doc, nme=nme + shift * mask + rng.normal(0, noise, nme.size))
 
 
 def files(tmp_path, **docs):
     paths = {}
     for name, doc in docs.items():
         paths[name] = tmp_path / f"{name}.json"
-        write_json(doc, paths[name])
+        doc.write(paths[name])
     return paths
 
 
 def test_small_noise_passes_and_a_systematic_rise_fails(base):
     _, doc = base
-    noisy = gate.compare(shifted(doc, 0.0, noise=1e-4), doc, n_resamples=200)
+    noisy = gate.compare(shifted(doc, 0.0, noise=1e-4), doc, settings=FEW)
     assert noisy.passed and noisy.overall.note == "within the tolerance"
-    rise = gate.compare(shifted(doc, 0.005), doc, n_resamples=200)
+    rise = gate.compare(shifted(doc, 0.005), doc, settings=FEW)
     assert not rise.passed and rise.overall.failed
     assert rise.overall.delta == pytest.approx(0.005) and rise.overall.p_value < 1e-3
 
@@ -54,11 +53,9 @@ def test_small_noise_passes_and_a_systematic_rise_fails(base):
 def test_a_rise_within_noise_passes_with_a_note(base):
     _, doc = base
     # Mean rises by 0.003 but half the subjects improve: not significant.
-    out = copy.deepcopy(doc)
-    subj = np.asarray(out["per_image"]["subject"]).astype(int)
-    nme = np.asarray(out["per_image"]["nme"]) + np.where(subj % 2 == 0, 0.016, -0.010)
-    out["per_image"]["nme"] = nme.tolist()
-    v = gate.compare(out, doc, n_resamples=200)
+    subj = doc.per_image.subject.astype(int)
+    out = with_per_image(doc, nme=doc.per_image.nme + np.where(subj % 2 == 0, 0.016, -0.010))
+    v = gate.compare(out, doc, settings=FEW)
     assert v.overall.exceeded and not v.overall.significant and v.passed
     assert v.overall.note == "above the tolerance but not significant: within noise"
 
@@ -66,8 +63,8 @@ def test_a_rise_within_noise_passes_with_a_note(base):
 def test_per_expression_checks_count_only_when_asked(base):
     _, doc = base
     cand = shifted(doc, 0.02, only="BR")
-    assert gate.compare(cand, doc, max_increase=0.002, n_resamples=200).passed
-    v = gate.compare(cand, doc, max_increase=0.002, per_expression=True, n_resamples=200)
+    assert gate.compare(cand, doc, max_increase=0.002, settings=FEW).passed
+    v = gate.compare(cand, doc, max_increase=0.002, per_expression=True, settings=FEW)
     assert not v.passed and [c.name for c in v.checks if c.failed] == ["BR"]
 
 
@@ -88,7 +85,7 @@ def test_cli_exit_codes_and_outputs(tmp_path, base, monkeypatch):
     assert bad.exit_code == 1
     lines = bad.stdout.splitlines()
     assert lines[0] == "aflfp-bench gate: FAIL: regression"
-    tolerance = 0.02 * 100 * doc["overall"]["mean"]
+    tolerance = 0.02 * 100 * doc.overall.mean
     assert "difference +0.50 points" in lines[1]
     assert f"tolerance +{tolerance:.2f} points (2% of the baseline's mean)" in lines[1]
     assert lines[2] == "NME = mean_k ||p_k - g_k|| / sqrt(w*h) (per-point mean, the 300-W convention)"
@@ -98,7 +95,7 @@ def test_cli_exit_codes_and_outputs(tmp_path, base, monkeypatch):
     assert failing == ["overall"]
     bench = json.loads(out["json"].read_text())
     assert bench[0]["name"] == "NME overall" and bench[0]["unit"] == "%"
-    assert bench[0]["value"] == pytest.approx(100 * (doc["overall"]["mean"] + 0.005), abs=1e-6)
+    assert bench[0]["value"] == pytest.approx(100 * (doc.overall.mean + 0.005), abs=1e-6)
     assert "❌ regression" in out["md"].read_text()
     assert summary.read_text().startswith("earlier\n### aflfp-bench gate: ✅ pass")
     assert summary.read_text().count("### aflfp-bench gate") == 2
@@ -126,20 +123,22 @@ def test_the_default_tolerance_means_the_same_under_every_reading(base):
     ds, _ = base
     for agg in ("mean", "frobenius", "spectral"):
         doc = scored(ds, 1.5, 1, agg=agg)
-        nme = np.asarray(doc["per_image"]["nme"])
         for factor, passes in ((1.01, True), (1.05, False)):
-            cand = copy.deepcopy(doc)
-            cand["per_image"]["nme"] = (nme * factor).tolist()
-            assert gate.compare(cand, doc, n_resamples=100).passed is passes, (agg, factor)
+            cand = with_per_image(doc, nme=doc.per_image.nme * factor)
+            assert gate.compare(cand, doc, settings=Settings(resamples=100)).passed is passes, \
+                (agg, factor)
 
 
 def test_mismatched_settings_and_partial_candidates_are_invalid_input(tmp_path, base):
     ds, doc = base
-    other = copy.deepcopy(doc)
-    other["dataset"]["name"] = "other"
-    half = copy.deepcopy(doc)
-    for key in half["per_image"]:
-        half["per_image"][key] = half["per_image"][key][: len(half["per_image"][key]) // 2]
+    other = dataclasses.replace(doc, dataset=dataclasses.replace(doc.dataset, name="other"))
+    p = doc.per_image
+    half = with_per_image(doc, **{k: getattr(p, k)[: len(p) // 2]
+                                  for k in ("image_id", "subject", "expression", "keyframe",
+                                            "nme")})
+    half = dataclasses.replace(half, per_image=dataclasses.replace(half.per_image,
+                                                                   fold=p.fold[: len(p) // 2]),
+                               coverage=dataclasses.replace(doc.coverage, n_scored=len(p) // 2))
     frob = scored(ds, 1.5, 1)
     p = files(tmp_path, base=doc, other=other, half=half, frob=frob)
     runner = CliRunner()

@@ -13,6 +13,7 @@ from aflfp_bench.errors import BenchError
 from aflfp_bench.html import render_leaderboard_html
 from aflfp_bench.predictions import write_predictions
 from aflfp_bench.schema import errors, load_schema
+from aflfp_bench.settings import Settings
 from aflfp_bench.submissions import discover, load_submission
 
 from .conftest import memory_dataset
@@ -56,7 +57,7 @@ def board_dir(tmp_path, ds):
 
 
 def test_ranking_marks_and_published_rows(board_dir, ds):
-    board = leaderboard.build(board_dir, ds, n_resamples=300)
+    board = leaderboard.build(board_dir, ds, settings=Settings(resamples=300))
     ranked = [e for e in board.entries if not e.published]
     assert [e.rank for e in ranked] == [1, 2, 3]
     assert {ranked[0].submission.slug, ranked[1].submission.slug} == {"good", "twin"}
@@ -74,7 +75,7 @@ def test_ranking_marks_and_published_rows(board_dir, ds):
 def test_published_entries_of_another_dataset_or_reading_are_left_out_with_a_note(board_dir, ds):
     doc = json.loads((board_dir / "paper" / "submission.json").read_text())
     (board_dir / "paper" / "submission.json").write_text(json.dumps({**doc, "dataset": "AFLFP"}))
-    board = leaderboard.build(board_dir, ds, n_resamples=50)
+    board = leaderboard.build(board_dir, ds, settings=Settings(resamples=50))
     assert not any(e.published for e in board.entries)
     assert board.notes == ["Published entries left out: Paper is published for AFLFP (real "
                            "images), while these results are on memory (real images)."]
@@ -83,21 +84,21 @@ def test_published_entries_of_another_dataset_or_reading_are_left_out_with_a_not
     assert leaderboard_text(board).splitlines()[-1] == board.notes[0]
     assert leaderboard_markdown(board).splitlines()[-1] == board.notes[0]
     (board_dir / "paper" / "submission.json").write_text(json.dumps(doc))
-    board = leaderboard.build(board_dir, ds, agg="mean", n_resamples=50)
+    board = leaderboard.build(board_dir, ds, Settings(agg="mean", resamples=50))
     assert board.notes[0].startswith("Published entries left out: Paper is published as NME = "
                                      "||P - G||_F / sqrt(w*h)")
 
 
 def test_cache_hit_on_rerun_and_rescore_on_change(board_dir, ds):
-    first = leaderboard.build(board_dir, ds, n_resamples=50)
+    first = leaderboard.build(board_dir, ds, settings=Settings(resamples=50))
     assert (first.n_scored, first.n_cached) == (3, 0)
-    again = leaderboard.build(board_dir, ds, n_resamples=50)
+    again = leaderboard.build(board_dir, ds, settings=Settings(resamples=50))
     assert (again.n_scored, again.n_cached) == (0, 3)
     assert [e.mean for e in again.entries] == [e.mean for e in first.entries]
     write_predictions(board_dir / "good" / "preds.csv", ds.ids, ds.points + 0.5)
-    changed = leaderboard.build(board_dir, ds, n_resamples=50)
+    changed = leaderboard.build(board_dir, ds, settings=Settings(resamples=50))
     assert (changed.n_scored, changed.n_cached) == (1, 2)
-    other_settings = leaderboard.build(board_dir, ds, norm="inter-ocular", n_resamples=50)
+    other_settings = leaderboard.build(board_dir, ds, Settings(norm="inter-ocular", resamples=50))
     assert other_settings.n_scored == 3
     assert not list((board_dir / ".cache").glob(".*tmp*"))
 
@@ -107,7 +108,7 @@ def test_malformed_submission_is_skipped_with_its_reason(board_dir, ds):
     del broken["authors"]
     add(board_dir, "broken", broken)
     (board_dir / "nojson").mkdir()
-    board = leaderboard.build(board_dir, ds, n_resamples=50)
+    board = leaderboard.build(board_dir, ds, settings=Settings(resamples=50))
     assert sorted(e.submission.slug for e in board.entries if not e.published) == ["bad", "good", "twin"]
     reasons = dict(board.skipped)
     assert reasons["broken"] == f"{board_dir / 'broken' / 'submission.json'}: field authors: required field is missing"
@@ -129,12 +130,12 @@ def test_path_escape_is_rejected(board_dir, bad, message):
 
 def test_dataset_mismatch_is_skipped(board_dir, ds):
     add(board_dir, "other", meta("Other", dataset="AFLFP"), ds.points, ds)
-    board = leaderboard.build(board_dir, ds, n_resamples=50)
+    board = leaderboard.build(board_dir, ds, settings=Settings(resamples=50))
     assert "predictions are for 'AFLFP', the ground truth is 'memory'" in dict(board.skipped)["other"]
 
 
 def test_html_escapes_submission_text(board_dir, ds):
-    html = render_leaderboard_html(leaderboard.build(board_dir, ds, n_resamples=50))
+    html = render_leaderboard_html(leaderboard.build(board_dir, ds, settings=Settings(resamples=50)))
     assert "<script>alert(1)</script>" not in html
     assert "Bad &lt;script&gt;alert(1)&lt;/script&gt;" in html
 

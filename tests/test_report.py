@@ -1,6 +1,6 @@
 import csv
+import dataclasses
 import io
-import json
 import re
 
 import numpy as np
@@ -13,7 +13,7 @@ from aflfp_bench.html import environment, render_html
 from aflfp_bench.published import paper_table2, paper_table3
 from aflfp_bench.report import AVG, build_report
 from aflfp_bench.results import Result, check_comparable
-from aflfp_bench.scores import write_json
+from aflfp_bench.settings import Settings
 from aflfp_bench.tables import report_csv, report_latex, report_markdown, report_text
 
 from .conftest import memory_dataset, scored
@@ -34,16 +34,16 @@ def _results(docs, names=("good", "twin", "bad"), conditions=None):
 
 
 def test_table2_values_best_reference_and_significance(docs):
-    rep = build_report(_results(docs), n_resamples=500)
+    rep = build_report(_results(docs), settings=Settings(resamples=500))
     assert rep.columns[-1] == AVG and len(rep.columns) == 17
     rows = {r.name: r for r in rep.table2}
     for name, doc in docs[1].items():
-        assert rows[name].cells[AVG].mean == pytest.approx(doc["overall"]["mean"])
-        assert rows[name].cells[AVG].std == pytest.approx(doc["overall"]["std"])
-        assert rows[name].cells["BR"].mean == pytest.approx(doc["by_expression"]["BR"]["mean"])
+        assert rows[name].cells[AVG].mean == pytest.approx(doc.overall.mean)
+        assert rows[name].cells[AVG].std == pytest.approx(doc.overall.std)
+        assert rows[name].cells["BR"].mean == pytest.approx(doc.by_expression["BR"].mean)
         cell = rows[name].cells[AVG]
         assert cell.lo < cell.mean < cell.hi
-    best = min(docs[1], key=lambda n: docs[1][n]["overall"]["mean"])
+    best = min(docs[1], key=lambda n: docs[1][n].overall.mean)
     assert rep.reference == best and rep.best[AVG] == best
     assert rows["bad"].cells[AVG].significant is True
     other = "twin" if best == "good" else "good"
@@ -52,23 +52,23 @@ def test_table2_values_best_reference_and_significance(docs):
 
 
 def test_explicit_reference_and_unknown_reference(docs):
-    rep = build_report(_results(docs), reference="bad", n_resamples=100)
+    rep = build_report(_results(docs), reference="bad", settings=Settings(resamples=100))
     assert rep.reference == "bad" and rep.table2[2].cells[AVG].p_value is None
     with pytest.raises(BenchError, match="--reference 'nope' is none of the results"):
-        build_report(_results(docs), reference="nope", n_resamples=100)
+        build_report(_results(docs), reference="nope", settings=Settings(resamples=100))
 
 
 def test_seed_and_resamples_are_recorded_and_reproducible(docs):
-    a = build_report(_results(docs), n_resamples=200, seed=5)
-    b = build_report(_results(docs), n_resamples=200, seed=5)
-    assert a.settings["n_resamples"] == 200 and a.settings["seed"] == 5
+    a = build_report(_results(docs), settings=Settings(resamples=200, seed=5))
+    b = build_report(_results(docs), settings=Settings(resamples=200, seed=5))
+    assert a.settings.stats.resamples == 200 and a.settings.stats.seed == 5
     assert a.table2[0].cells[AVG].lo == b.table2[0].cells[AVG].lo
     assert report_csv(a) == report_csv(b)
 
 
 def test_table3_rows_and_paired_test(docs):
     rep = build_report(_results(docs, ("good", "bad"), ["Normal face", "Palsy face"]),
-                       n_resamples=200)
+                       settings=Settings(resamples=200))
     assert [r.name for r in rep.table3] == ["Normal face", "Palsy face"]
     assert rep.table3_test["significant"] and rep.table3_test["delta"] < 0
     text = report_text(rep)
@@ -82,7 +82,7 @@ NAMES = "Emotrics, SDM, VGGNet, FCN, Cascaded FCN"
 def test_published_rows_stand_in_table2_only_beside_real_aflfp_results_of_their_reading():
     ds = memory_dataset(name="AFLFP")
     docs = {n: scored(ds, noise, seed) for n, noise, seed in (("a", 1.0, 1), ("b", 2.0, 2))}
-    rep = build_report([Result(n, d, f"{n}.json") for n, d in docs.items()], n_resamples=100,
+    rep = build_report([Result(n, d, f"{n}.json") for n, d in docs.items()], settings=Settings(resamples=100),
                        published=PAPER, show_published=True)
     pub = [r for r in rep.table2 if r.published]
     assert [r.name for r in pub] == NAMES.split(", ")
@@ -98,7 +98,7 @@ def test_published_rows_stand_in_table2_only_beside_real_aflfp_results_of_their_
 def test_published_rows_never_stand_beside_synthetic_results():
     ds = memory_dataset(name="AFLFP-synthetic", synthetic=True)
     results = [Result("a", scored(ds, 1.0, 1), "a.json"), Result("b", scored(ds, 2.0, 2), "b.json")]
-    left = build_report(results, n_resamples=50, published=PAPER)
+    left = build_report(results, settings=Settings(resamples=50), published=PAPER)
     assert not any(r.published for r in left.table2 + left.table3)
     assert left.apart2 == [] and left.apart3 == []
     why = ("published for AFLFP (real images), while these results are on AFLFP-synthetic "
@@ -106,7 +106,7 @@ def test_published_rows_never_stand_beside_synthetic_results():
     assert left.notes == [f"Published rows left out (--published shows them apart): {NAMES}, "
                           f"Normal face, Palsy face are {why}"]
     assert report_text(left).splitlines()[-1] == left.notes[0]
-    apart = build_report(results, n_resamples=50, published=PAPER, show_published=True)
+    apart = build_report(results, settings=Settings(resamples=50), published=PAPER, show_published=True)
     assert not any(r.published for r in apart.table2)
     assert [r.name for r in apart.apart2] == NAMES.split(", ")
     assert apart.notes == [f"Published rows shown apart: {NAMES}, Normal face, Palsy face are {why}"]
@@ -120,7 +120,7 @@ def test_published_rows_never_stand_beside_synthetic_results():
 def test_published_rows_of_another_reading_are_shown_apart(docs):
     ds = memory_dataset(name="AFLFP")
     results = [Result("a", scored(ds, 1.0, 1, agg="mean"), "a.json")]
-    rep = build_report(results, n_resamples=50, published=paper_table2())
+    rep = build_report(results, settings=Settings(resamples=50), published=paper_table2())
     assert rep.notes == [
         f"Published rows left out (--published shows them apart): {NAMES} are published as NME = "
         "||P - G||_F / sqrt(w*h) (AFLFP Eq. 3, Frobenius norm of the 68x2 error matrix), while "
@@ -129,27 +129,27 @@ def test_published_rows_of_another_reading_are_shown_apart(docs):
 
 
 def test_renderings_agree(docs):
-    rep = build_report(_results(docs), n_resamples=200)
+    rep = build_report(_results(docs), settings=Settings(resamples=200))
     rows = list(csv.reader(io.StringIO(report_csv(rep))))
     assert rows[0] == ["table", "method", "published", "setting", "stat", *rep.columns]
-    assert rows[1][3] == "memory: " + rep.settings["reading"]
+    assert rows[1][3] == "memory: " + rep.settings.reading
     good_mean = next(r for r in rows if r[1] == "good" and r[4] == "mean")
-    assert float(good_mean[-1]) == pytest.approx(100 * docs[1]["good"]["overall"]["mean"], abs=1e-4)
+    assert float(good_mean[-1]) == pytest.approx(100 * docs[1]["good"].overall.mean, abs=1e-4)
     best = rep.best[AVG]
     md = report_markdown(rep)
-    assert f"**{100 * docs[1][best]['overall']['mean']:.2f}**" in md
+    assert f"**{100 * docs[1][best].overall.mean:.2f}**" in md
     assert "NME = \\|\\|P - G\\|\\|\\_F / sqrt(w\\*h)" in md
     tex = report_latex(rep)
     for rule in (r"\toprule", r"\midrule", r"\bottomrule", r"\textbf{"):
         assert rule in tex
     text = report_text(rep)
-    assert f"{100 * docs[1][best]['overall']['mean']:.2f}*" in text
+    assert f"{100 * docs[1][best].overall.mean:.2f}*" in text
 
 
 def test_user_text_is_escaped_everywhere(docs):
     evil = "<script>alert(1)</script> & 50%_x"
     results = [Result(evil, docs[1]["good"], "a.json"), Result("b", docs[1]["bad"], "b.json")]
-    rep = build_report(results, n_resamples=50)
+    rep = build_report(results, settings=Settings(resamples=50))
     html = render_html(rep)
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; 50%_x" in html
@@ -159,7 +159,7 @@ def test_user_text_is_escaped_everywhere(docs):
 
 
 def test_html_is_self_contained(docs):
-    rep = build_report(_results(docs), n_resamples=100)
+    rep = build_report(_results(docs), settings=Settings(resamples=100))
     html = render_html(rep)
     assert not re.search(r"""(src|href)=["']?(https?:|//)""", html)
     assert "<link" not in html and "@import" not in html
@@ -179,8 +179,8 @@ def test_template_environment_is_strict_and_escaping():
 def test_mixed_readings_are_refused_with_one_line_or_split(tmp_path, docs):
     ds = docs[0]
     pa, pb = tmp_path / "a.json", tmp_path / "b.json"
-    write_json(scored(ds, 1.0, 1), pa)
-    write_json(scored(ds, 1.0, 1, agg="mean"), pb)
+    scored(ds, 1.0, 1).write(pa)
+    scored(ds, 1.0, 1, agg="mean").write(pb)
     runner = CliRunner()
     result = runner.invoke(main, ["report", str(pa), str(pb), "--resamples", "20"])
     assert result.exit_code == 1
@@ -200,8 +200,8 @@ def test_mixed_readings_are_refused_with_one_line_or_split(tmp_path, docs):
 
 def test_other_settings_are_refused_too(tmp_path, docs):
     a = docs[1]["good"]
-    b = json.loads(json.dumps(docs[1]["bad"]))
-    b["dataset"]["name"] = "other"
+    b = dataclasses.replace(docs[1]["bad"], dataset=dataclasses.replace(docs[1]["bad"].dataset,
+                                                                        name="other"))
     with pytest.raises(BenchError, match="results are not comparable: dataset 'memory' in a.json "
                                          "but 'other' in b.json"):
         check_comparable([Result("a", a, "a.json"), Result("b", b, "b.json")])
@@ -211,7 +211,7 @@ def test_cli_report_formats_and_html(tmp_path, docs):
     paths = []
     for name in ("good", "bad"):
         p = tmp_path / f"{name}.json"
-        write_json(docs[1][name], p)
+        docs[1][name].write(p)
         paths.append(str(p))
     (tmp_path / "bad.method.json").write_text('{"name": "Bad method", "condition": "Palsy face"}')
     runner = CliRunner()

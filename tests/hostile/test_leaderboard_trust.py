@@ -17,12 +17,14 @@ from aflfp_bench.dataset import write_manifest
 from aflfp_bench.errors import BenchError
 from aflfp_bench.predictions import write_predictions
 from aflfp_bench.pts import write_pts
+from aflfp_bench.settings import Settings
 from aflfp_bench.submissions import load_submission
 from aflfp_bench.tables import leaderboard_markdown, leaderboard_text
 
 from ..conftest import memory_dataset
 from .conftest import tree_hash
 
+FEW = Settings(resamples=20)
 META = {"schema_version": 1, "kind": "predictions", "method": "M", "authors": ["A"],
         "training_data": "t", "protocol": "aflfp-v1", "dataset": "memory",
         "normalisation": "bbox", "date": "2026-11-25", "predictions": "preds.csv"}
@@ -55,7 +57,7 @@ def test_pts_files_linked_to_the_ground_truth_are_refused(tmp_path, ds):
     for image_id, pts in zip(ds.ids, ds.points):
         write_pts(gt / f"{image_id}.pts", pts)
         os.symlink(gt / f"{image_id}.pts", folder / "pts" / f"{image_id}.pts")
-    board = leaderboard.build(tmp_path / "subs", ds, n_resamples=20)
+    board = leaderboard.build(tmp_path / "subs", ds, settings=FEW)
     assert board.entries == []
     first = sorted(ds.ids)[0]
     assert reason(board, "cheat") == (f"{folder / 'pts' / (first + '.pts')}: a link inside a "
@@ -68,7 +70,7 @@ def test_a_link_to_a_private_file_leaks_nothing(tmp_path, ds):
     folder = submit(tmp_path / "subs", "leak", predictions="pts")
     (folder / "pts").mkdir()
     os.symlink(secret, folder / "pts" / f"{ds.ids[0]}.pts")
-    board = leaderboard.build(tmp_path / "subs", ds, n_resamples=20)
+    board = leaderboard.build(tmp_path / "subs", ds, settings=FEW)
     assert "TOPSECRET" not in reason(board, "leak") and "a link inside" in reason(board, "leak")
 
 
@@ -85,7 +87,7 @@ def test_links_to_special_files_never_hang_or_fill_memory(tmp_path, ds, target):
                     "through a link (preds.csv)")
     done = {}
     worker = threading.Thread(target=lambda: done.update(
-        board=leaderboard.build(tmp_path / "subs", ds, n_resamples=20)), daemon=True)
+        board=leaderboard.build(tmp_path / "subs", ds, settings=FEW)), daemon=True)
     worker.start()
     worker.join(20)
     assert "board" in done, "the leaderboard hung"
@@ -96,7 +98,7 @@ def test_a_submission_folder_linking_out_is_refused(tmp_path, ds):
     outside = submit(tmp_path / "elsewhere", "real", ds, ds.points)
     (tmp_path / "subs").mkdir()
     os.symlink(outside, tmp_path / "subs" / "linked")
-    board = leaderboard.build(tmp_path / "subs", ds, n_resamples=20)
+    board = leaderboard.build(tmp_path / "subs", ds, settings=FEW)
     assert reason(board, "linked") == f"{tmp_path / 'subs' / 'linked'}: a submission folder may not be a link"
 
 
@@ -105,7 +107,7 @@ def test_no_cached_score_is_believed_unless_this_cache_signed_it(tmp_path, ds):
     rng = np.random.default_rng(0)
     submit(subs, "honest", ds, ds.points + rng.normal(0, 2.0, ds.points.shape))
     cache = tmp_path / "cache"
-    first = leaderboard.build(subs, ds, cache=cache, n_resamples=20)
+    first = leaderboard.build(subs, ds, cache=cache, settings=FEW)
     honest = first.entries[0].mean
     assert not (subs / ".cache").exists() and (first.n_scored, first.n_cached) == (1, 0)
     entries = [p for p in cache.glob("*.json")]
@@ -115,18 +117,18 @@ def test_no_cached_score_is_believed_unless_this_cache_signed_it(tmp_path, ds):
     forged["scores"]["overall"]["mean"] = 0.0
     forged["scores"]["per_image"]["nme"] = [0.0] * len(ds)
     entries[0].write_text(json.dumps(forged))
-    again = leaderboard.build(subs, ds, cache=cache, n_resamples=20)
+    again = leaderboard.build(subs, ds, cache=cache, settings=FEW)
     assert (again.n_scored, again.n_cached) == (1, 0) and again.entries[0].mean == honest
     assert again.warnings == [f"honest: cache entry not used, rescoring: {entries[0]}: its "
                               "signature does not match (edited, or from another cache)"]
     # A damaged entry: a warning, never a KeyError.
     entries[0].write_text('{"hmac": "0", "scores": {"schema": 1}}')
-    damaged = leaderboard.build(subs, ds, cache=cache, n_resamples=20)
+    damaged = leaderboard.build(subs, ds, cache=cache, settings=FEW)
     assert damaged.entries[0].mean == honest and damaged.warnings[0].startswith("honest: cache")
     # The signed entry is believed; --verify believes nothing.
-    cached = leaderboard.build(subs, ds, cache=cache, n_resamples=20)
+    cached = leaderboard.build(subs, ds, cache=cache, settings=FEW)
     assert (cached.n_scored, cached.n_cached) == (0, 1)
-    verified = leaderboard.build(subs, ds, cache=cache, verify=True, n_resamples=20)
+    verified = leaderboard.build(subs, ds, cache=cache, verify=True, settings=FEW)
     assert (verified.n_scored, verified.n_cached) == (1, 0)
     assert oct((cache / "secret").stat().st_mode & 0o777) == "0o600"
 
@@ -166,7 +168,7 @@ def test_user_text_cannot_reshape_markdown_or_drive_the_terminal(tmp_path, ds):
     subs = tmp_path / "subs"
     submit(subs, "evil", ds, ds.points + 1.0, method="<script>x</script> | \x1b[31mred",
            training_data="line\n![img](http://x/y.png) [link](http://x) `code`")
-    board = leaderboard.build(subs, ds, cache=tmp_path / "c", n_resamples=20)
+    board = leaderboard.build(subs, ds, cache=tmp_path / "c", settings=FEW)
     md = leaderboard_markdown(board).splitlines()
     row = next(line for line in md if "script" in line)
     assert row.count("|") - row.count("\\|") == 23   # 22 columns: the table keeps its shape

@@ -3,9 +3,9 @@ is, initializers named ``net.<parameter>``) as the current inference graph
 (aflfp_bench/baselines/export_graph.py): same weights, same metadata, faster graph.
 
 Used once for the bundled model, whose retraining takes a quarter of an hour on a CPU;
-``bench/train_bundled_model.py`` writes the current form directly.
+``python -m tools.train_bundled_model`` writes the current form directly.
 
-Usage: python bench/reexport_model.py MODEL.onnx [--out FILE]  (default: in place)
+Usage: python -m tools.reexport_model MODEL.onnx [--out FILE]  (default: in place)
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ def main() -> None:
     import torch
     from onnx import numpy_helper
 
+    from aflfp_bench.adapters import adapter_class
     from aflfp_bench.atomic import replacing
-    from aflfp_bench.baselines.base import adapter_class
     from aflfp_bench.baselines.nets import build
 
     old = onnx.load(str(args.model))

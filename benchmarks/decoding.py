@@ -2,7 +2,7 @@
 method (the default model: the bundled cascaded FCN; the default data: the demo's
 synthetic set, whose subjects the bundled model never saw).
 
-Usage: python bench/decoding.py [--model FILE.onnx] [--data DIR_OR_MANIFEST] [--limit N]
+Usage: python -m benchmarks.decoding [--model FILE.onnx] [--data DIR_OR_MANIFEST] [--limit N]
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ import numpy as np
 
 from aflfp_bench.baselines.heatmaps import DECODINGS, decode
 from aflfp_bench.baselines.onnx_model import OnnxModel
-from aflfp_bench.baselines.preprocess import crop_gray, load_gray
+from aflfp_bench.crops import crop_gray
 from aflfp_bench.demo import synthetic_manifest
+from aflfp_bench.images import load_gray
 from aflfp_bench.loaders import load_dataset
 from aflfp_bench.metrics import nme
 

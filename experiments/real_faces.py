@@ -8,12 +8,11 @@ Prints inter-pupil, inter-ocular and bbox NME and images/s with 2 workers; SDM i
 run on the ground-truth boxes (trained on detector boxes, so less accurate there) to time
 the landmarking alone, which is what its throughput target counts.
 
-Anchors: SDM ~5.6% inter-pupil on the 300-W common subset (published); dlib's model with
-its own detector ~5.0% inter-pupil (2.2% bbox) on LFPW test.
-Targets: SDM <= 6.5% inter-pupil; emotrics within 0.3 of 5.0%; with 2 workers, emotrics
-(detection included) >= 20 images/s and SDM >= 50 images/s.
+NME is the per-point mean here (the 300-W convention), so the numbers compare with that
+literature: SDM about 5.6% inter-pupil on the 300-W common subset (published); dlib's
+model with its own detector about 5.0% inter-pupil (2.2% bbox) on LFPW test.
 
-Usage: python bench/real_faces.py [--shared DIR] [--work DIR] [--stages N] [--n-init N]
+Usage: python -m experiments.real_faces [--shared DIR] [--work DIR] [--stages N] [--n-init N]
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ Measures, in one run and on one machine (so the ratios are meaningful on a noisy
 2. the same with `--data` pointing at the dataset folder (printed, no target);
 3. in-process scoring of the full set, file reading excluded: target < 50 ms.
 
-Usage: python bench/score_speed.py [--data SYNTHETIC_DIR] [--repeat 7]
+Usage: python -m benchmarks.score_speed [--data SYNTHETIC_DIR] [--repeat 7]
 Without --data it uses (or renders once) the demo's full-size synthetic set in the cache.
 """
 
@@ -22,12 +22,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from fullset import full_synthetic, noisy_predictions
-
 from aflfp_bench.dataset import write_manifest
 from aflfp_bench.loaders import load_dataset
 from aflfp_bench.predictions import read_predictions
 from aflfp_bench.scores import score
+from benchmarks.fullset import full_synthetic, noisy_predictions
 
 
 def wall(cmd: list[str], repeat: int) -> float:

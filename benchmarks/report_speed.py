@@ -5,7 +5,7 @@ manifest, bootstrap, paired tests, figures, overlays, HTML; target <= 10 s) and 
 subject bootstrap of one method, 2,000 resamples for all 17 Table 2 columns and the 4
 keyframes (target < 1 s per method).
 
-Usage: python bench/report_speed.py [--data SYNTHETIC_DIR]
+Usage: python -m benchmarks.report_speed [--data SYNTHETIC_DIR]
 """
 
 from __future__ import annotations
@@ -19,20 +19,17 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-from fullset import full_synthetic, noisy_predictions
-
 from aflfp_bench.dataset import write_manifest
 from aflfp_bench.loaders import load_dataset
 from aflfp_bench.protocol import EXPRESSION_CODES, KEYFRAMES
 from aflfp_bench.results import load_results
 from aflfp_bench.stats import cluster_mean_ci, make_bootstrap
+from benchmarks.fullset import full_synthetic, noisy_predictions
 
 
-def bootstrap_one_method(doc: dict) -> float:
-    per = doc["per_image"]
-    nme, subj = np.asarray(per["nme"]), np.asarray(per["subject"], dtype=object)
-    expr, kf = np.asarray(per["expression"], dtype=object), np.asarray(per["keyframe"], dtype=object)
+def bootstrap_one_method(scores) -> float:
+    per = scores.per_image
+    nme, subj, expr, kf = per.nme, per.subject, per.expression, per.keyframe
     t = time.perf_counter()
     boot = make_bootstrap(subj, n_resamples=2000, seed=0)
     cluster_mean_ci(nme, subj, boot)
@@ -59,7 +56,7 @@ def main() -> None:
         subprocess.run(cmd, check=True, capture_output=True)
         whole = time.perf_counter() - t
         size = (work / "r.html").stat().st_size
-        docs = [r.doc for r in load_results(preds, dataset=dataset)]
+        docs = [r.scores for r in load_results(preds, dataset=dataset)]
         boot = statistics.median(bootstrap_one_method(doc) for doc in docs)
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -3,7 +3,7 @@ SDM and emotrics (../shared/data/300w).
 
 The cascade (the AFLFP paper's Table 1 at ``--width``, default 1/4) trains on LFPW train
 + HELEN train + AFW with Viola-Jones (OpenCV Haar) boxes, the paper's detector, like SDM
-in bench/real_faces.py; both are evaluated on LFPW test with the same detector boxes
+in experiments/real_faces.py; both are evaluated on LFPW test with the same detector boxes
 (ground-truth boxes mapped to the detector's convention where it finds no face).
 Prints inter-pupil, inter-ocular and bbox NME and where the training ran; the cascade and
 SDM also with test-time flip averaging (``predict --flip-test``), a like-for-like pair;
@@ -18,13 +18,11 @@ Training on another machine (a GPU): ``--save-crops FILE`` writes the training c
 ``--train-only`` stops once the model is saved. Then run this script here with the same
 ``--work``: it finds the model and evaluates it. Where no Haar detector runs (OpenCV 5),
 ``--save-test-crops FILE`` (with ``--crops``: the boxes use its mapping) writes LFPW test
-as the crops the model would see (:mod:`lfpw_crops`), and ``--test-crops FILE`` evaluates
+as the crops the model would see (:mod:`aflfp_bench.testcrops`), and ``--test-crops FILE`` evaluates
 on them instead of the images; ``--check-crops`` runs both routes here and prints the
 largest difference between their predictions.
 
-Target (issue 6): beat SDM.
-
-Usage: python bench/deep_real_faces.py [--work DIR] [--width W] [--epochs N] [--lr LR]
+Usage: python -m experiments.deep_real_faces [--work DIR] [--width W] [--epochs N] [--lr LR]
            [--lr-step N] [--batch-size N] [--seed N]
            [--save-crops FILE | --crops FILE] [--train-only] [--no-baselines]
            [--device cuda] [--save-test-crops FILE | --test-crops FILE] [--check-crops]
@@ -38,16 +36,16 @@ import tempfile
 import time
 from pathlib import Path
 
-import lfpw_crops
 import numpy as np
-from real_faces import SHARED, add_sdm_options, evaluate, load_train, sdm_and_emotrics
 
+from aflfp_bench import testcrops
 from aflfp_bench.atomic import replacing
-from aflfp_bench.baselines.boxes import BoxMapping, shipped_mapping
 from aflfp_bench.baselines.deep import CascadedFCN
-from aflfp_bench.baselines.preprocess import crop_dataset
+from aflfp_bench.crops import crop_dataset
+from aflfp_bench.detections import training_boxes
+from aflfp_bench.faces import BoxMapping, shipped_mapping
 from aflfp_bench.loaders import load_dataset
-from aflfp_bench.runner import training_boxes
+from experiments.real_faces import SHARED, add_sdm_options, evaluate, load_train, sdm_and_emotrics
 
 
 def training_crops(shared: Path, size: int, margin: float) -> dict:
@@ -84,6 +82,22 @@ def train_cascade(data: dict, model: Path, args) -> None:
         cascade.save(tmp)
 
 
+def evaluate_crops(model_path: Path, data: dict, label: str) -> None:
+    """The model's NMEs (per-point, as real_faces prints them) on saved test crops, with and
+    without the flip test."""
+    from aflfp_bench.baselines.onnx_model import OnnxModel
+    from aflfp_bench.metrics import nme
+
+    model = OnnxModel(model_path, threads=0)
+    gt = data["points"]
+    for name, pts in zip((label, label + "+flip"), testcrops.predictions(model, data)):
+        ip = nme(gt, pts, norm="inter-pupil", agg="mean").mean()
+        io = nme(gt, pts, norm="inter-ocular", agg="mean").mean()
+        bb = nme(gt, pts, agg="mean", boxes=data["boxes"]).mean()
+        print(f"{name:14s} crops: inter-pupil {100 * ip:6.3f}%  inter-ocular {100 * io:5.2f}%  "
+              f"bbox {100 * bb:5.2f}%  | {data['kinds']}", flush=True)
+
+
 def check_crops(test, model: Path, work: Path) -> None:
     """The crop route's predictions against the image route's (the csv files just made)."""
     from aflfp_bench.baselines.onnx_model import OnnxModel
@@ -91,9 +105,9 @@ def check_crops(test, model: Path, work: Path) -> None:
 
     meta = OnnxModel(model)
     path = work / "test-crops.npz"
-    lfpw_crops.save(test, meta.box_mapping or shipped_mapping(meta.detector), path,
+    testcrops.save(test, meta.box_mapping or shipped_mapping(meta.detector), path,
                     size=meta.size, margin=meta.margin)
-    direct, flipped = lfpw_crops.predictions(meta, lfpw_crops.load(path))
+    direct, flipped = testcrops.predictions(meta, testcrops.load(path))
     for name, pts in (("cascade.csv", direct), ("cascade-flip.csv", flipped)):
         diff = np.abs(read_predictions(work / name, test).points - pts).max()
         print(f"crop route vs image route ({name}): max |difference| {diff:.2g} px")
@@ -134,7 +148,7 @@ def main() -> None:
             raise SystemExit("--save-test-crops needs --crops (the boxes use its mapping)")
         with np.load(args.crops, allow_pickle=False) as f:
             mapping = BoxMapping(*map(float, f["mapping"]))
-        lfpw_crops.save(load_dataset(args.shared / "lfpw_test"), mapping, args.save_test_crops,
+        testcrops.save(load_dataset(args.shared / "lfpw_test"), mapping, args.save_test_crops,
                         size=defaults.size, margin=defaults.margin)
         print(f"wrote LFPW test crops to {args.save_test_crops}")
         return
@@ -151,7 +165,7 @@ def main() -> None:
     if args.train_only:
         return
     if args.test_crops:
-        lfpw_crops.evaluate(model, lfpw_crops.load(args.test_crops), "cascade")
+        evaluate_crops(model, testcrops.load(args.test_crops), "cascade")
         return
     test = load_dataset(args.shared / "lfpw_test")
     print(f"LFPW test: {len(test)} faces")

@@ -6,17 +6,13 @@ Per width, images/s (median over interleaved rounds, one batch of 32 each; this 
 is shared and noisy, so variants are timed in turns, never one after the other):
   torch          the training network, heatmaps (torch.no_grad)
   ort plain      the training network exported as is, heatmaps
-  ort export     the exported inference graph (baselines/export_graph.py), heatmaps
+  ort export     the exported inference graph (aflfp_bench/baselines/export_graph.py), heatmaps
   ort points     the same graph's in-graph top25 output: points, decoding included
   plain+numpy    the plain graph with numpy top25 decoding (the pre-rewrite pipeline)
 and the roofline: the inference graph's multiply-adds per image and the bound that this
 machine's measured float32 matrix-product rate (numpy, same threads) puts on images/s.
 
-Targets (issue 6), on 2 cores: the slim cascade at least 150 images/s with onnxruntime
-(checked at widths 1/8 and 1/4), the full-width one at least 20 images/s; checked on
-``ort points`` (decoding included).
-
-Usage: python bench/onnx_speed.py [--threads 2] [--rounds 7] [--widths 0.125 0.25 1]
+Usage: python -m benchmarks.onnx_speed [--threads 2] [--rounds 7] [--widths 0.125 0.25 1]
 """
 
 from __future__ import annotations

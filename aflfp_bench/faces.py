@@ -23,8 +23,8 @@ from importlib import resources
 
 import numpy as np
 
-from aflfp_bench.errors import MissingExtra
-from aflfp_bench.protocol import mirror_index
+from .errors import MissingExtra
+from .protocol import mirror_index
 
 MIN_IOU = 0.3
 HAAR_SIDE = 240

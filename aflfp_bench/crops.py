@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from aflfp_bench.images import load_gray
+from .images import load_gray
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,13 @@
-"""LFPW test as crops: evaluating a heatmap model where no Haar detector runs.
+"""A dataset's faces as the crops a heatmap model sees: evaluating where no face detector
+runs (e.g. a GPU machine whose OpenCV has no Haar cascades).
 
-``save`` makes, here, what ``runner.predict(..., box="detector", flip=...)`` would feed
-the model: each test face's detector box (the ground-truth box mapped with the model's
-box mapping where the detector finds none), the 96x96 crop around it and the crop of the
-mirror image around the mirrored box, with the maps back to image coordinates and the
-ground truth. ``evaluate`` then runs an ``onnx`` model on those crops anywhere (e.g. the
-GPU machine, whose OpenCV 5 has no Haar cascades) and prints the same NMEs as
-``real_faces.evaluate``: the numbers agree with the image route to float rounding
-(checked by ``deep_real_faces.py --check-crops``).
+:func:`save` makes what ``runner.predict(..., box="detector", flip=...)`` would feed the
+model: each face's detector box (the ground-truth box mapped with the model's box mapping
+where the detector finds none), the crop around it and the crop of the mirror image
+around the mirrored box, with the maps back to image coordinates and the ground truth.
+:func:`predictions` then runs a model on those crops anywhere and gives the points the
+image route gives, to float rounding (``experiments.deep_real_faces --check-crops``
+compares the two routes; a test does too).
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from aflfp_bench.atomic import replacing
-from aflfp_bench.baselines.boxes import BoxMapping, Detector, face_box, mirror_box, unmirror_points
-from aflfp_bench.baselines.preprocess import CropTransform, crop_gray, load_gray
-from aflfp_bench.metrics import nme
+from .atomic import replacing
+from .crops import CropTransform, crop_gray
+from .faces import BoxMapping, Detector, face_box, mirror_box, unmirror_points
+from .images import load_gray
 
 
 def save(dataset, mapping: BoxMapping, path: Path, *, size: int, margin: float,
@@ -56,23 +56,6 @@ def predictions(model, data: dict) -> tuple[np.ndarray, np.ndarray]:
     direct = _to_image(model.predict_crops(data["crops"][0].astype(np.float32)), data["maps"][0])
     mirrored = _to_image(model.predict_crops(data["crops"][1].astype(np.float32)), data["maps"][1])
     return direct, (direct + unmirror_points(mirrored, data["widths"][:, None])) / 2
-
-
-def evaluate(model_path: Path, data: dict, label: str) -> dict:
-    from aflfp_bench.baselines.onnx_model import OnnxModel
-
-    model = OnnxModel(model_path, threads=0)
-    out = {}
-    for name, pts in zip((label, label + "+flip"), predictions(model, data)):
-        gt = data["points"]
-        row = {"inter-pupil": nme(gt, pts, norm="inter-pupil", agg="mean"),
-               "inter-ocular": nme(gt, pts, norm="inter-ocular", agg="mean"),
-               "bbox": nme(gt, pts, agg="mean", boxes=data["boxes"])}
-        out[name] = row
-        print(f"{name:14s} crops: inter-pupil {100 * row['inter-pupil'].mean():6.3f}%  "
-              f"inter-ocular {100 * row['inter-ocular'].mean():5.2f}%  "
-              f"bbox {100 * row['bbox'].mean():5.2f}%  | {data['kinds']}", flush=True)
-    return out
 
 
 def load(path: Path) -> dict:

@@ -8,7 +8,7 @@ the settings, the command, the time it took, where it ran and the file's SHA-256
 It is NOT a palsy model: synthetic faces only. It exists so that the ``onnx`` adapter and
 the demo work out of the box.
 
-Usage: python bench/train_bundled_model.py [--out FILE] [--work DIR]
+Usage: python -m tools.train_bundled_model [--out FILE] [--work DIR]
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def main() -> None:
                 "synthetic faces; NOT a palsy model",
         "training_data": {"generator": "aflfp-bench synth", **SYNTH, "images": len(dataset)},
         "training": {"adapter": "cascaded-fcn", "box": "gt", **TRAIN},
-        "command": "python bench/train_bundled_model.py",
+        "command": "python -m tools.train_bundled_model",
         "equivalent_cli": (f"aflfp-bench synth DIR --subjects {SYNTH['subjects']} --size "
                            f"{SYNTH['size']} --seed {SYNTH['seed']} && aflfp-bench train --adapter "
                            f"cascaded-fcn --data DIR --width {TRAIN['width']} --epochs "

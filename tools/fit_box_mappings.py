@@ -1,7 +1,7 @@
 """Fit each detector's box convention on the 300-W training faces and write
-aflfp_bench/data/box_mappings.json (see baselines/boxes.py).
+aflfp_bench/data/box_mappings.json (see aflfp_bench/faces.py).
 
-Usage: python bench/fit_box_mappings.py [--shared ../shared/data/300w]
+Usage: python -m tools.fit_box_mappings [--shared ../shared/data/300w]
 Needs the [cv] and [dlib] extras.
 """
 
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from aflfp_bench.baselines.boxes import DETECTORS, BoxMapping, Detector, choose, mapping_record
-from aflfp_bench.baselines.preprocess import load_gray
+from aflfp_bench.faces import DETECTORS, BoxMapping, Detector, choose, mapping_record
+from aflfp_bench.images import load_gray
 from aflfp_bench.loaders import load_dataset
 from aflfp_bench.progress import progress_bar
 

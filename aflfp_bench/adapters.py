@@ -1,0 +1,111 @@
+"""Detector adapters: the one interface every detector implements, and how the toolkit
+finds them.
+
+An adapter predicts 68 points for one face::
+
+    adapter.predict(image, box)          # -> (68, 2) array in original image coordinates
+    adapter.predict_images(paths, boxes) # -> (n, 68, 2), the images read here
+    adapter.fit(dataset, boxes=..., progress=..., log=...)   # trainable adapters only
+    adapter.save(path) / AdapterClass.load(path)
+
+``image`` is a 2-D uint8 grayscale array (None for adapters whose ``needs_image`` is
+False); ``box`` is ``(x, y, w, h)``. Subclass :class:`Adapter` and set its class
+attributes; every default below is what the runner assumes when an adapter says nothing.
+
+Adapters are found through the entry-point group ``aflfp_bench.adapters`` (name ->
+``module:Class``): the toolkit's own are declared in its setup.cfg, and any installed
+package can add its own the same way (docs/detectors.md). The core never imports an
+adapter by name; heavy libraries are imported inside the adapter, and a missing one is a
+:class:`~.errors.MissingExtra` naming the extra to install.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import numpy as np
+
+from .errors import BenchError
+from .faces import BoxMapping, shipped_mapping
+
+GROUP = "aflfp_bench.adapters"
+
+
+class Adapter:
+    """The base of every detector adapter."""
+
+    #: Its name on the command line (``--adapter NAME``), the entry point's name.
+    name: str = ""
+    #: False for adapters that only use the face box (``predict`` gets ``image=None``).
+    needs_image: bool = True
+    #: True when ``fit`` trains a model; False for pretrained adapters.
+    trainable: bool = False
+    #: The face detector whose boxes it expects: ``haar``, ``dlib`` (or None).
+    detector: str | None = "haar"
+    #: The file suffix of its models.
+    model_suffix: str = ".npz"
+    #: The training options (``train``/``cv`` flags, as keyword names) its constructor takes.
+    training_options: tuple[str, ...] = ()
+
+    def __init__(self):
+        #: The boxes it was trained on: ``gt`` or ``detector``.
+        self.box = "gt"
+        #: Its own fallback mapping (fitted on its training faces), else None.
+        self.box_mapping: BoxMapping | None = None
+
+    def predict(self, image: np.ndarray | None, box) -> np.ndarray:
+        raise NotImplementedError
+
+    def predict_images(self, paths, boxes) -> np.ndarray:
+        """``(n, 68, 2)`` predictions for image files with their face boxes."""
+        from .images import load_gray
+
+        return np.stack([np.asarray(self.predict(load_gray(p) if self.needs_image else None, b),
+                                    dtype=float) for p, b in zip(paths, boxes)])
+
+    def fit(self, dataset, *, boxes=None, progress=None, log=None) -> None:
+        raise BenchError(f"the {self.name} adapter is pretrained and cannot be trained here")
+
+    def save(self, path) -> None:
+        raise BenchError(f"the {self.name} adapter is pretrained: there is no model to save")
+
+    @classmethod
+    def load(cls, path):
+        """The adapter with the model in ``path``."""
+        raise BenchError(f"the {cls.name} adapter loads no model file")
+
+    def fallback_mapping(self) -> BoxMapping:
+        """Its own fallback mapping, or the one shipped for its detector."""
+        return self.box_mapping if self.box_mapping is not None else shipped_mapping(self.detector)
+
+
+def available() -> dict[str, object]:
+    """Adapter name -> its entry point (not loaded)."""
+    return {ep.name: ep for ep in entry_points(group=GROUP)}
+
+
+def adapter_class(name: str) -> type[Adapter]:
+    """The class of adapter ``name``; BenchError naming the ones there are."""
+    found = available()
+    if name not in found:
+        raise BenchError(f"unknown adapter {name!r}; installed: {', '.join(sorted(found)) or 'none'}")
+    cls = found[name].load()
+    if not (isinstance(cls, type) and issubclass(cls, Adapter)):
+        raise BenchError(f"the entry point of adapter {name!r} ({found[name].value}) is not an "
+                         "aflfp_bench.adapters.Adapter")
+    return cls
+
+
+def get_adapter(name: str, model=None) -> Adapter:
+    """An adapter ready to predict: loaded from ``model``, or pretrained."""
+    cls = adapter_class(name)
+    if model is not None:
+        from .files import check_regular
+
+        check_regular(Path(model))
+        return cls.load(model)
+    if cls.trainable:
+        raise BenchError(f"adapter {name!r} needs a trained model: pass --model FILE (make one "
+                         f"with 'aflfp-bench train --adapter {name}')")
+    return cls()

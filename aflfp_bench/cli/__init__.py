@@ -1,0 +1,31 @@
+"""The ``aflfp-bench`` command line: the group and its commands.
+
+Each command family lives in its own module (data, scoring, reports, gate, detectors,
+clinical, demo) and imports only :mod:`._common` and the library; nothing imports this
+package back.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import click
+
+from .. import __version__
+from . import clinical, data, demo, detectors, gate, reports, scoring
+from ._common import show_warning
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="aflfp-bench")
+def main():
+    """Benchmark facial landmark detectors on facial palsy faces (AFLFP protocol v1).
+
+    Exit codes: 0 success, 1 error in the input, 2 usage error (gate: 3 invalid input)."""
+    warnings.showwarning = show_warning
+
+
+for command in (data.import_, data.synth, scoring.score, reports.report, reports.leaderboard,
+                gate.gate, detectors.predict, detectors.train, detectors.cv,
+                detectors.experiment, clinical.clinical, demo.demo):
+    main.add_command(command)

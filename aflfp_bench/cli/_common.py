@@ -1,0 +1,160 @@
+"""What every command shares: the error boundary, loading the ground truth, and the
+option bundles (ground truth, leniency, metric settings, statistics, workers).
+
+Exit codes: 0 success; 1 an error in the input (``Error: ...`` on one line, no
+traceback); 2 a usage error; a library error may carry its own code (the gate's 3).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import click
+
+from ..errors import BenchError
+from ..escape import plain
+from ..progress import progress_bar
+
+DATA_ENV = "AFLFP_BENCH_DATA"
+SUBMISSIONS = "submissions"
+
+
+class Failure(click.ClickException):
+    """A library error at the CLI boundary: ``Error: message`` and its exit code."""
+
+    def __init__(self, message: str, exit_code: int = 1):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def library_errors(func):
+    """Turn BenchError into ``Error: ...`` with its exit code (one line, control
+    characters removed), and an OSError (a file that cannot be read or written) into the
+    same with the OS's reason."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except BenchError as exc:
+            raise Failure(plain(str(exc)), exc.exit_code) from None
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise Failure(plain(f"{where}{exc.strerror or exc}")) from None
+
+    return wrapper
+
+
+def show_warning(message, category, filename, lineno, file=None, line=None):
+    """Warnings as one line ``warning: ...`` on stderr, without source paths."""
+    click.echo(f"warning: {plain(message)}", err=True)
+
+
+def echo_err(message: str) -> None:
+    click.echo(plain(message), err=True)
+
+
+# ------------------------------------------------------------------ option bundles
+
+
+def data_option(func):
+    return click.option("--data", "data", metavar="DIR_OR_MANIFEST", envvar=DATA_ENV,
+                        help=f"Ground truth: a dataset folder or a manifest CSV "
+                             f"[env: {DATA_ENV}].")(func)
+
+
+def lenient_option(func):
+    return click.option("--lenient", is_flag=True,
+                        help="Skip bad samples (each is listed) instead of failing.")(func)
+
+
+workers_option = click.option("--workers", type=click.IntRange(1, 64), default=1,
+                              show_default=True, help="Worker processes.")
+
+
+def settings_options(*, stats: bool = False):
+    """--norm, --agg, --threshold (and with ``stats`` --alpha, --resamples, --seed),
+    gathered into one ``settings`` argument (:class:`~aflfp_bench.settings.Settings`)."""
+    from ..metrics import (
+        AGGS,
+        DEFAULT_AGG,
+        DEFAULT_NORM,
+        DEFAULT_THRESHOLD,
+        MATRIX_THRESHOLD,
+        NORMS,
+    )
+
+    options = [
+        click.option("--norm", type=click.Choice(NORMS), default=DEFAULT_NORM, show_default=True,
+                     help="Normalising distance (bbox: sqrt(w*h) of the ground-truth box)."),
+        click.option("--agg", type=click.Choice(AGGS), default=DEFAULT_AGG, show_default=True,
+                     help="Reading of the error: frobenius (AFLFP Eq. 3, the norm of the 68x2 "
+                          "error matrix), spectral (its largest singular value) or mean "
+                          "(per-point mean, the 300-W convention)."),
+        click.option("--threshold", type=click.FloatRange(min=0, min_open=True), default=None,
+                     help=f"Failure threshold on NME (a fraction), also the AUC range "
+                          f"[default: {MATRIX_THRESHOLD} for frobenius and spectral, "
+                          f"{DEFAULT_THRESHOLD} for mean]."),
+    ]
+    names = ["norm", "agg", "threshold"]
+    if stats:
+        options += [
+            click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+                         default=0.05, show_default=True,
+                         help="Significance level of the paired tests."),
+            click.option("--resamples", type=click.IntRange(1, 1_000_000), default=2000,
+                         show_default=True, help="Subject-bootstrap resamples."),
+            click.option("--seed", type=int, default=0, show_default=True,
+                         help="Bootstrap seed."),
+        ]
+        names += ["alpha", "resamples", "seed"]
+
+    def decorate(func):
+        @functools.wraps(func)
+        def gather(*args, **kw):
+            from ..settings import Settings
+
+            kw["settings"] = Settings(**{name: kw.pop(name) for name in names})
+            return func(*args, **kw)
+
+        for option in reversed(options):
+            gather = option(gather)
+        return gather
+
+    return decorate
+
+
+# ------------------------------------------------------------------ ground truth
+
+
+def load_ground_truth(path: str | None, lenient: bool = False):
+    """The dataset of ``--data`` with a progress bar; lenient skips listed on stderr."""
+    from ..loaders import load_dataset, progress_units
+
+    if not path:
+        raise click.UsageError(f"no ground truth: pass --data DIR_OR_MANIFEST or set {DATA_ENV}")
+    units = progress_units(path)
+    if units:
+        with progress_bar(units, "Loading ground truth") as update:
+            dataset = load_dataset(path, lenient=lenient, progress=update)
+    else:
+        dataset = load_dataset(path, lenient=lenient)
+    if dataset.skipped:
+        click.echo(f"skipped {len(dataset.skipped)} sample(s):", err=True)
+        for where, reason in dataset.skipped:
+            echo_err(f"  {where}: {reason}")
+    return dataset
+
+
+def submissions_ground_truth(data, submissions):
+    """--data, else the demo's synthetic set when every submission is for it."""
+    if data:
+        return load_ground_truth(data)
+    from ..demo import synthetic_manifest
+    from ..synth import SYNTHETIC_NAME
+
+    wanted = {s.meta["dataset"] for s in submissions if s.kind == "predictions"}
+    if wanted <= {SYNTHETIC_NAME}:
+        return load_ground_truth(str(synthetic_manifest(echo=echo_err)))
+    raise click.UsageError(f"submissions are for {', '.join(sorted(wanted))}: pass --data "
+                           f"DIR_OR_MANIFEST or set {DATA_ENV}")

@@ -1,0 +1,49 @@
+"""``aflfp-bench clinical``: how well a detector preserves the clinicians' facial measures."""
+
+from __future__ import annotations
+
+import click
+
+from ._common import data_option, lenient_option, library_errors, load_ground_truth
+
+
+@click.command()
+@click.argument("predictions", type=click.Path())
+@data_option
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Also write the measures' agreement statistics as JSON here ('-': standard "
+                   "output).")
+@click.option("--clear", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.85,
+              show_default=True,
+              help="A ground-truth ratio (smaller / larger side) below this is clearly asymmetric.")
+@click.option("--mm-per-pixel", type=click.FloatRange(0, min_open=True), default=None,
+              help="Report lengths in mm (default: % of the inter-ocular distance).")
+@click.option("--allow-missing", is_flag=True, help="Use only the images that have predictions.")
+@lenient_option
+@library_errors
+def clinical(predictions, data, json_out, clear, mm_per_pixel, allow_missing, lenient):
+    """Clinical fidelity: facial measures (brow height, eye opening, mouth corner
+    excursion and height, smile angle, lip heights) from the predicted points against
+    the same measures from the ground truth, with ICC(2,1), Pearson r and errors of each
+    measure's left-right asymmetry.
+
+    \b
+    Example:
+      aflfp-bench clinical cascade.csv --data aflfp.gt.csv --json clinical.json
+    """
+    from ..atomic import write_output
+    from ..document import dumps
+    from ..fidelity import clinical_document
+    from ..predictions import read_predictions
+    from ..summaries import clinical_text
+
+    dataset = load_ground_truth(data, lenient)
+    preds = read_predictions(predictions, dataset, allow_missing=allow_missing)
+    section, doc = clinical_document(dataset, preds, clear=clear, mm_per_pixel=mm_per_pixel)
+    if json_out != "-":
+        click.echo(clinical_text(section, predictions=doc["predictions"]["name"],
+                                 dataset=dataset.label, n_images=doc["n_images"]))
+    if json_out:
+        write_output(json_out, dumps(doc), "JSON")
+        if json_out != "-":
+            click.echo(f"wrote {json_out}", err=True)

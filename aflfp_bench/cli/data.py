@@ -1,0 +1,52 @@
+"""``aflfp-bench import`` and ``synth``: datasets."""
+
+from __future__ import annotations
+
+import click
+
+from ..progress import progress_bar
+from ._common import lenient_option, library_errors, load_ground_truth
+
+
+@click.command("import")
+@click.argument("directory", type=click.Path())
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Manifest CSV to write.")
+@lenient_option
+@library_errors
+def import_(directory, output, lenient):
+    """Read a dataset folder (AFLFP layout or 300-W) and write its manifest CSV.
+
+    \b
+    Example:
+      aflfp-bench import ~/data/AFLFP -o aflfp.gt.csv
+    """
+    from ..dataset import write_manifest
+
+    dataset = load_ground_truth(directory, lenient)
+    write_manifest(dataset, output)
+    click.echo(f"wrote {output}: {len(dataset)} images of {dataset.label}")
+
+
+@click.command()
+@click.argument("out", type=click.Path(file_okay=False))
+@click.option("--subjects", type=click.IntRange(1, 10000), default=88, show_default=True)
+@click.option("--size", type=click.IntRange(64, 2048), default=256, show_default=True,
+              help="Image side in pixels.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Processes (default: CPU count).")
+@library_errors
+def synth(out, subjects, size, seed, workers):
+    """Write a synthetic palsy dataset in the AFLFP release layout to OUT.
+
+    \b
+    Example:
+      aflfp-bench synth synthetic --subjects 10 --size 128
+    """
+    from ..synth import synthesize
+
+    with progress_bar(subjects, "Rendering synthetic subjects") as update:
+        synthesize(out, subjects=subjects, size=size, seed=seed, workers=workers,
+                   progress=update)
+    click.echo(f"wrote {out}: {subjects * 64} synthetic images of {subjects} subjects")

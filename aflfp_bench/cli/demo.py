@@ -1,0 +1,29 @@
+"""``aflfp-bench demo``: the main job on the embedded default."""
+
+from __future__ import annotations
+
+import click
+
+from ._common import library_errors
+
+
+@click.command()
+@click.option("--out", type=click.Path(file_okay=False),
+              help="Working folder (default: the cache, $AFLFP_BENCH_CACHE or "
+                   "~/.cache/aflfp-bench).")
+@click.option("--subjects", type=click.IntRange(1, 10000), default=88, show_default=True)
+@click.option("--size", type=click.IntRange(64, 2048), default=256, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=None)
+@library_errors
+def demo(out, subjects, size, seed, workers):
+    """Generate the synthetic set once, run the built-in baselines, print Table 2.
+
+    \b
+    Example:
+      aflfp-bench demo
+    """
+    from ..demo import default_cache, run_demo
+
+    run_demo(out or default_cache(), subjects=subjects, size=size, seed=seed,
+             workers=workers, echo=click.echo)

@@ -1,0 +1,82 @@
+"""``aflfp-bench gate``: the CI regression gate."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from ._common import (
+    DATA_ENV,
+    data_option,
+    echo_err,
+    library_errors,
+    load_ground_truth,
+    settings_options,
+)
+
+
+@click.command()
+@click.argument("preds", type=click.Path())
+@click.option("--baseline", required=True, type=click.Path(),
+              help="Submission folder, scores JSON or prediction file.")
+@data_option
+@settings_options(stats=True)
+@click.option("--max-increase-rel", type=click.FloatRange(min=0), default=None,
+              help="Tolerated rise of mean NME relative to the baseline's mean "
+                   "[default: 0.02, a 2% rise].")
+@click.option("--max-increase", type=click.FloatRange(min=0), default=None,
+              help="Tolerated rise of mean NME, absolute, as a fraction (0.002 = 0.2 points).")
+@click.option("--max-increase-pct", type=click.FloatRange(min=0), default=None,
+              help="The absolute tolerance in percentage points (0.2 = 0.002).")
+@click.option("--per-expression", is_flag=True, help="Also gate each expression.")
+@click.option("--markdown", "md_out", type=click.Path(dir_okay=False),
+              help="Write a Markdown summary (also appended to $GITHUB_STEP_SUMMARY when set).")
+@click.option("--junit", "junit_out", type=click.Path(dir_okay=False), help="Write JUnit XML.")
+@click.option("--bench-json", "bench_out", type=click.Path(dir_okay=False),
+              help="Write github-action-benchmark customSmallerIsBetter JSON.")
+@library_errors
+def gate(preds, baseline, data, settings, max_increase_rel, max_increase, max_increase_pct,
+         per_expression, md_out, junit_out, bench_out):
+    """Fail when PREDS' mean NME is worse than a baseline's beyond noise.
+
+    The baseline is a submission folder, a scores JSON or a prediction file (scored
+    against --data, as PREDS is unless it is a scores JSON). A check fails when the mean
+    NME rises by more than the tolerance AND the rise is significant (Wilcoxon
+    signed-rank on per-subject means, paired on the images). The tolerance is 2% of the
+    baseline's mean unless --max-increase-rel, --max-increase or --max-increase-pct says
+    otherwise.
+
+    Exit codes: 0 pass, 1 regression, 2 usage error, 3 invalid input.
+
+    \b
+    Example:
+      aflfp-bench gate preds.csv --baseline ci/baseline.json --data gt.csv --junit gate.xml
+    """
+    from .. import gate as gating
+
+    given = [o for o, v in (("--max-increase-rel", max_increase_rel),
+                            ("--max-increase", max_increase),
+                            ("--max-increase-pct", max_increase_pct)) if v is not None]
+    if len(given) > 1:
+        raise click.UsageError(f"give one tolerance, not {' and '.join(given)}")
+    absolute = max_increase_pct / 100 if max_increase_pct is not None else max_increase
+    relative = gating.DEFAULT_MAX_INCREASE_REL if max_increase_rel is None else max_increase_rel
+    dataset = None
+    if not (preds.lower().endswith(".json") and baseline.lower().endswith(".json")):
+        if not data:
+            raise click.UsageError(f"prediction files need the ground truth: pass --data "
+                                   f"DIR_OR_MANIFEST or set {DATA_ENV}")
+        with gating.inputs():
+            dataset = load_ground_truth(data)
+    verdict = gating.compare(gating.load_side(preds, dataset, settings),
+                             gating.load_side(baseline, dataset, settings),
+                             max_increase=absolute, max_increase_rel=relative,
+                             per_expression=per_expression, settings=settings)
+    notes = gating.write_outputs(verdict, markdown=md_out, junit=junit_out, bench=bench_out,
+                                 step_summary=os.environ.get("GITHUB_STEP_SUMMARY"))
+    for note in notes:
+        echo_err(f"warning: {note}")
+    click.echo(gating.summary_text(verdict))
+    sys.exit(0 if verdict.passed else 1)

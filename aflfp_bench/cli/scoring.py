@@ -1,0 +1,46 @@
+"""``aflfp-bench score``: one prediction file against the ground truth."""
+
+from __future__ import annotations
+
+import click
+
+from ._common import (
+    data_option,
+    lenient_option,
+    library_errors,
+    load_ground_truth,
+    settings_options,
+)
+
+
+@click.command()
+@click.argument("preds", type=click.Path())
+@data_option
+@settings_options()
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Write the versioned scores document here ('-': standard output).")
+@click.option("--allow-missing", is_flag=True,
+              help="Score the images that have predictions; report the coverage.")
+@lenient_option
+@library_errors
+def score(preds, data, settings, json_out, allow_missing, lenient):
+    """Score a prediction file (or folder of .pts) against the ground truth.
+
+    Prints the Mean and StD of NME per expression, AUC, failure rate and coverage, and
+    the per-point mean NME of the 300-W literature beside the protocol's reading.
+
+    \b
+    Example:
+      aflfp-bench score preds.csv --data aflfp.gt.csv --json scores.json
+    """
+    from ..predictions import read_predictions
+    from ..scores import score as score_of
+    from ..summaries import score_table
+
+    dataset = load_ground_truth(data, lenient)
+    predictions = read_predictions(preds, dataset, allow_missing=allow_missing)
+    scores = score_of(dataset, predictions, settings)
+    if json_out:
+        scores.write(json_out)
+    if json_out != "-":
+        click.echo(score_table(scores))

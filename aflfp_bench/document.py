@@ -1,0 +1,354 @@
+"""The scores document: the contract between ``score``, the reports, the leaderboard, the
+gate and the Python API.
+
+:class:`Scores` is the typed document; :meth:`Scores.to_json` writes it and
+:meth:`Scores.from_json` reads it, validating every key against the JSON Schema shipped in
+``data/scores.schema.json`` (which doubles as its documentation). NME values are fractions
+(0.0123 = 1.23 %); an undefined value is nan here and ``null`` in JSON. The same document
+gives byte-identical JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+import numpy as np
+
+from . import jsonfile
+from .errors import BenchError
+from .files import excerpt
+from .schema import errors as schema_errors
+from .schema import load_schema
+
+SCHEMA = {"name": "aflfp-bench/scores", "version": 2}
+SCHEMA_FILE = "scores.schema.json"
+#: The largest scores document read (a full AFLFP document is about 3 MB).
+MAX_BYTES = 256 << 20
+NAN = float("nan")
+
+
+def _num(value) -> float:
+    return NAN if value is None else float(value)
+
+
+@dataclass(frozen=True)
+class Stat:
+    """Mean and sample StD (ddof 1) of per-image NME over ``n`` images."""
+
+    mean: float
+    std: float
+    n: int
+
+    @classmethod
+    def of(cls, values: np.ndarray) -> Stat:
+        n = int(values.size)
+        return cls(float(values.mean()) if n else NAN,
+                   float(values.std(ddof=1)) if n > 1 else NAN, n)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Stat:
+        return cls(_num(d["mean"]), _num(d["std"]), int(d["n"]))
+
+
+@dataclass(frozen=True)
+class Summary:
+    """:func:`.metrics.summary` of the per-image NME."""
+
+    mean: float
+    std: float
+    median: float
+    p90: float
+    p95: float
+    auc: float
+    fr: float
+    n: int
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Summary:
+        return cls(*(_num(d[k]) for k in ("mean", "std", "median", "p90", "p95", "auc", "fr")),
+                   int(d["n"]))
+
+
+@dataclass(frozen=True)
+class MetricSettings:
+    norm: str
+    agg: str
+    reading: str
+    threshold: float
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    name: str
+    synthetic: bool
+    n_images: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} (synthetic)" if self.synthetic else self.name
+
+
+@dataclass(frozen=True)
+class Coverage:
+    n_expected: int
+    n_scored: int
+
+    @property
+    def fraction(self) -> float:
+        return self.n_scored / self.n_expected
+
+    @property
+    def complete(self) -> bool:
+        return self.n_scored == self.n_expected
+
+
+@dataclass(frozen=True)
+class PerImage:
+    """The per-image columns, in dataset order: ids, subjects, expressions and keyframes
+    (object arrays; None where a dataset has no expressions), folds and NME (nan where
+    undefined)."""
+
+    image_id: np.ndarray
+    subject: np.ndarray
+    expression: np.ndarray
+    keyframe: np.ndarray
+    fold: np.ndarray
+    nme: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.nme)
+
+
+@dataclass(frozen=True)
+class Ced:
+    thresholds: list[float]
+    fraction: list[float]
+
+
+@dataclass(frozen=True)
+class BoxCounts:
+    """How many scored images used each kind of face box."""
+
+    gt: int
+    detector: int
+    fallback: int
+
+    @property
+    def total(self) -> int:
+        return self.gt + self.detector + self.fallback
+
+
+@dataclass(frozen=True)
+class ClinicalMeasure:
+    unit: str
+    expressions: list[str]
+    n: int
+    icc: float
+    r: float
+    mae_difference: float
+    mae_value: float
+    mae_value_all: float
+    n_clear: int
+    side_agreement: float
+
+    @classmethod
+    def from_dict(cls, d: dict) -> ClinicalMeasure:
+        values = {f.name: d[f.name] for f in fields(cls)}
+        for key in ("icc", "r", "mae_difference", "mae_value", "mae_value_all",
+                    "side_agreement"):
+            values[key] = _num(values[key])
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Clinical:
+    """The clinical fidelity section (:mod:`.fidelity`): its settings and, per facial
+    measure, the agreement of predicted with ground-truth measures."""
+
+    settings: dict
+    measures: dict[str, ClinicalMeasure]
+
+    def to_dict(self) -> dict:
+        return {"settings": self.settings,
+                "measures": {m: {f.name: getattr(v, f.name) for f in fields(v)}
+                             for m, v in self.measures.items()}}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Clinical:
+        return cls(d["settings"], {m: ClinicalMeasure.from_dict(v)
+                                   for m, v in d["measures"].items()})
+
+
+@dataclass
+class Scores:
+    """One prediction file scored against one ground truth (see the module docstring)."""
+
+    protocol: str
+    toolkit: str
+    dataset: DatasetInfo
+    predictions: str
+    format: str
+    settings: MetricSettings
+    coverage: Coverage
+    overall: Summary
+    per_point_mean: Stat
+    by_expression: dict[str, Stat]
+    by_keyframe: dict[str, Stat]
+    by_fold: dict[str, Stat]
+    by_region: dict[str, Stat]
+    by_side: dict[str, Stat]
+    by_landmark: list[float]
+    ced: Ced
+    per_image: PerImage
+    gt_mean_shape: list | None = None
+    boxes: BoxCounts | None = None
+    clinical: Clinical | None = None
+    #: The fidelity result with its per-image arrays, kept in memory when the document was
+    #: made from predictions (the HTML report's Bland-Altman plots use it); not in JSON.
+    fidelity: dict | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def n_images(self) -> int:
+        return self.coverage.n_scored
+
+    # ---------------------------------------------------------------- JSON
+
+    def to_dict(self) -> dict:
+        s = self.settings
+        doc = {
+            "schema": dict(SCHEMA), "protocol": self.protocol,
+            "toolkit": {"name": "aflfp-bench", "version": self.toolkit},
+            "dataset": {"name": self.dataset.name, "synthetic": self.dataset.synthetic,
+                        "n_images": self.dataset.n_images},
+            "predictions": {"name": self.predictions, "format": self.format},
+            "settings": {"norm": s.norm, "agg": s.agg, "reading": s.reading,
+                         "threshold": s.threshold, "std_ddof": 1, "percentiles": "linear"},
+            "n_images": self.n_images,
+            "coverage": {"n_expected": self.coverage.n_expected,
+                         "n_scored": self.coverage.n_scored, "fraction": self.coverage.fraction},
+            "overall": _stat_dict(self.overall),
+            "per_point_mean": {**_stat_dict(self.per_point_mean), "reading": _point_reading(s)},
+        }
+        for key in ("by_expression", "by_keyframe", "by_fold", "by_region", "by_side"):
+            doc[key] = {k: _stat_dict(v) for k, v in getattr(self, key).items()}
+        doc["by_landmark"] = list(self.by_landmark)
+        if self.gt_mean_shape is not None:
+            doc["gt_mean_shape"] = self.gt_mean_shape
+        doc["ced"] = {"thresholds": list(self.ced.thresholds), "fraction": list(self.ced.fraction)}
+        p = self.per_image
+        doc["per_image"] = {
+            "image_id": [str(v) for v in p.image_id], "subject": [str(v) for v in p.subject],
+            "expression": [None if v is None else str(v) for v in p.expression],
+            "keyframe": [None if v is None else str(v) for v in p.keyframe],
+            "fold": [int(v) for v in p.fold], "nme": p.nme.tolist()}
+        if self.boxes is not None:
+            doc["boxes"] = {"gt": self.boxes.gt, "detector": self.boxes.detector,
+                            "fallback": self.boxes.fallback}
+        if self.clinical is not None:
+            doc["clinical"] = self.clinical.to_dict()
+        return doc
+
+    def to_json(self) -> str:
+        """Deterministic JSON text (nan becomes null)."""
+        return dumps(self.to_dict())
+
+    @classmethod
+    def from_dict(cls, doc, where: str = "scores document") -> Scores:
+        """A validated document; BenchError naming ``where`` and the key otherwise."""
+        _validate(doc, where)
+        s = doc["settings"]
+        per = doc["per_image"]
+        clinical = None
+        if "clinical" in doc:
+            try:
+                clinical = Clinical.from_dict(doc["clinical"])
+            except (KeyError, TypeError, ValueError):
+                raise BenchError(f"{where}: malformed clinical section") from None
+        boxes = doc.get("boxes")
+        return cls(
+            protocol=doc["protocol"], toolkit=doc["toolkit"]["version"],
+            dataset=DatasetInfo(doc["dataset"]["name"], doc["dataset"]["synthetic"],
+                                doc["dataset"]["n_images"]),
+            predictions=doc["predictions"]["name"], format=doc["predictions"]["format"],
+            settings=MetricSettings(s["norm"], s["agg"], s["reading"], float(s["threshold"])),
+            coverage=Coverage(doc["coverage"]["n_expected"], doc["coverage"]["n_scored"]),
+            overall=Summary.from_dict(doc["overall"]),
+            per_point_mean=Stat.from_dict(doc["per_point_mean"]),
+            by_expression=_stats(doc["by_expression"]), by_keyframe=_stats(doc["by_keyframe"]),
+            by_fold=_stats(doc["by_fold"]), by_region=_stats(doc["by_region"]),
+            by_side=_stats(doc["by_side"]), by_landmark=[_num(v) for v in doc["by_landmark"]],
+            ced=Ced(doc["ced"]["thresholds"], [_num(v) for v in doc["ced"]["fraction"]]),
+            per_image=PerImage(*(np.asarray(per[k], dtype=object)
+                                 for k in ("image_id", "subject", "expression", "keyframe")),
+                               np.asarray(per["fold"], dtype=int),
+                               np.asarray([_num(v) for v in per["nme"]], dtype=float)),
+            gt_mean_shape=doc.get("gt_mean_shape"),
+            boxes=BoxCounts(boxes["gt"], boxes["detector"], boxes["fallback"]) if boxes else None,
+            clinical=clinical)
+
+    @classmethod
+    def from_json(cls, path) -> Scores:
+        """Read and validate a scores document file."""
+        path = Path(path)
+        return cls.from_dict(jsonfile.load(path, max_bytes=MAX_BYTES, what="scores document"),
+                             str(path))
+
+    def write(self, path) -> None:
+        """Write :meth:`to_json` atomically; ``-`` writes to standard output."""
+        from .atomic import write_output
+
+        write_output(path, self.to_json(), "scores")
+
+
+def _point_reading(s: MetricSettings) -> str:
+    from .metrics import reading
+
+    return reading(s.norm, "mean")
+
+
+def _stat_dict(stat) -> dict:
+    return {f.name: getattr(stat, f.name) for f in fields(stat)}
+
+
+def _stats(d: dict) -> dict[str, Stat]:
+    return {k: Stat.from_dict(v) for k, v in d.items()}
+
+
+def dumps(obj) -> str:
+    """Deterministic, indented JSON text of ``obj``; nan and infinities become null."""
+    return json.dumps(_null_nan(obj), indent=1, allow_nan=False) + "\n"
+
+
+def _null_nan(obj):
+    if isinstance(obj, float):
+        return None if math.isnan(obj) or math.isinf(obj) else obj
+    if isinstance(obj, dict):
+        return {k: _null_nan(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_null_nan(v) for v in obj]
+    return obj
+
+
+def _validate(doc, where: str) -> None:
+    head = doc.get("schema") if isinstance(doc, dict) else None
+    if not isinstance(head, dict) or head.get("name") != SCHEMA["name"]:
+        raise BenchError(f"{where}: not an aflfp-bench scores document (schema "
+                         f"{excerpt(head)})")
+    if head.get("version") != SCHEMA["version"] or isinstance(head.get("version"), bool):
+        raise BenchError(f"{where}: scores schema version {excerpt(head.get('version'))} is not "
+                         f"supported (expected {SCHEMA['version']}); score the predictions again")
+    problems = schema_errors(doc, load_schema(SCHEMA_FILE))
+    if problems:
+        first = problems[0]
+        if first.endswith("required field is missing"):
+            raise BenchError(f"{where}: scores document lacks '{first.split(':')[0]}'")
+        raise BenchError(f"{where}: scores document field {first}")
+    per = doc["per_image"]
+    if len({len(per[k]) for k in per}) != 1:
+        raise BenchError(f"{where}: scores document's per_image columns differ in length")
+    if not doc["n_images"] == doc["coverage"]["n_scored"] == len(per["nme"]):
+        raise BenchError(f"{where}: scores document's n_images, coverage.n_scored and "
+                         "per_image disagree")
