@@ -54,7 +54,14 @@ class Bootstrap:
 
 def make_bootstrap(subjects, *, n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED,
                    level: float = DEFAULT_LEVEL) -> Bootstrap:
-    """Draw ``n_resamples`` resamples of the unique ``subjects`` with replacement."""
+    """Draw ``n_resamples`` resamples of the unique ``subjects`` with replacement.
+
+    Each row counts how often each subject is drawn; a row sums to the number of subjects:
+
+    >>> boot = make_bootstrap(["b", "a", "c", "a"], n_resamples=3, seed=0)
+    >>> boot.subjects.tolist(), boot.weights.sum(axis=1).tolist()
+    (['a', 'b', 'c'], [3.0, 3.0, 3.0])
+    """
     if n_resamples < 1:
         raise ValueError(f"n_resamples must be at least 1, got {n_resamples}")
     if not 0 < level < 1:
@@ -90,7 +97,14 @@ def _interval(resampled: np.ndarray, level: float) -> tuple[float, float]:
 
 def cluster_mean_ci(values, subjects, boot: Bootstrap) -> tuple[float, float, float]:
     """(mean, low, high): the mean of ``values`` (one per image) and its subject-bootstrap
-    percentile interval at ``boot.level``."""
+    percentile interval at ``boot.level``.
+
+    Two subjects with means 1.5 and 3.5: a resample holds a or b twice, or both:
+
+    >>> boot = make_bootstrap(["a", "b"], n_resamples=1000, seed=0)
+    >>> cluster_mean_ci([1.0, 2.0, 3.0, 4.0], ["a", "a", "b", "b"], boot)
+    (2.5, 1.5, 3.5)
+    """
     sums, counts = _subject_sums(values, subjects, boot)
     if counts.sum() == 0:
         warnings.warn("mean of no images is undefined", UndefinedStatisticWarning, stacklevel=2)
@@ -101,7 +115,12 @@ def cluster_mean_ci(values, subjects, boot: Bootstrap) -> tuple[float, float, fl
 
 
 def subject_means(values, subjects) -> tuple[np.ndarray, np.ndarray]:
-    """(unique subjects, mean of ``values`` per subject)."""
+    """(unique subjects, mean of ``values`` per subject).
+
+    >>> subjects, means = subject_means([1.0, 2.0, 3.0, 4.0], ["b", "b", "a", "a"])
+    >>> subjects.tolist(), means.tolist()
+    (['a', 'b'], [3.5, 1.5])
+    """
     subjects = np.asarray(subjects, dtype=object).astype(str)
     unique, inverse = np.unique(subjects, return_inverse=True)
     sums = np.bincount(inverse, np.asarray(values, dtype=float))
@@ -110,7 +129,13 @@ def subject_means(values, subjects) -> tuple[np.ndarray, np.ndarray]:
 
 def wilcoxon_p(differences) -> float:
     """Two-sided Wilcoxon signed-rank p-value; nan (with a warning) when every difference
-    is zero or there are fewer than two subjects."""
+    is zero or there are fewer than two subjects.
+
+    Five positive differences: the exact p is 2 / 2**5:
+
+    >>> wilcoxon_p([1.0, 2.0, 3.0, 4.0, 5.0])
+    0.0625
+    """
     from scipy.stats import wilcoxon
 
     d = np.asarray(differences, dtype=float)
@@ -127,7 +152,15 @@ def paired_comparison(values, reference, subjects, boot: Bootstrap, *,
 
     Returns ``delta`` (mean(values) - mean(reference)), ``ci`` (its subject-bootstrap
     interval), ``p_value`` (Wilcoxon signed-rank on per-subject mean differences),
-    ``n_subjects`` and ``significant`` (p < alpha; False when p is undefined)."""
+    ``n_subjects`` and ``significant`` (p < alpha; False when p is undefined).
+
+    >>> subjects = [s for s in "abcdef" for _ in range(2)]
+    >>> ref = [0.1, 0.2, 0.15, 0.1, 0.3, 0.2, 0.1, 0.1, 0.2, 0.25, 0.3, 0.1]
+    >>> boot = make_bootstrap(subjects, seed=0)
+    >>> out = paired_comparison([r + 0.01 for r in ref], ref, subjects, boot)
+    >>> round(out["delta"], 6), out["p_value"], out["significant"]
+    (0.01, 0.03125, True)
+    """
     values, reference = np.asarray(values, dtype=float), np.asarray(reference, dtype=float)
     if values.shape != reference.shape:
         raise ValueError(f"values and reference must be aligned, got {values.shape} and "

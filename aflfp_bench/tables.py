@@ -82,8 +82,8 @@ def _mean_text(report, row, col, bold) -> str:
     if cell is None:
         return "n/a"
     best, not_sig = cell_marks(report, row, col)
-    text = bold(fmt_pct(cell.mean)) if best else fmt_pct(cell.mean)
-    return text + (DAGGER if not_sig else "")
+    mean = fmt_pct(cell.mean, 1 if row.published else 2)   # published numbers as printed
+    return (bold(mean) if best else mean) + (DAGGER if not_sig else "")
 
 
 def table2_grid(report: Report, bold=lambda s: s + "*") -> list[list[str]]:
@@ -93,7 +93,8 @@ def table2_grid(report: Report, bold=lambda s: s + "*") -> list[list[str]]:
         grid.append([row_label(report, row), "Mean",
                      *(_mean_text(report, row, c, bold) for c in report.columns),
                      ci_text(row.cells.get(AVG))])
-        grid.append(["", "StD", *(fmt_pct(row.cells[c].std) if row.cells.get(c) else "n/a"
+        digits = 1 if row.published else 2
+        grid.append(["", "StD", *(fmt_pct(row.cells[c].std, digits) if row.cells.get(c) else "n/a"
                                   for c in report.columns), ""])
     return grid
 
@@ -102,7 +103,7 @@ def apart_grid(rows: list[Row], columns: list[str]) -> list[list[str]]:
     """Published rows shown apart: a Mean and a StD line each, as printed."""
     grid = [["Method", "Stat", *columns]]
     for row in rows:
-        grid.append([f"{row.name} [published]", "Mean",
+        grid.append([f"{plain(row.name)} [published]", "Mean",
                      *(fmt_pct(row.cells[c].mean, 1) if row.cells.get(c) else "n/a" for c in columns)])
         grid.append(["", "StD",
                      *(fmt_pct(row.cells[c].std, 1) if row.cells.get(c) else "n/a" for c in columns)])
@@ -116,10 +117,11 @@ def table3_grid(report: Report, bold=lambda s: s + "*", rows=None) -> list[list[
     best = min(measured, key=lambda r: r.cells[AVG].mean).name if len(measured) > 1 else None
     for row in rows:
         cell = row.cells[AVG]
-        mean = fmt_pct(cell.mean)
-        label = f"{row.name} [published]" if row.published else row.name
+        digits = 1 if row.published else 2   # published numbers as printed
+        mean = fmt_pct(cell.mean, digits)
+        label = f"{plain(row.name)} [published]" if row.published else plain(row.name)
         grid.append([label, bold(mean) if row.name == best and not row.published else mean,
-                     fmt_pct(cell.std), ci_text(cell), str(cell.n) if cell.n else "n/a"])
+                     fmt_pct(cell.std, digits), ci_text(cell), str(cell.n) if cell.n else "n/a"])
     return grid
 
 

@@ -46,6 +46,16 @@ def _own_cache(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("AFLFP_BENCH_CACHE", str(tmp_path_factory.mktemp("cache")))
 
 
+@pytest.fixture(scope="session")
+def small_synthetic(tmp_path_factory) -> Path:
+    """A rendered synthetic set of 3 subjects at 96 px (seed 7), made once per session."""
+    from aflfp_bench.synth import synthesize
+
+    root = tmp_path_factory.mktemp("deep") / "synthetic"
+    synthesize(root, subjects=3, size=96, seed=7, workers=2)
+    return root
+
+
 @pytest.fixture
 def aflfp_tree(tmp_path) -> Path:
     return make_aflfp(tmp_path / "AFLFP")

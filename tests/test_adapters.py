@@ -219,12 +219,36 @@ def test_predict_with_flip_test_from_the_cli(synthetic, tmp_path):
 
 
 def test_detector_boxes_with_fallbacks_are_counted(synthetic, tmp_path):
+    """Each row's box is the detection overlapping the face, else the ground-truth box
+    mapped by the model's mapping: checked image by image against the detector run here,
+    with one image blanked so the detector cannot find its face."""
     pytest.importorskip("cv2")
+    from PIL import Image
+
     model = tmp_path / "mean.npz"
     runner.train(synthetic.subset(np.arange(64)), "mean-shape", model, box="detector")
+    test = synthetic.subset(np.arange(64, 80))
+    test.root = tmp_path / "images"
+    for i in range(len(test)):
+        target = test.image_path(i)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        Image.open(synthetic.image_path(64 + i)).save(target)
+    Image.new("RGB", (96, 96), (128, 128, 128)).save(test.image_path(3))   # no face at all
     out = tmp_path / "det.csv"
-    counts = runner.predict(synthetic.subset(np.arange(64, 128)), "mean-shape", model, out)
-    assert counts["detector"] + counts["fallback"] == 64 and counts["gt"] == 0
+    counts = runner.predict(test, "mean-shape", model, out)
+    fitted = MeanShape.load(model)
+    detector = Detector("haar")
+    expected = []
+    for i in range(len(test)):
+        found = choose(detector(load_gray(test.image_path(i))), test.boxes[i])
+        box = found if found is not None else fitted.box_mapping.apply(test.boxes[i])
+        expected.append(("detector" if found is not None else "fallback", fitted.predict(None, box)))
+    kinds = [k for k, _ in expected]
+    assert kinds[3] == "fallback"
+    assert (counts["detector"], counts["fallback"], counts["gt"]) == (
+        kinds.count("detector"), kinds.count("fallback"), 0)
+    got = read_predictions(out, test).points
+    assert np.allclose(got, np.stack([p for _, p in expected]), atol=5e-4)
 
 
 def test_missing_extras_name_the_install_line(monkeypatch):

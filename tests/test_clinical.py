@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from aflfp_bench.clinical import MEASURES, asymmetry, facial_measures
+from aflfp_bench.errors import UndefinedStatisticWarning
 from aflfp_bench.fidelity import fidelity, icc_2_1, icc_table, pearson_r
 from aflfp_bench.protocol import mirror_index
 
@@ -109,7 +110,7 @@ def test_a_symmetric_guess_loses_the_asymmetry():
     sym = (faces + faces[:, mirror_index()] * [-1, 1] + [100, 0]) / 2
     expr = np.array(["GEC"] * 40, dtype=object)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", UndefinedStatisticWarning)
         res = fidelity(faces, sym, expr)
     s = res["measures"]["fissure_height"]
     assert abs(s["icc"]) < 0.05
@@ -117,11 +118,11 @@ def test_a_symmetric_guess_loses_the_asymmetry():
 
 
 def test_undefined_statistics_warn_and_give_nan():
-    with pytest.warns(RuntimeWarning, match="at least 3 targets, got 2"):
+    with pytest.warns(UndefinedStatisticWarning, match="at least 3 targets, got 2"):
         assert np.isnan(icc_2_1([1, 2], [1, 2]))
-    with pytest.warns(RuntimeWarning, match="do not vary"):
+    with pytest.warns(UndefinedStatisticWarning, match="do not vary"):
         assert np.isnan(icc_2_1([1, 1, 1], [1, 1, 1]))
-    with pytest.warns(RuntimeWarning, match="Pearson r is undefined"):
+    with pytest.warns(UndefinedStatisticWarning, match="Pearson r is undefined"):
         assert np.isnan(pearson_r([1, 1, 1], [1, 2, 3]))
     with pytest.raises(ValueError, match="icc_2_1: got 3 and 2 values, expected the same number"):
         icc_2_1([1, 2, 3], [1, 2])

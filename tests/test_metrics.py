@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aflfp_bench import metrics
+from aflfp_bench.errors import UndefinedStatisticWarning
 
 GOLDEN = Path(__file__).parent / "golden"
 NME_CASES = sorted((GOLDEN / "nme").glob("*.json"))
@@ -87,16 +88,16 @@ def test_auc_matches_numerical_integration_of_the_ced(errors, threshold):
 def test_zero_normaliser_warns_and_gives_nan():
     gt, pred, boxes = _faces(3, n=2)
     boxes[1, 2] = 0.0
-    with pytest.warns(RuntimeWarning, match="1 image\\(s\\) have a zero or undefined bbox"):
+    with pytest.warns(UndefinedStatisticWarning, match="1 image\\(s\\) have a zero or undefined bbox"):
         out = metrics.nme(gt, pred, boxes=boxes)
     assert np.isfinite(out[0]) and np.isnan(out[1])
 
 
 def test_undefined_statistics_warn_and_give_nan():
-    with pytest.warns(RuntimeWarning, match="std of a single image is undefined"):
+    with pytest.warns(UndefinedStatisticWarning, match="std of a single image is undefined"):
         s = metrics.summary([0.05])
     assert np.isnan(s["std"]) and s["mean"] == 0.05
-    with pytest.warns(RuntimeWarning, match="auc of no images"):
+    with pytest.warns(UndefinedStatisticWarning, match="auc of no images"):
         assert np.isnan(metrics.auc([]))
 
 

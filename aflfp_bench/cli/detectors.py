@@ -18,13 +18,28 @@ from ._common import (
 )
 
 
-def adapter_option(func):
-    """--adapter: one of the installed adapters (entry points)."""
-    from ..adapters import available
+class AdapterName(click.Choice):
+    """One of the adapters installed now (entry points), looked up when used, so a
+    package installed after the toolkit (or a test's) is found too."""
 
-    return click.option("--adapter", "adapter", required=True,
-                        type=click.Choice(sorted(available())),
-                        help="Detector adapter.")(func)
+    def __init__(self):
+        super().__init__([])
+
+    @property
+    def choices(self):
+        from ..adapters import available
+
+        return sorted(available())
+
+    @choices.setter
+    def choices(self, value):
+        pass
+
+
+def adapter_option(func):
+    """--adapter: one of the installed adapters."""
+    return click.option("--adapter", "adapter", required=True, type=AdapterName(),
+                        help="Detector adapter (the installed ones; plugins add theirs).")(func)
 
 
 _BOXES = ("gt (the ground-truth box), detector (the adapter's own detector, the ground-truth "
