@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .dataset import read_manifest, write_manifest
 from .folds import cross_validate
+from .html import write_html
 from .loaders import load_aflfp
 from .progress import progress_bar
 from .protocol import N_FOLDS
@@ -83,9 +84,12 @@ def run_demo(out, *, subjects: int = 88, size: int = 256, seed: int = 0, workers
     echo("")
     echo(f"{dataset.label}: {len(dataset)} images, {subjects} subjects, {N_FOLDS}-fold "
          "subject-independent CV")
-    echo(report_text(build_report(found)))
+    report = build_report(found)
+    echo(report_text(report))
     echo("")
     echo("SYNTHETIC data: these numbers test the toolkit, they are not AFLFP results.")
+    write_html(report, results / "report.html")
     echo(f"predictions and scores: {results}")
+    echo(f"HTML report: {results / 'report.html'}")
     return docs
 

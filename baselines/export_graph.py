@@ -12,8 +12,7 @@ onnxruntime):
    ``DepthToSpace``, mode CRD). onnxruntime runs the first as one matrix product; its
    ConvTranspose kernel spends most of its time scattering (col2im). Not for the last
    up-sampling to 68 x 96 x 96: there the pixel shuffle of the 80 MB batch output costs
-   more than it saves, and ConvTranspose stays (measured here, as were a matrix product +
-   transpose and a broadcast batched matrix product: both slower).
+   more than it saves, and ConvTranspose stays (docs/results.md).
 2. **Cascade stage 2 reads stage 1's maps at 12x12.** Stage 2's first convolution sees
    ``concat(image, up8(fused1))``, and ``up8`` (8x8 stride 8) is linear with no
    activation between it and that convolution. Split the convolution's weight into its

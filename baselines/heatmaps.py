@@ -18,12 +18,9 @@ Decoders, ``(n, 68, H, W)`` heatmaps -> ``(n, 68, 2)`` points:
     parabola, so a noise-free Gaussian target decodes to its exact centre; the offset
     is limited to half a pixel and falls back to the argmax at the map's edge.
 
-The default (``top25``) was chosen by measured error (``bench/decoding.py``): on the
-bundled model's predictions for 1,000 synthetic images of unseen subjects, 1.87% bbox NME
-against 1.98% for ``quadratic``, and on a slim cascade trained on 300-W, 8.26% against
-8.73% on LFPW test. In numpy ``quadratic`` is about 100 times faster to decode (0.2-0.3 ms
-per image against 20-37 ms here); exported ``top25`` models decode inside their ONNX graph
-with ``TopK`` (:mod:`.export_graph`), about 2 ms per image, and these functions are the
+The default is ``top25``, the more accurate of the two on the models measured
+(``python -m benchmarks.decoding``; docs/results.md). Exported ``top25`` models decode
+inside their ONNX graph with ``TopK`` (:mod:`.export_graph`); these functions are the
 reference it is tested against.
 """
 

@@ -14,9 +14,7 @@ landmarks to a shape increment:
   from ``(Z'Z + lambda I) R = Z'dS`` with ``lambda = ridge * trace(Z'Z) / d``; ``Z'Z`` is
   d x d (d = 68 * cells^2 * bins, 4,896 by default) and accumulated over chunks of rows,
   so no huge product is formed. Optionally (``n_components > 0``) the descriptors are
-  first projected on their top principal axes. On held-out synthetic subjects, ridge on
-  the full descriptors was both faster and more accurate than PCA to 120-320 components
-  (0.51% vs 0.53% NME; see the README).
+  first projected on their top principal axes (off by default: docs/results.md).
 
 Training starts each face from ``n_init`` perturbed mean shapes (scale, rotation and
 shift jitter), the standard way to teach the cascade the detector's variability.
