@@ -157,3 +157,22 @@ def test_import_lenient_lists_skipped(runner, aflfp_tree, tmp_path):
     assert result.exit_code == 0
     assert "skipped 4 sample(s):" in result.output
     assert result.output.splitlines()[-1] == f"wrote {out}: 12 images of AFLFP"
+
+
+def test_undefined_statistics_are_one_warning_line_without_source_paths(runner, tmp_path):
+    from .conftest import FACE, write_sample
+
+    folder = tmp_path / "faces"
+    write_sample(folder, "a")
+    write_sample(folder, "flat", points=np.tile(FACE[:1], (68, 1)))   # a zero-size box
+    gt = tmp_path / "gt.csv"
+    assert runner.invoke(main, ["import", str(folder), "-o", str(gt)]).exit_code == 0
+    ds = load_dataset(gt)
+    preds = tmp_path / "p.csv"
+    write_predictions(preds, ds.ids, ds.points + 1.0)
+    result = runner.invoke(main, ["score", str(preds), "--data", str(gt)])
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings[0] == ("warning: 1 image(s) have a zero or undefined bbox normaliser; their "
+                           "NME is nan")
+    assert ".py" not in result.stderr

@@ -103,6 +103,18 @@ def training_options(func):
     return gather
 
 
+def fold_run_options(func):
+    """What every protocol run (cv, experiment table3) takes: --adapter, --box (the
+    paper's by default), --folds, --workers, --flip-test, the training options and
+    --lenient."""
+    for decorate in reversed([adapter_option, protocol_box_option,
+                              click.option("--folds", default=None,
+                                           help="Comma-separated folds to run (default: all)."),
+                              workers_option, flip_option, training_options, lenient_option]):
+        func = decorate(func)
+    return func
+
+
 def checked_training(adapter: str, training: dict) -> dict:
     """The training options given, each checked against the adapter that takes it."""
     from ..adapters import adapter_class
@@ -196,16 +208,10 @@ def train(adapter, box, data, output, training, lenient):
 
 
 @click.command()
-@adapter_option
-@protocol_box_option
 @data_option
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Out-of-fold prediction CSV; fold models are saved beside it.")
-@click.option("--folds", default=None, help="Comma-separated folds to run (default: all).")
-@workers_option
-@flip_option
-@training_options
-@lenient_option
+@fold_run_options
 @library_errors
 def cv(adapter, box, data, output, folds, workers, flip_test, training, lenient):
     """The paper's 10-fold subject-independent protocol.
@@ -243,15 +249,9 @@ def experiment():
 @click.option("--normal", required=True, multiple=True, metavar="DIR_OR_MANIFEST",
               help="Normal-face training data (e.g. 300-W folders); repeat for several.")
 @data_option
-@adapter_option
-@protocol_box_option
 @click.option("-o", "--outdir", required=True, type=click.Path(file_okay=False),
               help="Folder for models, prediction files and the report.")
-@click.option("--folds", default=None, help="Comma-separated test folds (default: all 10).")
-@workers_option
-@flip_option
-@training_options
-@lenient_option
+@fold_run_options
 @library_errors
 def table3(normal, data, adapter, box, outdir, folds, workers, flip_test, training, lenient):
     """Table 3: ADAPTER trained on normal faces vs on as many AFLFP (palsy) faces.
