@@ -164,22 +164,33 @@ class ClinicalMeasure:
 
 
 @dataclass(frozen=True)
+class ClinicalSettings:
+    """``clear_ratio``: a ground-truth ratio below it is clearly asymmetric;
+    ``clear_angle_deg``: the same for the smile angle; ``scale``: the unit of lengths."""
+
+    clear_ratio: float
+    clear_angle_deg: float
+    scale: str
+    mm_per_pixel: float | None
+
+
+@dataclass(frozen=True)
 class Clinical:
     """The clinical fidelity section (:mod:`.fidelity`): its settings and, per facial
     measure, the agreement of predicted with ground-truth measures."""
 
-    settings: dict
+    settings: ClinicalSettings
     measures: dict[str, ClinicalMeasure]
 
     def to_dict(self) -> dict:
-        return {"settings": self.settings,
-                "measures": {m: {f.name: getattr(v, f.name) for f in fields(v)}
-                             for m, v in self.measures.items()}}
+        return {"settings": _stat_dict(self.settings),
+                "measures": {m: _stat_dict(v) for m, v in self.measures.items()}}
 
     @classmethod
     def from_dict(cls, d: dict) -> Clinical:
-        return cls(d["settings"], {m: ClinicalMeasure.from_dict(v)
-                                   for m, v in d["measures"].items()})
+        return cls(ClinicalSettings(**{f.name: d["settings"][f.name]
+                                       for f in fields(ClinicalSettings)}),
+                   {m: ClinicalMeasure.from_dict(v) for m, v in d["measures"].items()})
 
 
 @dataclass

@@ -74,5 +74,5 @@ def clinical_text(section: Clinical, *, predictions: str, dataset: str, n_images
         "Asymmetry = left - right (the subject's sides), per image; ICC(2,1), Pearson r and "
         "mean absolute errors over the images of the expressions where each measure matters.",
         f"Side agree: smaller side predicted on the same side, among images with a ground-truth "
-        f"ratio below {s['clear_ratio']:g} (smile angle: |difference| >= {s['clear_angle_deg']:g} deg).",
+        f"ratio below {s.clear_ratio:g} (smile angle: |difference| >= {s.clear_angle_deg:g} deg).",
         text_table(clinical_grid(section))])
