@@ -47,6 +47,8 @@ class Adapter:
     model_suffix: str = ".npz"
     #: The training options (``train``/``cv`` flags, as keyword names) its constructor takes.
     training_options: tuple[str, ...] = ()
+    #: A pretrained adapter to suggest when a trainable one is used without a model.
+    pretrained_instead: str | None = None
 
     def __init__(self):
         #: The boxes it was trained on: ``gt`` or ``detector``.
@@ -106,6 +108,8 @@ def get_adapter(name: str, model=None) -> Adapter:
         check_regular(Path(model))
         return cls.load(model)
     if cls.trainable:
-        raise BenchError(f"adapter {name!r} needs a trained model: pass --model FILE (make one "
-                         f"with 'aflfp-bench train --adapter {name}')")
+        instead = (f", or use --adapter {cls.pretrained_instead} (pretrained, bundled)"
+                   if cls.pretrained_instead else "")
+        raise BenchError(f"adapter {name!r} needs a trained model: pass --model FILE (train one "
+                         f"with 'aflfp-bench train --adapter {name}'){instead}")
     return cls()

@@ -3,13 +3,16 @@ an interrupted run never leaves a half-written file behind.
 
 The temporary file is ``.<name>.tmp<pid>``; one left by a killed process (whose pid no
 longer runs) is removed by the next write of the same target. A target that exists and
-is not a regular file (a folder, a FIFO, a device) is refused, never replaced.
+is not a regular file (a folder, a FIFO, a device) is never replaced: text outputs
+(:func:`write_text`) are written straight into a FIFO or a character device (``/dev/null``,
+a shell's ``>(...)``), and everything else is refused.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 from pathlib import Path
 
 from .errors import BenchError
@@ -35,7 +38,26 @@ def replacing(path, what: str = ""):
         tmp.unlink(missing_ok=True)
 
 
+def _stream(path: Path) -> bool:
+    """Whether ``path`` is an existing FIFO or character device (links followed)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)
+
+
 def write_text(path, text: str, what: str = "") -> None:
+    """Write ``text`` atomically, or straight into a FIFO or character device."""
+    path = Path(path)
+    if _stream(path):
+        try:
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as exc:
+            label = f"{what} " if what else ""
+            raise BenchError(f"{path}: cannot write {label}({exc.strerror or exc})") from None
+        return
     with replacing(path, what) as tmp:
         tmp.write_text(text, encoding="utf-8")
 

@@ -217,6 +217,12 @@ class Scores:
     gt_mean_shape: list | None = None
     boxes: BoxCounts | None = None
     clinical: Clinical | None = None
+    #: The prediction file's own markup (its points were mapped to iBUG's 68 to score).
+    markup: str = "ibug68"
+    #: Mean of prediction minus ground truth over the scored points, (x, y) in pixels.
+    offset_px: tuple[float, float] | None = None
+    #: Choices made while reading the predictions (e.g. the most confident of several faces).
+    notes: list[str] = field(default_factory=list)
     #: The fidelity result with its per-image arrays, kept in memory when the document was
     #: made from predictions (the HTML report's Bland-Altman plots use it); not in JSON.
     fidelity: dict | None = field(default=None, repr=False, compare=False)
@@ -234,7 +240,8 @@ class Scores:
             "toolkit": {"name": "aflfp-bench", "version": self.toolkit},
             "dataset": {"name": self.dataset.name, "synthetic": self.dataset.synthetic,
                         "n_images": self.dataset.n_images},
-            "predictions": {"name": self.predictions, "format": self.format},
+            "predictions": {"name": self.predictions, "format": self.format,
+                            "markup": self.markup, "notes": list(self.notes)},
             "settings": {"norm": s.norm, "agg": s.agg, "reading": s.reading,
                          "threshold": s.threshold, "std_ddof": 1, "percentiles": "linear"},
             "n_images": self.n_images,
@@ -243,6 +250,8 @@ class Scores:
             "overall": _stat_dict(self.overall),
             "per_point_mean": {**_stat_dict(self.per_point_mean), "reading": _point_reading(s)},
         }
+        if self.offset_px is not None:
+            doc["offset_px"] = [float(v) for v in self.offset_px]
         for key in ("by_expression", "by_keyframe", "by_fold", "by_region", "by_side"):
             doc[key] = {k: _stat_dict(v) for k, v in getattr(self, key).items()}
         doc["by_landmark"] = list(self.by_landmark)
@@ -284,6 +293,9 @@ class Scores:
             dataset=DatasetInfo(doc["dataset"]["name"], doc["dataset"]["synthetic"],
                                 doc["dataset"]["n_images"]),
             predictions=doc["predictions"]["name"], format=doc["predictions"]["format"],
+            markup=doc["predictions"].get("markup", "ibug68"),
+            notes=list(doc["predictions"].get("notes", [])),
+            offset_px=(tuple(_num(v) for v in doc["offset_px"]) if "offset_px" in doc else None),
             settings=MetricSettings(s["norm"], s["agg"], s["reading"], float(s["threshold"])),
             coverage=Coverage(doc["coverage"]["n_expected"], doc["coverage"]["n_scored"]),
             overall=Summary.from_dict(doc["overall"]),

@@ -64,6 +64,14 @@ class BoxMapping:
         nw, nh = self.sw * w, self.sh * h
         return np.array([cx - nw / 2, cy - nh / 2, nw, nh])
 
+    def invert(self, detected_box) -> np.ndarray:
+        """The tight landmark box a detection of this convention stands for: the inverse
+        of :meth:`apply` (for a model trained on ground-truth boxes, given detections)."""
+        x, y, w, h = (float(v) for v in detected_box)
+        gw, gh = w / self.sw, h / self.sh
+        cx, cy = x + w / 2 - self.dx * gw, y + h / 2 - self.dy * gh
+        return np.array([cx - gw / 2, cy - gh / 2, gw, gh])
+
     @classmethod
     def fit(cls, detected, gt) -> BoxMapping:
         d, g = np.asarray(detected, dtype=float), np.asarray(gt, dtype=float)

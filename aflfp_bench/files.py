@@ -127,3 +127,18 @@ def walk_inside(root: Path) -> list[Path]:
                 raise BenchError(f"{p}: resolves outside {root}")
             found.append(p)
     return sorted(found)
+
+
+def walk_folders(root):
+    """``(folder, file names)`` for every folder under ``root`` (itself included), sorted,
+    links followed, each real folder once (a link back to a parent cannot loop); folders
+    whose name starts with a dot are skipped."""
+    seen = set()
+    for folder, dirs, names in os.walk(root, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in seen:
+            dirs[:] = []
+            continue
+        seen.add(real)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        yield Path(folder), sorted(names)

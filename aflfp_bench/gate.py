@@ -31,6 +31,7 @@ import numpy as np
 from .atomic import write_text
 from .document import Scores
 from .errors import BenchError, UndefinedStatisticWarning
+from .formats import ReadOptions
 from .protocol import EXPRESSION_CODES
 from .results import difference, paired, resolve
 from .settings import Settings
@@ -155,11 +156,11 @@ def inputs():
         raise GateInputError(str(exc)) from None
 
 
-def load_side(path, dataset, settings: Settings) -> Scores:
-    """One side of the gate (a scores JSON, a prediction file or a submission folder) as
-    scores; any problem is a :class:`GateInputError`."""
+def load_side(path, dataset, settings: Settings, options: ReadOptions | None = None) -> Scores:
+    """One side of the gate (a scores JSON, a prediction file read with ``options``, or a
+    submission folder) as scores; any problem is a :class:`GateInputError`."""
     with inputs():
-        return resolve(path, dataset, settings)[0]
+        return resolve(path, dataset, settings, options=options)[0]
 
 
 def write_outputs(verdict: Verdict, *, markdown=None, junit=None, bench=None,

@@ -14,7 +14,7 @@ import math
 from pathlib import Path
 
 from .errors import BenchError
-from .files import read_bytes
+from .files import decode_text, read_bytes
 
 MAX_DEPTH = 64
 #: Default size limit: submission files, sidecars and manifests' headers are small.
@@ -65,8 +65,4 @@ def load(path, *, max_bytes: int = SMALL, max_depth: int = MAX_DEPTH, what: str 
     kind of file in the size error)."""
     path = Path(path)
     data = read_bytes(path, max_bytes=max_bytes, what=what)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise BenchError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-    return loads(text, str(path), max_depth=max_depth)
+    return loads(decode_text(data, path), str(path), max_depth=max_depth)

@@ -25,6 +25,7 @@ from .dataset import Dataset
 from .document import Scores
 from .errors import BenchError, UndefinedStatisticWarning
 from .files import walk_inside
+from .formats import ReadOptions
 from .protocol import EXPRESSION_CODES
 from .published import incomparable
 from .report import Report, build_report
@@ -93,9 +94,19 @@ def ground_truth_key(dataset: Dataset) -> str:
     return digest.hexdigest()
 
 
-def cache_key(predictions: Path, gt_key: str, settings: Settings) -> str:
+def cache_key(predictions: Path, gt_key: str, settings: Settings,
+              options: ReadOptions | None = None) -> str:
+    """The SHA-256 of everything a submission's scores depend on: its prediction file (and
+    the files naming its images), how it is read, the ground truth, the settings and the
+    toolkit's version."""
+    options = options or ReadOptions()
     digest = hashlib.sha256()
     _hash_path(predictions, digest)
+    for aux in (options.ids, options.coco_images):
+        digest.update(b"\0aux\0")
+        if aux is not None:
+            _hash_path(aux, digest)
+    digest.update(f"{options.markup},{options.one_based},{options.id_column}".encode())
     digest.update(gt_key.encode())
     digest.update(json.dumps(settings.metric(), sort_keys=True).encode())
     digest.update(__version__.encode())
@@ -112,14 +123,15 @@ def score_cached(sub: Submission, dataset: Dataset, gt_key: str, settings: Setti
     if sub.meta["dataset"] != dataset.name:
         raise BenchError(f"{sub.folder / 'submission.json'}: field dataset: predictions are for "
                          f"{sub.meta['dataset']!r}, the ground truth is {dataset.name!r}")
-    key = cache_key(sub.predictions, gt_key, settings)
+    options = sub.read_options()
+    key = cache_key(sub.predictions, gt_key, settings, options)
     if cache is not None:
         scores, why = cache.get(key)
         if scores is not None:
             return scores, True
         if why:
             warn(f"{sub.slug}: cache entry not used, rescoring: {why}")
-    scores, _ = resolve(sub.predictions, dataset, settings)
+    scores, _ = resolve(sub.predictions, dataset, settings, options=options)
     if cache is not None:
         try:
             cache.put(key, scores)

@@ -18,7 +18,6 @@ visited once.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -28,6 +27,7 @@ import pandas as pd
 from . import jsonfile
 from .dataset import Dataset, read_manifest, tight_boxes
 from .errors import BenchError
+from .files import walk_folders
 from .protocol import KEYFRAMES, assign_folds, canonical_subject, expression_code
 from .pts import read_pts
 
@@ -104,20 +104,6 @@ def _sample(image: Path, pts: Path, problems: _Problems):
 
 def _subject_dirs(root: Path) -> list[Path]:
     return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
-
-
-def _walk_folders(root: Path):
-    """Every folder under ``root`` (itself included), links followed, each real folder
-    once: a link back to a parent cannot loop."""
-    seen = set()
-    for folder, dirs, _ in os.walk(root, followlinks=True):
-        real = os.path.realpath(folder)
-        if real in seen:
-            dirs[:] = []
-            continue
-        seen.add(real)
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        yield Path(folder)
 
 
 def _expression_folders(root: Path, problems: _Problems, progress=None):
@@ -225,7 +211,7 @@ def _build(rows, points, name, synthetic, root, problems: _Problems) -> Dataset:
 
 def _file_folders(root: Path) -> list[Path]:
     exts = IMAGE_EXTS + (".pts",)
-    return sorted(folder for folder in _walk_folders(root)
+    return sorted(folder for folder, _ in walk_folders(root)
                   if any(p.suffix.lower() in exts for p in folder.iterdir() if p.is_file()))
 
 

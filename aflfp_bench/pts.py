@@ -19,9 +19,10 @@ from .files import decode_text, excerpt, read_bytes
 MAX_PTS = 1 << 20
 
 
-def read_pts(path, *, n_points: int = 68) -> np.ndarray:
-    """Read a ``.pts`` file into an ``(n_points, 2)`` float array; BenchError names the
-    file and line (quoting at most a short excerpt of it)."""
+def read_pts(path, *, n_points: int | None = 68) -> np.ndarray:
+    """Read a ``.pts`` file into an ``(n_points, 2)`` float array (any number of points
+    with ``n_points=None``); BenchError names the file and line (quoting at most a short
+    excerpt of it)."""
     path = Path(path)
     lines = decode_text(read_bytes(path, max_bytes=MAX_PTS, what=".pts file"), path).splitlines()
     declared = None
@@ -51,8 +52,8 @@ def read_pts(path, *, n_points: int = 68) -> np.ndarray:
         rows.append((x, y))
     if declared is not None and declared != len(rows):
         raise BenchError(f"{path}: header says n_points: {declared} but the file has {len(rows)} points")
-    if len(rows) != n_points:
-        raise BenchError(f"{path}: expected {n_points} points, got {len(rows)}")
+    if not rows or (n_points is not None and len(rows) != n_points):
+        raise BenchError(f"{path}: expected {n_points or 'some'} points, got {len(rows)}")
     return np.asarray(rows, dtype=float)
 
 

@@ -21,6 +21,7 @@ from .dataset import Dataset
 from .document import PerImage, Scores
 from .errors import BenchError
 from .files import excerpt
+from .formats import ReadOptions, sniff
 from .predictions import read_predictions
 from .scores import score
 from .settings import Settings
@@ -56,22 +57,38 @@ def read_scores(path) -> Scores:
     return Scores.from_json(path)
 
 
+def is_scores_file(path) -> bool:
+    """Whether ``path`` is to be read as a scores document (which needs no ground truth):
+    a file holding a JSON object, or one named ``.json`` that is not a JSON list (COCO
+    keypoint results) nor a NumPy file. A folder is not; a missing path goes by its name
+    (reading it then says what is wrong)."""
+    target = Path(path)
+    named = target.suffix.lower() == ".json"
+    if not target.exists():
+        return named
+    if target.is_dir():
+        return False
+    kind = sniff(target)
+    return kind == "json-object" or (named and kind == "text")
+
+
 def resolve(path, dataset: Dataset | None, settings: Settings | None = None, *,
-            allow_missing: bool = False) -> tuple[Scores, np.ndarray | None]:
+            allow_missing: bool = False,
+            options: ReadOptions | None = None) -> tuple[Scores, np.ndarray | None]:
     """``(scores, predicted points or None)`` of a scores JSON, a prediction file or
-    folder (scored against ``dataset`` under ``settings``), or a submission folder (its
-    prediction file)."""
+    folder (read with ``options``, scored against ``dataset`` under ``settings``), or a
+    submission folder (its prediction file, read with the submission's own options)."""
     target = Path(path)
     if target.is_dir() and (target / SUBMISSION_FILE).is_file():
         sub = load_submission(target)
         if sub.kind != "predictions":
             raise BenchError(f"{target}: a published submission has no per-image scores")
-        target = sub.predictions
-    if target.suffix.lower() == ".json":
+        target, options = sub.predictions, sub.read_options()
+    if is_scores_file(target):
         return read_scores(target), None
     if dataset is None:
         raise BenchError(f"{target}: a prediction file needs the ground truth (--data)")
-    preds = read_predictions(target, dataset, allow_missing=allow_missing)
+    preds = read_predictions(target, dataset, options=options, allow_missing=allow_missing)
     return score(dataset, preds, settings), preds.points
 
 
@@ -87,7 +104,8 @@ def _sidecar(path: Path) -> dict:
 
 
 def load_results(paths, *, names=(), conditions=(), dataset: Dataset | None = None,
-                 settings: Settings | None = None, allow_missing: bool = False) -> list[Result]:
+                 settings: Settings | None = None, allow_missing: bool = False,
+                 options: ReadOptions | None = None) -> list[Result]:
     """Load every result; names and conditions given here override sidecars and stems.
     Whether they may share a table is :func:`check_comparable`'s business."""
     paths = [Path(p) for p in paths]
@@ -100,7 +118,8 @@ def load_results(paths, *, names=(), conditions=(), dataset: Dataset | None = No
         meta = _sidecar(path)
         name = names[i] if names else meta.get("name") or path.stem
         condition = conditions[i] if conditions else meta.get("condition")
-        scores, points = resolve(path, dataset, settings, allow_missing=allow_missing)
+        scores, points = resolve(path, dataset, settings, allow_missing=allow_missing,
+                                 options=options)
         results.append(Result(name, scores, str(path), condition, points,
                               None if points is None else dataset))
     seen = set()

@@ -4,8 +4,11 @@ and never mixing two detectors.
 Columns: ``image_id, x0, y0, ..., x67, y67`` (:data:`PRECISION` decimals), then per row
 ``box`` (``gt``, ``detector`` or ``fallback``: the face box it used), ``adapter``,
 ``model`` (the first 16 hex digits of the SHA-256 of the model file, ``default`` for an
-adapter's own) and ``flip`` (``yes`` with the flip test). Rows are flushed chunk by
-chunk, so a killed run leaves a valid file; a re-run skips the ids already there.
+adapter's own), ``markup`` (``ibug68``) and ``flip`` (``yes`` with the flip test). A run
+over every face of each image (``predict --all-faces``) adds ``face, faces`` after
+``image_id``: the face's rank by box area (0 = largest) and the image's number of faces.
+Rows are flushed chunk by chunk, so a killed run leaves a valid file; a re-run skips the
+ids already there (with ``faces``, the images whose every face is there).
 
 Before anything is written, an existing file is checked: it must be a prediction file of
 this tool, made by the same adapter with the same flip setting, and the rows a run would
@@ -31,29 +34,40 @@ from .errors import BenchError
 from .files import check_regular, decode_text, read_maybe_gzip
 
 PRECISION = 3
-RUN_COLUMNS = ("box", "adapter", "model", "flip")
-HEADER = ",".join(("image_id",) + POINT_COLUMNS + RUN_COLUMNS)
+RUN_COLUMNS = ("box", "adapter", "model", "markup", "flip")
+FACE_COLUMNS = ("face", "faces")
+#: What every adapter predicts.
+MARKUP = "ibug68"
+
+
+def header(faces: bool = False) -> str:
+    """The header of a run file (with the face columns for a run over every face)."""
+    return ",".join(("image_id",) + (FACE_COLUMNS if faces else ()) + POINT_COLUMNS + RUN_COLUMNS)
+
 #: The largest existing output read back to resume.
 MAX_RESUME = 2 << 30
 
 
 @dataclass(frozen=True)
 class Run:
-    """What made a prediction: the adapter, a digest of its model, the flip test."""
+    """What made a prediction: the adapter, a digest of its model, the flip test, and
+    whether every face of an image was predicted (else one face per image)."""
 
     adapter: str
     model: str | None = "default"
     flip: bool = False
+    faces: bool = False
 
     def describe(self) -> str:
         """In words; a ``model`` of None (not known yet) is left out."""
         flip = "with" if self.flip else "without"
         model = "" if self.model is None else f"model {self.model}, "
-        return f"adapter {self.adapter!r} ({model}{flip} the flip test)"
+        every = ", every face" if self.faces else ""
+        return f"adapter {self.adapter!r} ({model}{flip} the flip test{every})"
 
     @property
     def cells(self) -> str:
-        return f"{self.adapter},{self.model},{'yes' if self.flip else 'no'}"
+        return f"{self.adapter},{self.model},{MARKUP},{'yes' if self.flip else 'no'}"
 
 
 def model_digest(path) -> str:
@@ -65,17 +79,23 @@ def model_digest(path) -> str:
     return digest.hexdigest()[:16]
 
 
+def writable_id(image_id: str) -> bool:
+    """Whether an id can be a cell of these files (no comma, quote or line break)."""
+    return not any(c in image_id for c in ',"\r\n')
+
+
 def format_rows(rows, *, run: Run | None = None) -> str:
-    """CSV text of ``(image_id, (68, 2) points[, box kind])`` rows: the one formatting of
-    coordinates in the toolkit. With ``run``, each row ends with its box and the run's
-    columns."""
+    """CSV text of ``(image_id, (68, 2) points[, box kind[, face, faces]])`` rows: the one
+    formatting of coordinates in the toolkit. With ``run``, each row ends with its box
+    and the run's columns (and has its face columns when ``run.faces``)."""
     fmt = ",".join([f"%.{PRECISION}f"] * len(POINT_COLUMNS))
     out = []
     for row in rows:
         image_id, points = row[0], np.asarray(row[1], dtype=float)
-        if any(c in image_id for c in ',"\r\n'):
+        if not writable_id(image_id):
             raise BenchError(f"image id {image_id!r} contains a comma, quote or line break")
-        line = f"{image_id},{fmt % tuple(points.ravel())}"
+        face = f"{row[3]},{row[4]}," if run is not None and run.faces else ""
+        line = f"{image_id},{face}{fmt % tuple(points.ravel())}"
         if run is not None:
             line += f",{row[2]},{run.cells}"
         out.append(line + "\n")
@@ -92,6 +112,9 @@ def _existing_lines(path: Path) -> list[str] | None:
     source = work if work.exists() else path if path.exists() else None
     if source is None:
         return None
+    if not source.is_file():
+        raise BenchError(f"{source}: exists and is not a regular file; a prediction output must "
+                         "be a file (it is read back to resume)")
     info = check_regular(source)
     if info.st_size == 0:
         return []
@@ -119,17 +142,22 @@ class RunFile:
         then resume it (or start it)."""
         path = Path(path)
         lines = _existing_lines(path)
-        done = check_lines(path, lines, run, set(ids)) if lines else set()
+        done, incomplete = check_lines(path, lines, run, set(ids)) if lines else (set(), set())
         work = _working(path)
         if lines:
-            # The last element is '' (the file ended with a newline) or a partial row.
-            complete = "\n".join(lines[:-1] if len(lines) > 1 else lines) + "\n"
+            # The last element is '' (the file ended with a newline) or a partial row; the
+            # rows of an image missing some of its faces are dropped (it is done again).
+            kept = lines[:-1] if len(lines) > 1 else lines
+            if incomplete:
+                kept = kept[:1] + [line for line in kept[1:]
+                                   if line.split(",", 1)[0] not in incomplete]
+            complete = "\n".join(kept) + "\n"
             if not work.exists() or len(complete.encode("utf-8")) != work.stat().st_size:
                 with replacing(work, "predictions") as tmp:
                     tmp.write_text(complete, encoding="utf-8")
         else:
             with replacing(work, "predictions") as tmp:
-                tmp.write_text(HEADER + "\n", encoding="utf-8")
+                tmp.write_text(header(run.faces) + "\n", encoding="utf-8")
         return cls(path, run, done)
 
     def write(self, rows) -> None:
@@ -156,29 +184,41 @@ class RunFile:
             self._fh.close()
 
 
-def check_lines(path: Path, lines: list[str], run: Run, ids: set[str] | None) -> set[str]:
-    """The ids of ``lines`` (a prediction file's) this run may keep; BenchError when the
-    file is not this tool's or was made by another adapter, flip setting, or (for
-    ``ids``) model. The last line may be partly written; it is ignored."""
-    if not lines or lines[0] != HEADER:
+def check_lines(path: Path, lines: list[str], run: Run,
+                ids: set[str] | None) -> tuple[set[str], set[str]]:
+    """``(done, incomplete)``: the ids of ``lines`` (a prediction file's) this run may
+    keep, and (every-face runs) those missing some of their faces; BenchError when the
+    file is not this tool's or was made by another adapter, flip setting, face setting
+    or (for ``ids``) model. The last line may be partly written; it is ignored."""
+    faces = lines[0] == header(True) if lines else False
+    if not lines or lines[0] not in (header(False), header(True)):
         raise BenchError(f"{path}: exists and is not a prediction file of this tool; choose "
                          "another output or remove it")
-    keep = set()
+    width = len(POINT_COLUMNS) + len(RUN_COLUMNS) + (len(FACE_COLUMNS) if faces else 0)
+    seen: dict[str, list[int]] = {}
     for n, line in enumerate(lines[1:-1], 2):  # the last element is '' or a partial row
         if not line:
             continue
         image_id, *rest = line.split(",")
-        if len(rest) != len(POINT_COLUMNS) + len(RUN_COLUMNS):
+        if len(rest) != width:
             raise BenchError(f"{path}:{n}: not a row of this tool's prediction files; choose "
                              "another output or remove it")
-        adapter, model, flip = rest[-3:]
-        made = Run(adapter, model, flip == "yes")
-        same = made.adapter == run.adapter and made.flip == run.flip
+        adapter, model, _markup, flip = rest[-4:]
+        made = Run(adapter, model, flip == "yes", faces)
+        same = made.adapter == run.adapter and made.flip == run.flip and faces == run.faces
         if not same or (ids is not None and image_id in ids and made.model != run.model):
             raise BenchError(f"{path} holds predictions of {made.describe()}, not "
                              f"{run.describe()}: choose another output or remove it")
-        keep.add(image_id)
-    return keep
+        count = seen.setdefault(image_id, [0, 1])
+        count[0] += 1
+        if faces:
+            try:
+                count[1] = int(rest[1])
+            except ValueError:
+                raise BenchError(f"{path}:{n}: not a row of this tool's prediction files; "
+                                 "choose another output or remove it") from None
+    incomplete = {i for i, (have, want) in seen.items() if have != want}
+    return set(seen) - incomplete, incomplete
 
 
 def check_file(path, adapter: str, flip: bool) -> None:

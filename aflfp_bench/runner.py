@@ -22,7 +22,7 @@ from .detections import training_boxes
 from .errors import BenchError
 from .faces import Detector, face_box, mirror_box, unmirror_points
 from .images import load_gray
-from .runfile import Run, RunFile, model_digest
+from .runfile import Run, RunFile, model_digest, writable_id
 
 CHUNK = 16
 
@@ -44,6 +44,9 @@ _WORKER: dict = {}
 def _init(name, model, box, mapping, flip=False):
     adapter = get_adapter(name, model)
     detector = Detector(adapter.detector) if box == "detector" else None
+    if detector is not None:
+        detector.check()   # a missing extra fails here, before any output is written
+    _WORKER.clear()
     _WORKER.update(adapter=adapter, box=box, detector=detector, mapping=mapping, flip=flip)
 
 
@@ -82,6 +85,7 @@ def predict(dataset: Dataset, name: str, model, out, *, box: str = "auto", worke
     mapping = adapter.fallback_mapping() if source == "detector" else None
     run = Run(name, "default" if model is None else model_digest(model), flip)
     counts = Counter()
+    _init(name, model, source, mapping, flip)
     with RunFile.open(out, run, dataset.ids.tolist()) as sink:
         todo = [i for i, image_id in enumerate(dataset.ids) if image_id not in sink.done]
         counts["resumed"] = len(dataset) - len(todo)
@@ -103,9 +107,165 @@ def predict(dataset: Dataset, name: str, model, out, *, box: str = "auto", worke
                 for results in pool.map(_work, chunks):
                     write(results)
         else:
-            _init(name, model, source, mapping, flip)
             for chunk in chunks:
                 write(_work(chunk))
+    return counts
+
+
+# ------------------------------------------------- images without ground truth
+
+
+def _init_found(name, model, flip, all_faces):
+    """Load the adapter and its face detector (once per process and setting): a missing
+    model or extra fails here."""
+    key = ("found", name, None if model is None else str(model), flip, all_faces)
+    if _WORKER.get("key") == key:
+        return
+    adapter = get_adapter(name, model)
+    if adapter.detector is None:
+        raise BenchError(f"the {name} adapter names no face detector; images without ground "
+                         "truth need one")
+    detector = Detector(adapter.detector)
+    detector.check()
+    # A model trained on ground-truth boxes gets each detection mapped back to that
+    # convention (the inverse of its detector's fallback mapping).
+    mapping = None if adapter.box == "detector" else adapter.fallback_mapping()
+    _WORKER.clear()
+    _WORKER.update(adapter=adapter, detector=detector, mapping=mapping, flip=flip,
+                   all_faces=all_faces, key=key)
+
+
+#: Check the adapter, its model and its detector before looking at any image.
+prepare_found = _init_found
+
+
+def _found_work(items):
+    """Rows ``(id, points, 'detector', face, faces)`` and misses ``(id, reason)`` of
+    ``(id, path or gray image)`` items."""
+    w = _WORKER
+    rows, missing = [], []
+    for image_id, image in items:
+        if not writable_id(image_id):
+            missing.append((image_id, "the id has a comma, quote or line break; rename the file"))
+            continue
+        try:
+            gray = load_gray(image) if isinstance(image, str) else image
+        except BenchError as exc:
+            missing.append((image_id, str(exc).split(": ", 1)[-1]))
+            continue
+        found = w["detector"](gray)
+        if not len(found):
+            missing.append((image_id, "no face found"))
+            continue
+        order = np.argsort(-found[:, 2] * found[:, 3], kind="stable")
+        chosen = found[order] if w["all_faces"] else found[order[:1]]
+        for face, det in enumerate(chosen):
+            box = det if w["mapping"] is None else w["mapping"].invert(det)
+            points = (flip_test(w["adapter"], gray, box) if w["flip"]
+                      else np.asarray(w["adapter"].predict(gray, box), dtype=float))
+            rows.append((image_id, points, "detector", face, len(chosen)))
+    return rows, missing
+
+
+def _in_order(pool, func, chunks, depth: int):
+    """``pool.map(func, chunks)`` with at most ``depth`` chunks in flight (a video's
+    frames are not all held in memory)."""
+    pending = []
+    for chunk in chunks:
+        pending.append(pool.submit(func, chunk))
+        if len(pending) >= depth:
+            yield pending.pop(0).result()
+    for future in pending:
+        yield future.result()
+
+
+def _chunked(items, size: int):
+    chunk = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def missing_path(out) -> Path:
+    """The sidecar listing the images of a run without ground truth that have no row."""
+    return Path(f"{out}.missing.csv")
+
+
+MISSING_HEADER = "image_id,reason"
+
+
+def _write_missing(out, missing: list[tuple[str, str]]) -> None:
+    """Write the sidecar (a CSV: id, reason), or remove a stale one of this tool."""
+    import csv
+    import io
+
+    path = missing_path(out)
+    if not missing:
+        if path.is_file() and path.read_text(encoding="utf-8", errors="replace").startswith(
+                MISSING_HEADER + "\n"):
+            path.unlink()
+        return
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(MISSING_HEADER.split(","))
+    writer.writerows(sorted(missing))
+    with replacing(path, "list of images without a face") as tmp:
+        tmp.write_text(text.getvalue(), encoding="utf-8")
+
+
+def predict_found(items, name: str, model, out, *, ids=(), all_faces: bool = False,
+                  workers: int = 1, flip: bool = False, progress=None) -> Counter:
+    """Predict ``(id, path or gray image)`` items (images without ground truth, e.g.
+    :func:`~.sources.image_folder`) with the adapter's own face detector: the largest face
+    of each image, or every face with ``all_faces``. Images where no face is found (or
+    that cannot be read) get no row; they are listed with the reason in
+    :func:`missing_path`. ``items`` may be a callable taking the set of ids already done
+    (a resumed run) and returning the items (e.g. :meth:`~.sources.Video.frames`, which
+    does not decode those). ``ids``: the ids expected, for checking the model of the rows
+    kept. Returns counts: ``images`` and ``faces`` written now, ``missing``, ``resumed``."""
+    out = Path(out)
+    run = Run(name, "default" if model is None else model_digest(model), flip, all_faces)
+    _init_found(name, model, flip, all_faces)   # a missing extra fails here, not in a worker
+    counts = Counter()
+    missing: list[tuple[str, str]] = []
+    with RunFile.open(out, run, list(ids)) as sink:
+        done = sink.done
+
+        def todo():
+            for image_id, image in (items(done) if callable(items) else items):
+                if image_id in done:
+                    counts["resumed"] += 1
+                    if progress:
+                        progress(1)
+                    continue
+                if image is None:
+                    raise BenchError(f"{image_id}: no image to predict")
+                yield image_id, image
+
+        def write(result):
+            rows, misses = result
+            sink.write(rows)
+            missing.extend(misses)
+            counts["faces"] += len(rows)
+            counts["images"] += len({r[0] for r in rows})
+            if progress:
+                progress(len({r[0] for r in rows}) + len(misses))
+
+        chunks = _chunked(todo(), CHUNK)
+        if workers > 1:
+            with ProcessPoolExecutor(workers, initializer=_init_found,
+                                     initargs=(name, model, flip, all_faces)) as pool:
+                for result in _in_order(pool, _found_work, chunks, 2 * workers):
+                    write(result)
+        else:
+            for chunk in chunks:
+                write(_found_work(chunk))
+    counts["missing"] = len(missing)
+    _write_missing(out, missing)
     return counts
 
 

@@ -94,7 +94,9 @@ def score(dataset: Dataset, predictions: Predictions, settings: Settings | None 
                                     dtype=object),
                            fold.astype(int), errors),
         boxes=BoxCounts(**counts) if counts is not None else None,
-        clinical=clinical, fidelity=result)
+        clinical=clinical, markup=predictions.markup,
+        offset_px=tuple(float(v) for v in diff.reshape(-1, 2).mean(axis=0)),
+        notes=list(predictions.notes), fidelity=result)
 
 
 def _clinical(gt, pred, expressions) -> tuple[Clinical, dict]:

@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from . import jsonfile
 from .errors import BenchError
 from .files import check_regular, walk_inside
+from .formats.records import ReadOptions
 from .published import Published
 from .schema import errors as schema_errors
 from .schema import load_schema
@@ -52,10 +53,18 @@ class Submission:
     def predictions(self) -> Path:
         return safe_path(self.folder, self.meta["predictions"], self.folder / SUBMISSION_FILE)
 
+    def read_options(self) -> ReadOptions:
+        """How to read the prediction file: the submission's markup, coordinate origin and
+        (for .npy and COCO results) the files naming its images."""
+        aux = {name: safe_path(self.folder, self.meta[name], self.folder / SUBMISSION_FILE, name)
+               for name in ("ids", "coco_images") if name in self.meta}
+        return ReadOptions(markup=self.meta.get("markup", "ibug68"),
+                           one_based=bool(self.meta.get("one_based", False)), **aux)
 
-def safe_path(folder: Path, relative: str, source: Path) -> Path:
+
+def safe_path(folder: Path, relative: str, source: Path, field: str = "predictions") -> Path:
     """``folder/relative`` when it stays inside ``folder`` through no link; else BenchError."""
-    where = f"{source}: field 'predictions'"
+    where = f"{source}: field '{field}'"
     if PurePosixPath(relative).is_absolute() or PureWindowsPath(relative).is_absolute():
         raise BenchError(f"{where}: {relative!r} is an absolute path; give a path inside the "
                          "submission folder")
@@ -98,6 +107,7 @@ def load_submission(folder) -> Submission:
     sub = Submission(folder.name, folder, meta)
     if sub.kind == "predictions":
         sub.predictions  # noqa: B018  (validates the path now)
+        sub.read_options()
     return sub
 
 

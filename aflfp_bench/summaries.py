@@ -44,6 +44,9 @@ def score_table(scores: Scores) -> str:
         lines.append(f"per-point mean NME {fmt_pct(p.mean)}% (StD {fmt_pct(p.std)}), "
                      f"{reading(scores.settings.norm, 'mean')}: comparable with the 300-W "
                      "literature, not with the AFLFP paper's tables")
+    if scores.offset_px is not None:
+        x, y = scores.offset_px
+        lines.append(f"mean offset (prediction - ground truth): x {x:+.2f} px, y {y:+.2f} px")
     boxes = box_text(scores.boxes)
     if boxes:
         lines.append(f"face boxes: {boxes}")

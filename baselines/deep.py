@@ -195,3 +195,5 @@ class FCN(DeepAdapter):
 
 class CascadedFCN(DeepAdapter):
     arch = name = "cascaded-fcn"
+    #: The bundled ONNX model is a cascaded FCN trained here.
+    pretrained_instead = "onnx"

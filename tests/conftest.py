@@ -61,6 +61,32 @@ def aflfp_tree(tmp_path) -> Path:
     return make_aflfp(tmp_path / "AFLFP")
 
 
+GOLDEN_FORMATS = Path(__file__).parent / "golden" / "formats"
+
+
+@pytest.fixture(scope="session")
+def golden_formats():
+    """(dataset, points) of tests/golden/formats/: the three images the golden prediction
+    files are for, and the points every one of them holds. The dataset's ground truth is
+    those points plus 3 px."""
+    import json
+
+    import pandas as pd
+
+    from aflfp_bench.dataset import Dataset, tight_boxes
+
+    doc = json.loads((GOLDEN_FORMATS / "expected.json").read_text())
+    images = doc["images"]
+    ids = [im["id"] for im in images]
+    meta = pd.DataFrame({
+        "image_id": ids, "subject": [i.split("-")[0] for i in ids],
+        "expression": [i.split("-")[1] for i in ids], "keyframe": [i.split("-")[2] for i in ids],
+        "frame": pd.array([3, 17, 40], dtype="Int64"), "fold": [1, 1, 2],
+        "image": [im["image"] for im in images], "width": doc["width"], "height": doc["height"]})
+    points = np.array(doc["points"], dtype=float)
+    return Dataset(meta, points + 3, tight_boxes(points + 3), "golden"), points
+
+
 def memory_dataset(n_subjects: int = 12, seed: int = 0, name: str = "memory",
                    synthetic: bool = False):
     """An in-memory AFLFP-shaped dataset (no image files): every subject, expression and

@@ -54,7 +54,10 @@ def test_score_prints_the_table(runner, setup):
                         "NME = mean_k ||p_k - g_k|| / sqrt(w*h) (per-point mean, the 300-W "
                         "convention): comparable with the 300-W literature, not with the AFLFP "
                         "paper's tables")
-    assert len(lines) == 8
+    # Half the images are shifted by 3 * (0.6, 0.8) px, half by 6 * (0.6, 0.8): the mean
+    # offset is 4.5 * (0.6, 0.8) = (2.7, 3.6).
+    assert lines[8] == "mean offset (prediction - ground truth): x +2.70 px, y +3.60 px"
+    assert len(lines) == 9
 
 
 def test_score_json_is_versioned_and_byte_identical(runner, setup, tmp_path):

@@ -174,3 +174,40 @@ def test_repository_submissions_are_valid():
     assert skipped == []
     kinds = {s.kind for s in subs}
     assert kinds == {"predictions", "published"}
+
+
+def test_a_submission_says_how_to_read_its_file(tmp_path, ds):
+    """markup, ids and coco_images in submission.json: a WFLW .npy scores like the same
+    points as iBUG's 68; the cache key includes how the file is read."""
+    rng = np.random.default_rng(3)
+    pts = ds.points + rng.normal(0, 1.0, ds.points.shape)
+    wflw = np.full((len(ds), 98, 2), 50.0)
+    from tests.golden.make_formats import wflw98
+
+    wflw[:] = [wflw98([tuple(p) for p in face]) for face in pts]
+    wflw[:, [62, 66, 70, 74, 96, 97]] = 60.0   # within the images (unused by iBUG)
+    root = tmp_path / "subs"
+    plain = add(root, "plain", meta("Plain", "preds.npz"))
+    np.savez(plain / "preds.npz", ids=np.array(ds.ids.tolist()), points=pts)
+    mapped = add(root, "mapped", meta("Mapped", "preds.npy", markup="wflw98", ids="ids.txt"))
+    np.save(mapped / "preds.npy", wflw)
+    (mapped / "ids.txt").write_text("\n".join(ds.ids.tolist()) + "\n")
+    board = leaderboard.build(root, ds, settings=Settings(resamples=50), cache=tmp_path / "c")
+    assert not board.skipped, board.skipped
+    means = {e.submission.slug: e.scores.overall.mean for e in board.entries}
+    assert means["plain"] == pytest.approx(means["mapped"], abs=1e-12)
+    # Read another way, the same bytes are another entry of the cache.
+    doc = json.loads((mapped / "submission.json").read_text())
+    (mapped / "submission.json").write_text(json.dumps({**doc, "markup": "ibug68"}))
+    again = leaderboard.build(root, ds, settings=Settings(resamples=50), cache=tmp_path / "c")
+    assert [slug for slug, _ in again.skipped] == ["mapped"]
+    assert "98 points" in again.skipped[0][1] and "--markup wflw98" in again.skipped[0][1]
+
+
+def test_a_submission_companion_file_stays_inside(tmp_path):
+    root = tmp_path / "subs"
+    folder = add(root, "out", meta("Out", "preds.npy", ids="../ids.txt"))
+    (folder / "preds.npy").write_bytes(b"")
+    with pytest.raises(BenchError, match=r"field 'ids': '\.\./ids\.txt' leaves the submission "
+                                         r"folder"):
+        load_submission(folder)

@@ -131,9 +131,10 @@ def test_error_point_far_outside_the_image(tmp_path, ds):
 def test_error_unrecognised_header(tmp_path, ds):
     p = tmp_path / "p.csv"
     p.write_text("id,a,b\n1,2,3\n")
-    _fails(p, ds, f"{p}:1: unrecognised prediction file: expected a header "
-                  "'image_id,x0,y0,...,x67,y67' (wide), 'image_id,landmark,x,y' (long) or "
-                  "OpenFace columns x_0..x_67,y_0..y_67 with image_id")
+    _fails(p, ds, f"{p}:1: unrecognised prediction file; expected a wide CSV "
+                  "(image_id,x0,y0,...), a long CSV (image_id,landmark,x,y), an OpenFace CSV "
+                  "(x_0..,y_0..), .npz (ids, points), .npy (with --ids), COCO keypoint results "
+                  "JSON (with --coco-images), or a folder of .pts or OpenFace CSV files")
 
 
 def test_error_long_format_missing_landmark(tmp_path, ds):

@@ -54,6 +54,12 @@ def echo_err(message: str) -> None:
     click.echo(plain(message), err=True)
 
 
+def notes_of(source: str, notes) -> None:
+    """Notes on how a prediction file was read (several faces, a mapped markup), on stderr."""
+    for note in notes:
+        echo_err(f"note: {source}: {note}")
+
+
 # ------------------------------------------------------------------ option bundles
 
 
@@ -122,6 +128,45 @@ def settings_options(*, stats: bool = False):
         return gather
 
     return decorate
+
+
+def prediction_options(func):
+    """--markup, --one-based, --id-column, --ids, --coco-images, gathered into one
+    ``read_options`` argument (:class:`~aflfp_bench.formats.ReadOptions`)."""
+    from ..markup import DEFAULT, MARKUPS
+
+    options = [
+        click.option("--markup", type=click.Choice(tuple(MARKUPS)), default=DEFAULT,
+                     show_default=True,
+                     help="Landmark markup of the prediction files; wflw98 maps WFLW's 98 "
+                          "points to iBUG's 68 (docs/formats.md)."),
+        click.option("--one-based", is_flag=True,
+                     help="Coordinates are 1-based (MATLAB's convention): subtract 1."),
+        click.option("--id-column", metavar="NAME",
+                     help="The image id column of a CSV that has no image_id column."),
+        click.option("--ids", "ids_file", type=click.Path(dir_okay=False), metavar="FILE",
+                     help="Image ids of an .npy of points, one per line in its order."),
+        click.option("--coco-images", type=click.Path(dir_okay=False), metavar="FILE",
+                     help="COCO file mapping the image_id of keypoint results to file_name."),
+    ]
+    names = ["markup", "one_based", "id_column", "ids_file", "coco_images"]
+
+    @functools.wraps(func)
+    def gather(*args, **kw):
+        from pathlib import Path
+
+        from ..formats import ReadOptions
+
+        markup, one_based, id_column, ids, coco = (kw.pop(name) for name in names)
+        kw["read_options"] = ReadOptions(markup=markup, one_based=one_based,
+                                         id_column=id_column or None,
+                                         ids=Path(ids) if ids else None,
+                                         coco_images=Path(coco) if coco else None)
+        return func(*args, **kw)
+
+    for option in reversed(options):
+        gather = option(gather)
+    return gather
 
 
 # ------------------------------------------------------------------ ground truth

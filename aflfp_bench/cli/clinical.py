@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import click
 
-from ._common import data_option, lenient_option, library_errors, load_ground_truth
+from ._common import (
+    data_option,
+    lenient_option,
+    library_errors,
+    load_ground_truth,
+    notes_of,
+    prediction_options,
+)
 
 
 @click.command()
 @click.argument("predictions", type=click.Path())
 @data_option
+@prediction_options
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, allow_dash=True),
               help="Also write the measures' agreement statistics as JSON here ('-': standard "
                    "output).")
@@ -21,7 +29,7 @@ from ._common import data_option, lenient_option, library_errors, load_ground_tr
 @click.option("--allow-missing", is_flag=True, help="Use only the images that have predictions.")
 @lenient_option
 @library_errors
-def clinical(predictions, data, json_out, clear, mm_per_pixel, allow_missing, lenient):
+def clinical(predictions, data, read_options, json_out, clear, mm_per_pixel, allow_missing, lenient):
     """Clinical fidelity: facial measures (brow height, eye opening, mouth corner
     excursion and height, smile angle, lip heights) from the predicted points against
     the same measures from the ground truth, with ICC(2,1), Pearson r and errors of each
@@ -38,7 +46,9 @@ def clinical(predictions, data, json_out, clear, mm_per_pixel, allow_missing, le
     from ..summaries import clinical_text
 
     dataset = load_ground_truth(data, lenient)
-    preds = read_predictions(predictions, dataset, allow_missing=allow_missing)
+    preds = read_predictions(predictions, dataset, options=read_options,
+                             allow_missing=allow_missing)
+    notes_of(predictions, preds.notes)
     section, doc = clinical_document(dataset, preds, clear=clear, mm_per_pixel=mm_per_pixel)
     if json_out != "-":
         click.echo(clinical_text(section, predictions=doc["predictions"]["name"],

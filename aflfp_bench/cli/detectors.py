@@ -150,6 +150,16 @@ def _box_report(counts) -> str:
 @adapter_option
 @model_box_option
 @data_option
+@click.option("--images", "images_dir", type=click.Path(file_okay=False),
+              help="Instead of --data: every image under this folder (jpg, jpeg, png, bmp), "
+                   "faces found by the adapter's detector.")
+@click.option("--video", type=click.Path(dir_okay=False),
+              help="Instead of --data: the frames of this video (needs the [cv] extra).")
+@click.option("--every", type=click.IntRange(1), default=1, show_default=True,
+              help="With --video: predict every N-th frame.")
+@click.option("--all-faces", is_flag=True,
+              help="With --images/--video: every face found (a 'face' column, 0 = largest), "
+                   "not only the largest.")
 @click.option("--model", type=click.Path(dir_okay=False),
               help="Model file (.npz, .onnx, or a dlib .dat for emotrics); onnx defaults to "
                    "the bundled model.")
@@ -158,25 +168,85 @@ def _box_report(counts) -> str:
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Prediction CSV; an existing one is resumed.")
 @lenient_option
+@click.pass_context
 @library_errors
-def predict(adapter, box, data, model, workers, flip_test, output, lenient):
-    """Predict landmarks for every image of --data with an adapter.
+def predict(ctx, adapter, box, data, images_dir, video, every, all_faces, model, workers,
+            flip_test, output, lenient):
+    """Predict landmarks with an adapter: every image of --data (ground-truth boxes or
+    the detector's), every image under --images DIR, or the frames of --video FILE.
 
     Resumable: ids already in OUTPUT are skipped, and a killed run leaves a valid file.
     Each row records its face box ('fallback': the ground-truth box mapped to the
-    detector's convention), the adapter, the model and the flip setting.
+    detector's convention), the adapter, the model, the markup and the flip setting.
+
+    With --images or --video there is no ground truth: the adapter's own face detector
+    finds the faces. Ids are the image's path relative to DIR without extension (they
+    score directly against a folder of .pts), or '<video stem>/<frame index>'. Images
+    where no face is found get no row: they are listed, with the reason, in
+    OUTPUT.missing.csv.
 
     \b
     Example:
       aflfp-bench predict --adapter onnx --data aflfp.gt.csv -o cascade.csv --workers 2
+      aflfp-bench predict --adapter emotrics --images photos/ -o photos.csv
     """
+    from click.core import ParameterSource
+
     from .. import runner
 
-    dataset = load_ground_truth(data, lenient)
-    with progress_bar(len(dataset), f"{adapter}: predicting") as update:
-        counts = runner.predict(dataset, adapter, model, output, box=box, workers=workers,
-                                flip=flip_test, progress=update)
-    click.echo(f"wrote {output}: {len(dataset)} images; {_box_report(counts)}")
+    wild = [flag for flag, v in (("--images", images_dir), ("--video", video)) if v]
+    explicit_data = ctx.get_parameter_source("data") == ParameterSource.COMMANDLINE
+    if len(wild) > 1 or (wild and explicit_data):
+        raise click.UsageError(f"give one of --data, --images and --video, not "
+                               f"{' and '.join((['--data'] if explicit_data else []) + wild)}")
+    if not wild:
+        for flag, given in (("--all-faces", all_faces), ("--every", every != 1)):
+            if given:
+                raise click.UsageError(f"{flag} applies to --images and --video")
+        dataset = load_ground_truth(data, lenient)
+        with progress_bar(len(dataset), f"{adapter}: predicting") as update:
+            counts = runner.predict(dataset, adapter, model, output, box=box, workers=workers,
+                                    flip=flip_test, progress=update)
+        click.echo(f"wrote {output}: {len(dataset)} images; {_box_report(counts)}")
+        return
+    if box == "gt":
+        raise click.UsageError(f"--box gt needs ground truth; with {wild[0]} the adapter's "
+                               "detector finds the faces")
+    if images_dir and every != 1:
+        raise click.UsageError("--every applies to --video")
+    _predict_found(adapter, model, output, images_dir, video, every, all_faces, workers,
+                   flip_test)
+
+
+def _predict_found(adapter, model, output, images_dir, video, every, all_faces, workers, flip):
+    import time
+
+    from .. import runner, sources
+
+    runner.prepare_found(adapter, model, flip, all_faces)
+    if images_dir:
+        items = sources.image_folder(images_dir)
+        ids, total, label = [i for i, _ in items], len(items), "images"
+    else:
+        clip = sources.Video(video, every)
+        ids, total, label = clip.ids(), len(clip), "frames"
+        items = clip.frames   # called with the ids already done: those are not decoded
+    start, seen = time.monotonic(), [0]
+    with progress_bar(total, f"{adapter}: predicting {label}",
+                      show=lambda rate: f"{rate:.1f} {label}/s") as update:
+        def tick(n=1):
+            seen[0] += n
+            update(n, seen[0] / max(time.monotonic() - start, 1e-9))
+
+        counts = runner.predict_found(items, adapter, model, output, ids=ids,
+                                      all_faces=all_faces, workers=workers, flip=flip,
+                                      progress=tick)
+    resumed = f", {counts['resumed']} already done" if counts["resumed"] else ""
+    click.echo(f"wrote {output}: {counts['images']} {label} with a face, {counts['faces']} "
+               f"face(s){resumed}")
+    if counts["missing"]:
+        echo_err(f"{counts['missing']} {label} without a face (or unreadable): listed in "
+                 f"{runner.missing_path(output)}")
 
 
 @click.command()

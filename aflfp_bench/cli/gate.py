@@ -13,6 +13,7 @@ from ._common import (
     echo_err,
     library_errors,
     load_ground_truth,
+    prediction_options,
     settings_options,
 )
 
@@ -23,6 +24,7 @@ from ._common import (
               help="Submission folder, scores JSON or prediction file.")
 @data_option
 @settings_options(stats=True)
+@prediction_options
 @click.option("--max-increase-rel", type=click.FloatRange(min=0), default=None,
               help="Tolerated rise of mean NME relative to the baseline's mean "
                    "[default: 0.02, a 2% rise].")
@@ -37,12 +39,13 @@ from ._common import (
 @click.option("--bench-json", "bench_out", type=click.Path(dir_okay=False),
               help="Write github-action-benchmark customSmallerIsBetter JSON.")
 @library_errors
-def gate(preds, baseline, data, settings, max_increase_rel, max_increase, max_increase_pct,
+def gate(preds, baseline, data, settings, read_options, max_increase_rel, max_increase, max_increase_pct,
          per_expression, md_out, junit_out, bench_out):
     """Fail when PREDS' mean NME is worse than a baseline's beyond noise.
 
     The baseline is a submission folder, a scores JSON or a prediction file (scored
-    against --data, as PREDS is unless it is a scores JSON). A check fails when the mean
+    against --data, as PREDS is unless it is a scores JSON; prediction files are read
+    with the prediction options, a submission folder with its own). A check fails when the mean
     NME rises by more than the tolerance AND the rise is significant (Wilcoxon
     signed-rank on per-subject means, paired on the images). The tolerance is 2% of the
     baseline's mean unless --max-increase-rel, --max-increase or --max-increase-pct says
@@ -55,6 +58,7 @@ def gate(preds, baseline, data, settings, max_increase_rel, max_increase, max_in
       aflfp-bench gate preds.csv --baseline ci/baseline.json --data gt.csv --junit gate.xml
     """
     from .. import gate as gating
+    from ..results import is_scores_file
 
     given = [o for o, v in (("--max-increase-rel", max_increase_rel),
                             ("--max-increase", max_increase),
@@ -64,14 +68,16 @@ def gate(preds, baseline, data, settings, max_increase_rel, max_increase, max_in
     absolute = max_increase_pct / 100 if max_increase_pct is not None else max_increase
     relative = gating.DEFAULT_MAX_INCREASE_REL if max_increase_rel is None else max_increase_rel
     dataset = None
-    if not (preds.lower().endswith(".json") and baseline.lower().endswith(".json")):
+    with gating.inputs():
+        scores_only = is_scores_file(preds) and is_scores_file(baseline)
+    if not scores_only:
         if not data:
             raise click.UsageError(f"prediction files need the ground truth: pass --data "
                                    f"DIR_OR_MANIFEST or set {DATA_ENV}")
         with gating.inputs():
             dataset = load_ground_truth(data)
-    verdict = gating.compare(gating.load_side(preds, dataset, settings),
-                             gating.load_side(baseline, dataset, settings),
+    verdict = gating.compare(gating.load_side(preds, dataset, settings, read_options),
+                             gating.load_side(baseline, dataset, settings, read_options),
                              max_increase=absolute, max_increase_rel=relative,
                              per_expression=per_expression, settings=settings)
     notes = gating.write_outputs(verdict, markdown=md_out, junit=junit_out, bench=bench_out,

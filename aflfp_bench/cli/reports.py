@@ -16,6 +16,8 @@ from ._common import (
     echo_err,
     library_errors,
     load_ground_truth,
+    notes_of,
+    prediction_options,
     settings_options,
     submissions_ground_truth,
 )
@@ -25,6 +27,7 @@ from ._common import (
 @click.argument("results", nargs=-1, type=click.Path())
 @data_option
 @settings_options(stats=True)
+@prediction_options
 @click.option("--name", "names", multiple=True, help="Method name, once per RESULT in order.")
 @click.option("--condition", "conditions", multiple=True,
               help="Training condition for Table 3, once per RESULT in order ('' for none).")
@@ -43,12 +46,13 @@ from ._common import (
 @click.option("--csv", "as_csv", is_flag=True, help="Print the tables as CSV (NME in %).")
 @click.option("--allow-missing", is_flag=True, help="Score prediction files with missing images.")
 @library_errors
-def report(results, data, settings, names, conditions, reference, published, split, html_out,
-           markdown, latex, as_csv, allow_missing):
+def report(results, data, settings, read_options, names, conditions, reference, published, split,
+           html_out, markdown, latex, as_csv, allow_missing):
     """Table 2 and Table 3 of several methods, with intervals and paired tests.
 
-    RESULTS are score JSON files (aflfp-bench score --json) or prediction files, which
-    are scored here against --data. Prints plain-text tables unless --markdown, --latex
+    RESULTS are score JSON files (aflfp-bench score --json) or prediction files (any
+    format of docs/formats.md, read with the prediction options), which are scored here
+    against --data. Prints plain-text tables unless --markdown, --latex
     or --csv is given. With no RESULTS, reports every entry of submissions/.
 
     \b
@@ -58,7 +62,7 @@ def report(results, data, settings, names, conditions, reference, published, spl
     from ..leaderboard import build, submissions_report
     from ..published import paper_table2, paper_table3
     from ..report import build_report
-    from ..results import check_comparable, load_results, split_by_setting
+    from ..results import check_comparable, is_scores_file, load_results, split_by_setting
     from ..submissions import discover
 
     if not results:
@@ -73,13 +77,17 @@ def report(results, data, settings, names, conditions, reference, published, spl
                                      show_published=published)]
         _emit(models, html_out, markdown, latex, as_csv)
         return
-    needs_data = any(not r.lower().endswith(".json") for r in results)
+    needs_data = not all(is_scores_file(r) for r in results)
     if needs_data and not data:
         raise click.UsageError(f"prediction files need the ground truth: pass --data "
                                f"DIR_OR_MANIFEST or set {DATA_ENV}")
     dataset = load_ground_truth(data) if needs_data else None
     loaded = load_results(results, names=names, conditions=[c or None for c in conditions],
-                          dataset=dataset, settings=settings, allow_missing=allow_missing)
+                          dataset=dataset, settings=settings, allow_missing=allow_missing,
+                          options=read_options)
+    for result in loaded:
+        if result.points is not None:
+            notes_of(result.source, result.scores.notes)
     groups = split_by_setting(loaded) if split else [loaded]
     if not split:
         check_comparable(loaded)

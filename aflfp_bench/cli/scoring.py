@@ -9,6 +9,8 @@ from ._common import (
     lenient_option,
     library_errors,
     load_ground_truth,
+    notes_of,
+    prediction_options,
     settings_options,
 )
 
@@ -17,14 +19,18 @@ from ._common import (
 @click.argument("preds", type=click.Path())
 @data_option
 @settings_options()
+@prediction_options
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, allow_dash=True),
               help="Write the versioned scores document here ('-': standard output).")
 @click.option("--allow-missing", is_flag=True,
               help="Score the images that have predictions; report the coverage.")
 @lenient_option
 @library_errors
-def score(preds, data, settings, json_out, allow_missing, lenient):
-    """Score a prediction file (or folder of .pts) against the ground truth.
+def score(preds, data, settings, read_options, json_out, allow_missing, lenient):
+    """Score a prediction file or folder against the ground truth.
+
+    PREDS is in any format of docs/formats.md (wide or long CSV, OpenFace, .npz/.npy,
+    COCO keypoint results, a folder of .pts or OpenFace CSVs), detected from its content.
 
     Prints the Mean and StD of NME per expression, AUC, failure rate and coverage, and
     the per-point mean NME of the 300-W literature beside the protocol's reading.
@@ -38,7 +44,9 @@ def score(preds, data, settings, json_out, allow_missing, lenient):
     from ..summaries import score_table
 
     dataset = load_ground_truth(data, lenient)
-    predictions = read_predictions(preds, dataset, allow_missing=allow_missing)
+    predictions = read_predictions(preds, dataset, options=read_options,
+                                   allow_missing=allow_missing)
+    notes_of(preds, predictions.notes)
     scores = score_of(dataset, predictions, settings)
     if json_out:
         scores.write(json_out)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import threading
 
 import numpy as np
 import pytest
@@ -133,10 +134,21 @@ def test_an_output_that_is_a_folder_or_a_fifo_is_never_replaced(tmp_path, gt, cl
     folder.mkdir()
     result = cli.invoke(main, ["score", str(preds), "--data", str(manifest), "--json", str(folder)])
     assert result.exit_code == 2 and "is a directory" in result.output   # a usage error
+    # A FIFO (a shell's >(...)) gets the text written straight into it.
     fifo = tmp_path / "out.html"
     os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
     result = cli.invoke(main, ["report", str(preds), "--data", str(manifest), "--resamples", "10",
                                "--html", str(fifo)])
-    assert one_error(result) == (f"Error: {fifo}: exists and is not a regular file; refusing to "
-                                 "replace it")
+    reader.join(timeout=60)
+    assert result.exit_code == 0, result.output
+    assert received and received[0].startswith(b"<!DOCTYPE html>")
     assert folder.is_dir() and fifo.is_fifo()
+    # A prediction file is resumable (read back first): a FIFO is refused, untouched.
+    result = cli.invoke(main, ["predict", "--adapter", "mean-shape", "--model", str(gt[1]),
+                               "--data", str(manifest), "-o", str(fifo)])
+    assert one_error(result) == (f"Error: {fifo}: exists and is not a regular file; a prediction "
+                                 "output must be a file (it is read back to resume)")
+    assert fifo.is_fifo()

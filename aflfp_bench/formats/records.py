@@ -1,0 +1,192 @@
+"""What every format parser shares: the read options, the parsed records, and reading a
+CSV table within bounds with exact error positions."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import BenchError
+from ..files import decode_text, excerpt, read_maybe_gzip
+
+#: Bounds on a prediction file's text (after decompression): a base plus this much per
+#: image of the ground truth (a wide row takes about 1.5 KB, a real OpenFace row 10 KB).
+BASE_BYTES = 16 << 20
+BYTES_PER_IMAGE = 32 << 10
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read a prediction file: ``markup`` (``ibug68``, or ``wflw98`` mapped to iBUG's
+    68), ``one_based`` (coordinates written 1-based, as MATLAB's: 1 is subtracted),
+    ``id_column`` (the image id column of a CSV without ``image_id``), ``ids`` (the id
+    file of a ``.npy``: one per line), ``coco_images`` (the COCO file mapping a result's
+    ``image_id`` to its ``file_name``)."""
+
+    markup: str = "ibug68"
+    one_based: bool = False
+    id_column: str | None = None
+    ids: Path | None = None
+    coco_images: Path | None = None
+
+
+@dataclass
+class Records:
+    """Parsed records before alignment: one key and one ``(K, 2)`` block per record;
+    ``where(i)`` names record i's file and line, ``column(k, axis)`` a value's column;
+    ``found`` says how the points were named (for a wrong count); ``notes`` report choices
+    made while reading (e.g. the most confident of several faces)."""
+
+    keys: list[str]
+    coords: np.ndarray
+    where: Callable[[int], str]
+    column: Callable[[int, int], str]
+    found: str = ""
+    box_kinds: list[str] | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Source:
+    """A text file's path and its whole text (read once, within bounds)."""
+
+    path: Path
+    text: str
+
+    def rows(self):
+        return csv.reader(io.StringIO(self.text, newline=""), skipinitialspace=True)
+
+
+def read_source(path: Path, n_images: int) -> Source:
+    limit = BASE_BYTES + BYTES_PER_IMAGE * max(n_images, 1)
+    data = read_maybe_gzip(path, max_bytes=limit, what=f"prediction file for {n_images} images")
+    return Source(path, decode_text(data, path))
+
+
+def header(src: Source) -> list[str]:
+    try:
+        first = next(src.rows(), [])
+    except csv.Error as exc:
+        raise BenchError(f"{src.path}:1: not a CSV header ({exc})") from None
+    return [c.strip() for c in first]
+
+
+def require(path: Path, head: list[str], columns, fmt: str) -> None:
+    missing = [c for c in columns if c not in head]
+    if missing:
+        shown = ", ".join(missing[:4]) + (" ..." if len(missing) > 4 else "")
+        raise BenchError(f"{path}:1: {fmt} CSV lacks column(s) {shown}")
+    dup = sorted({c for c in head if head.count(c) > 1})
+    if dup:
+        raise BenchError(f"{path}:1: duplicate column(s) {', '.join(dup[:4])}")
+
+
+def indexed_columns(head: list[str], pattern: str) -> list[int]:
+    """The indices k of the columns named ``pattern % k`` (e.g. ``x%d``), sorted."""
+    regex = re.compile(re.escape(pattern).replace("%d", r"(\d+)") + r"\Z")
+    return sorted(int(m.group(1)) for c in head if (m := regex.match(c)))
+
+
+def point_columns(path: Path, head: list[str], x: str, y: str) -> int:
+    """The number of points K of a header naming them ``x % k`` and ``y % k`` for
+    k = 0..K-1; BenchError naming what is wrong otherwise."""
+    xs, ys = indexed_columns(head, x), indexed_columns(head, y)
+    if not xs or xs != list(range(len(xs))) or xs != ys:
+        missing = sorted(set(range(max(xs + ys, default=0) + 1)) - (set(xs) & set(ys)))
+        what = ", ".join((x % k if k not in xs else y % k) for k in missing[:3])
+        raise BenchError(f"{path}:1: coordinate columns {x % 0}..{y % max(xs + ys, default=0)} "
+                         f"are not complete (missing {what or x % 0})")
+    return len(xs)
+
+
+def _lines(src: Source) -> list[int]:
+    """1-based starting line of each data record (blank lines and quoted newlines counted)."""
+    starts = []
+    reader = src.rows()
+    line = 1
+    try:
+        for i, row in enumerate(reader):
+            if i > 0 and row:
+                starts.append(line)
+            line = reader.line_num + 1
+    except csv.Error:
+        pass  # only asked for a clean file's lines
+    return starts
+
+
+def lazy_where(src: Source) -> Callable[[int], str]:
+    cache: list[list[int]] = []
+
+    def where(i: int) -> str:
+        if not cache:
+            cache.append(_lines(src))
+        return f"{src.path}:{cache[0][i]}"
+
+    return where
+
+
+def _careful(src: Source, head: list[str], numeric: list[str], texts: list[str]):
+    """Parse with the csv module, reporting the first bad row or value exactly."""
+    path = src.path
+    index = [head.index(c) for c in numeric]
+    text_index = [head.index(c) for c in texts]
+    values, lines, text_values = [], [], []
+    reader = src.rows()
+    next(reader)
+    line = 2
+    while True:
+        try:
+            row = next(reader, None)
+        except csv.Error as exc:
+            raise BenchError(f"{path}:{line}: not a CSV row ({exc})") from None
+        if row is None:
+            break
+        if row:
+            if len(row) != len(head):
+                raise BenchError(f"{path}:{line}: expected {len(head)} columns, got {len(row)}")
+            out = []
+            for col, j in zip(numeric, index):
+                cell = row[j].strip()
+                try:
+                    value = float(cell)
+                except ValueError:
+                    what = "empty value" if not cell else f"{excerpt(cell)} is not a number"
+                    raise BenchError(f"{path}:{line}: column '{col}': {what}") from None
+                if not math.isfinite(value):
+                    raise BenchError(f"{path}:{line}: column '{col}': {excerpt(cell)} is not "
+                                     "finite")
+                out.append(value)
+            text_values.append([row[j].strip() for j in text_index])
+            values.append(out)
+            lines.append(line)
+        line = reader.line_num + 1
+    values = np.asarray(values, dtype=float).reshape(len(lines), len(numeric))
+    columns = [[t[k] for t in text_values] for k in range(len(texts))]
+    return values, lines, columns
+
+
+def read_table(src: Source, head: list[str], numeric: list[str], texts: list[str]):
+    """(values (n, len(numeric)), where, text columns) in one parse: pandas when the file is
+    clean, the careful csv parser (exact line and column) when it is not."""
+    try:
+        frame = pd.read_csv(io.StringIO(src.text), dtype={c: str for c in texts},
+                            keep_default_na=False, na_values=[""], skipinitialspace=True)
+        frame.columns = [str(c).strip() for c in frame.columns]
+        block = frame[numeric]
+        if all(k.kind in "if" for k in block.dtypes):
+            values = block.to_numpy(dtype=float)
+            if np.isfinite(values).all() and not frame[texts].isna().any().any():
+                columns = [[str(v).strip() for v in frame[c]] for c in texts]
+                return values, lazy_where(src), columns
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, KeyError):
+        pass
+    values, lines, columns = _careful(src, head, numeric, texts)
+    return values, (lambda i: f"{src.path}:{lines[i]}"), columns
