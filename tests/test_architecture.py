@@ -92,3 +92,16 @@ def test_modules_stay_small():
     for name, path in _modules().items():
         lines = len(path.read_text(encoding="utf-8").splitlines())
         assert lines <= 450, f"{name} has {lines} lines: one concept per module"
+
+
+def test_every_package_is_installed():
+    """setup.cfg lists packages by name: a new subpackage missing there would be left out
+    of the wheel (and of a strict editable install)."""
+    import configparser
+
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg")
+    listed = set(config["options"]["packages"].split())
+    found = {".".join(["aflfp_bench", *init.parent.relative_to(ROOT / "aflfp_bench").parts])
+             for init in (ROOT / "aflfp_bench").rglob("__init__.py")}
+    assert found | {"aflfp_bench.baselines"} == listed
