@@ -1,6 +1,67 @@
 """aflfp-bench: the AFLFP facial-palsy landmark benchmark toolkit.
 
-Importing the package is cheap: it never imports torch, dlib, cv2, scipy or matplotlib.
+The Python API (docs/api.md)::
+
+    import aflfp_bench as ab
+    scores = ab.score("aflfp.gt.csv", "preds.csv")
+    report = ab.compare(scores_a, scores_b)
+
+Importing the package is cheap: the names below are loaded on first use, and it never
+imports torch, dlib, cv2, scipy or matplotlib.
 """
 
-__version__ = "0.1.0"
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ._version import __version__
+
+#: Public name -> the module that defines it.
+_EXPORTS = {
+    "load_dataset": "api", "read_predictions": "api", "score": "api", "compare": "api",
+    "leaderboard": "api", "gate": "api", "get_adapter": "api", "train": "api", "Report": "api",
+    "Scores": "document", "Dataset": "dataset", "Predictions": "predictions",
+    "Verdict": "gating", "Leaderboard": "ranking", "Adapter": "adapters",
+    "BenchError": "errors", "MissingExtra": "errors",
+    "UndefinedStatisticWarning": "errors",
+}
+
+__all__ = [
+    "Adapter", "BenchError", "Dataset", "Leaderboard", "MissingExtra", "Predictions", "Report",
+    "Scores", "UndefinedStatisticWarning", "Verdict", "__version__", "compare", "gate",
+    "get_adapter", "leaderboard", "load_dataset", "read_predictions", "score", "train",
+]
+
+if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load lazily
+    from .adapters import Adapter
+    from .api import (
+        Report,
+        compare,
+        gate,
+        get_adapter,
+        leaderboard,
+        load_dataset,
+        read_predictions,
+        score,
+        train,
+    )
+    from .dataset import Dataset
+    from .document import Scores
+    from .errors import BenchError, MissingExtra, UndefinedStatisticWarning
+    from .gating import Verdict
+    from .predictions import Predictions
+    from .ranking import Leaderboard
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'aflfp_bench' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -4,7 +4,9 @@ finds them.
 An adapter predicts 68 points for one face::
 
     adapter.predict(image, box)          # -> (68, 2) array in original image coordinates
-    adapter.predict_images(paths, boxes) # -> (n, 68, 2), the images read here
+    adapter.predict_images(paths)        # -> (n, 68, 2), the largest face of each image
+    adapter.predict_images(paths, boxes) #    ... or the given face boxes
+    adapter.find_faces(image)            # -> (k, 4) boxes of its own detector, largest first
     adapter.fit(dataset, boxes=..., progress=..., log=...)   # trainable adapters only
     adapter.save(path) / AdapterClass.load(path)
 
@@ -59,12 +61,52 @@ class Adapter:
     def predict(self, image: np.ndarray | None, box) -> np.ndarray:
         raise NotImplementedError
 
-    def predict_images(self, paths, boxes) -> np.ndarray:
-        """``(n, 68, 2)`` predictions for image files with their face boxes."""
+    def predict_images(self, paths, boxes=None) -> np.ndarray:
+        """``(n, 68, 2)`` predictions for image files: in the given face boxes, or (``boxes``
+        None) in the largest face its detector finds (:meth:`find_faces`; nan where it
+        finds none)."""
         from .images import load_gray
 
-        return np.stack([np.asarray(self.predict(load_gray(p) if self.needs_image else None, b),
-                                    dtype=float) for p, b in zip(paths, boxes)])
+        out = np.full((len(paths), 68, 2), np.nan)
+        for i, path in enumerate(paths):
+            need = self.needs_image or boxes is None
+            image = load_gray(path) if need else None
+            if boxes is None:
+                found = self.find_faces(image)
+                if not len(found):
+                    continue
+                box = found[0]
+            else:
+                box = boxes[i]
+            out[i] = np.asarray(self.predict(image if self.needs_image else None, box),
+                                dtype=float)
+        return out
+
+    def face_detector(self):
+        """Its face detector (:class:`~.faces.Detector`), loaded once: a missing extra
+        fails here."""
+        if self.detector is None:
+            raise BenchError(f"the {self.name} adapter names no face detector; images "
+                             "without ground truth need one")
+        if getattr(self, "_detector", None) is None:
+            from .faces import Detector
+
+            detector = Detector(self.detector)
+            detector.check()
+            self._detector = detector
+        return self._detector
+
+    def find_faces(self, image: np.ndarray) -> np.ndarray:
+        """``(k, 4)`` face boxes its detector finds in a uint8 gray image, largest first, in
+        the convention of the boxes it was trained on: a detection as it is for a model of
+        detector boxes, else mapped back through the inverse of its detector's mapping
+        (:meth:`~.faces.BoxMapping.invert`)."""
+        found = np.asarray(self.face_detector()(image), dtype=float).reshape(-1, 4)
+        found = found[np.argsort(-found[:, 2] * found[:, 3], kind="stable")]
+        if self.box == "detector":
+            return found
+        mapping = self.fallback_mapping()
+        return np.array([mapping.invert(b) for b in found]).reshape(-1, 4)
 
     def fit(self, dataset, *, boxes=None, progress=None, log=None) -> None:
         raise BenchError(f"the {self.name} adapter is pretrained and cannot be trained here")

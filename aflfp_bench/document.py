@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -230,6 +230,35 @@ class Scores:
     @property
     def n_images(self) -> int:
         return self.coverage.n_scored
+
+    #: The levels of :meth:`to_frame`.
+    LEVELS = ("image", "expression", "keyframe", "fold", "region", "side", "landmark",
+              "overall")
+
+    def to_frame(self, level: str = "image"):
+        """A pandas DataFrame of one level of the document (NME as fractions, like the
+        JSON): ``image`` (one row per scored image: id, subject, expression, keyframe,
+        fold, nme), ``expression``, ``keyframe``, ``fold``, ``region`` or ``side`` (one
+        row per group: mean, std, n), ``landmark`` (the mean NME of each of the 68
+        points) or ``overall`` (one row: mean, std, median, p90, p95, auc, fr, n)."""
+        import pandas as pd
+
+        if level == "image":
+            p = self.per_image
+            return pd.DataFrame({"image_id": p.image_id, "subject": p.subject,
+                                 "expression": p.expression, "keyframe": p.keyframe,
+                                 "fold": p.fold, "nme": p.nme})
+        if level == "landmark":
+            return pd.DataFrame({"nme": self.by_landmark},
+                                index=pd.RangeIndex(len(self.by_landmark), name="landmark"))
+        if level == "overall":
+            return pd.DataFrame([asdict(self.overall)], index=pd.Index(["overall"]))
+        if level not in self.LEVELS:
+            raise ValueError(f"level must be one of {', '.join(self.LEVELS)}, got {level!r}")
+        groups = getattr(self, f"by_{level}")
+        return pd.DataFrame([asdict(stat) for stat in groups.values()],
+                            index=pd.Index(list(groups), name=level),
+                            columns=["mean", "std", "n"])
 
     # ---------------------------------------------------------------- JSON
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import math
 import os
 
-from . import __version__
+from ._version import __version__
 from .atomic import write_text
 from .protocol import NAME as PROTOCOL
-from .report import AVG, Report
+from .report import AVG, ReportModel
 from .tables import DAGGER, cell_marks, ci_text, fmt_pct, row_label, table3_test_line
 
 
@@ -21,9 +21,9 @@ def environment():
                               trim_blocks=True, lstrip_blocks=True)
 
 
-def _table2_rows(report: Report) -> list[dict]:
+def _table2_rows(report: ReportModel) -> list[dict]:
     rows = []
-    for row in report.table2:
+    for row in report.rows2:
         cells = []
         for col in report.columns:
             cell = row.cells.get(col)
@@ -46,14 +46,14 @@ def _table2_rows(report: Report) -> list[dict]:
     return rows
 
 
-def _table3_rows(report: Report) -> list[dict]:
+def _table3_rows(report: ReportModel) -> list[dict]:
     return [{"label": f"{r.name} [published]" if r.published else r.name,
              "mean": fmt_pct(r.cells[AVG].mean), "std": fmt_pct(r.cells[AVG].std),
              "ci": ci_text(r.cells[AVG]), "n": r.cells[AVG].n or "n/a", "published": r.published}
-            for r in report.table3]
+            for r in report.rows3]
 
 
-def _clinical_rows(report: Report) -> list[dict]:
+def _clinical_rows(report: ReportModel) -> list[dict]:
     """Per facial measure: each method's ICC(2,1) of the asymmetry and its side agreement."""
     sections = [r.scores.clinical for r in report.results if r.scores.clinical is not None]
     if not sections:
@@ -74,7 +74,7 @@ def _fixed(value: float, fmt: str) -> str:
     return "n/a" if not math.isfinite(value) else fmt.format(value)
 
 
-def _part(report: Report, suffix: str) -> dict:
+def _part(report: ReportModel, suffix: str) -> dict:
     """The template variables of one report (one setting)."""
     from . import plots
     from .plots_clinical import bland_altman
@@ -116,7 +116,7 @@ def _part(report: Report, suffix: str) -> dict:
 
 def render_html(reports, *, title: str = "aflfp-bench report") -> str:
     """One self-contained page of one report, or of several (one per setting)."""
-    reports = [reports] if isinstance(reports, Report) else list(reports)
+    reports = [reports] if isinstance(reports, ReportModel) else list(reports)
     parts = [_part(r, "" if k == 0 else f"-{k + 1}") for k, r in enumerate(reports)]
     return environment().get_template("report.html.j2").render(
         title=title, parts=parts, any_synthetic=any(p["synthetic"] for p in parts),

@@ -12,7 +12,7 @@ import io
 import numpy as np
 
 from .protocol import KEYFRAMES, REGIONS
-from .report import Report
+from .report import ReportModel
 
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
@@ -46,11 +46,11 @@ def data_uri(fig, fmt: str = "svg") -> str:
     return f"data:{mime};base64,{base64.b64encode(buf.getvalue()).decode('ascii')}"
 
 
-def _methods(report: Report):
+def _methods(report: ReportModel):
     return [(i, r.name, r.scores) for i, r in enumerate(report.results)]
 
 
-def ced(report: Report) -> str:
+def ced(report: ReportModel) -> str:
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6, 3.6))
     thr = report.settings.metric.threshold
@@ -85,18 +85,18 @@ def _dodged(ax, labels, series, ylabel, title):
               bbox_to_anchor=(0.5, -0.18), frameon=False)
 
 
-def expressions(report: Report) -> str:
+def expressions(report: ReportModel) -> str:
     plt = _plt()
     cols = report.columns
     fig, ax = plt.subplots(figsize=(9, 3.6))
     series = [(i, row.name, [row.cells.get(c) for c in cols])
-              for i, row in enumerate(r for r in report.table2 if not r.published)]
+              for i, row in enumerate(r for r in report.rows2 if not r.published)]
     _dodged(ax, cols, series, "NME (%)", "Mean NME per expression with 95% subject-bootstrap CI")
     ax.tick_params(axis="x", labelrotation=45 if len(cols) > 10 else 0)
     return data_uri(fig)
 
 
-def keyframes(report: Report) -> str:
+def keyframes(report: ReportModel) -> str:
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6, 3.6))
     x = np.arange(len(KEYFRAMES))
@@ -114,7 +114,7 @@ def keyframes(report: Report) -> str:
     return data_uri(fig)
 
 
-def regions(report: Report) -> str:
+def regions(report: ReportModel) -> str:
     plt = _plt()
     names = list(REGIONS)
     fig, ax = plt.subplots(figsize=(6, 3.4))
@@ -131,7 +131,7 @@ def regions(report: Report) -> str:
     return data_uri(fig)
 
 
-def landmarks(report: Report) -> str | None:
+def landmarks(report: ReportModel) -> str | None:
     """Per-landmark mean error on the mean ground-truth face, one panel per method."""
     methods = [(i, n, d) for i, n, d in _methods(report) if d.gt_mean_shape is not None]
     if not methods:
@@ -157,7 +157,7 @@ def landmarks(report: Report) -> str | None:
     return data_uri(fig)
 
 
-def sides(report: Report) -> str:
+def sides(report: ReportModel) -> str:
     """Subject's right vs left half of the face, per method."""
     plt = _plt()
     methods = _methods(report)
@@ -199,7 +199,7 @@ def _overlay_panel(image, gt, pred, box, title: str, side: int = 200):
     return panel
 
 
-def overlays(report: Report, *, n_each: int = 3) -> dict[str, str]:
+def overlays(report: ReportModel, *, n_each: int = 3) -> dict[str, str]:
     """For each method with predictions and reachable images: the images around its median
     NME and its worst ones, ground truth as green circles, prediction as orange crosses."""
     from PIL import Image, ImageDraw
@@ -234,7 +234,7 @@ def overlays(report: Report, *, n_each: int = 3) -> dict[str, str]:
     return out
 
 
-def all_figures(report: Report) -> dict:
+def all_figures(report: ReportModel) -> dict:
     figs = {"ced": ced(report), "expressions": expressions(report), "keyframes": keyframes(report),
             "regions": regions(report), "landmarks": landmarks(report), "sides": sides(report)}
     return {"figures": figs, "overlays": overlays(report)}

@@ -10,10 +10,10 @@ import numpy as np
 from .clinical import RELEVANT, UNITS
 from .fidelity import MAIN
 from .plots import PALETTE, _plt, data_uri
-from .report import Report
+from .report import ReportModel
 
 
-def bland_altman(report: Report) -> dict[str, str]:
+def bland_altman(report: ReportModel) -> dict[str, str]:
     """Method name -> SVG data URI, for the results scored here from predictions (their
     scores keep the fidelity result's per-image differences)."""
     out = {}

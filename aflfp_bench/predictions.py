@@ -25,8 +25,10 @@ from .formats import ReadOptions, Records
 from .formats.wide import BOX_KINDS
 from .protocol import N_POINTS
 from .runfile import format_rows
+from .sources import IMAGE_EXTS
 
-__all__ = ["Predictions", "ReadOptions", "read_predictions", "write_predictions"]
+__all__ = ["Predictions", "ReadOptions", "predictions_from_arrays", "predictions_from_frame",
+           "read_predictions", "write_predictions"]
 
 #: A point is "far outside" when it lies more than this fraction of the image's width
 #: (height) beyond its left or right (top or bottom) edge.
@@ -91,7 +93,11 @@ class _KeyIndex:
         found = self.paths.get(key)
         if found is not None or "/" in key:
             return found
-        rows = self.stems.get(os.path.splitext(key)[0], [])
+        rows = self.stems.get(key)
+        stem, ext = os.path.splitext(key)
+        if rows is None and ext.lower() in IMAGE_EXTS:
+            rows = self.stems.get(stem)
+        rows = rows or []
         if len(rows) > 1:
             shown = ", ".join(repr(self.dataset.ids[i]) for i in rows[:2])
             raise BenchError(f"{where}: image_id {excerpt(key)} is the file stem of "
@@ -99,9 +105,9 @@ class _KeyIndex:
         return rows[0] if rows else None
 
 
-def _check_count(path: Path, records: Records, options: ReadOptions) -> None:
+def _check_count(path, records: Records, options: ReadOptions) -> None:
     want = markup.n_points(options.markup)
-    got = records.coords.shape[1]
+    got = records.count
     if got != want:
         raise BenchError(f"{path}: {records.found or f'{got} points'}: "
                          f"{markup.hint(got, options.markup)}")
@@ -114,7 +120,44 @@ def read_predictions(path, dataset: Dataset, *, options: ReadOptions | None = No
     options = options or ReadOptions()
     records, fmt = formats.parse(path, options, n_images=len(dataset),
                                  n_points=markup.n_points(options.markup))
-    _check_count(path, records, options)
+    return _align(records, fmt, str(path), dataset, options, allow_missing)
+
+
+def predictions_from_frame(frame, dataset: Dataset, *, options: ReadOptions | None = None,
+                           allow_missing: bool = False, name: str = "<DataFrame>") -> Predictions:
+    """Predictions from a pandas DataFrame in a CSV layout (wide, long or OpenFace
+    columns), validated like a file; ``name`` stands for the file in errors."""
+    from .formats import Source, parse_text
+
+    options = options or ReadOptions()
+    text = frame.to_csv(index=False, lineterminator="\n")
+    records, fmt = parse_text(Source(Path(name), text), options,
+                              n_points=markup.n_points(options.markup))
+    return _align(records, fmt, name, dataset, options, allow_missing)
+
+
+def predictions_from_arrays(ids, points, dataset: Dataset, *, options: ReadOptions | None = None,
+                            allow_missing: bool = False,
+                            name: str = "<arrays>") -> Predictions:
+    """Predictions from image ids and a ``(n, K, 2)`` array of points, validated like a
+    file; a row that is all nan (e.g. no face found) is no prediction. ``name`` stands for
+    the file in errors."""
+    options = options or ReadOptions()
+    ids = [str(i) for i in ids]
+    pts = np.asarray(points, dtype=float)
+    if pts.ndim != 3 or pts.shape[2] != 2 or len(pts) != len(ids):
+        raise BenchError(f"{name}: points must have shape ({len(ids)}, 68, 2) for the "
+                         f"{len(ids)} ids, got {pts.shape}")
+    kept = np.flatnonzero(~np.isnan(pts).all(axis=(1, 2)))
+    records = Records([ids[i] for i in kept], pts[kept], lambda i: f"{name}: row {kept[i]}",
+                      lambda p, axis: f"point {p} {'xy'[axis]}",
+                      found=f"{pts.shape[1]} points (shape {pts.shape})")
+    return _align(records, "arrays", name, dataset, options, allow_missing)
+
+
+def _align(records: Records, fmt: str, source: str, dataset: Dataset, options: ReadOptions,
+           allow_missing: bool) -> Predictions:
+    _check_count(source, records, options)
     index = _KeyIndex(dataset)
     rows = np.empty(len(records.keys), dtype=int)
     taken: dict[int, int] = {}
@@ -136,7 +179,7 @@ def read_predictions(path, dataset: Dataset, *, options: ReadOptions | None = No
     n_missing = int((~present).sum())
     if n_missing and not allow_missing:
         first = dataset.ids[np.flatnonzero(~present)[0]]
-        raise BenchError(f"{path}: {n_missing} of {len(dataset)} images have no prediction "
+        raise BenchError(f"{source}: {n_missing} of {len(dataset)} images have no prediction "
                          f"(first: {first}); pass --allow-missing to score the rest")
     points = np.full((len(dataset), N_POINTS, 2), np.nan)
     if len(rows):
@@ -149,7 +192,7 @@ def read_predictions(path, dataset: Dataset, *, options: ReadOptions | None = No
         notes.append(f"{options.markup} points mapped to iBUG's 68 (docs/formats.md)")
     if options.one_based:
         notes.append("1-based coordinates: 1 subtracted")
-    return Predictions(points, present, str(path), fmt, boxes, options.markup, notes)
+    return Predictions(points, present, source, fmt, boxes, options.markup, notes)
 
 
 def _check_values(records: Records, rows: np.ndarray, dataset: Dataset) -> None:

@@ -2,7 +2,7 @@
 
 Accepted: the standard form (``version: 1`` / ``n_points: 68`` / ``{`` / one ``x y`` per
 line / ``}``) and a headerless file of ``x y`` lines. Coordinates are kept as written
-(the 300-W README states 0-based pixel coordinates for the shared copy).
+(iBUG's own files are 1-based; see docs/protocol.md).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import __version__
+from ._version import __version__
 from .document import BoxCounts, MetricSettings
 from .errors import BenchError, UndefinedStatisticWarning
 from .files import excerpt
@@ -42,6 +42,21 @@ class Cell:
     significant: bool | None = None
     delta: float | None = None
     delta_ci: tuple[float, float] | None = None
+
+    def value(self, stat: str):
+        """One of :data:`STATS` (None when the cell has no such value)."""
+        if stat not in STATS:
+            raise ValueError(f"stat must be one of {', '.join(STATS)}, got {stat!r}")
+        ci = self.delta_ci or (None, None)
+        return {"mean": self.mean, "std": self.std, "ci_low": self.lo, "ci_high": self.hi,
+                "n": self.n, "delta_vs_ref": self.delta, "p_value": self.p_value,
+                "delta_ci_low": ci[0], "delta_ci_high": ci[1]}[stat]
+
+
+#: What a cell holds: the Mean and StD of NME, the interval of the mean, the count of
+#: images, the difference from the reference with its interval, and the test's p-value.
+STATS = ("mean", "std", "ci_low", "ci_high", "n", "delta_vs_ref", "delta_ci_low",
+         "delta_ci_high", "p_value")
 
 
 @dataclass
@@ -77,15 +92,17 @@ class ReportSettings:
 
 
 @dataclass
-class Report:
-    """Table 2 and Table 3 of measured results. Published rows of the same setting sit in
-    them (``Row.published``); published rows of another setting are either shown apart
-    (``apart2``/``apart3``, with ``apart_columns``) or left out, and ``notes`` says which
-    and why, one line per reason."""
+class ReportModel:
+    """Table 2 (``rows2``) and Table 3 (``rows3``) of measured results; the renderings
+    (:mod:`.tables`, :mod:`.html`) read it, and :class:`aflfp_bench.Report` is its public
+    face. Published rows of the same setting sit in them (``Row.published``); published
+    rows of another setting are either shown apart (``apart2``/``apart3``, with
+    ``apart_columns``) or left out, and ``notes`` says which and why, one line per
+    reason."""
 
     columns: list[str]
-    table2: list[Row]
-    table3: list[Row]
+    rows2: list[Row]
+    rows3: list[Row]
     reference: str | None
     best: dict[str, str]
     settings: ReportSettings
@@ -119,7 +136,7 @@ def _published_row(pub: Published, columns) -> Row:
     return Row(pub.name, cells, published=True, condition=pub.condition)
 
 
-def _place_published(report: Report, published, show: bool) -> None:
+def _place_published(report: ReportModel, published, show: bool) -> None:
     """Published rows into Table 2/3 when comparable; else apart (``show``) or out."""
     s = report.settings
     left: dict[str, list[str]] = {}
@@ -128,9 +145,9 @@ def _place_published(report: Report, published, show: bool) -> None:
                            agg=s.metric.agg)
         if why is None:
             if pub.condition:
-                report.table3.append(_published_row(pub, [AVG]))
+                report.rows3.append(_published_row(pub, [AVG]))
             else:
-                report.table2.append(_published_row(pub, report.columns))
+                report.rows2.append(_published_row(pub, report.columns))
             continue
         left.setdefault(why, []).append(pub.name)
         if show:
@@ -159,12 +176,12 @@ def _masks(expr, columns):
 
 def build_report(results: list[Result], *, settings: Settings | None = None,
                  reference: str | None = None, published=(),
-                 show_published: bool = False) -> Report:
+                 show_published: bool = False) -> ReportModel:
     """The report of ``results`` (``settings``: alpha, resamples and seed of the tests and
     the bootstrap). ``published`` rows (:class:`~.published.Published`, e.g. the paper's
     tables or published leaderboard entries) join Table 2/3 when their setting is the
     results'; the others are shown apart with ``show_published``, else left out; either
-    way ``Report.notes`` says so."""
+    way ``ReportModel.notes`` says so."""
     if not results:
         raise BenchError("no results to report")
     settings = settings or Settings()
@@ -205,7 +222,7 @@ def build_report(results: list[Result], *, settings: Settings | None = None,
         n_subjects=int(len(boot.subjects)), level=boot.level,
         scores_toolkits=tuple(sorted({r.scores.toolkit for r in results})),
         boxes={r.name: text for r in results if (text := box_text(r.scores.boxes))})
-    report = Report(columns, rows, table3, reference, best, report_settings, keyframes,
+    report = ReportModel(columns, rows, table3, reference, best, report_settings, keyframes,
                     table3_test, results)
     _place_published(report, published, show_published)
     return report

@@ -144,6 +144,8 @@ class RunFile:
         lines = _existing_lines(path)
         done, incomplete = check_lines(path, lines, run, set(ids)) if lines else (set(), set())
         work = _working(path)
+        if lines and lines[0] != header(run.faces):
+            lines = []   # only a header of the other face setting (check_lines saw no row)
         if lines:
             # The last element is '' (the file ended with a newline) or a partial row; the
             # rows of an image missing some of its faces are dropped (it is done again).

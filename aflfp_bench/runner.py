@@ -20,7 +20,7 @@ from .atomic import replacing
 from .dataset import Dataset
 from .detections import training_boxes
 from .errors import BenchError
-from .faces import Detector, face_box, mirror_box, unmirror_points
+from .faces import face_box, mirror_box, unmirror_points
 from .images import load_gray
 from .runfile import Run, RunFile, model_digest, writable_id
 
@@ -43,9 +43,8 @@ _WORKER: dict = {}
 
 def _init(name, model, box, mapping, flip=False):
     adapter = get_adapter(name, model)
-    detector = Detector(adapter.detector) if box == "detector" else None
-    if detector is not None:
-        detector.check()   # a missing extra fails here, before any output is written
+    # A missing extra fails here, before any output is written.
+    detector = adapter.face_detector() if box == "detector" else None
     _WORKER.clear()
     _WORKER.update(adapter=adapter, box=box, detector=detector, mapping=mapping, flip=flip)
 
@@ -122,17 +121,9 @@ def _init_found(name, model, flip, all_faces):
     if _WORKER.get("key") == key:
         return
     adapter = get_adapter(name, model)
-    if adapter.detector is None:
-        raise BenchError(f"the {name} adapter names no face detector; images without ground "
-                         "truth need one")
-    detector = Detector(adapter.detector)
-    detector.check()
-    # A model trained on ground-truth boxes gets each detection mapped back to that
-    # convention (the inverse of its detector's fallback mapping).
-    mapping = None if adapter.box == "detector" else adapter.fallback_mapping()
+    adapter.face_detector()   # loads the detector now: a missing extra fails here
     _WORKER.clear()
-    _WORKER.update(adapter=adapter, detector=detector, mapping=mapping, flip=flip,
-                   all_faces=all_faces, key=key)
+    _WORKER.update(adapter=adapter, flip=flip, all_faces=all_faces, key=key)
 
 
 #: Check the adapter, its model and its detector before looking at any image.
@@ -143,6 +134,7 @@ def _found_work(items):
     """Rows ``(id, points, 'detector', face, faces)`` and misses ``(id, reason)`` of
     ``(id, path or gray image)`` items."""
     w = _WORKER
+    adapter = w["adapter"]
     rows, missing = [], []
     for image_id, image in items:
         if not writable_id(image_id):
@@ -153,16 +145,14 @@ def _found_work(items):
         except BenchError as exc:
             missing.append((image_id, str(exc).split(": ", 1)[-1]))
             continue
-        found = w["detector"](gray)
+        found = adapter.find_faces(gray)
         if not len(found):
             missing.append((image_id, "no face found"))
             continue
-        order = np.argsort(-found[:, 2] * found[:, 3], kind="stable")
-        chosen = found[order] if w["all_faces"] else found[order[:1]]
-        for face, det in enumerate(chosen):
-            box = det if w["mapping"] is None else w["mapping"].invert(det)
-            points = (flip_test(w["adapter"], gray, box) if w["flip"]
-                      else np.asarray(w["adapter"].predict(gray, box), dtype=float))
+        chosen = found if w["all_faces"] else found[:1]
+        for face, box in enumerate(chosen):
+            points = (flip_test(adapter, gray, box) if w["flip"]
+                      else np.asarray(adapter.predict(gray, box), dtype=float))
             rows.append((image_id, points, "detector", face, len(chosen)))
     return rows, missing
 

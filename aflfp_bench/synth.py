@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
+from ._version import __version__
 from .errors import BenchError
 from .loaders import KEYFRAME_DIR, SYNTH_MARKER
 from .protocol import EXPRESSION_CODES, EXPRESSION_NAMES, KEYFRAMES

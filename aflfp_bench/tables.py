@@ -15,7 +15,7 @@ import math
 
 from .escape import BOLD_CLOSE, BOLD_OPEN, latex_escape, markdown_cell, md_escape, plain
 from .protocol import EXPRESSION_CODES
-from .report import AVG, Cell, Report, Row
+from .report import AVG, STATS, Cell, ReportModel, Row
 
 DAGGER = "†"
 
@@ -29,21 +29,21 @@ def fmt_pct(value, digits: int = 2) -> str:
 # ------------------------------------------------------------------ Table 2/3 model
 
 
-def row_label(report: Report, row: Row) -> str:
+def row_label(report: ReportModel, row: Row) -> str:
     name = plain(row.name)
     if row.published:
         return f"{name} [published]"
     return f"{name} (ref)" if row.name == report.reference else name
 
 
-def cell_marks(report: Report, row: Row, col: str) -> tuple[bool, bool]:
+def cell_marks(report: ReportModel, row: Row, col: str) -> tuple[bool, bool]:
     """(best, not significant vs reference) for a cell."""
     cell = row.cells.get(col)
-    best = not row.published and report.best.get(col) == row.name and len(report.table2) > 1
+    best = not row.published and report.best.get(col) == row.name and len(report.rows2) > 1
     return best, bool(cell is not None and cell.significant is False)
 
 
-def _boxes_caption(report: Report) -> str:
+def _boxes_caption(report: ReportModel) -> str:
     boxes = report.settings.boxes
     if not boxes:
         return ""
@@ -52,7 +52,7 @@ def _boxes_caption(report: Report) -> str:
     return " Face boxes: " + "; ".join(f"{name}: {text}" for name, text in boxes.items()) + "."
 
 
-def table2_caption(report: Report) -> str:
+def table2_caption(report: ReportModel) -> str:
     s = report.settings
     synth = " SYNTHETIC data." if s.synthetic else ""
     return (f"{s.reading}, in %, on {s.dataset} (norm={s.metric.norm}, agg={s.metric.agg}); "
@@ -62,12 +62,12 @@ def table2_caption(report: Report) -> str:
             f"{_boxes_caption(report)}{synth}")
 
 
-def apart_caption(report: Report) -> str:
+def apart_caption(report: ReportModel) -> str:
     return (f"Published numbers, not comparable with the tables above: {report.apart_setting}. "
             "Mean and StD of NME (%) as printed; no intervals.")
 
 
-def table3_caption(report: Report) -> str:
+def table3_caption(report: ReportModel) -> str:
     return f"Normal- vs palsy-face training, {report.settings.reading}, in %."
 
 
@@ -86,10 +86,10 @@ def _mean_text(report, row, col, bold) -> str:
     return (bold(mean) if best else mean) + (DAGGER if not_sig else "")
 
 
-def table2_grid(report: Report, bold=lambda s: s + "*") -> list[list[str]]:
+def table2_grid(report: ReportModel, bold=lambda s: s + "*") -> list[list[str]]:
     """Header plus two lines per method (Mean, StD): the shared body of every rendering."""
     grid = [["Method", "Stat", *report.columns, "95% CI (Avg)"]]
-    for row in report.table2:
+    for row in report.rows2:
         grid.append([row_label(report, row), "Mean",
                      *(_mean_text(report, row, c, bold) for c in report.columns),
                      ci_text(row.cells.get(AVG))])
@@ -110,9 +110,9 @@ def apart_grid(rows: list[Row], columns: list[str]) -> list[list[str]]:
     return grid
 
 
-def table3_grid(report: Report, bold=lambda s: s + "*", rows=None) -> list[list[str]]:
+def table3_grid(report: ReportModel, bold=lambda s: s + "*", rows=None) -> list[list[str]]:
     grid = [["Training data", "Mean", "StD", "95% CI", "n"]]
-    rows = report.table3 if rows is None else rows
+    rows = report.rows3 if rows is None else rows
     measured = [r for r in rows if not r.published]
     best = min(measured, key=lambda r: r.cells[AVG].mean).name if len(measured) > 1 else None
     for row in rows:
@@ -132,7 +132,7 @@ def text_table(grid: list[list[str]]) -> str:
                                for i, (c, w) in enumerate(zip(r, widths))).rstrip() for r in grid)
 
 
-def table3_test_line(report: Report) -> str | None:
+def table3_test_line(report: ReportModel) -> str | None:
     t = report.table3_test
     if not t:
         return None
@@ -141,7 +141,7 @@ def table3_test_line(report: Report) -> str | None:
             f"{fmt_pct(t['ci'][1])}], Wilcoxon p = {p} over {t['n_subjects']} subjects")
 
 
-def apart_parts(report: Report):
+def apart_parts(report: ReportModel):
     """(caption, Table 2 grid or None, Table 3 grid or None) of the published rows shown
     apart, or None."""
     if not (report.apart2 or report.apart3):
@@ -151,10 +151,10 @@ def apart_parts(report: Report):
     return apart_caption(report), t2, t3
 
 
-def report_text(report: Report) -> str:
+def report_text(report: ReportModel) -> str:
     out = ["Table 2", text_table(table2_grid(report)),
            plain(table2_caption(report).replace("in bold", "marked *"))]
-    if report.table3:
+    if report.rows3:
         out += ["", "Table 3", text_table(table3_grid(report)), plain(table3_caption(report))]
         line = table3_test_line(report)
         if line:
@@ -184,11 +184,11 @@ def md_bold(text: str) -> str:
     return f"{BOLD_OPEN}{text}{BOLD_CLOSE}"
 
 
-def report_markdown(report: Report) -> str:
+def report_markdown(report: ReportModel) -> str:
     bold = md_bold
     out = ["**Table 2.** " + md_escape(table2_caption(report)), "",
            _markdown(table2_grid(report, bold=bold))]
-    if report.table3:
+    if report.rows3:
         out += ["", f"**Table 3.** {md_escape(table3_caption(report))}", "",
                 _markdown(table3_grid(report, bold=bold))]
         line = table3_test_line(report)
@@ -223,10 +223,10 @@ def _latex(grid, caption: str) -> str:
                       r"\toprule", *body, r"\bottomrule", r"\end{tabular}", r"\end{table}"])
 
 
-def report_latex(report: Report) -> str:
+def report_latex(report: ReportModel) -> str:
     bold = lambda s: rf"\textbf{{{s}}}"  # noqa: E731
     out = [_latex(table2_grid(report, bold=bold), table2_caption(report))]
-    if report.table3:
+    if report.rows3:
         out.append(_latex(table3_grid(report, bold=bold), table3_caption(report)))
     apart = apart_parts(report)
     if apart:
@@ -239,7 +239,7 @@ def report_latex(report: Report) -> str:
 # ------------------------------------------------------------------ CSV
 
 
-def report_csv(report: Report) -> str:
+def report_csv(report: ReportModel) -> str:
     """Machine-readable Table 2 (and Table 3): one line per method and statistic; NME and
     differences in % (``delta_vs_ref``: Mean minus the reference's Mean, paired on common
     images, with its subject-bootstrap interval); ``p_value`` of the Wilcoxon test;
@@ -250,10 +250,9 @@ def report_csv(report: Report) -> str:
     extra = [c for c in report.apart_columns if c not in report.columns]
     columns = [c for c in [*EXPRESSION_CODES, AVG] if c in report.columns or c in extra]
     w.writerow(["table", "method", "published", "setting", "stat", *columns])
-    stats = ("mean", "std", "ci_low", "ci_high", "n", "delta_vs_ref", "delta_ci_low",
-             "delta_ci_high", "p_value")
+    stats = STATS
     here = f"{report.settings.dataset}: {report.settings.reading}"
-    tables = (("2", report.table2, here), ("3", report.table3, here),
+    tables = (("2", report.rows2, here), ("3", report.rows3, here),
               ("2", report.apart2, report.apart_setting), ("3", report.apart3, report.apart_setting))
     for table, rows, setting in tables:
         for row in rows:
@@ -267,11 +266,7 @@ def report_csv(report: Report) -> str:
 
 
 def _csv_value(cell: Cell | None, stat: str) -> str:
-    v = None if cell is None else {
-        "mean": cell.mean, "std": cell.std, "ci_low": cell.lo, "ci_high": cell.hi,
-        "n": cell.n, "delta_vs_ref": cell.delta, "p_value": cell.p_value,
-        "delta_ci_low": cell.delta_ci[0] if cell.delta_ci else None,
-        "delta_ci_high": cell.delta_ci[1] if cell.delta_ci else None}[stat]
+    v = None if cell is None else cell.value(stat)
     if v is None or (isinstance(v, float) and not math.isfinite(v)):
         return ""
     if stat == "n":

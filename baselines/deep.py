@@ -14,7 +14,7 @@ import warnings
 
 import numpy as np
 
-from aflfp_bench import __version__
+from aflfp_bench._version import __version__
 from aflfp_bench.adapters import Adapter
 from aflfp_bench.crops import crop_dataset
 from aflfp_bench.errors import BenchError, MissingExtra

@@ -33,3 +33,60 @@ def test_the_docs_name_every_command(path, command):
     docs = (ROOT / "README.md").read_text() + "".join(
         p.read_text() for p in sorted((ROOT / "docs").glob("*.md")))
     assert f"aflfp-bench {' '.join(path[1:])}" in docs
+
+
+def _docs_text() -> str:
+    return (ROOT / "README.md").read_text() + "".join(
+        p.read_text() for p in sorted((ROOT / "docs").glob("*.md")))
+
+
+OPTIONS = [(path, option) for path, command in COMMANDS for param in command.params
+           if isinstance(param, click.Option) for option in param.opts if option.startswith("--")]
+
+
+@pytest.mark.parametrize("path, option", OPTIONS,
+                         ids=[f"{' '.join(p[1:])} {o}" for p, o in OPTIONS])
+def test_the_docs_name_every_option(path, option):
+    assert option in _docs_text()
+
+
+def _shell_commands():
+    """Every ``aflfp-bench ...`` command line of the README's and docs' shell blocks
+    (continuations joined, comments dropped, split at pipes and ``&&``)."""
+    import re
+    import shlex
+
+    found = []
+    for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        blocks = re.findall(r"```(?:bash|sh|shell)\n(.*?)```", doc.read_text(), flags=re.S)
+        for block in blocks:
+            for line in block.replace("\\\n", " ").splitlines():
+                line = line.split(" #", 1)[0].strip()
+                for part in re.split(r"\s*(?:\|\||&&|\||;)\s*", line):
+                    words = shlex.split(part) if part else []
+                    if words and words[0] == "aflfp-bench":
+                        found.append((doc.name, words[1:]))
+    return found
+
+
+SHELL = _shell_commands()
+
+
+def test_the_docs_have_shell_examples():
+    assert len(SHELL) >= 15
+
+
+@pytest.mark.parametrize("doc, args", SHELL, ids=[f"{d}: {' '.join(a)[:60]}" for d, a in SHELL])
+def test_every_documented_command_line_parses(doc, args):
+    """The command exists, its options exist and their values have the right types (the
+    command is parsed, not run), and its --help runs."""
+    from click.testing import CliRunner
+
+    command, words = main, list(args)
+    while isinstance(command, click.Group):
+        assert words and words[0] in command.commands, f"{doc}: no command {words[:1]}"
+        command, words = command.commands[words[0]], words[1:]
+    names = args[:len(args) - len(words)]
+    command.make_context(names[-1], words)
+    helped = CliRunner().invoke(main, [*names, "--help"])
+    assert helped.exit_code == 0, helped.output

@@ -262,3 +262,81 @@ def test_notes_on_stderr(gt):
         f"note: {GOLDEN / 'openface.csv'}: 1 image(s) had several faces: the most confident "
         "was used",
         f"note: {GOLDEN / 'openface.csv'}: 1 row(s) with success 0 (no face found) were left out"]
+
+
+# ------------------------------------------------------- odd but possible inputs
+
+
+def test_a_huge_landmark_index_is_a_count_error(gt, tmp_path):
+    p = tmp_path / "p.csv"
+    p.write_text((GOLDEN / "long.csv").read_text() + "1-BR-neutral,1e20,1,1\n")
+    fails(run(gt, p), f"{p}: landmark indices up to 100000000000000000000 "
+                      "(100000000000000000001 points): expected 68 points (ibug68); the markups "
+                      "are ibug68 (68 points), wflw98 (98 points)")
+
+
+def test_npz_members_are_checked(gt, tmp_path):
+    p = tmp_path / "p.npz"
+    np.savez(p, ids=np.array(IDS[:2]), points=np.full((3, 68, 2), 50.0))
+    fails(run(gt, p), f"{p}: 2 ids for 3 faces of points")
+    import zipfile
+
+    q = tmp_path / "q.npz"
+    with zipfile.ZipFile(q, "w") as z:
+        z.writestr("ids.npy", (tmp_path / "p.npz").read_bytes()[:0] or b"")
+        z.writestr("points.npy", b"garbage")
+    result = run(gt, q)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.splitlines()[-1].startswith(f"Error: {q}: ")
+
+
+def test_coco_ids_must_be_numbers_or_strings_and_unique(gt, tmp_path):
+    c = tmp_path / "c.json"
+    c.write_text(json.dumps([{"image_id": [7], "keypoints": [50, 50, 2] * 68, "score": 1}]))
+    fails(run(gt, c, "--coco-images", GOLDEN / "coco_images.json"),
+          f"{c}: result 0: image_id [7] is not in {GOLDEN / 'coco_images.json'}")
+    images = json.loads((GOLDEN / "coco_images.json").read_text())
+    images["images"].append({**images["images"][0], "file_name": "elsewhere.jpg"})
+    ci = tmp_path / "ci.json"
+    ci.write_text(json.dumps(images))
+    fails(run(gt, GOLDEN / "coco_results.json", "--coco-images", ci),
+          f"{ci}: images[3]: id 7 repeated (first images[0])")
+
+
+def test_gzip_coco_results(gt, tmp_path):
+    c = tmp_path / "c.json.gz"
+    c.write_bytes(gzip.compress((GOLDEN / "coco_results.json").read_bytes()))
+    result = run(gt, c, "--coco-images", GOLDEN / "coco_images.json")
+    assert result.exit_code == 0, result.output
+
+
+def test_a_dotted_file_stem_is_not_cut(tmp_path, golden_formats):
+    """An image named p.1.jpg is matched by the key 'p.1', never by 'p'."""
+    import dataclasses
+
+    ds, points = golden_formats
+    meta = ds.meta.copy()
+    meta["image"] = ["1/a/p.1.jpg", "1/a/p.jpg", meta["image"].iloc[2]]
+    gt_path = tmp_path / "gt.csv"
+    write_manifest(dataclasses.replace(ds, meta=meta), gt_path)
+    p = tmp_path / "p.csv"
+    rows = ["p.1", "p", "2-SN-peak"]
+    p.write_text("image_id," + ",".join(f"x{k},y{k}" for k in range(68)) + "\n" + "".join(
+        f"{key}," + ",".join(f"{v:g}" for v in (points[i] + [i, 0]).ravel()) + "\n"
+        for i, key in enumerate(rows)))
+    out = tmp_path / "s.json"
+    assert run(gt_path, p, "--json", out, "--agg", "mean").exit_code == 0
+    nme = json.loads(out.read_text())["per_image"]["nme"]
+    # Image i's prediction is 3 px off in y and 3 - i px in x: a different error per image,
+    # so a mix-up would show.
+    d = np.sqrt(167.5 * 52)
+    expected = [np.hypot(3 - i, 3) / d for i in range(3)]
+    np.testing.assert_allclose(nme, expected, rtol=1e-6)
+
+
+def test_an_option_the_format_does_not_use_is_noted(gt):
+    result = CliRunner().invoke(main, ["score", str(GOLDEN / "long.csv"), "--data", str(gt),
+                                       "--ids", str(GOLDEN / "points_ids.txt")])
+    assert result.exit_code == 0
+    assert result.stderr.splitlines()[-1] == (
+        f"note: {GOLDEN / 'long.csv'}: --ids is not used for a long file")

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from aflfp_bench import gate
+from aflfp_bench import gating as gate
 from aflfp_bench.cli import main
 from aflfp_bench.dataset import write_manifest
 from aflfp_bench.predictions import write_predictions

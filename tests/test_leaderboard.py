@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from aflfp_bench import leaderboard
+from aflfp_bench import ranking as leaderboard
 from aflfp_bench.cli import main
 from aflfp_bench.dataset import write_manifest
 from aflfp_bench.errors import BenchError

@@ -74,7 +74,7 @@ def test_one_line_naming_the_extra(name, data, tmp_path, monkeypatch):
 
 def test_reading_a_video_names_the_cv_extra(data, tmp_path, monkeypatch):
     """With a detector that needs no extra, the video reader is what asks for OpenCV."""
-    from aflfp_bench import runner
+    from aflfp_bench import faces
 
     class NoExtra:
         def __init__(self, kind):
@@ -83,8 +83,11 @@ def test_reading_a_video_names_the_cv_extra(data, tmp_path, monkeypatch):
         def check(self):
             pass
 
+        def __call__(self, gray):
+            return np.zeros((0, 4))
+
     tree, model, video = data
-    monkeypatch.setattr(runner, "Detector", NoExtra)
+    monkeypatch.setattr(faces, "Detector", NoExtra)
     monkeypatch.setitem(sys.modules, "cv2", None)
     result = CliRunner().invoke(main, ["predict", "--adapter", "mean-shape", "--model", str(model),
                                        "--video", str(video), "-o", str(tmp_path / "v.csv")])

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from aflfp_bench import runner
+from aflfp_bench import faces
 from aflfp_bench.baselines.mean_shape import MeanShape
 from aflfp_bench.cli import main
 from aflfp_bench.faces import BoxMapping
@@ -47,7 +47,7 @@ def expected_points(det):
 
 @pytest.fixture
 def folder(tmp_path, monkeypatch):
-    monkeypatch.setattr(runner, "Detector", StandIn)
+    monkeypatch.setattr(faces, "Detector", StandIn)
     root = tmp_path / "photos"
     (root / "sub").mkdir(parents=True)
     Image.new("L", (60, 50), 128).save(root / "a.png")
@@ -243,3 +243,15 @@ def test_a_video_that_is_not_one(folder, tmp_path):
     assert result.exit_code == 1
     assert result.output.splitlines()[-1] == (
         f"Error: {bad}: cannot open the video (not a video file, or a codec OpenCV lacks)")
+
+
+def test_a_header_only_output_of_the_other_face_setting_is_started_afresh(folder, tmp_path):
+    from aflfp_bench.runfile import header
+
+    root, model = folder
+    out = tmp_path / "p.csv"
+    out.write_text(header(True) + "\n")     # an --all-faces run that found no face
+    result = invoke("--adapter", "mean-shape", "--model", model, "--images", root, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert out.read_text().splitlines()[0] == header(False)
+    assert [r["image_id"] for r in rows(out)] == ["a", "sub/b"]

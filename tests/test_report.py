@@ -36,7 +36,7 @@ def _results(docs, names=("good", "twin", "bad"), conditions=None):
 def test_table2_values_best_reference_and_significance(docs):
     rep = build_report(_results(docs), settings=Settings(resamples=500))
     assert rep.columns[-1] == AVG and len(rep.columns) == 17
-    rows = {r.name: r for r in rep.table2}
+    rows = {r.name: r for r in rep.rows2}
     for name, doc in docs[1].items():
         assert rows[name].cells[AVG].mean == pytest.approx(doc.overall.mean)
         assert rows[name].cells[AVG].std == pytest.approx(doc.overall.std)
@@ -53,7 +53,7 @@ def test_table2_values_best_reference_and_significance(docs):
 
 def test_explicit_reference_and_unknown_reference(docs):
     rep = build_report(_results(docs), reference="bad", settings=Settings(resamples=100))
-    assert rep.reference == "bad" and rep.table2[2].cells[AVG].p_value is None
+    assert rep.reference == "bad" and rep.rows2[2].cells[AVG].p_value is None
     with pytest.raises(BenchError, match="--reference 'nope' is none of the results"):
         build_report(_results(docs), reference="nope", settings=Settings(resamples=100))
 
@@ -62,14 +62,14 @@ def test_seed_and_resamples_are_recorded_and_reproducible(docs):
     a = build_report(_results(docs), settings=Settings(resamples=200, seed=5))
     b = build_report(_results(docs), settings=Settings(resamples=200, seed=5))
     assert a.settings.stats.resamples == 200 and a.settings.stats.seed == 5
-    assert a.table2[0].cells[AVG].lo == b.table2[0].cells[AVG].lo
+    assert a.rows2[0].cells[AVG].lo == b.rows2[0].cells[AVG].lo
     assert report_csv(a) == report_csv(b)
 
 
 def test_table3_rows_and_paired_test(docs):
     rep = build_report(_results(docs, ("good", "bad"), ["Normal face", "Palsy face"]),
                        settings=Settings(resamples=200))
-    assert [r.name for r in rep.table3] == ["Normal face", "Palsy face"]
+    assert [r.name for r in rep.rows3] == ["Normal face", "Palsy face"]
     assert rep.table3_test["significant"] and rep.table3_test["delta"] < 0
     text = report_text(rep)
     assert "Table 3" in text and re.search(r"Normal face - Palsy face: -\d+\.\d\d points", text)
@@ -84,11 +84,11 @@ def test_published_rows_stand_in_table2_only_beside_real_aflfp_results_of_their_
     docs = {n: scored(ds, noise, seed) for n, noise, seed in (("a", 1.0, 1), ("b", 2.0, 2))}
     rep = build_report([Result(n, d, f"{n}.json") for n, d in docs.items()], settings=Settings(resamples=100),
                        published=PAPER, show_published=True)
-    pub = [r for r in rep.table2 if r.published]
+    pub = [r for r in rep.rows2 if r.published]
     assert [r.name for r in pub] == NAMES.split(", ")
     assert pub[-1].cells[AVG].mean == pytest.approx(0.116) and np.isnan(pub[-1].cells[AVG].lo)
     assert pub[0].cells["TEC"].mean == pytest.approx(0.170) and pub[0].cells["TEC"].std == pytest.approx(0.051)
-    assert [r.name for r in rep.table3] == ["Normal face", "Palsy face"]
+    assert [r.name for r in rep.rows3] == ["Normal face", "Palsy face"]
     assert rep.notes == [] and rep.apart2 == []
     text = report_text(rep)
     assert re.search(r"Cascaded FCN \[published\]\s+Mean\s+11\.5 ", text)   # as printed
@@ -99,7 +99,7 @@ def test_published_rows_never_stand_beside_synthetic_results():
     ds = memory_dataset(name="AFLFP-synthetic", synthetic=True)
     results = [Result("a", scored(ds, 1.0, 1), "a.json"), Result("b", scored(ds, 2.0, 2), "b.json")]
     left = build_report(results, settings=Settings(resamples=50), published=PAPER)
-    assert not any(r.published for r in left.table2 + left.table3)
+    assert not any(r.published for r in left.rows2 + left.rows3)
     assert left.apart2 == [] and left.apart3 == []
     why = ("published for AFLFP (real images), while these results are on AFLFP-synthetic "
            "(synthetic images).")
@@ -107,7 +107,7 @@ def test_published_rows_never_stand_beside_synthetic_results():
                           f"Normal face, Palsy face are {why}"]
     assert report_text(left).splitlines()[-1] == left.notes[0]
     apart = build_report(results, settings=Settings(resamples=50), published=PAPER, show_published=True)
-    assert not any(r.published for r in apart.table2)
+    assert not any(r.published for r in apart.rows2)
     assert [r.name for r in apart.apart2] == NAMES.split(", ")
     assert apart.notes == [f"Published rows shown apart: {NAMES}, Normal face, Palsy face are {why}"]
     text = report_text(apart)

@@ -11,7 +11,7 @@ import warnings
 
 import click
 
-from .. import __version__
+from .._version import __version__
 from . import clinical, data, demo, detectors, gate, reports, scoring
 from ._common import show_warning
 

@@ -59,8 +59,8 @@ def report(results, data, settings, read_options, names, conditions, reference, 
     Example:
       aflfp-bench report sdm.json fcn.json cascade.json --html report.html
     """
-    from ..leaderboard import build, submissions_report
     from ..published import paper_table2, paper_table3
+    from ..ranking import build, submissions_report
     from ..report import build_report
     from ..results import check_comparable, is_scores_file, load_results, split_by_setting
     from ..submissions import discover
@@ -150,7 +150,7 @@ def leaderboard(directory, data, settings, html_out, markdown, keep_going, cache
     Example:
       aflfp-bench leaderboard submissions --data aflfp.gt.csv --html board.html --verify
     """
-    from .. import leaderboard as board_of
+    from .. import ranking as board_of
     from .. import tables
     from ..submissions import discover
 

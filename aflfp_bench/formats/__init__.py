@@ -20,15 +20,24 @@ A CSV may be gzip-compressed. :func:`parse` returns the records in the file's ow
 from __future__ import annotations
 
 import os
+import zlib
 from pathlib import Path
 
 from .. import jsonfile
 from ..errors import BenchError
-from ..files import check_regular
+from ..files import check_regular, decode_text, read_maybe_gzip, walk_folders
 from . import arrays, coco, long, openface, pts, wide
-from .records import BASE_BYTES, BYTES_PER_IMAGE, ReadOptions, Records, header, read_source
+from .records import (
+    BASE_BYTES,
+    BYTES_PER_IMAGE,
+    ReadOptions,
+    Records,
+    Source,
+    header,
+    read_source,
+)
 
-__all__ = ["FORMATS", "ReadOptions", "Records", "parse", "sniff"]
+__all__ = ["FORMATS", "ReadOptions", "Records", "Source", "parse", "parse_text", "sniff"]
 
 FORMATS = ("wide", "long", "openface", "openface-folder", "pts-folder", "npz", "npy", "coco")
 _KNOWN = ("a wide CSV (image_id,x0,y0,...), a long CSV (image_id,landmark,x,y), an OpenFace "
@@ -53,6 +62,8 @@ def sniff(path) -> str:
         return "npz"
     if head.startswith(b"\x93NUMPY"):
         return "npy"
+    if head.startswith(b"\x1f\x8b"):   # gzip: what it holds decides
+        head = _gzip_start(path)
     text = head.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n")
     if text[:1] == b"[":
         return "json"
@@ -61,9 +72,21 @@ def sniff(path) -> str:
     return "text"
 
 
+def _gzip_start(path: Path) -> bytes:
+    """The first decompressed bytes of a gzip file (b"" when they cannot be read: the full
+    read then says why)."""
+    try:
+        with open(path, "rb") as fh:
+            return zlib.decompressobj(wbits=31).decompress(fh.read(1 << 16), 64)
+    except (OSError, zlib.error):
+        return b""
+
+
 def _folder(path: Path, options: ReadOptions, n_images: int) -> tuple[Records, str]:
+    """A folder of per-image files: every .pts or .csv below it (links followed, hidden
+    folders skipped, as for images)."""
     found: dict[str, list[Path]] = {".pts": [], ".csv": []}
-    for folder, _dirs, names in os.walk(path, followlinks=False):
+    for folder, names in walk_folders(path):
         for name in names:
             suffix = os.path.splitext(name)[1].lower()
             if suffix in found:
@@ -79,8 +102,10 @@ def _folder(path: Path, options: ReadOptions, n_images: int) -> tuple[Records, s
     raise BenchError(f"{path}: folder has no .pts or OpenFace .csv files")
 
 
-def _text(path: Path, options: ReadOptions, n_images: int, n_points: int) -> tuple[Records, str]:
-    src = read_source(path, n_images)
+def parse_text(src: Source, options: ReadOptions, *, n_points: int) -> tuple[Records, str]:
+    """``(records, format name)`` of CSV text (a wide, long or OpenFace table) already in
+    memory, e.g. a DataFrame written out; ``src.path`` names it in errors."""
+    path = src.path
     head = header(src)
     id_column = options.id_column
     if long.looks_like(head):
@@ -92,11 +117,24 @@ def _text(path: Path, options: ReadOptions, n_images: int, n_points: int) -> tup
     raise BenchError(f"{path}:1: unrecognised prediction file; expected {_KNOWN}")
 
 
+#: The formats each read option applies to.
+_USED_BY = {"ids": ("npy",), "coco_images": ("coco",),
+            "id_column": ("wide", "long", "openface")}
+
+
 def parse(path, options: ReadOptions, *, n_images: int, n_points: int) -> tuple[Records, str]:
     """``(records, format name)`` of a prediction file or folder. ``n_images`` bounds the
     size read; ``n_points`` is the markup's count (a long CSV's indices are checked
-    against it)."""
-    path = Path(path)
+    against it). An option the format does not use is noted in ``records.notes``."""
+    records, fmt = _parse(Path(path), options, n_images, n_points)
+    for name, formats in _USED_BY.items():
+        if getattr(options, name) is not None and fmt not in formats:
+            flag = "--" + name.replace("_", "-")
+            records.notes.append(f"{flag} is not used for a {fmt} file")
+    return records, fmt
+
+
+def _parse(path: Path, options: ReadOptions, n_images: int, n_points: int):
     kind = sniff(path)
     if kind == "folder":
         return _folder(path, options, n_images)
@@ -108,7 +146,8 @@ def parse(path, options: ReadOptions, *, n_images: int, n_points: int) -> tuple[
         raise BenchError(f"{path}: a JSON object, not predictions (COCO keypoint results are a "
                          "list; a scores document is read by report and gate, not score)")
     if kind == "json":
-        value = jsonfile.load(path, max_bytes=BASE_BYTES + BYTES_PER_IMAGE * max(n_images, 1),
-                              what="prediction file")
+        limit = BASE_BYTES + BYTES_PER_IMAGE * max(n_images, 1)
+        data = read_maybe_gzip(path, max_bytes=limit, what="prediction file")
+        value = jsonfile.loads(decode_text(data, path), str(path))
         return coco.parse(path, value, options.coco_images), "coco"
-    return _text(path, options, n_images, n_points)
+    return parse_text(read_source(path, n_images), options, n_points=n_points)

@@ -62,9 +62,15 @@ def parse_npz(path: Path) -> Records:
             _refuse_objects(path, exc)
         except Exception as exc:  # a damaged member: zipfile and numpy raise many kinds
             raise BenchError(f"{path}: not a NumPy file ({type(exc).__name__}: {exc})") from None
+    for name, value in (("ids", ids), ("points", points)):
+        if not isinstance(value, np.ndarray):
+            raise BenchError(f"{path}: '{name}' is not a NumPy array")
     if ids.ndim != 1 or ids.dtype.kind != "U":
         raise BenchError(f"{path}: 'ids' must be a 1-D array of strings, got {ids.dtype} {ids.shape}")
-    return _records(path, [str(i) for i in ids], _points(path, points))
+    points = _points(path, points)
+    if len(ids) != len(points):
+        raise BenchError(f"{path}: {len(ids)} ids for {len(points)} faces of points")
+    return _records(path, [str(i) for i in ids], points)
 
 
 def parse_npy(path: Path, ids_file: Path | None) -> Records:

@@ -27,13 +27,21 @@ def _file_names(path: Path) -> dict:
     images = doc.get("images") if isinstance(doc, dict) else None
     if not isinstance(images, list):
         raise BenchError(f"{path}: not a COCO file (no 'images' list)")
-    names = {}
+    names, first = {}, {}
     for k, image in enumerate(images):
         if not (isinstance(image, dict) and isinstance(image.get("file_name"), str)
-                and isinstance(image.get("id"), (int, str)) and not isinstance(image.get("id"), bool)):
-            raise BenchError(f"{path}: images[{k}] needs an 'id' and a string 'file_name'")
-        names[image["id"]] = image["file_name"]
+                and _image_id(image.get("id"))):
+            raise BenchError(f"{path}: images[{k}] needs an 'id' (a number or a string) and a "
+                             "string 'file_name'")
+        if image["id"] in names:
+            raise BenchError(f"{path}: images[{k}]: id {excerpt(image['id'])} repeated (first "
+                             f"images[{first[image['id']]}])")
+        names[image["id"]], first[image["id"]] = image["file_name"], k
     return names
+
+
+def _image_id(value) -> bool:
+    return isinstance(value, (int, str)) and not isinstance(value, bool)
 
 
 def parse(path: Path, value, coco_images: Path | None) -> Records:
@@ -51,7 +59,7 @@ def parse(path: Path, value, coco_images: Path | None) -> Records:
         if not isinstance(result, dict):
             raise BenchError(f"{where}: not an object")
         image, keypoints, score = result.get("image_id"), result.get("keypoints"), result.get("score", 0.0)
-        if image not in names or isinstance(image, bool):
+        if not _image_id(image) or image not in names:
             raise BenchError(f"{where}: image_id {excerpt(image)} is not in {coco_images}")
         if (not isinstance(keypoints, list) or len(keypoints) % 3 or not keypoints
                 or not all(_number(v) for v in keypoints)):

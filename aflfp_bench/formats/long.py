@@ -27,8 +27,9 @@ def parse(src: Source, head: list[str], n_points: int, id_column: str = "image_i
                          "a whole number from 0")
     top = int(landmark.max()) if landmark.size else 0
     if top >= n_points:   # another markup: the caller's count check says which
-        return Records([], np.empty((0, top + 1, 2)), where, lambda p, a: "",
-                       found=f"landmark indices up to {top} ({top + 1} points)")
+        return Records([], np.empty((0, n_points, 2)), where, lambda p, a: "",
+                       found=f"landmark indices up to {top} ({top + 1} points)",
+                       n_points=top + 1)
     k = n_points
     codes, uniques = pd.factorize(pd.Series(keys, dtype=object), sort=False)
     slot = codes * k + landmark.astype(int)

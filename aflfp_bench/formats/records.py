@@ -52,6 +52,13 @@ class Records:
     found: str = ""
     box_kinds: list[str] | None = None
     notes: list[str] = field(default_factory=list)
+    #: The number of points the file has, when ``coords`` cannot hold them (a long CSV
+    #: of another markup); else ``coords.shape[1]``.
+    n_points: int | None = None
+
+    @property
+    def count(self) -> int:
+        return self.coords.shape[1] if self.n_points is None else self.n_points
 
 
 @dataclass

@@ -19,7 +19,8 @@ def renderings() -> dict[str, str]:
     """File name -> its text, made from fixed inputs (fixed seeds throughout)."""
     import numpy as np
 
-    from aflfp_bench import leaderboard, tables
+    from aflfp_bench import ranking as leaderboard
+    from aflfp_bench import tables
     from aflfp_bench.predictions import write_predictions
     from aflfp_bench.published import paper_table2, paper_table3
     from aflfp_bench.report import build_report

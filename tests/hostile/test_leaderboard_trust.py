@@ -11,7 +11,7 @@ import threading
 import numpy as np
 import pytest
 
-from aflfp_bench import leaderboard
+from aflfp_bench import ranking as leaderboard
 from aflfp_bench.cli import main
 from aflfp_bench.dataset import write_manifest
 from aflfp_bench.errors import BenchError

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
+from ._version import __version__
 from .dataset import Dataset
 from .document import Scores
 from .errors import BenchError, UndefinedStatisticWarning
@@ -28,7 +28,7 @@ from .files import walk_inside
 from .formats import ReadOptions
 from .protocol import EXPRESSION_CODES
 from .published import incomparable
-from .report import Report, build_report
+from .report import ReportModel, build_report
 from .results import Result, paired, resolve
 from .scorecache import ScoreCache
 from .settings import Settings
@@ -69,7 +69,7 @@ class Leaderboard:
     columns: list[str] = field(default_factory=lambda: list(EXPRESSION_CODES))
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    report: Report | None = None
+    report: ReportModel | None = None
 
     def results(self) -> list[Result]:
         """Scored entries as report results, best first."""
@@ -205,7 +205,7 @@ def _rank(scored: list[Entry], settings: Settings) -> None:
 
 
 def submissions_report(board: Leaderboard, subs: list[Submission], *, reference=None,
-                       show_published: bool = False) -> Report:
+                       show_published: bool = False) -> ReportModel:
     """The report over a leaderboard's scored entries; its published entries beside them
     when comparable, else apart (``show_published``) or left out with a note."""
     results = board.results()
