@@ -102,6 +102,7 @@ def test_every_package_is_installed():
     config = configparser.ConfigParser()
     config.read(ROOT / "setup.cfg")
     listed = set(config["options"]["packages"].split())
-    found = {".".join(["aflfp_bench", *init.parent.relative_to(ROOT / "aflfp_bench").parts])
-             for init in (ROOT / "aflfp_bench").rglob("__init__.py")}
+    found = {".".join(["aflfp_bench", *folder.relative_to(ROOT / "aflfp_bench").parts])
+             for folder in [ROOT / "aflfp_bench", *(ROOT / "aflfp_bench").rglob("*")]
+             if folder.is_dir() and folder.name != "__pycache__"}
     assert found | {"aflfp_bench.baselines"} == listed
