@@ -59,6 +59,8 @@ class Dataset:
     synthetic: bool = False
     root: Path | None = None
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    #: The folder or manifest it was loaded from, as given (None when built in memory).
+    source: str | None = None
 
     def __post_init__(self):
         n = len(self.meta)
@@ -90,7 +92,7 @@ class Dataset:
         """The images selected by a boolean mask or an index array, in that order."""
         idx = np.arange(len(self))[np.asarray(mask)]
         return Dataset(self.meta.iloc[idx].reset_index(drop=True), self.points[idx],
-                       self.boxes[idx], self.name, self.synthetic, self.root, [])
+                       self.boxes[idx], self.name, self.synthetic, self.root, [], self.source)
 
     @property
     def label(self) -> str:

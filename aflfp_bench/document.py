@@ -85,6 +85,8 @@ class DatasetInfo:
     name: str
     synthetic: bool
     n_images: int
+    #: The folder or manifest the ground truth was loaded from (None when unknown).
+    source: str | None = None
 
     @property
     def label(self) -> str:
@@ -268,7 +270,8 @@ class Scores:
             "schema": dict(SCHEMA), "protocol": self.protocol,
             "toolkit": {"name": "aflfp-bench", "version": self.toolkit},
             "dataset": {"name": self.dataset.name, "synthetic": self.dataset.synthetic,
-                        "n_images": self.dataset.n_images},
+                        "n_images": self.dataset.n_images,
+                        **({"source": self.dataset.source} if self.dataset.source else {})},
             "predictions": {"name": self.predictions, "format": self.format,
                             "markup": self.markup, "notes": list(self.notes)},
             "settings": {"norm": s.norm, "agg": s.agg, "reading": s.reading,
@@ -320,7 +323,7 @@ class Scores:
         return cls(
             protocol=doc["protocol"], toolkit=doc["toolkit"]["version"],
             dataset=DatasetInfo(doc["dataset"]["name"], doc["dataset"]["synthetic"],
-                                doc["dataset"]["n_images"]),
+                                doc["dataset"]["n_images"], doc["dataset"].get("source")),
             predictions=doc["predictions"]["name"], format=doc["predictions"]["format"],
             markup=doc["predictions"].get("markup", "ibug68"),
             notes=list(doc["predictions"].get("notes", [])),

@@ -164,21 +164,28 @@ def load_side(path, dataset, settings: Settings, options: ReadOptions | None = N
 
 
 def write_outputs(verdict: Verdict, *, markdown=None, junit=None, bench=None,
-                  step_summary=None) -> list[str]:
+                  step_summary=None, github_output=None) -> list[str]:
     """Write the requested outputs atomically; append the Markdown summary to the
-    ``step_summary`` file (GitHub's ``$GITHUB_STEP_SUMMARY``). A failure to append is a
-    warning returned (not an error): it never changes the verdict."""
+    ``step_summary`` file (GitHub's ``$GITHUB_STEP_SUMMARY``) and the step outputs to
+    ``github_output`` (``$GITHUB_OUTPUT``). A failure to append is a warning returned (not
+    an error): it never changes the verdict."""
     for path, render in ((markdown, summary_markdown), (junit, junit_xml), (bench, benchmark_json)):
         if path:
             with inputs():
                 write_text(path, render(verdict), "gate output")
     notes = []
-    if step_summary:
+    appends = [(step_summary, summary_markdown(verdict), "the summary")]
+    if github_output:
+        text = "".join(f"{k}={v}\n" for k, v in github_outputs(verdict).items())
+        appends.append((github_output, text, "the step outputs"))
+    for target, text, what in appends:
+        if not target:
+            continue
         try:
-            with open(step_summary, "a", encoding="utf-8") as fh:
-                fh.write(summary_markdown(verdict))
+            with open(target, "a", encoding="utf-8") as fh:
+                fh.write(text)
         except OSError as exc:
-            notes.append(f"could not append the summary to {step_summary} ({exc.strerror or exc})")
+            notes.append(f"could not append {what} to {target} ({exc.strerror or exc})")
     return notes
 
 
@@ -245,3 +252,44 @@ def benchmark_json(v: Verdict) -> str:
               "extra": f"{v.reading}; baseline {100 * c.baseline:.4f}%, p {_p(c.p_value)}"}
              for c in v.checks]
     return json.dumps(items, indent=1) + "\n"
+
+
+# ------------------------------------------------------------------ GitHub Actions
+
+
+def _command_data(text: str) -> str:
+    """Escape a workflow command's message (GitHub's rule: %, CR and LF)."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _command_property(text: str) -> str:
+    return _command_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_annotations(v: Verdict) -> list[str]:
+    """GitHub Actions workflow commands: an ``::error`` per failed check, else one
+    ``::notice`` with the overall result."""
+    out = []
+    for c in v.checks:
+        if c.failed:
+            out.append(f"::error title={_command_property(f'NME regression: {c.name}')}::"
+                       + _command_data(f"{c.name}: baseline {100 * c.baseline:.2f}%, candidate "
+                                       f"{100 * c.candidate:.2f}%, {_pts(c.delta)} points "
+                                       f"(p = {_p(c.p_value)}, tolerance "
+                                       f"{_pts(c.limit if math.isfinite(c.limit) else v.tolerance)})"))
+    if not out:
+        o = v.overall
+        out.append("::notice title=NME gate passed::" + _command_data(
+            f"baseline {100 * o.baseline:.2f}%, candidate {100 * o.candidate:.2f}%, "
+            f"{_pts(o.delta)} points (p = {_p(o.p_value)}): {o.note}"))
+    return out
+
+
+def github_outputs(v: Verdict) -> dict[str, str]:
+    """The step outputs: ``verdict`` (pass or fail), ``delta`` (candidate minus baseline
+    mean NME, a fraction), ``delta-points`` (the same in NME points, i.e. %), ``baseline``,
+    ``candidate`` (mean NME, fractions) and ``p-value``."""
+    o = v.overall
+    return {"verdict": "pass" if v.passed else "fail", "delta": f"{o.delta:.6g}",
+            "delta-points": f"{100 * o.delta:.4f}", "baseline": f"{o.baseline:.6g}",
+            "candidate": f"{o.candidate:.6g}", "p-value": _p(o.p_value)}

@@ -228,10 +228,14 @@ def progress_units(path) -> int:
 
 
 def load_dataset(path, *, lenient: bool = False, progress=None) -> Dataset:
-    """Load ground truth from a manifest file, an AFLFP-layout folder or a 300-W folder."""
+    """Load ground truth from a manifest file, an AFLFP-layout folder or a 300-W folder;
+    ``Dataset.source`` is ``path`` as given."""
     path = Path(path)
     if not path.is_dir():
-        return read_manifest(path)
-    if is_aflfp_layout(path):
-        return load_aflfp(path, lenient=lenient, progress=progress)
-    return load_folder(path, lenient=lenient, progress=progress)
+        dataset = read_manifest(path)
+    elif is_aflfp_layout(path):
+        dataset = load_aflfp(path, lenient=lenient, progress=progress)
+    else:
+        dataset = load_folder(path, lenient=lenient, progress=progress)
+    dataset.source = str(path)
+    return dataset

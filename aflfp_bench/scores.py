@@ -75,7 +75,7 @@ def score(dataset: Dataset, predictions: Predictions, settings: Settings | None 
     counts = predictions.boxes
     return Scores(
         protocol=NAME, toolkit=__version__,
-        dataset=DatasetInfo(dataset.name, bool(dataset.synthetic), len(dataset)),
+        dataset=DatasetInfo(dataset.name, bool(dataset.synthetic), len(dataset), dataset.source),
         predictions=Path(predictions.source).name, format=predictions.format,
         settings=MetricSettings(norm, agg, settings.reading, float(settings.threshold)),
         coverage=Coverage(len(dataset), int(mask.sum())),

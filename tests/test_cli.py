@@ -101,8 +101,10 @@ def test_missing_data_is_a_usage_error(runner, setup, monkeypatch):
     monkeypatch.delenv("AFLFP_BENCH_DATA", raising=False)
     result = runner.invoke(main, ["score", str(setup[1])])
     assert result.exit_code == 2
-    assert result.output.splitlines()[-1] == ("Error: no ground truth: pass --data "
-                                              "DIR_OR_MANIFEST or set AFLFP_BENCH_DATA")
+    assert result.output.splitlines()[-1] == (
+        "Error: no ground truth: pass --data DIR_OR_MANIFEST, set AFLFP_BENCH_DATA, or register "
+        "one with 'aflfp-bench config set data PATH' (or 'aflfp-bench import DIR -o gt.csv "
+        "--set-default')")
 
 
 def test_data_from_environment(runner, setup, monkeypatch):
@@ -179,3 +181,42 @@ def test_undefined_statistics_are_one_warning_line_without_source_paths(runner, 
     assert warnings[0] == ("warning: 1 image(s) have a zero or undefined bbox normaliser; their "
                            "NME is nan")
     assert ".py" not in result.stderr
+
+
+def test_progress_without_a_terminal_is_a_plain_line_every_tenth():
+    import io
+
+    from aflfp_bench.progress import _Lines
+
+    class Clock:
+        t = 0.0
+
+        def __call__(self):
+            return self.t
+
+    clock, out = Clock(), io.StringIO()
+    lines = _Lines(200, "Scoring", show=lambda v: f"{v:.1f} img/s", clock=clock, out=out)
+    for _ in range(200):
+        clock.t += 0.5
+        lines(1, 2.0)
+    text = out.getvalue().splitlines()
+    assert len(text) == 10                      # 10%, 20%, ..., 100%
+    assert text[0] == "Scoring: 20/200 (10%), elapsed 10s, ETA 1m30s, 2.0 img/s"
+    assert text[-1] == "Scoring: 200/200 (100%), elapsed 1m40s, 2.0 img/s"
+    slow, out = Clock(), io.StringIO()
+    lines = _Lines(1000, "Training", show=None, clock=slow, out=out)
+    for _ in range(3):
+        slow.t += 31
+        lines(1)
+    assert out.getvalue().splitlines()[0] == "Training: 1/1000 (0%), elapsed 31s, ETA 8h36m"
+    assert len(out.getvalue().splitlines()) == 3     # every 30 s at least
+
+
+def test_quiet_silences_progress(runner, setup, aflfp_tree, monkeypatch):
+    _, preds, _ = setup
+    monkeypatch.delenv("AFLFP_BENCH_QUIET")
+    loud = runner.invoke(main, ["score", str(preds), "--data", str(aflfp_tree)])
+    assert loud.exit_code == 0 and "Loading ground truth: 2/2 (100%), elapsed" in loud.stderr
+    quiet = runner.invoke(main, ["--quiet", "score", str(preds), "--data", str(aflfp_tree)])
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+    assert quiet.stdout == loud.stdout

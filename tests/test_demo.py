@@ -34,3 +34,7 @@ def test_demo_runs_end_to_end_on_a_small_synthetic_set(tmp_path):
     again = runner.invoke(main, args)
     assert again.exit_code == 0 and "using the synthetic set in" in again.output
     assert again.output.splitlines()[-8:] == result.output.splitlines()[-8:]
+    # The demo never registers its synthetic set as the user's default ground truth.
+    from aflfp_bench.config import config_file
+
+    assert not config_file().exists()

@@ -188,3 +188,40 @@ def test_prediction_files_and_submission_baseline(tmp_path, base):
     usage = runner.invoke(main, ["gate", str(worse), "--baseline", str(sub)],
                           env={"AFLFP_BENCH_DATA": ""})
     assert usage.exit_code == 2
+
+
+def test_github_annotations_and_step_outputs(tmp_path, base, monkeypatch):
+    _, doc = base
+    p = files(tmp_path, base=doc, worse=shifted(doc, 0.005), same=shifted(doc, 0.0, noise=1e-4))
+    outputs = tmp_path / "github_output"
+    monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
+    bad = CliRunner().invoke(main, ["gate", str(p["worse"]), "--baseline", str(p["base"]),
+                                    "--resamples", "200", "--github"])
+    assert bad.exit_code == 1
+    error = bad.stdout.splitlines()[-1]
+    assert error.startswith("::error title=NME regression%3A overall::overall: baseline ")
+    assert "+0.50 points" in error and "%25" not in error.split("::")[1]
+    written = dict(line.split("=", 1) for line in outputs.read_text().splitlines())
+    assert written["verdict"] == "fail"
+    assert float(written["delta"]) == pytest.approx(0.005)
+    assert written["delta-points"] == "0.5000"
+    assert float(written["candidate"]) == pytest.approx(doc.overall.mean + 0.005, rel=1e-5)
+    ok = CliRunner().invoke(main, ["gate", str(p["same"]), "--baseline", str(p["base"]),
+                                   "--resamples", "200", "--github"])
+    assert ok.exit_code == 0 and ok.stdout.splitlines()[-1].startswith(
+        "::notice title=NME gate passed::baseline ")
+    assert outputs.read_text().count("verdict=") == 2   # appended, never replaced
+
+
+def test_an_unwritable_github_output_is_a_warning(tmp_path, base, monkeypatch):
+    _, doc = base
+    p = files(tmp_path, base=doc, worse=shifted(doc, 0.005))
+    monkeypatch.setenv("GITHUB_OUTPUT", str(tmp_path / "missing" / "out"))
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path))   # a folder: cannot append
+    result = CliRunner().invoke(main, ["gate", str(p["worse"]), "--baseline", str(p["base"]),
+                                       "--resamples", "200", "--github"])
+    assert result.exit_code == 1   # the verdict, unchanged
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 2
+    assert warnings[0].startswith(f"warning: could not append the summary to {tmp_path} (")
+    assert warnings[1].startswith("warning: could not append the step outputs to ")

@@ -1,7 +1,7 @@
 """The ``aflfp-bench`` command line: the group and its commands.
 
 Each command family lives in its own module (data, scoring, reports, gate, detectors,
-clinical, demo) and imports only :mod:`._common` and the library; nothing imports this
+clinical, demo, settings) and imports only :mod:`._common` and the library; nothing imports this
 package back.
 """
 
@@ -12,20 +12,26 @@ import warnings
 import click
 
 from .._version import __version__
-from . import clinical, data, demo, detectors, gate, reports, scoring
+from ..progress import set_quiet
+from . import clinical, data, demo, detectors, gate, reports, scoring, settings
 from ._common import show_warning
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="aflfp-bench")
-def main():
+@click.option("-q", "--quiet", is_flag=True,
+              help="No progress and no 'ground truth:' line on stderr (also "
+                   "AFLFP_BENCH_QUIET=1); without a terminal, progress is a plain line every 10% "
+                   "or 30 s.")
+def main(quiet):
     """Benchmark facial landmark detectors on facial palsy faces (AFLFP protocol v1).
 
     Exit codes: 0 success, 1 error in the input, 2 usage error (gate: 3 invalid input)."""
     warnings.showwarning = show_warning
+    set_quiet(quiet)
 
 
 for command in (data.import_, data.synth, scoring.score, reports.report, reports.leaderboard,
                 gate.gate, detectors.predict, detectors.train, detectors.cv,
-                detectors.experiment, clinical.clinical, demo.demo):
+                detectors.experiment, clinical.clinical, demo.demo, settings.config):
     main.add_command(command)

@@ -13,7 +13,7 @@ import click
 
 from ..errors import BenchError
 from ..escape import plain
-from ..progress import progress_bar
+from ..progress import progress_bar, quiet
 
 DATA_ENV = "AFLFP_BENCH_DATA"
 SUBMISSIONS = "submissions"
@@ -172,18 +172,45 @@ def prediction_options(func):
 # ------------------------------------------------------------------ ground truth
 
 
-def load_ground_truth(path: str | None, lenient: bool = False):
-    """The dataset of ``--data`` with a progress bar; lenient skips listed on stderr."""
+NO_GROUND_TRUTH = (f"no ground truth: pass --data DIR_OR_MANIFEST, set {DATA_ENV}, or register "
+                   "one with 'aflfp-bench config set data PATH' (or 'aflfp-bench import DIR -o "
+                   "gt.csv --set-default')")
+
+
+def ground_truth_source(data: str | None):
+    """Which ground truth a command of ``--data`` uses: ``(path, origin)`` from the option,
+    the environment variable or the configured default; None when there is none."""
+    if data:
+        ctx = click.get_current_context(silent=True)
+        from_env = (ctx is not None and "data" in ctx.params
+                    and ctx.get_parameter_source("data") == click.core.ParameterSource.ENVIRONMENT)
+        return data, f"${DATA_ENV}" if from_env else "--data"
+    from ..config import default_data
+
+    found = default_data()
+    return None if found is None else (found.path, found.origin)
+
+
+def load_ground_truth(path: str | None, lenient: bool = False, *, announce: bool = True,
+                      origin: str | None = None):
+    """The dataset of ``--data`` (else the environment variable, else the configured
+    default) with a progress bar; lenient skips listed on stderr. ``announce``: say on
+    stderr which ground truth is used and where it came from (a wrong default shows at
+    once); ``origin`` says where ``path`` came from when it is not ``--data``."""
     from ..loaders import load_dataset, progress_units
 
-    if not path:
-        raise click.UsageError(f"no ground truth: pass --data DIR_OR_MANIFEST or set {DATA_ENV}")
+    source = (path, origin) if origin else ground_truth_source(path)
+    if source is None or not source[0]:
+        raise click.UsageError(NO_GROUND_TRUTH)
+    path, origin = source
     units = progress_units(path)
     if units:
         with progress_bar(units, "Loading ground truth") as update:
             dataset = load_dataset(path, lenient=lenient, progress=update)
     else:
         dataset = load_dataset(path, lenient=lenient)
+    if announce and not quiet():
+        echo_err(f"ground truth: {dataset.label}, {len(dataset)} images, from {path} ({origin})")
     if dataset.skipped:
         click.echo(f"skipped {len(dataset.skipped)} sample(s):", err=True)
         for where, reason in dataset.skipped:
@@ -192,7 +219,8 @@ def load_ground_truth(path: str | None, lenient: bool = False):
 
 
 def submissions_ground_truth(data, submissions):
-    """--data, else the demo's synthetic set when every submission is for it."""
+    """--data (or the environment variable); else the demo's synthetic set when every
+    submission is for it; else the configured default."""
     if data:
         return load_ground_truth(data)
     from ..demo import synthetic_manifest
@@ -200,6 +228,9 @@ def submissions_ground_truth(data, submissions):
 
     wanted = {s.meta["dataset"] for s in submissions if s.kind == "predictions"}
     if wanted <= {SYNTHETIC_NAME}:
-        return load_ground_truth(str(synthetic_manifest(echo=echo_err)))
-    raise click.UsageError(f"submissions are for {', '.join(sorted(wanted))}: pass --data "
-                           f"DIR_OR_MANIFEST or set {DATA_ENV}")
+        return load_ground_truth(str(synthetic_manifest(echo=echo_err)),
+                                 origin="the toolkit's synthetic set: every submission is for it")
+    if ground_truth_source(None) is not None:
+        return load_ground_truth(None)
+    raise click.UsageError(f"submissions are for {', '.join(sorted(wanted))}: "
+                           + NO_GROUND_TRUTH.removeprefix("no ground truth: "))

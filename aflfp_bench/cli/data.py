@@ -12,20 +12,26 @@ from ._common import lenient_option, library_errors, load_ground_truth
 @click.argument("directory", type=click.Path())
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Manifest CSV to write.")
+@click.option("--set-default", is_flag=True,
+              help="Also make the manifest the default ground truth of every command "
+                   "(aflfp-bench config show).")
 @lenient_option
 @library_errors
-def import_(directory, output, lenient):
+def import_(directory, output, set_default, lenient):
     """Read a dataset folder (AFLFP layout or 300-W) and write its manifest CSV.
 
     \b
     Example:
-      aflfp-bench import ~/data/AFLFP -o aflfp.gt.csv
+      aflfp-bench import ~/data/AFLFP -o aflfp.gt.csv --set-default
     """
+    from ..config import set_value
     from ..dataset import write_manifest
 
-    dataset = load_ground_truth(directory, lenient)
+    dataset = load_ground_truth(directory, lenient, announce=False)
     write_manifest(dataset, output)
     click.echo(f"wrote {output}: {len(dataset)} images of {dataset.label}")
+    if set_default:
+        click.echo(f"default ground truth: {set_value('data', output)}")
 
 
 @click.command()

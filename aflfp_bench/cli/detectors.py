@@ -270,7 +270,7 @@ def train(adapter, box, data, output, training, lenient):
     from ..dataset import concat
 
     options = checked_training(adapter, training)
-    dataset = concat([load_ground_truth(d, lenient) for d in data])
+    dataset = concat([load_ground_truth(d, lenient, origin="--data") for d in data])
     with progress_bar(len(dataset), f"{adapter}: reading training faces") as update:
         runner.train(dataset, adapter, output, box="gt" if box == "auto" else box,
                      progress=update, log=echo_err, **options)
@@ -343,7 +343,7 @@ def table3(normal, data, adapter, box, outdir, folds, workers, flip_test, traini
     options = checked_training(adapter, training)
     chosen = _parse_folds(folds)
     dataset = load_ground_truth(data, lenient)   # first: a missing --data fails before any work
-    normal_set = concat([load_ground_truth(d, lenient) for d in normal])
+    normal_set = concat([load_ground_truth(d, lenient, origin="--normal") for d in normal])
     seed = options.pop("seed", 0)
     n_test = len(dataset) if chosen is None else int(dataset.meta["fold"].isin(chosen).sum())
     with progress_bar(2 * n_test, f"{adapter}: table 3 predictions") as update:

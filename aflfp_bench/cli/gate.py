@@ -8,9 +8,10 @@ import sys
 import click
 
 from ._common import (
-    DATA_ENV,
+    NO_GROUND_TRUTH,
     data_option,
     echo_err,
+    ground_truth_source,
     library_errors,
     load_ground_truth,
     prediction_options,
@@ -38,9 +39,12 @@ from ._common import (
 @click.option("--junit", "junit_out", type=click.Path(dir_okay=False), help="Write JUnit XML.")
 @click.option("--bench-json", "bench_out", type=click.Path(dir_okay=False),
               help="Write github-action-benchmark customSmallerIsBetter JSON.")
+@click.option("--github", "github", is_flag=True,
+              help="GitHub Actions: print ::error/::notice annotations and append the verdict, "
+                   "delta, baseline, candidate and p-value to $GITHUB_OUTPUT.")
 @library_errors
 def gate(preds, baseline, data, settings, read_options, max_increase_rel, max_increase, max_increase_pct,
-         per_expression, md_out, junit_out, bench_out):
+         per_expression, md_out, junit_out, bench_out, github):
     """Fail when PREDS' mean NME is worse than a baseline's beyond noise.
 
     The baseline is a submission folder, a scores JSON or a prediction file (scored
@@ -71,18 +75,23 @@ def gate(preds, baseline, data, settings, read_options, max_increase_rel, max_in
     with gating.inputs():
         scores_only = is_scores_file(preds) and is_scores_file(baseline)
     if not scores_only:
-        if not data:
-            raise click.UsageError(f"prediction files need the ground truth: pass --data "
-                                   f"DIR_OR_MANIFEST or set {DATA_ENV}")
+        if ground_truth_source(data) is None:
+            raise click.UsageError(NO_GROUND_TRUTH.replace("no ground truth",
+                                                           "prediction files need the ground truth"))
         with gating.inputs():
             dataset = load_ground_truth(data)
     verdict = gating.compare(gating.load_side(preds, dataset, settings, read_options),
                              gating.load_side(baseline, dataset, settings, read_options),
                              max_increase=absolute, max_increase_rel=relative,
                              per_expression=per_expression, settings=settings)
-    notes = gating.write_outputs(verdict, markdown=md_out, junit=junit_out, bench=bench_out,
-                                 step_summary=os.environ.get("GITHUB_STEP_SUMMARY"))
+    notes = gating.write_outputs(
+        verdict, markdown=md_out, junit=junit_out, bench=bench_out,
+        step_summary=os.environ.get("GITHUB_STEP_SUMMARY"),
+        github_output=os.environ.get("GITHUB_OUTPUT") if github else None)
     for note in notes:
         echo_err(f"warning: {note}")
     click.echo(gating.summary_text(verdict))
+    if github:
+        for line in gating.github_annotations(verdict):
+            click.echo(line)
     sys.exit(0 if verdict.passed else 1)

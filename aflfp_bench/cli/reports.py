@@ -10,10 +10,11 @@ import click
 from ..errors import BenchError
 from ..progress import progress_bar
 from ._common import (
-    DATA_ENV,
+    NO_GROUND_TRUTH,
     SUBMISSIONS,
     data_option,
     echo_err,
+    ground_truth_source,
     library_errors,
     load_ground_truth,
     notes_of,
@@ -78,9 +79,9 @@ def report(results, data, settings, read_options, names, conditions, reference, 
         _emit(models, html_out, markdown, latex, as_csv)
         return
     needs_data = not all(is_scores_file(r) for r in results)
-    if needs_data and not data:
-        raise click.UsageError(f"prediction files need the ground truth: pass --data "
-                               f"DIR_OR_MANIFEST or set {DATA_ENV}")
+    if needs_data and ground_truth_source(data) is None:
+        raise click.UsageError(NO_GROUND_TRUTH.replace("no ground truth",
+                                                       "prediction files need the ground truth"))
     dataset = load_ground_truth(data) if needs_data else None
     loaded = load_results(results, names=names, conditions=[c or None for c in conditions],
                           dataset=dataset, settings=settings, allow_missing=allow_missing,

@@ -68,7 +68,8 @@ def test_a_gzip_bomb_is_refused_in_bounded_memory(tmp_path, setup):
         "from aflfp_bench.cli import main\n"
         f"sys.argv = ['aflfp-bench', 'score', {str(bomb)!r}, '--data', {str(manifest)!r}]\n"
         "main()\n")
-    env = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"}
+    env = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "PATH": "/usr/bin:/bin",
+           "AFLFP_BENCH_QUIET": "1"}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120, env=env)
     assert done.returncode == 1, done.stderr
