@@ -87,9 +87,7 @@ def safe_path(folder: Path, relative: str, source: Path, field: str = "predictio
     return path
 
 
-def load_submission(folder) -> Submission:
-    """Read and validate one submission folder."""
-    folder = Path(folder)
+def _read_meta(folder: Path):
     path = folder / SUBMISSION_FILE
     if folder.is_symlink():
         raise BenchError(f"{folder}: a submission folder may not be a link")
@@ -97,18 +95,74 @@ def load_submission(folder) -> Submission:
         raise BenchError(f"{path}: may not be a link")
     if not path.exists():
         raise BenchError(f"{path}: missing")
-    meta = jsonfile.load(path, what="submission file")
+    return jsonfile.load(path, what="submission file")
+
+
+def _field_problems(meta) -> list[str]:
+    """Every schema error of ``meta`` (``field: what is wrong``), then the date's."""
     problems = schema_errors(meta, load_schema(SCHEMA_FILE))
-    if not problems and not _real_date(meta["date"]):
-        problems = [f"date: {meta['date']!r} is not a calendar date"]
+    date = meta.get("date") if isinstance(meta, dict) else None
+    if isinstance(date, str) and not _real_date(date) and not any(
+            p.startswith("date:") for p in problems):
+        problems.append(f"date: {date!r} is not a calendar date")
+    return problems
+
+
+def load_submission(folder) -> Submission:
+    """Read and validate one submission folder (the first problem is the error; see
+    :func:`check` for all of them)."""
+    folder = Path(folder)
+    meta = _read_meta(folder)
+    problems = _field_problems(meta)
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise BenchError(f"{path}: field {problems[0]}{more}")
+        raise BenchError(f"{folder / SUBMISSION_FILE}: field {problems[0]}{more}")
     sub = Submission(folder.name, folder, meta)
     if sub.kind == "predictions":
         sub.predictions  # noqa: B018  (validates the path now)
         sub.read_options()
     return sub
+
+
+#: What :func:`template` writes where the submitter must give their own value.
+PLACEHOLDER = "FILL IN"
+
+
+def check(folder) -> list[str]:
+    """Every problem of a submission folder, each a line naming the file and field:
+    all schema errors (not only the first), the date, the prediction file and its
+    companions, and fields still holding the template's placeholder."""
+    folder = Path(folder)
+    where = folder / SUBMISSION_FILE
+    try:
+        meta = _read_meta(folder)
+    except BenchError as exc:
+        return [str(exc)]
+    out = [f"{where}: field {p}" for p in _field_problems(meta)]
+    if isinstance(meta, dict):
+        for key, value in meta.items():
+            values = value if isinstance(value, list) else [value]
+            if any(isinstance(v, str) and PLACEHOLDER in v for v in values):
+                out.append(f"{where}: field {key}: still the template's placeholder; fill it in")
+        if meta.get("kind") == "predictions":
+            for name in ("predictions", "ids", "coco_images"):
+                if isinstance(meta.get(name), str):
+                    try:
+                        safe_path(folder, meta[name], where, name)
+                    except BenchError as exc:
+                        out.append(str(exc))
+    return out
+
+
+def template(slug: str, date: datetime.date) -> dict:
+    """A new submission's ``submission.json``: valid in form, with :data:`PLACEHOLDER`
+    where the submitter's own values go."""
+    return {"schema_version": 1, "kind": "predictions", "method": f"{PLACEHOLDER}: method name",
+            "authors": [f"{PLACEHOLDER}: author"],
+            "training_data": f"{PLACEHOLDER}: e.g. 'AFLFP 10-fold CV' or '300-W normal faces'",
+            "protocol": "aflfp-v1", "dataset": "AFLFP", "normalisation": "bbox",
+            "date": date.isoformat(), "predictions": "predictions.csv",
+            "notes": f"{PLACEHOLDER}: how the predictions were made ({slug})"}
 
 
 def _real_date(text: str) -> bool:
