@@ -45,7 +45,7 @@ def score_table(scores: Scores) -> str:
                      f"{reading(scores.settings.norm, 'mean')}: comparable with the 300-W "
                      "literature, not with the AFLFP paper's tables")
     if scores.offset_px is not None:
-        x, y = scores.offset_px
+        x, y = (v if round(v, 2) != 0 else 0.0 for v in scores.offset_px)   # never "-0.00"
         lines.append(f"mean offset (prediction - ground truth): x {x:+.2f} px, y {y:+.2f} px")
     boxes = box_text(scores.boxes)
     if boxes:
