@@ -106,3 +106,20 @@ def test_every_package_is_installed():
              for folder in [ROOT / "aflfp_bench", *(ROOT / "aflfp_bench").rglob("*")]
              if folder.is_dir() and folder.name != "__pycache__"}
     assert found | {"aflfp_bench.baselines"} == listed
+
+
+def test_the_sdist_carries_every_file_of_its_folders():
+    """Each folder MANIFEST.in includes by patterns: every file in it matches one (a new
+    kind of golden file would otherwise be left out of the sdist, and its test fail)."""
+    import fnmatch
+
+    for line in (ROOT / "MANIFEST.in").read_text().splitlines():
+        words = line.split()
+        if not words or words[0] != "recursive-include":
+            continue
+        folder, patterns = ROOT / words[1], words[2:]
+        for path in folder.rglob("*"):
+            if path.is_dir() or "__pycache__" in path.parts or path.suffix == ".pyc":
+                continue
+            assert any(fnmatch.fnmatch(path.name, p) for p in patterns), (
+                f"{path.relative_to(ROOT)} matches none of MANIFEST.in's {patterns}")
