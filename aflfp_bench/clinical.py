@@ -40,6 +40,13 @@ MEASURES = ("brow_height", "fissure_height", "fissure_width", "commissure_excurs
             "commissure_height", "smile_angle", "upper_lip_height", "lower_lip_height")
 ANGLES = ("smile_angle",)
 UNITS = {m: ("deg" if m in ANGLES else "% IOD") for m in MEASURES}
+#: What a reader calls each measure (tables and figures).
+LABELS = {
+    "brow_height": "Brow height", "fissure_height": "Eye opening (fissure height)",
+    "fissure_width": "Fissure width", "commissure_excursion": "Commissure excursion",
+    "commissure_height": "Commissure height", "smile_angle": "Smile angle",
+    "upper_lip_height": "Upper lip thickness", "lower_lip_height": "Lower lip thickness",
+}
 
 # 0-based indices: (right side, left side)
 _BROW = (np.arange(17, 22), np.arange(22, 27))
