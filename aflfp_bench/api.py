@@ -28,8 +28,11 @@ __all__ = ["Report", "compare", "gate", "get_adapter", "leaderboard", "load_data
            "read_predictions", "score", "train"]
 
 
-def load_dataset(path, *, lenient: bool = False) -> Dataset:
+def load_dataset(path, *, lenient: bool = False, subjects=None) -> Dataset:
     """Ground truth from a manifest, an AFLFP-layout folder or a 300-W folder.
+    ``subjects``: a subjects file (affected side, grade, score per subject) replacing the
+    one the dataset names or has beside it; scoring the dataset then adds the palsy
+    breakdowns (``Scores.palsy``).
 
     >>> ds = load_dataset(example_manifest)
     >>> len(ds), ds.name
@@ -37,7 +40,12 @@ def load_dataset(path, *, lenient: bool = False) -> Dataset:
     """
     from .loaders import load_dataset as load
 
-    return load(path, lenient=lenient)
+    dataset = load(path, lenient=lenient)
+    if subjects is not None:
+        from .subjects import read_subjects
+
+        dataset.subjects = read_subjects(subjects)
+    return dataset
 
 
 def _dataset(dataset) -> Dataset:

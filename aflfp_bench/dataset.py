@@ -10,7 +10,8 @@ separators) for plain 300-W folders, which have no expressions.
 
 Manifest (``aflfp-bench import DIR -o gt.csv``): line 1 is ``# aflfp-bench-manifest``
 followed by a JSON object (``version``, ``name``, ``synthetic``, ``root``: the dataset
-root relative to the manifest's folder); then a CSV with the columns of
+root relative to the manifest's folder; ``subjects``, optional: the subjects file,
+relative to the manifest's folder); then a CSV with the columns of
 :data:`MANIFEST_COLUMNS` followed by ``x0, y0, ..., x67, y67``.
 """
 
@@ -31,6 +32,7 @@ from .errors import BenchError
 from .escape import plain
 from .files import decode_text, excerpt, read_bytes
 from .protocol import N_POINTS
+from .subjects import Subjects, read_subjects
 
 MANIFEST_MAGIC = "# aflfp-bench-manifest"
 MANIFEST_VERSION = 1
@@ -61,6 +63,8 @@ class Dataset:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     #: The folder or manifest it was loaded from, as given (None when built in memory).
     source: str | None = None
+    #: Each subject's affected side, grade and score (:mod:`.subjects`), when known.
+    subjects: Subjects | None = None
 
     def __post_init__(self):
         n = len(self.meta)
@@ -92,7 +96,8 @@ class Dataset:
         """The images selected by a boolean mask or an index array, in that order."""
         idx = np.arange(len(self))[np.asarray(mask)]
         return Dataset(self.meta.iloc[idx].reset_index(drop=True), self.points[idx],
-                       self.boxes[idx], self.name, self.synthetic, self.root, [], self.source)
+                       self.boxes[idx], self.name, self.synthetic, self.root, [], self.source,
+                       self.subjects)
 
     @property
     def label(self) -> str:
@@ -103,12 +108,17 @@ class Dataset:
 # ------------------------------------------------------------------ manifest
 
 
-def write_manifest(dataset: Dataset, path) -> None:
-    """Write the canonical manifest atomically (a temporary file, then a rename)."""
+def write_manifest(dataset: Dataset, path, *, subjects=None) -> None:
+    """Write the canonical manifest atomically (a temporary file, then a rename);
+    ``subjects``: a subjects file to record in the header (its path is kept relative to
+    the manifest's folder)."""
     path = Path(path)
     root = dataset.root.resolve() if dataset.root is not None else path.parent.resolve()
     header = {"version": MANIFEST_VERSION, "name": dataset.name, "synthetic": dataset.synthetic,
               "root": Path(os.path.relpath(root, path.parent.resolve())).as_posix()}
+    if subjects is not None:
+        header["subjects"] = Path(os.path.relpath(Path(subjects).resolve(),
+                                                  path.parent.resolve())).as_posix()
     table = dataset.meta.loc[:, list(META_COLUMNS)].copy()
     table[list(BOX_COLUMNS)] = dataset.boxes
     coords = pd.DataFrame(dataset.points.reshape(len(dataset), -1), columns=list(POINT_COLUMNS))
@@ -135,7 +145,7 @@ def _manifest_text(path: Path) -> tuple[dict, str]:
     if header.get("version") != MANIFEST_VERSION or isinstance(header.get("version"), bool):
         raise BenchError(f"{path}:1: manifest version {header.get('version')!r} is not supported "
                          f"(expected {MANIFEST_VERSION})")
-    for key, kind in (("name", str), ("synthetic", bool), ("root", str)):
+    for key, kind in (("name", str), ("synthetic", bool), ("root", str), ("subjects", str)):
         if key in header and not isinstance(header[key], kind):
             raise BenchError(f"{path}:1: manifest header field '{key}' must be a "
                              f"{kind.__name__}")
@@ -199,8 +209,15 @@ def read_manifest(path) -> Dataset:
     points = table.loc[:, list(POINT_COLUMNS)].to_numpy(dtype=float).reshape(-1, N_POINTS, 2)
     boxes = table.loc[:, list(BOX_COLUMNS)].to_numpy(dtype=float)
     root = (path.parent / header.get("root", ".")).resolve()
+    subjects = None
+    if "subjects" in header:
+        named = path.parent / header["subjects"]
+        try:
+            subjects = read_subjects(named)
+        except BenchError as exc:
+            raise BenchError(f"{path}:1: the subjects file the manifest names: {exc}") from None
     return Dataset(meta, points, boxes, str(header.get("name", path.stem)),
-                   bool(header.get("synthetic", False)), root)
+                   bool(header.get("synthetic", False)), root, subjects=subjects)
 
 
 def concat(datasets: list[Dataset]) -> Dataset:

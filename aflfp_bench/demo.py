@@ -15,6 +15,7 @@ from .progress import progress_bar
 from .protocol import N_FOLDS
 from .report import build_report
 from .results import Result, resolve
+from .subjects import beside
 from .synth import GENERATOR_VERSION, synthesize
 from .tables import report_text
 from .userdirs import cache_dir
@@ -56,7 +57,9 @@ def synthetic_manifest(out=None, *, subjects: int = 88, size: int = 256, seed: i
                        progress=update)
     if not manifest.is_file():
         with progress_bar(subjects, "Loading the synthetic set") as update:
-            write_manifest(load_aflfp(data, progress=update), manifest)
+            dataset = load_aflfp(data, progress=update)
+            found = beside(data)
+            write_manifest(dataset, manifest, subjects=found)
     return manifest
 
 

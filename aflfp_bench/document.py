@@ -20,6 +20,7 @@ import numpy as np
 from . import jsonfile
 from .errors import BenchError
 from .files import excerpt
+from .palsy import Palsy
 from .schema import errors as schema_errors
 from .schema import load_schema
 
@@ -143,8 +144,18 @@ class BoxCounts:
         return self.gt + self.detector + self.fallback
 
 
+def _nan_pair() -> list[float]:
+    return [NAN, NAN]
+
+
 @dataclass(frozen=True)
 class ClinicalMeasure:
+    """The agreement of one facial measure (:func:`.fidelity.fidelity`). ``kind``:
+    ``"sided"`` (statistics of the left-right difference) or ``"midline"`` (one signed
+    value per image: no difference, sides or affected side). Intervals are ``[low,
+    high]``; the fields after ``side_agreement`` are absent from older documents and
+    read as undefined."""
+
     unit: str
     expressions: list[str]
     n: int
@@ -155,25 +166,44 @@ class ClinicalMeasure:
     mae_value_all: float
     n_clear: int
     side_agreement: float
+    kind: str = "sided"
+    icc_ci: list[float] = field(default_factory=_nan_pair)
+    n_affected: int = 0
+    affected_agreement: float = NAN
+    affected_agreement_ci: list[float] = field(default_factory=_nan_pair)
+
+    _NUMBERS = ("icc", "r", "mae_difference", "mae_value", "mae_value_all", "side_agreement",
+                "affected_agreement")
+    _INTERVALS = ("icc_ci", "affected_agreement_ci")
 
     @classmethod
     def from_dict(cls, d: dict) -> ClinicalMeasure:
-        values = {f.name: d[f.name] for f in fields(cls)}
-        for key in ("icc", "r", "mae_difference", "mae_value", "mae_value_all",
-                    "side_agreement"):
-            values[key] = _num(values[key])
+        values = {f.name: d[f.name] for f in fields(cls) if f.name in d}
+        for key in cls._NUMBERS:
+            if key in values:
+                values[key] = _num(values[key])
+        for key in cls._INTERVALS:
+            if key in values:
+                values[key] = [_num(v) for v in values[key]]
         return cls(**values)
 
 
 @dataclass(frozen=True)
 class ClinicalSettings:
     """``clear_ratio``: a ground-truth ratio below it is clearly asymmetric;
-    ``clear_angle_deg``: the same for the smile angle; ``scale``: the unit of lengths."""
+    ``clear_angle_deg``: the same for the smile angle; ``scale``: the unit of lengths;
+    ``mm_per_pixel``: the one pixel size of every image (None for % of the ground-truth
+    inter-ocular distance, or per-image sizes read from the file ``pixel_sizes``);
+    ``level``: of the intervals; ``resamples`` and ``seed``: of the subject bootstrap."""
 
     clear_ratio: float
     clear_angle_deg: float
     scale: str
     mm_per_pixel: float | None
+    level: float = 0.95
+    resamples: int = 2000
+    seed: int = 0
+    pixel_sizes: str | None = None
 
 
 @dataclass(frozen=True)
@@ -191,7 +221,8 @@ class Clinical:
     @classmethod
     def from_dict(cls, d: dict) -> Clinical:
         return cls(ClinicalSettings(**{f.name: d["settings"][f.name]
-                                       for f in fields(ClinicalSettings)}),
+                                       for f in fields(ClinicalSettings)
+                                       if f.name in d["settings"]}),
                    {m: ClinicalMeasure.from_dict(v) for m, v in d["measures"].items()})
 
 
@@ -225,6 +256,8 @@ class Scores:
     offset_px: tuple[float, float] | None = None
     #: Choices made while reading the predictions (e.g. the most confident of several faces).
     notes: list[str] = field(default_factory=list)
+    #: The palsy breakdowns (:mod:`.palsy`), when the subjects' affected sides are known.
+    palsy: Palsy | None = None
     #: The fidelity result with its per-image arrays, kept in memory when the document was
     #: made from predictions (the HTML report's Bland-Altman plots use it); not in JSON.
     fidelity: dict | None = field(default=None, repr=False, compare=False)
@@ -301,6 +334,8 @@ class Scores:
                             "fallback": self.boxes.fallback}
         if self.clinical is not None:
             doc["clinical"] = self.clinical.to_dict()
+        if self.palsy is not None:
+            doc.update(self.palsy.to_dict())
         return doc
 
     def to_json(self) -> str:
@@ -342,7 +377,7 @@ class Scores:
                                np.asarray([_num(v) for v in per["nme"]], dtype=float)),
             gt_mean_shape=doc.get("gt_mean_shape"),
             boxes=BoxCounts(boxes["gt"], boxes["detector"], boxes["fallback"]) if boxes else None,
-            clinical=clinical)
+            clinical=clinical, palsy=Palsy.from_dict(doc))
 
     @classmethod
     def from_json(cls, path) -> Scores:

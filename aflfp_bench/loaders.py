@@ -30,6 +30,7 @@ from .errors import BenchError
 from .files import walk_folders
 from .protocol import KEYFRAMES, assign_folds, canonical_subject, expression_code
 from .pts import read_pts
+from .subjects import beside, read_subjects
 
 IMAGE_EXTS = (".jpg", ".jpeg", ".png")
 SYNTH_MARKER = "aflfp-bench-synthetic.json"
@@ -229,7 +230,8 @@ def progress_units(path) -> int:
 
 def load_dataset(path, *, lenient: bool = False, progress=None) -> Dataset:
     """Load ground truth from a manifest file, an AFLFP-layout folder or a 300-W folder;
-    ``Dataset.source`` is ``path`` as given."""
+    ``Dataset.source`` is ``path`` as given. The subjects file (:mod:`.subjects`) is the
+    one a manifest names, else ``subjects.csv`` in the dataset's root folder, if any."""
     path = Path(path)
     if not path.is_dir():
         dataset = read_manifest(path)
@@ -238,4 +240,7 @@ def load_dataset(path, *, lenient: bool = False, progress=None) -> Dataset:
     else:
         dataset = load_folder(path, lenient=lenient, progress=progress)
     dataset.source = str(path)
+    if dataset.subjects is None:
+        found = beside(dataset.root)
+        dataset.subjects = read_subjects(found) if found else None
     return dataset

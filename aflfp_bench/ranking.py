@@ -91,6 +91,10 @@ def ground_truth_key(dataset: Dataset) -> str:
     digest.update("\n".join(dataset.ids.tolist()).encode())
     digest.update(np.ascontiguousarray(dataset.points).tobytes())
     digest.update(np.ascontiguousarray(dataset.boxes).tobytes())
+    if dataset.subjects is not None:  # the palsy breakdowns depend on them
+        rows = sorted((k, v.side, v.grade or "", repr(v.score))
+                      for k, v in dataset.subjects.rows.items())
+        digest.update(json.dumps(rows).encode())
     return digest.hexdigest()
 
 
@@ -109,6 +113,7 @@ def cache_key(predictions: Path, gt_key: str, settings: Settings,
     digest.update(f"{options.markup},{options.one_based},{options.id_column}".encode())
     digest.update(gt_key.encode())
     digest.update(json.dumps(settings.metric(), sort_keys=True).encode())
+    digest.update(f"{settings.alpha!r},{settings.resamples},{settings.seed}".encode())
     digest.update(__version__.encode())
     return digest.hexdigest()
 

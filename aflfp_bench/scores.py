@@ -31,6 +31,7 @@ from .document import (
 from .errors import BenchError, UndefinedStatisticWarning
 from .fidelity import clinical_of
 from .metrics import aggregate, ced, nme, normalizer, point_errors, summary
+from .palsy import breakdowns
 from .predictions import Predictions
 from .protocol import EXPRESSION_CODES, KEYFRAMES, LEFT_SIDE, NAME, REGIONS, RIGHT_SIDE
 from .settings import Settings
@@ -71,8 +72,17 @@ def score(dataset: Dataset, predictions: Predictions, settings: Settings | None 
     keyframe = meta["keyframe"].to_numpy(dtype=object)
     fold = meta["fold"].to_numpy()
     thresholds = np.linspace(0.0, settings.threshold, CED_STEPS + 1)
-    clinical, result = _clinical(gt, pred, expr)
     counts = predictions.boxes
+    subjects = meta["subject"].to_numpy(dtype=object).astype(str).astype(object)
+    affected = None if dataset.subjects is None else dataset.subjects.affected_side(subjects)
+    clinical, result = _clinical(gt, pred, expr, subjects=subjects, affected=affected,
+                                 resamples=settings.resamples, seed=settings.seed)
+    palsy = None
+    if dataset.subjects is not None:
+        palsy = breakdowns(diff, d, lambda x: aggregate(x, agg=agg), subjects=subjects,
+                           expressions=expr, errors=errors, table=dataset.subjects,
+                           resamples=settings.resamples, seed=settings.seed,
+                           alpha=settings.alpha)
     return Scores(
         protocol=NAME, toolkit=__version__,
         dataset=DatasetInfo(dataset.name, bool(dataset.synthetic), len(dataset), dataset.source),
@@ -88,7 +98,7 @@ def score(dataset: Dataset, predictions: Predictions, settings: Settings | None 
         gt_mean_shape=((gt - boxes[:, None, :2]) / boxes[:, None, 2:]).mean(axis=0).tolist(),
         ced=Ced(thresholds.tolist(), ced(errors, thresholds).tolist()),
         per_image=PerImage(meta["image_id"].to_numpy(dtype=object).astype(str).astype(object),
-                           meta["subject"].to_numpy(dtype=object).astype(str).astype(object),
+                           subjects,
                            np.array([None if e is None else str(e) for e in expr], dtype=object),
                            np.array([None if k is None else str(k) for k in keyframe],
                                     dtype=object),
@@ -96,10 +106,10 @@ def score(dataset: Dataset, predictions: Predictions, settings: Settings | None 
         boxes=BoxCounts(**counts) if counts is not None else None,
         clinical=clinical, markup=predictions.markup,
         offset_px=tuple(float(v) for v in diff.reshape(-1, 2).mean(axis=0)),
-        notes=list(predictions.notes), fidelity=result)
+        notes=list(predictions.notes), fidelity=result, palsy=palsy)
 
 
-def _clinical(gt, pred, expressions) -> tuple[Clinical, dict]:
+def _clinical(gt, pred, expressions, **options) -> tuple[Clinical, dict]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UndefinedStatisticWarning)  # null in the document
-        return clinical_of(gt, pred, expressions)
+        return clinical_of(gt, pred, expressions, **options)

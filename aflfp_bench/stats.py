@@ -114,6 +114,41 @@ def cluster_mean_ci(values, subjects, boot: Bootstrap) -> tuple[float, float, fl
     return (float(sums.sum() / counts.sum()), *_interval(resampled, boot.level))
 
 
+def cluster_means_ci(columns, subjects, boot: Bootstrap) -> tuple[np.ndarray, ...]:
+    """:func:`cluster_mean_ci` of every column of ``columns`` (``(n images, g groups)``;
+    nan where an image is not in a group) with one matrix product: ``(mean, low, high)``,
+    each of shape ``(g,)``; nan for a group without images (no warning: the caller knows
+    its groups).
+
+    >>> boot = make_bootstrap(["a", "b"], n_resamples=1000, seed=0)
+    >>> cols = [[1.0, np.nan], [2.0, 5.0], [3.0, np.nan], [4.0, 7.0]]
+    >>> [v.tolist() for v in cluster_means_ci(cols, ["a", "a", "b", "b"], boot)]
+    [[2.5, 6.0], [1.5, 5.0], [3.5, 7.0]]
+    """
+    columns = np.asarray(columns, dtype=float)
+    if columns.ndim != 2:
+        raise ValueError(f"columns must have shape (n images, g groups), got {columns.shape}")
+    cols = boot.index(subjects)
+    if cols.shape != columns.shape[:1]:
+        raise ValueError(f"got {len(cols)} subjects for {columns.shape[0]} images")
+    inside = np.isfinite(columns)
+    sums = np.zeros((len(boot.subjects), columns.shape[1]))
+    counts = np.zeros_like(sums)
+    np.add.at(sums, cols, np.where(inside, columns, 0.0))
+    np.add.at(counts, cols, inside.astype(float))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = sums.sum(axis=0) / counts.sum(axis=0)
+        resampled = (boot.weights @ sums) / (boot.weights @ counts)
+    tail = 100 * (1 - boot.level) / 2
+    lo = np.full(columns.shape[1], np.nan)
+    hi = lo.copy()
+    for g in range(columns.shape[1]):
+        r = resampled[:, g][np.isfinite(resampled[:, g])]
+        if r.size:
+            lo[g], hi[g] = np.percentile(r, [tail, 100 - tail])
+    return mean, lo, hi
+
+
 def subject_means(values, subjects) -> tuple[np.ndarray, np.ndarray]:
     """(unique subjects, mean of ``values`` per subject).
 
@@ -144,6 +179,30 @@ def wilcoxon_p(differences) -> float:
                       "subjects)", UndefinedStatisticWarning, stacklevel=2)
         return float("nan")
     return float(wilcoxon(d, zero_method="wilcox", alternative="two-sided").pvalue)
+
+
+def wilcoxon_columns(per_subject) -> np.ndarray:
+    """:func:`wilcoxon_p` of every column of ``per_subject`` (``(subjects, g)``, nan where
+    a subject is not in a group), with one vectorised test per set of subjects present;
+    nan (no warning) where a column's test is undefined.
+
+    >>> wilcoxon_columns([[1.0, 1.0], [2.0, np.nan], [3.0, 2.0], [4.0, 3.0], [5.0, 4.0]]).tolist()
+    [0.0625, 0.125]
+    """
+    from scipy.stats import wilcoxon
+
+    d = np.asarray(per_subject, dtype=float)
+    out = np.full(d.shape[1], np.nan)
+    present = np.isfinite(d)
+    defined = (present.sum(axis=0) >= 2) & np.any(present & (d != 0), axis=0)
+    patterns = {}
+    for g in np.flatnonzero(defined):
+        patterns.setdefault(present[:, g].tobytes(), []).append(g)
+    for cols in patterns.values():
+        rows = present[:, cols[0]]
+        out[cols] = wilcoxon(d[np.ix_(rows, cols)], zero_method="wilcox",
+                             alternative="two-sided", axis=0).pvalue
+    return out
 
 
 def paired_comparison(values, reference, subjects, boot: Bootstrap, *,

@@ -3,7 +3,10 @@
 ``synthesize(out, subjects=88, size=256, seed=0)`` writes
 ``out/<s>/<s>-<expression name>/key frames/<s>-<expression name>_<frame>.jpg`` and the
 ``.pts`` beside each image, plus ``aflfp-bench-synthetic.json`` (settings and each
-subject's palsy side and severity). Keyframe intensities are 0, 1/3, 2/3 and 1.
+subject's palsy side and severity) and ``subjects.csv`` (:mod:`.subjects`: each subject's
+affected side, a House-Brackmann grade from its severity by :func:`grade_of_severity`, a
+0-100 score ``round(100 * (1 - severity))``, and the severity itself). Keyframe
+intensities are 0, 1/3, 2/3 and 1.
 Every image depends only on (seed, subject, expression, keyframe): output is the same
 for any number of workers. The dataset is written to a private temporary folder beside
 ``out`` (``.<out>.<random>``) and renamed when complete, so an interrupted run leaves
@@ -26,10 +29,12 @@ from .errors import BenchError
 from .loaders import KEYFRAME_DIR, SYNTH_MARKER
 from .protocol import EXPRESSION_CODES, EXPRESSION_NAMES, KEYFRAMES
 from .pts import format_pts
+from .subjects import FILE_NAME as SUBJECTS_FILE
+from .subjects import write_subjects
 from .synth_face import activations, make_identity, shape
 
 SYNTHETIC_NAME = "AFLFP-synthetic"
-GENERATOR_VERSION = 1  # bump when the images change: the demo cache keys on it
+GENERATOR_VERSION = 2  # bump when the written files change: the demo cache keys on it
 SS = 2  # supersampling factor of the renderer
 NOISE_MARGIN = 32
 
@@ -209,6 +214,22 @@ def _subject(args) -> list[str]:
     return written
 
 
+#: Upper severity bounds of House-Brackmann grades II-V; grade VI above the last.
+GRADE_BOUNDS = (0.34, 0.48, 0.62, 0.76)
+
+
+def grade_of_severity(severity: float) -> str:
+    """The House-Brackmann grade given to a synthetic subject: the severity range of the
+    generator, [0.2, 0.9], cut into five equal parts, II (mild) to VI (total paralysis);
+    no synthetic subject is I (normal), since every one has a palsy side.
+
+    >>> [grade_of_severity(s) for s in (0.2, 0.34, 0.5, 0.7, 0.9)]
+    ['II', 'III', 'IV', 'V', 'VI']
+    """
+    return ("II", "III", "IV", "V", "VI")[int(np.searchsorted(GRADE_BOUNDS, severity,
+                                                               side="right"))]
+
+
 def synthesize(out, *, subjects: int = 88, size: int = 256, seed: int = 0,
                workers: int | None = None, progress=None) -> Path:
     """Write the synthetic dataset to ``out`` (which must not exist or be empty)."""
@@ -244,10 +265,16 @@ def _render_all(tmp: Path, subjects: int, size: int, seed: int, workers, progres
         for job in jobs:
             _subject(job)
             progress and progress(1)
-    palsy = {}
+    palsy, rows = {}, []
     for s in range(1, subjects + 1):
         ident = make_identity(np.random.default_rng([seed, s]))
         palsy[str(s)] = {"side": ident.palsy_side, "severity": round(ident.severity, 4)}
+        rows.append({"subject": s, "affected_side": ident.palsy_side,
+                     "grade": grade_of_severity(ident.severity),
+                     "score": round(100 * (1 - ident.severity)),
+                     "severity": round(ident.severity, 4)})
+    write_subjects(tmp / SUBJECTS_FILE, rows,
+                   ["subject", "affected_side", "grade", "score", "severity"])
     marker = {"name": SYNTHETIC_NAME, "synthetic": True, "generator": "aflfp-bench synth",
               "toolkit_version": __version__, "seed": seed, "size": size, "subjects": subjects,
               "keyframe_intensities": [0, 1 / 3, 2 / 3, 1], "palsy": palsy}

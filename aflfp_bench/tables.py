@@ -151,6 +151,21 @@ def apart_parts(report: ReportModel):
     return apart_caption(report), t2, t3
 
 
+def palsy_parts(report: ReportModel) -> list[tuple[str, list[list[str]], str]]:
+    """(title, grid, caption) of the palsy gap and the by-grade tables, when the results
+    carry them (:mod:`.palsy_report`)."""
+    from . import palsy_report as pr
+
+    out = []
+    gaps = pr.gap_grid(report.results)
+    if gaps:
+        out.append(("Palsy gap", gaps, pr.caption(report.results)))
+    grades = pr.grade_grid(report.results)
+    if grades:
+        out.append(("By grade", grades, pr.grade_caption(report.results)))
+    return out
+
+
 def report_text(report: ReportModel) -> str:
     out = ["Table 2", text_table(table2_grid(report)),
            plain(table2_caption(report).replace("in bold", "marked *"))]
@@ -159,6 +174,8 @@ def report_text(report: ReportModel) -> str:
         line = table3_test_line(report)
         if line:
             out.append(line)
+    for title, grid, caption in palsy_parts(report):
+        out += ["", title, text_table(grid), plain(caption)]
     apart = apart_parts(report)
     if apart:
         caption, t2, t3 = apart
@@ -194,6 +211,8 @@ def report_markdown(report: ReportModel) -> str:
         line = table3_test_line(report)
         if line:
             out += ["", md_escape(line)]
+    for title, grid, caption in palsy_parts(report):
+        out += ["", f"**{title}.** {md_escape(caption)}", "", _markdown(grid)]
     apart = apart_parts(report)
     if apart:
         caption, t2, t3 = apart
@@ -281,10 +300,25 @@ def _csv_value(cell: Cell | None, stat: str) -> str:
 TIE = "≈"
 
 
+def _palsy_gap(scores) -> list[str]:
+    palsy = scores.palsy if scores is not None else None
+    if palsy is None or palsy.overall is None:
+        return ["n/a"]
+    g = palsy.overall.gap
+
+    def signed(v):
+        return "n/a" if not math.isfinite(v) else f"{100 * v:+.2f}"
+    return [f"{signed(g.mean)} [{signed(g.ci[0])}, {signed(g.ci[1])}]"]
+
+
 def leaderboard_grid(board) -> list[list[str]]:
-    """Rank, method, Mean with its interval, per-expression Means, training data, date.
-    ``≈`` after a rank: not significantly different from the rank above."""
-    grid = [["Rank", "Method", "Mean", "95% CI", *board.columns, "Training data", "Date"]]
+    """Rank, method, Mean with its interval, the palsy gap (when the subjects' affected
+    sides are known), per-expression Means, training data, date. ``≈`` after a rank: not
+    significantly different from the rank above."""
+    gap = any(e.scores is not None and e.scores.palsy is not None
+              and e.scores.palsy.overall is not None for e in board.entries)
+    grid = [["Rank", "Method", "Mean", "95% CI", *(["Palsy gap"] if gap else []),
+             *board.columns, "Training data", "Date"]]
     for e in board.entries:
         meta = e.submission.meta
         about = [plain(meta["training_data"]), plain(meta["date"])]
@@ -292,13 +326,14 @@ def leaderboard_grid(board) -> list[list[str]]:
             table = meta["table2"]
             cols = [fmt_pct(table[c] / 100, 1) if c in table else "n/a" for c in board.columns]
             grid.append(["-", f"{plain(e.submission.method)} [published]",
-                         fmt_pct(e.mean, 1), "n/a", *cols, *about])
+                         fmt_pct(e.mean, 1), "n/a", *(["n/a"] if gap else []), *cols, *about])
             continue
         by = e.scores.by_expression
         cols = [fmt_pct(by[c].mean) if c in by else "n/a" for c in board.columns]
         rank = f"{e.rank}{TIE if e.tied_with_above else ''}"
         grid.append([rank, plain(e.submission.method), fmt_pct(e.mean),
-                     f"[{fmt_pct(e.lo)}, {fmt_pct(e.hi)}]", *cols, *about])
+                     f"[{fmt_pct(e.lo)}, {fmt_pct(e.hi)}]", *(_palsy_gap(e.scores) if gap else []),
+                     *cols, *about])
     return grid
 
 
@@ -309,7 +344,15 @@ def leaderboard_caption(board) -> str:
             f"agg={s.agg}); 95% CI by subject bootstrap ({s.resamples} resamples, seed "
             f"{s.seed}); {TIE}: not significantly different from the rank above (Wilcoxon "
             f"signed-rank on per-subject means, alpha {s.alpha:g}); published rows are not "
-            f"ranked.{synth}")
+            f"ranked.{synth}{_gap_caption(board)}")
+
+
+def _gap_caption(board) -> str:
+    if not any(e.scores is not None and e.scores.palsy is not None
+               and e.scores.palsy.overall is not None for e in board.entries):
+        return ""
+    return (" Palsy gap: NME of the affected minus the unaffected half of the face, in "
+            "points, with its 95% interval.")
 
 
 def leaderboard_text(board) -> str:

@@ -211,3 +211,29 @@ def test_a_submission_companion_file_stays_inside(tmp_path):
     with pytest.raises(BenchError, match=r"field 'ids': '\.\./ids\.txt' leaves the submission "
                                          r"folder"):
         load_submission(folder)
+
+
+def test_the_palsy_gap_column_appears_with_the_subjects_and_keys_the_cache(board_dir, ds,
+                                                                          tmp_path):
+    from aflfp_bench.subjects import parse_subjects
+    from aflfp_bench.tables import leaderboard_text
+
+    subjects = sorted(set(ds.meta["subject"]))
+    text = "subject,affected_side\n" + "".join(
+        f"{s},{('left', 'right')[k % 2]}\n" for k, s in enumerate(subjects))
+    plain = leaderboard.build(board_dir, ds, settings=Settings(resamples=50),
+                              cache=tmp_path / "cache")
+    assert "Palsy gap" not in leaderboard_text(plain)
+    ds.subjects = parse_subjects(text, "subjects.csv")
+    try:
+        board = leaderboard.build(board_dir, ds, settings=Settings(resamples=50),
+                                  cache=tmp_path / "cache")
+    finally:
+        ds.subjects = None
+    assert board.n_cached == 0  # the subjects are part of the ground truth's key
+    lines = leaderboard_text(board).splitlines()
+    assert lines[0].split()[:5] == ["Rank", "Method", "Mean", "95%", "CI"]
+    assert "Palsy gap" in lines[0]
+    first = board.entries[0].scores.palsy.overall.gap
+    assert f"{100 * first.mean:+.2f} [{100 * first.ci[0]:+.2f}, {100 * first.ci[1]:+.2f}]" in lines[1]
+    assert "Palsy gap: NME of the affected minus the unaffected half" in leaderboard_text(board)

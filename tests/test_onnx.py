@@ -63,3 +63,20 @@ def test_test_crops_give_the_runners_predictions(tmp_path, small_synthetic):
         out = tmp_path / f"flip{flip}.csv"
         runner.predict(ds, "onnx", bundled_model(), out, box="detector", flip=flip)
         assert np.abs(read_predictions(out, ds).points - expected).max() < 2e-3
+
+
+def test_the_bundled_model_is_small_and_is_the_file_its_record_describes():
+    """At most 2.5 MB on disk (int8 and float16 storage, tools/shrink_bundled_model.py);
+    the record beside it names this very file and the accuracy the storage kept."""
+    import hashlib
+
+    from aflfp_bench.baselines.onnx_model import bundled_model
+
+    path = bundled_model()
+    record = json.loads(path.with_suffix(".json").read_text())
+    assert path.stat().st_size <= 2_500_000
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == record["sha256"]
+    storage = record["storage"]
+    assert storage["bytes"]["stored"] == path.stat().st_size
+    kept = storage["bbox_nme_unseen"]
+    assert kept["images"] >= 1000 and abs(kept["stored"] - kept["float32"]) <= 0.0005

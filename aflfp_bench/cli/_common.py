@@ -74,6 +74,11 @@ def lenient_option(func):
                         help="Skip bad samples (each is listed) instead of failing.")(func)
 
 
+subjects_option = click.option(
+    "--subjects", metavar="FILE", type=click.Path(dir_okay=False),
+    help="Subjects file (CSV: subject, affected_side, grade, score) for the palsy "
+         "breakdowns [default: the one the ground truth names, else subjects.csv beside it].")
+
 workers_option = click.option("--workers", type=click.IntRange(1, 64), default=1,
                               show_default=True, help="Worker processes.")
 
@@ -192,11 +197,13 @@ def ground_truth_source(data: str | None):
 
 
 def load_ground_truth(path: str | None, lenient: bool = False, *, announce: bool = True,
-                      origin: str | None = None):
+                      origin: str | None = None, subjects: str | None = None):
     """The dataset of ``--data`` (else the environment variable, else the configured
     default) with a progress bar; lenient skips listed on stderr. ``announce``: say on
     stderr which ground truth is used and where it came from (a wrong default shows at
-    once); ``origin`` says where ``path`` came from when it is not ``--data``."""
+    once); ``origin`` says where ``path`` came from when it is not ``--data``;
+    ``subjects``: a subjects file replacing the dataset's own (subjects of the dataset
+    that it lacks are listed on stderr)."""
     from ..loaders import load_dataset, progress_units
 
     source = (path, origin) if origin else ground_truth_source(path)
@@ -215,22 +222,34 @@ def load_ground_truth(path: str | None, lenient: bool = False, *, announce: bool
         click.echo(f"skipped {len(dataset.skipped)} sample(s):", err=True)
         for where, reason in dataset.skipped:
             echo_err(f"  {where}: {reason}")
+    if subjects:
+        from ..subjects import read_subjects
+
+        dataset.subjects = read_subjects(subjects)
+    if dataset.subjects is not None:
+        missing = dataset.subjects.missing(dataset.meta["subject"])
+        if missing:
+            shown = ", ".join(missing[:10]) + (", ..." if len(missing) > 10 else "")
+            echo_err(f"note: {dataset.subjects.source}: {len(missing)} subject(s) of the ground "
+                     f"truth have no row ({shown}); their images are left out of the palsy "
+                     "breakdowns")
     return dataset
 
 
-def submissions_ground_truth(data, submissions):
+def submissions_ground_truth(data, submissions, subjects=None):
     """--data (or the environment variable); else the demo's synthetic set when every
-    submission is for it; else the configured default."""
+    submission is for it; else the configured default. ``subjects``: --subjects."""
     if data:
-        return load_ground_truth(data)
+        return load_ground_truth(data, subjects=subjects)
     from ..demo import synthetic_manifest
     from ..synth import SYNTHETIC_NAME
 
     wanted = {s.meta["dataset"] for s in submissions if s.kind == "predictions"}
     if wanted <= {SYNTHETIC_NAME}:
         return load_ground_truth(str(synthetic_manifest(echo=echo_err)),
-                                 origin="the toolkit's synthetic set: every submission is for it")
+                                 origin="the toolkit's synthetic set: every submission is for it",
+                                 subjects=subjects)
     if ground_truth_source(None) is not None:
-        return load_ground_truth(None)
+        return load_ground_truth(None, subjects=subjects)
     raise click.UsageError(f"submissions are for {', '.join(sorted(wanted))}: "
                            + NO_GROUND_TRUTH.removeprefix("no ground truth: "))

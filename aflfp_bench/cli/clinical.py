@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from pathlib import Path
+
 import click
 
 from ._common import (
@@ -11,12 +14,30 @@ from ._common import (
     load_ground_truth,
     notes_of,
     prediction_options,
+    subjects_option,
 )
+
+
+def _mm_per_pixel(ctx, param, value):
+    """A positive number, or the path of a pixel-size CSV file (read by the command)."""
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        if Path(value).is_file():
+            return value
+        raise click.BadParameter(f"got {value!r}, expected a positive number (mm per pixel) "
+                                 "or a CSV file of id,mm_per_pixel") from None
+    if not (math.isfinite(number) and number > 0):
+        raise click.BadParameter(f"got {value!r}, expected a positive number (mm per pixel)")
+    return number
 
 
 @click.command()
 @click.argument("predictions", type=click.Path())
 @data_option
+@subjects_option
 @prediction_options
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, allow_dash=True),
               help="Also write the measures' agreement statistics as JSON here ('-': standard "
@@ -24,16 +45,19 @@ from ._common import (
 @click.option("--clear", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.85,
               show_default=True,
               help="A ground-truth ratio (smaller / larger side) below this is clearly asymmetric.")
-@click.option("--mm-per-pixel", type=click.FloatRange(0, min_open=True), default=None,
-              help="Report lengths in mm (default: % of the inter-ocular distance).")
+@click.option("--mm-per-pixel", metavar="MM|FILE", callback=_mm_per_pixel, default=None,
+              help="Report lengths in mm: one pixel size for every image, or a CSV file with "
+                   "the header id,mm_per_pixel and a row for every scored image (default: "
+                   "lengths in % of the ground truth's inter-ocular distance).")
 @click.option("--allow-missing", is_flag=True, help="Use only the images that have predictions.")
 @lenient_option
 @library_errors
-def clinical(predictions, data, read_options, json_out, clear, mm_per_pixel, allow_missing, lenient):
+def clinical(predictions, data, subjects, read_options, json_out, clear, mm_per_pixel, allow_missing, lenient):
     """Clinical fidelity: facial measures (brow height, eye opening, mouth corner
-    excursion and height, smile angle, lip heights) from the predicted points against
-    the same measures from the ground truth, with ICC(2,1), Pearson r and errors of each
-    measure's left-right asymmetry.
+    excursion and height, smile angle, lip heights, dental show, the mouth's midline)
+    from the predicted points against the same measures from the ground truth, with
+    ICC(2,1) and its confidence interval, Pearson r and errors of each measure's
+    left-right asymmetry.
 
     \b
     Example:
@@ -45,7 +69,11 @@ def clinical(predictions, data, read_options, json_out, clear, mm_per_pixel, all
     from ..predictions import read_predictions
     from ..summaries import clinical_text
 
-    dataset = load_ground_truth(data, lenient)
+    if isinstance(mm_per_pixel, str):                     # read first: fail before the loads
+        from ..pixelsize import read_pixel_sizes
+
+        mm_per_pixel = read_pixel_sizes(mm_per_pixel)
+    dataset = load_ground_truth(data, lenient, subjects=subjects)
     preds = read_predictions(predictions, dataset, options=read_options,
                              allow_missing=allow_missing)
     notes_of(predictions, preds.notes)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..progress import progress_bar
-from ._common import lenient_option, library_errors, load_ground_truth
+from ._common import lenient_option, library_errors, load_ground_truth, subjects_option
 
 
 @click.command("import")
@@ -15,21 +15,27 @@ from ._common import lenient_option, library_errors, load_ground_truth
 @click.option("--set-default", is_flag=True,
               help="Also make the manifest the default ground truth of every command "
                    "(aflfp-bench config show).")
+@subjects_option
 @lenient_option
 @library_errors
-def import_(directory, output, set_default, lenient):
+def import_(directory, output, set_default, subjects, lenient):
     """Read a dataset folder (AFLFP layout or 300-W) and write its manifest CSV.
+
+    The manifest records the subjects file (--subjects, else subjects.csv in the
+    folder), so every command that reads the manifest knows each subject's affected side.
 
     \b
     Example:
-      aflfp-bench import ~/data/AFLFP -o aflfp.gt.csv --set-default
+      aflfp-bench import ~/data/AFLFP -o aflfp.gt.csv --subjects subjects.csv --set-default
     """
     from ..config import set_value
     from ..dataset import write_manifest
 
-    dataset = load_ground_truth(directory, lenient, announce=False)
-    write_manifest(dataset, output)
-    click.echo(f"wrote {output}: {len(dataset)} images of {dataset.label}")
+    dataset = load_ground_truth(directory, lenient, announce=False, subjects=subjects)
+    write_manifest(dataset, output,
+                   subjects=dataset.subjects.source if dataset.subjects else None)
+    listed = f", subjects from {dataset.subjects.source}" if dataset.subjects else ""
+    click.echo(f"wrote {output}: {len(dataset)} images of {dataset.label}{listed}")
     if set_default:
         click.echo(f"default ground truth: {set_value('data', output)}")
 

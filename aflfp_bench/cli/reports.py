@@ -20,6 +20,7 @@ from ._common import (
     notes_of,
     prediction_options,
     settings_options,
+    subjects_option,
     submissions_ground_truth,
 )
 
@@ -27,6 +28,7 @@ from ._common import (
 @click.command()
 @click.argument("results", nargs=-1, type=click.Path())
 @data_option
+@subjects_option
 @settings_options(stats=True)
 @prediction_options
 @click.option("--name", "names", multiple=True, help="Method name, once per RESULT in order.")
@@ -47,7 +49,7 @@ from ._common import (
 @click.option("--csv", "as_csv", is_flag=True, help="Print the tables as CSV (NME in %).")
 @click.option("--allow-missing", is_flag=True, help="Score prediction files with missing images.")
 @library_errors
-def report(results, data, settings, read_options, names, conditions, reference, published, split,
+def report(results, data, subjects, settings, read_options, names, conditions, reference, published, split,
            html_out, markdown, latex, as_csv, allow_missing):
     """Table 2 and Table 3 of several methods, with intervals and paired tests.
 
@@ -73,7 +75,7 @@ def report(results, data, settings, read_options, names, conditions, reference, 
         subs, skipped = discover(SUBMISSIONS)
         for slug, reason in skipped:
             echo_err(f"skipped submission {slug}: {reason}")
-        board = build(SUBMISSIONS, submissions_ground_truth(data, subs), settings)
+        board = build(SUBMISSIONS, submissions_ground_truth(data, subs, subjects), settings)
         models = [submissions_report(board, subs, reference=reference,
                                      show_published=published)]
         _emit(models, html_out, markdown, latex, as_csv)
@@ -82,7 +84,10 @@ def report(results, data, settings, read_options, names, conditions, reference, 
     if needs_data and ground_truth_source(data) is None:
         raise click.UsageError(NO_GROUND_TRUTH.replace("no ground truth",
                                                        "prediction files need the ground truth"))
-    dataset = load_ground_truth(data) if needs_data else None
+    if subjects and not needs_data:
+        raise click.UsageError("--subjects applies to prediction files scored here; score "
+                               "JSON files carry the breakdowns they were scored with")
+    dataset = load_ground_truth(data, subjects=subjects) if needs_data else None
     loaded = load_results(results, names=names, conditions=[c or None for c in conditions],
                           dataset=dataset, settings=settings, allow_missing=allow_missing,
                           options=read_options)
@@ -129,6 +134,7 @@ def _emit(models, html_out, markdown, latex, as_csv):
 @click.command("leaderboard")
 @click.argument("directory", default=SUBMISSIONS, type=click.Path(file_okay=False))
 @data_option
+@subjects_option
 @settings_options(stats=True)
 @click.option("--html", "html_out", type=click.Path(dir_okay=False), help="Write the HTML page here.")
 @click.option("--markdown", is_flag=True, help="Print the table as Markdown.")
@@ -139,7 +145,7 @@ def _emit(models, html_out, markdown, latex, as_csv):
 @click.option("--verify", is_flag=True,
               help="Rescore every submission, believing no cache (what CI should run).")
 @library_errors
-def leaderboard(directory, data, settings, html_out, markdown, keep_going, cache_dir, verify):
+def leaderboard(directory, data, subjects, settings, html_out, markdown, keep_going, cache_dir, verify):
     """Score every submission in DIRECTORY (default: submissions/) and rank them.
 
     Scores are cached outside DIRECTORY, keyed by the hash of predictions, ground truth
@@ -156,7 +162,7 @@ def leaderboard(directory, data, settings, html_out, markdown, keep_going, cache
     from ..submissions import discover
 
     subs, _ = discover(directory)
-    dataset = submissions_ground_truth(data, subs)
+    dataset = submissions_ground_truth(data, subs, subjects)
     with progress_bar(len(subs), "Scoring submissions") as update:
         board = board_of.build(directory, dataset, settings, cache=cache_dir, verify=verify,
                                progress=update)

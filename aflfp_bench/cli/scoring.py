@@ -12,13 +12,15 @@ from ._common import (
     notes_of,
     prediction_options,
     settings_options,
+    subjects_option,
 )
 
 
 @click.command()
 @click.argument("preds", type=click.Path())
 @data_option
-@settings_options()
+@subjects_option
+@settings_options(stats=True)
 @prediction_options
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, allow_dash=True),
               help="Write the versioned scores document here ('-': standard output).")
@@ -26,14 +28,17 @@ from ._common import (
               help="Score the images that have predictions; report the coverage.")
 @lenient_option
 @library_errors
-def score(preds, data, settings, read_options, json_out, allow_missing, lenient):
+def score(preds, data, subjects, settings, read_options, json_out, allow_missing, lenient):
     """Score a prediction file or folder against the ground truth.
 
     PREDS is in any format of docs/formats.md (wide or long CSV, OpenFace, .npz/.npy,
     COCO keypoint results, a folder of .pts or OpenFace CSVs), detected from its content.
 
     Prints the Mean and StD of NME per expression, AUC, failure rate and coverage, and
-    the per-point mean NME of the 300-W literature beside the protocol's reading.
+    the per-point mean NME of the 300-W literature beside the protocol's reading. With
+    the subjects' affected sides (--subjects, or the file the ground truth names), also
+    the error of the affected against the unaffected half of the face, per region, and
+    by grade and score, with subject-bootstrap intervals.
 
     \b
     Example:
@@ -43,7 +48,7 @@ def score(preds, data, settings, read_options, json_out, allow_missing, lenient)
     from ..scores import score as score_of
     from ..summaries import score_table
 
-    dataset = load_ground_truth(data, lenient)
+    dataset = load_ground_truth(data, lenient, subjects=subjects)
     predictions = read_predictions(preds, dataset, options=read_options,
                                    allow_missing=allow_missing)
     notes_of(preds, predictions.notes)

@@ -1,0 +1,131 @@
+"""The palsy part of a report: per method, the gap between the affected and the unaffected
+half of the face (overall and per region) and the error by House-Brackmann grade, as
+tables (text, Markdown, HTML) and the "palsy gap" figure.
+
+Everything is read from each result's scores document (:class:`~.palsy.Palsy`, computed
+when its images were scored with the subjects' affected sides); methods without one are
+left out of these tables, and said so.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .escape import plain
+from .palsy import Palsy
+from .subjects import GRADES
+
+OVERALL = "all points"
+
+
+def with_palsy(results) -> list[tuple[str, Palsy]]:
+    """(method, palsy section) of the results that have an affected-side breakdown."""
+    return [(r.name, r.scores.palsy) for r in results
+            if r.scores.palsy is not None and r.scores.palsy.overall is not None]
+
+
+def _pct(value: float) -> str:
+    return "n/a" if not math.isfinite(value) else f"{100 * value:.2f}"
+
+
+def _signed(value: float) -> str:
+    return "n/a" if not math.isfinite(value) else f"{100 * value:+.2f}"
+
+
+def _gap_text(split) -> str:
+    g = split.gap
+    return f"{_signed(g.mean)} [{_signed(g.ci[0])}, {_signed(g.ci[1])}]"
+
+
+def _p_text(p: float) -> str:
+    return "n/a" if not math.isfinite(p) else f"{p:.2g}" if p < 0.001 else f"{p:.3f}"
+
+
+def regions_of(found) -> list[str]:
+    names = []
+    for _, palsy in found:
+        names += [k for k in palsy.regions if k not in names]
+    return names
+
+
+def gap_grid(results) -> list[list[str]] | None:
+    """Methods x (all points, each region): the gap (affected - unaffected, NME points)
+    with its interval, and the p-value of the whole face's gap; None without any."""
+    found = with_palsy(results)
+    if not found:
+        return None
+    regions = regions_of(found)
+    grid = [["Method", OVERALL, "p", *regions]]
+    for name, palsy in found:
+        grid.append([name, _gap_text(palsy.overall), _p_text(palsy.overall.gap.p_value),
+                     *(_gap_text(palsy.regions[k]) if k in palsy.regions else "n/a"
+                       for k in regions)])
+    return grid
+
+
+def grade_grid(results) -> list[list[str]] | None:
+    """Methods x grades: whole-face NME with its interval; None without grades."""
+    found = [(r.name, r.scores.palsy) for r in results
+             if r.scores.palsy is not None and r.scores.palsy.grades]
+    if not found:
+        return None
+    grades = [g for g in GRADES if any(g in p.grades for _, p in found)]
+    grid = [["Method", *(f"HB {g}" for g in grades)]]
+    for name, palsy in found:
+        row = [name]
+        for g in grades:
+            v = palsy.grades.get(g)
+            row.append("n/a" if v is None else
+                       f"{_pct(v.mean)} [{_pct(v.ci[0])}, {_pct(v.ci[1])}]")
+        grid.append(row)
+    return grid
+
+
+def grade_caption(results) -> str:
+    return ("NME by House-Brackmann grade of the subjects (whole face), with "
+            "subject-bootstrap intervals.")
+
+
+def caption(results) -> str:
+    found = with_palsy(results)
+    first = found[0][1]
+    left_out = [r.name for r in results if r.name not in {n for n, _ in found}]
+    text = (f"Palsy gap: NME of the half of the face on each subject's affected side minus "
+            f"the unaffected half, in NME points, with {100 * first.level:g}% subject-bootstrap "
+            f"intervals; p: Wilcoxon signed-rank test of the per-subject gaps (whole face). "
+            f"A positive gap: the method is worse on the paralysed side. Affected sides from "
+            f"{plain(first.source)}.")
+    if left_out:
+        text += f" Without subjects' affected sides: {', '.join(left_out)}."
+    return text
+
+
+def gap_figure(results) -> str | None:
+    """A data URI of the palsy-gap figure (one group of bars per region, one bar per
+    method, with the interval as an error bar); None without any breakdown."""
+    found = with_palsy(results)
+    if not found:
+        return None
+    from .plots import HATCHES, PALETTE, _plt, data_uri
+
+    plt = _plt()
+    labels = [OVERALL, *regions_of(found)]
+    fig, ax = plt.subplots(figsize=(7.5, 3.4))
+    width = 0.8 / len(found)
+    x = np.arange(len(labels))
+    for i, (name, palsy) in enumerate(found):
+        splits = [palsy.overall, *(palsy.regions.get(k) for k in labels[1:])]
+        mean = np.array([100 * s.gap.mean if s else np.nan for s in splits])
+        lo = np.array([100 * s.gap.ci[0] if s else np.nan for s in splits])
+        hi = np.array([100 * s.gap.ci[1] if s else np.nan for s in splits])
+        err = np.vstack([mean - lo, hi - mean])
+        ax.bar(x - 0.4 + width * (i + 0.5), mean, width, yerr=np.where(np.isfinite(err), err, 0),
+               color=PALETTE[i % 8], hatch=HATCHES[i % 8], edgecolor="white", capsize=2,
+               label=name, error_kw={"linewidth": 0.8})
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_xticks(x, labels)
+    ax.set_ylabel("affected - unaffected (NME points)")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    return data_uri(fig)

@@ -1,0 +1,195 @@
+"""Subject metadata: the affected side of each subject's palsy, its severity grade and an
+optional clinical score, read from a subjects file.
+
+The file is a CSV with a header line and one row per subject:
+
+``subject``
+    the subject id, as in the dataset (all-digit ids lose leading zeros, as everywhere);
+``affected_side``
+    ``left``, ``right`` (the subject's own side), ``none`` or ``bilateral``;
+``grade`` (optional)
+    House-Brackmann grade ``I`` ... ``VI`` (Roman or 1-6), empty when unknown;
+``score`` (optional)
+    a numeric clinical score (Sunnybrook, eFACE, ...), empty when unknown;
+any other column
+    kept as text (shown nowhere, available to the Python API).
+
+A dataset finds its file beside it (``subjects.csv`` in the dataset folder, or the file a
+manifest's header names: ``aflfp-bench import DIR -o gt.csv --subjects FILE``); every
+command that scores takes ``--subjects FILE`` instead. Subjects of the dataset missing from
+the file are listed, never guessed: their images stay out of the palsy breakdowns.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .errors import BenchError
+from .files import decode_text, excerpt, read_bytes
+from .protocol import canonical_subject
+
+FILE_NAME = "subjects.csv"
+SIDES = ("left", "right", "none", "bilateral")
+#: The sides whose half of the face can be called affected.
+ONE_SIDED = ("left", "right")
+GRADES = ("I", "II", "III", "IV", "V", "VI")
+REQUIRED = ("subject", "affected_side")
+MAX_BYTES = 16 << 20
+
+
+def grade_of(text: str) -> str | None:
+    """A House-Brackmann grade as its Roman numeral (``"iv"``, ``"4"`` -> ``"IV"``); None
+    when ``text`` is none of I-VI."""
+    text = text.strip().upper()
+    if text.isascii() and text.isdigit() and 1 <= int(text) <= 6:
+        return GRADES[int(text) - 1]
+    return text if text in GRADES else None
+
+
+@dataclass(frozen=True)
+class Subject:
+    side: str
+    grade: str | None = None
+    score: float = math.nan
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Subjects:
+    """The rows of a subjects file, by canonical subject id, and where they came from."""
+
+    rows: dict[str, Subject]
+    source: str
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def _column(self, subjects, get, empty) -> np.ndarray:
+        out = [get(self.rows[s]) if s in self.rows else empty
+               for s in (canonical_subject(v) for v in subjects)]
+        return np.asarray(out, dtype=object if empty is None else float)
+
+    def affected_side(self, subjects) -> np.ndarray:
+        """Per given subject: ``"left"`` or ``"right"``; None when the palsy is not
+        one-sided or the subject is not in the file."""
+        return self._column(subjects, lambda r: r.side if r.side in ONE_SIDED else None, None)
+
+    def grade(self, subjects) -> np.ndarray:
+        """Per given subject: its grade (``"I"`` ... ``"VI"``) or None."""
+        return self._column(subjects, lambda r: r.grade, None)
+
+    def score(self, subjects) -> np.ndarray:
+        """Per given subject: its score, nan when unknown."""
+        return self._column(subjects, lambda r: r.score, math.nan)
+
+    def missing(self, subjects) -> list[str]:
+        """The given subjects that have no row, sorted as the protocol sorts subjects."""
+        names = {canonical_subject(s) for s in subjects} - self.rows.keys()
+        return sorted(names, key=lambda s: (not s.isdigit(), int(s) if s.isdigit() else 0, s))
+
+
+def _error(path, line: int, message: str) -> BenchError:
+    return BenchError(f"{path}:{line}: {message}")
+
+
+def parse_subjects(text: str, source: str) -> Subjects:
+    """Read the text of a subjects file; errors name ``source``, the line and the column."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise _error(source, 1, f"malformed CSV ({exc})") from None
+    if header is None or not any(h.strip() for h in header):
+        raise BenchError(f"{source}: empty subjects file; the header line needs "
+                         f"{', '.join(REQUIRED)}")
+    names = [h.strip() for h in header]
+    missing = [c for c in REQUIRED if c not in names]
+    if missing:
+        raise _error(source, 1, f"the header lacks column(s) {', '.join(missing)} (got "
+                                f"{', '.join(excerpt(n) for n in names[:6])})")
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise _error(source, 1, f"column {excerpt(dup[0])} appears twice")
+    col = {n: i for i, n in enumerate(names)}
+    rows: dict[str, Subject] = {}
+    first_line: dict[str, int] = {}
+    line = 1
+    try:
+        for record in reader:
+            line = reader.line_num
+            if not any(v.strip() for v in record):
+                continue
+            if len(record) != len(names):
+                raise _error(source, line, f"{len(record)} fields, expected {len(names)} "
+                                           "(as many as the header)")
+            values = {n: record[i].strip() for n, i in col.items()}
+            subject = canonical_subject(values["subject"])
+            if not subject:
+                raise _error(source, line, "column 'subject': empty value")
+            if subject in rows:
+                raise _error(source, line, f"subject {excerpt(values['subject'])} appears "
+                                           f"again (first on line {first_line[subject]})")
+            rows[subject] = _row(values, source, line)
+            first_line[subject] = line
+    except csv.Error as exc:
+        raise _error(source, reader.line_num, f"malformed CSV ({exc})") from None
+    if not rows:
+        raise BenchError(f"{source}: no subjects (only a header)")
+    return Subjects(rows, source)
+
+
+def _row(values: dict, source, line: int) -> Subject:
+    side = values["affected_side"].lower()
+    if side not in SIDES:
+        raise _error(source, line, f"column 'affected_side': {excerpt(values['affected_side'])} "
+                                   f"is not one of {', '.join(SIDES)}")
+    grade = None
+    if values.get("grade"):
+        grade = grade_of(values["grade"])
+        if grade is None:
+            raise _error(source, line, f"column 'grade': {excerpt(values['grade'])} is not a "
+                                       "House-Brackmann grade (I-VI or 1-6)")
+    score = math.nan
+    if values.get("score"):
+        try:
+            score = float(values["score"])
+        except ValueError:
+            score = math.nan
+        if not math.isfinite(score):
+            raise _error(source, line, f"column 'score': {excerpt(values['score'])} is not a "
+                                       "finite number")
+    extra = {k: v for k, v in values.items() if k not in ("subject", "affected_side", "grade",
+                                                          "score")}
+    return Subject(side, grade, score, extra)
+
+
+def read_subjects(path) -> Subjects:
+    """Read a subjects file (UTF-8 CSV); errors name the file, the line and the column."""
+    path = Path(path)
+    return parse_subjects(decode_text(read_bytes(path, max_bytes=MAX_BYTES,
+                                                 what="subjects file"), path), str(path))
+
+
+def write_subjects(path, rows: list[dict], columns: list[str]) -> None:
+    """Write a subjects file atomically: ``rows`` of ``columns`` (the required ones first)."""
+    from .atomic import replacing
+
+    with replacing(Path(path), "subjects file") as tmp, \
+            open(tmp, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def beside(root) -> Path | None:
+    """The subjects file in a dataset folder, when there is one."""
+    if root is None:
+        return None
+    path = Path(root) / FILE_NAME
+    return path if path.is_file() else None
