@@ -1,10 +1,16 @@
 """``aflfp-bench demo``: the synthetic set, the built-in baselines under the 10-fold
-protocol, their scores and the Table 2 comparison."""
+protocol, their scores and the Table 2 comparison.
+
+The default run is the quick one: the mean shape (10-fold CV) and the bundled cascaded FCN
+(and emotrics, with the ``[dlib]`` extra) run live on the rendered images; SDM, whose
+10-fold training takes minutes, joins with ``full=True`` (``aflfp-bench demo --full``).
+Each stage's wall time is printed and returned (``benchmarks/demo_time.py`` reads it)."""
 
 from __future__ import annotations
 
 import importlib.util
 import os
+import time
 from pathlib import Path
 
 from .dataset import read_manifest, write_manifest
@@ -20,17 +26,19 @@ from .synth import GENERATOR_VERSION, synthesize
 from .tables import report_text
 from .userdirs import cache_dir
 
-#: The demo's baselines and their cross-validation options; SDM is trained on a subset
-#: of each fold's images so the whole demo stays within a few minutes on 2 cores.
+#: The demo's baselines and their cross-validation options; SDM (``--full`` only) is
+#: trained on a subset of each fold's images so it takes minutes, not hours, on 2 cores.
 BASELINES = {"mean-shape": {},
              "sdm": {"max_train": 800, "n_init": 3, "cells": 2, "ridge": 1.0, "n_stages": 4}}
+#: The baselines only ``--full`` runs.
+FULL_ONLY = ("sdm",)
 
 
-def baselines() -> dict[str, dict]:
+def baselines(*, full: bool = True) -> dict[str, dict]:
     """The demo's baselines: emotrics joins when the [dlib] extra is installed, and the
     bundled cascaded FCN (the onnx adapter; trained on other synthetic subjects) when the
-    [onnx] extra is."""
-    found = dict(BASELINES)
+    [onnx] extra is; without ``full``, SDM is left out."""
+    found = {k: v for k, v in BASELINES.items() if full or k not in FULL_ONLY}
     if all(importlib.util.find_spec(m) for m in ("dlib", "face_recognition_models")):
         found["emotrics"] = {}
     if importlib.util.find_spec("onnxruntime"):
@@ -64,16 +72,22 @@ def synthetic_manifest(out=None, *, subjects: int = 88, size: int = 256, seed: i
 
 
 def run_demo(out, *, subjects: int = 88, size: int = 256, seed: int = 0, workers=None,
-             echo=print) -> dict:
+             full: bool = False, echo=print) -> dict:
+    """Run the demo in ``out``; returns ``{"scores": {method: Scores}, "seconds": {stage:
+    wall seconds}}`` (stages: the synthetic set, each method, the report)."""
     out = Path(out)
+    seconds = {}
+    start = time.perf_counter()
     manifest = synthetic_manifest(out, subjects=subjects, size=size, seed=seed, workers=workers,
                                   echo=echo)
     echo(f"using the synthetic set in {out} ({manifest.name})")
     dataset = read_manifest(manifest)
+    seconds["synthetic set"] = time.perf_counter() - start
     results = out / "results"
     results.mkdir(exist_ok=True)
     docs, found = {}, []
-    for name, options in baselines().items():
+    for name, options in baselines(full=full).items():
+        start = time.perf_counter()
         csv_path = results / f"{name}.synthetic.csv"
         with progress_bar(len(dataset), f"{name}: 10-fold CV") as update:
             # Ground-truth boxes: the demo needs no face detector (the [cv] extra) and the
@@ -84,6 +98,8 @@ def run_demo(out, *, subjects: int = 88, size: int = 256, seed: int = 0, workers
         docs[name] = scores
         scores.write(results / f"{name}.synthetic.json")
         found.append(Result(name, scores, str(csv_path), points=points, dataset=dataset))
+        seconds[name] = time.perf_counter() - start
+    start = time.perf_counter()
     echo("")
     echo(f"{dataset.label}: {len(dataset)} images, {subjects} subjects, {N_FOLDS}-fold "
          "subject-independent CV")
@@ -91,8 +107,17 @@ def run_demo(out, *, subjects: int = 88, size: int = 256, seed: int = 0, workers
     echo(report_text(report))
     echo("")
     echo("SYNTHETIC data: these numbers test the toolkit, they are not AFLFP results.")
+    left = [name for name in FULL_ONLY if name not in docs]
+    if left:
+        echo(f"Left out of this quick run: {', '.join(left)} (its 10-fold training takes "
+             "minutes); 'aflfp-bench demo --full' runs it.")
+    if "onnx" not in docs:
+        echo("The bundled cascaded FCN needs onnxruntime: pip install 'aflfp-bench[onnx]'.")
     write_html(report, results / "report.html")
+    seconds["report"] = time.perf_counter() - start
     echo(f"predictions and scores: {results}")
     echo(f"HTML report: {results / 'report.html'}")
-    return docs
+    echo("wall time: " + ", ".join(f"{k} {v:.1f} s" for k, v in seconds.items())
+         + f"; total {sum(seconds.values()):.1f} s")
+    return {"scores": docs, "seconds": seconds}
 

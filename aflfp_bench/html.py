@@ -8,6 +8,8 @@ import os
 
 from ._version import __version__
 from .atomic import write_text
+from .clinical import LABELS, UNITS
+from .protocol import EXPRESSION_NAMES
 from .protocol import NAME as PROTOCOL
 from .report import AVG, ReportModel
 from .tables import DAGGER, cell_marks, ci_text, fmt_pct, row_label, table3_test_line
@@ -21,11 +23,35 @@ def environment():
                               trim_blocks=True, lstrip_blocks=True)
 
 
+#: What the Avg column holds, in words.
+AVG_NAME = "Average over every image of every expression"
+
+
+def avg_first(columns) -> list[str]:
+    """The HTML's column order: Avg right after the method, then the expressions (the text
+    renderings keep the paper's order, Avg last)."""
+    columns = list(columns)
+    return ([AVG] if AVG in columns else []) + [c for c in columns if c != AVG]
+
+
+def column_heads(columns) -> list[dict]:
+    """Header cells: the code and, as its tooltip, the expression's name."""
+    return [{"code": c, "name": AVG_NAME if c == AVG else EXPRESSION_NAMES.get(c, "")}
+            for c in columns]
+
+
+def _legend(columns) -> list[tuple[str, str]]:
+    """(code, name) of each expression among ``columns``, in the protocol's order, for the
+    legend under the table."""
+    present = set(columns)
+    return [(c, name) for c, name in EXPRESSION_NAMES.items() if c in present]
+
+
 def _table2_rows(report: ReportModel) -> list[dict]:
     rows = []
     for row in report.rows2:
         cells = []
-        for col in report.columns:
+        for col in avg_first(report.columns):
             cell = row.cells.get(col)
             best, not_sig = cell_marks(report, row, col)
             p = None if cell is None or cell.p_value is None else cell.p_value
@@ -65,9 +91,23 @@ def _clinical_rows(report: ReportModel) -> list[dict]:
             m = section.measures[name]
             cells.append({"icc": _fixed(m.icc, "{:.2f}"), "side": _fixed(100 * m.side_agreement, "{:.0f}%"),
                           "mae": _fixed(m.mae_difference, "{:.2f}")})
-        rows.append({"measure": name, "unit": first.unit, "expressions": " ".join(first.expressions),
-                     "cells": cells})
+        rows.append({"measure": LABELS.get(name, name), "id": name,
+                     "unit": UNITS.get(name, "") or getattr(first, "unit", ""),
+                     "expressions": column_heads(first.expressions), "cells": cells})
     return rows
+
+
+def _apart_grid(grid: list[list[str]]) -> dict:
+    """A published grid for HTML: Avg moved next to the method and stat columns, and the
+    header cells with their names."""
+    head = grid[0]
+    order = list(range(len(head)))
+    if AVG in head:
+        k = head.index(AVG)
+        order = [0, 1, k] + [i for i in range(2, len(head)) if i != k]
+    return {"head": [{"code": head[i], "name": AVG_NAME if head[i] == AVG
+                      else EXPRESSION_NAMES.get(head[i], "")} for i in order],
+            "rows": [[row[i] for i in order] for row in grid[1:]]}
 
 
 def _fixed(value: float, fmt: str) -> str:
@@ -76,11 +116,11 @@ def _fixed(value: float, fmt: str) -> str:
 
 def _part(report: ReportModel, suffix: str) -> dict:
     """The template variables of one report (one setting)."""
-    from . import plots
-    from .plots_clinical import bland_altman
+    from .headline import headlines
+    from .palsy_report import html_sections as palsy_sections
+    from .report_figures import clinical_figures, main_figures, overlay_figures
     from .tables import apart_parts, table2_caption, table3_caption
 
-    figures = plots.all_figures(report)
     s = report.settings
     boxes = "; ".join(f"{name}: {text}" for name, text in s.boxes.items())
     settings = [("protocol", s.protocol),
@@ -101,17 +141,22 @@ def _part(report: ReportModel, suffix: str) -> dict:
                 "median": fmt_pct(r.scores.overall.median)} for r in report.results]
     apart = apart_parts(report)
     clinical = _clinical_rows(report)
+    apart_codes = [c for g in (apart[1:] if apart else ()) if g for c in g[0]]
     return dict(
-        suffix=suffix, heading=f"{s.dataset}, {s.reading}",
+        suffix=suffix, heading=f"{s.dataset}, {s.reading}", headlines=headlines(report),
         clinical=clinical,
         clinical_methods=[r.name for r in report.results if r.scores.clinical is not None],
-        bland_altman=bland_altman(report) if clinical else {},
-        synthetic=s.synthetic, settings=settings, columns=report.columns,
+        clinical_figures=clinical_figures(report) if clinical else [],
+        synthetic=s.synthetic, settings=settings, columns=column_heads(avg_first(report.columns)),
+        legend=[(AVG, AVG_NAME), *_legend([*report.columns, *apart_codes])],
         caption=table2_caption(report), table3_caption=table3_caption(report),
         table2=_table2_rows(report), table3=_table3_rows(report),
         table3_test=table3_test_line(report), methods=methods,
-        apart={"caption": apart[0], "grids": [g for g in apart[1:] if g]} if apart else None,
-        notes=report.notes, threshold=f"{100 * s.metric.threshold:g}%", **figures)
+        apart={"caption": apart[0], "grids": [_apart_grid(g) for g in apart[1:] if g]}
+        if apart else None,
+        notes=report.notes, threshold=f"{100 * s.metric.threshold:g}%",
+        figures=main_figures(report), overlays=overlay_figures(report),
+        extra_sections=palsy_sections(report.results))
 
 
 def render_html(reports, *, title: str = "aflfp-bench report") -> str:

@@ -129,3 +129,36 @@ def gap_figure(results) -> str | None:
     ax.set_ylabel("affected - unaffected (NME points)")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     return data_uri(fig)
+
+
+def _grid(grid: list[list[str]], names: dict[str, str]) -> dict:
+    return {"head": [{"code": h, "name": names.get(h, h)} for h in grid[0]], "rows": grid[1:]}
+
+
+def html_sections(results) -> list:
+    """The HTML report's palsy sections (:class:`~.report_figures.Section`): the gap
+    figure with the gap table, then the by-grade table; empty when no result has them."""
+    from .report_figures import Figure, Section
+
+    out = []
+    names = {OVERALL: "every point of each half", "p": "Wilcoxon signed-rank p of the whole "
+             "face's gap", **{f"HB {g}": f"House-Brackmann grade {g}" for g in GRADES}}
+    gaps = gap_grid(results)
+    if gaps is not None:
+        found = with_palsy(results)
+        figure = Figure(
+            "palsy-gap", gap_figure(results),
+            f"Bar chart: affected minus unaffected half-face NME, in points, for every point "
+            f"and each facial region, one bar per method ({', '.join(n for n, _ in found)}), "
+            f"with 95% intervals as error bars.",
+            "The palsy gap per region: bars above zero mean the method errs more on the "
+            "paralysed half. Look for regions whose interval stays clear of zero, and for "
+            "methods whose gap is larger than the others' (their errors follow the palsy).",
+            wide=True)
+        out.append(Section("palsy", "Affected side: the palsy gap", caption(results),
+                           (figure,), (_grid(gaps, names),)))
+    grades = grade_grid(results)
+    if grades:
+        out.append(Section("grades", "By severity grade", grade_caption(results), (),
+                           (_grid(grades, names),)))
+    return out

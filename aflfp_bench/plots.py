@@ -2,12 +2,14 @@
 
 Each method gets a colour from the Okabe-Ito palette *and* its own marker and line
 style, so curves stay distinguishable in greyscale print and for colour-blind readers.
+Legends sit outside the axes (below them), so they never cover data.
 """
 
 from __future__ import annotations
 
 import base64
 import io
+import textwrap
 
 import numpy as np
 
@@ -19,6 +21,11 @@ MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
 LINES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1)), (0, (1, 3)), (0, (8, 2))]
 HATCHES = ["", "//", "..", "xx", "\\\\", "++", "oo", "--"]
 GT_COLOUR, PRED_COLOUR = "#009E73", "#D55E00"
+#: The iBUG 68-point face outline as separate strokes (0-based; closed ones repeat their
+#: first point): jaw, brows, nose bridge and base, eyes, outer and inner lips.
+CONTOURS = [list(range(0, 17)), list(range(17, 22)), list(range(22, 27)), list(range(27, 31)),
+            list(range(31, 36)), [*range(36, 42), 36], [*range(42, 48), 42],
+            [*range(48, 60), 48], [*range(60, 68), 60]]
 
 
 def _style(i: int) -> dict:
@@ -50,9 +57,34 @@ def _methods(report: ReportModel):
     return [(i, r.name, r.scores) for i, r in enumerate(report.results)]
 
 
+def _figure(plt, width: float, height: float):
+    """A figure with one axes (the legend goes under it: :func:`_legend_below`)."""
+    return plt.subplots(figsize=(width, height))
+
+
+def _legend_below(fig, ax) -> None:
+    """The axes' legend under everything the axes draws (tick labels, axis label), as many
+    columns as the labels allow; the saved figure grows to hold it (``bbox_inches``)."""
+    handles, labels = ax.get_legend_handles_labels()
+    if not labels:
+        return
+    longest = max(len(text) for text in labels)
+    fits = int(fig.get_figwidth() * 72 / 4.6 // (longest + 6))     # 8 pt text, ~4.6 pt a char
+    bottom = ax.get_tightbbox(fig.canvas.get_renderer()).y0 / fig.bbox.height
+    box = ax.get_position()
+    fig.legend(handles, labels, loc="upper center", ncols=max(1, min(len(labels), fits)),
+               bbox_to_anchor=((box.x0 + box.x1) / 2, bottom - 4 / (72 * fig.get_figheight())),
+               bbox_transform=fig.transFigure, fontsize=8, frameon=False)
+
+
+def short_label(text: str, width: int = 18) -> str:
+    """A method name wrapped onto lines of ``width`` characters (tick labels, titles)."""
+    return "\n".join(textwrap.wrap(str(text), width, break_long_words=True)) or str(text)
+
+
 def ced(report: ReportModel) -> str:
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(6, 3.6))
+    fig, ax = _figure(plt, 6, 3.8)
     thr = report.settings.metric.threshold
     top = max(2 * thr, max(np.percentile(r.scores.per_image.nme, 95) for r in report.results))
     grid = np.linspace(0, top, 200)
@@ -63,11 +95,11 @@ def ced(report: ReportModel) -> str:
     ax.axvline(100 * thr, color="0.4", linewidth=0.8)
     ax.set(xlabel="NME (%)", ylabel="fraction of images", ylim=(0, 1.01),
            title="Cumulative error distribution")
-    ax.legend(loc="lower right", fontsize=8)
+    _legend_below(fig, ax)
     return data_uri(fig)
 
 
-def _dodged(ax, labels, series, ylabel, title):
+def _dodged(fig, ax, labels, series, ylabel, title):
     """Means with 95% CI error bars, one dodged series per method."""
     x = np.arange(len(labels))
     width = 0.7 / max(1, len(series))
@@ -81,24 +113,23 @@ def _dodged(ax, labels, series, ylabel, title):
                     markersize=5, label=name, linestyle="none")
     ax.set_xticks(x, labels)
     ax.set(ylabel=ylabel, title=title)
-    ax.legend(fontsize=8, ncols=min(4, len(series)), loc="upper center",
-              bbox_to_anchor=(0.5, -0.18), frameon=False)
+    _legend_below(fig, ax)
 
 
 def expressions(report: ReportModel) -> str:
     plt = _plt()
     cols = report.columns
-    fig, ax = plt.subplots(figsize=(9, 3.6))
+    fig, ax = _figure(plt, 9, 3.8)
     series = [(i, row.name, [row.cells.get(c) for c in cols])
               for i, row in enumerate(r for r in report.rows2 if not r.published)]
-    _dodged(ax, cols, series, "NME (%)", "Mean NME per expression with 95% subject-bootstrap CI")
+    _dodged(fig, ax, cols, series, "NME (%)", "Mean NME per expression with 95% subject-bootstrap CI")
     ax.tick_params(axis="x", labelrotation=45 if len(cols) > 10 else 0)
     return data_uri(fig)
 
 
 def keyframes(report: ReportModel) -> str:
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(6, 3.6))
+    fig, ax = _figure(plt, 6, 3.8)
     x = np.arange(len(KEYFRAMES))
     for i, name, _ in _methods(report):
         cells = report.keyframes.get(name, {})
@@ -110,14 +141,14 @@ def keyframes(report: ReportModel) -> str:
         ax.fill_between(x, lo, hi, color=st["color"], alpha=0.12)
     ax.set_xticks(x, KEYFRAMES)
     ax.set(ylabel="NME (%)", title="NME by keyframe (expression intensity), 95% CI")
-    ax.legend(fontsize=8)
+    _legend_below(fig, ax)
     return data_uri(fig)
 
 
 def regions(report: ReportModel) -> str:
     plt = _plt()
     names = list(REGIONS)
-    fig, ax = plt.subplots(figsize=(6, 3.4))
+    fig, ax = _figure(plt, 6, 3.8)
     x = np.arange(len(names))
     methods = _methods(report)
     width = 0.8 / max(1, len(methods))
@@ -127,33 +158,59 @@ def regions(report: ReportModel) -> str:
                hatch=HATCHES[i % 8], edgecolor="black", linewidth=0.5)
     ax.set_xticks(x, names)
     ax.set(ylabel="NME (%)", title="NME by facial region")
-    ax.legend(fontsize=8)
+    _legend_below(fig, ax)
     return data_uri(fig)
 
 
-def landmarks(report: ReportModel) -> str | None:
-    """Per-landmark mean error on the mean ground-truth face, one panel per method."""
+def error_norm(values):
+    """One colour scale for every panel: linear, or logarithmic when the errors span more
+    than a factor of ten (a weak method beside a good one keeps both readable)."""
+    from matplotlib.colors import LogNorm, Normalize
+
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    vmin, vmax = (float(values.min()), float(values.max())) if values.size else (0.0, 1.0)
+    if vmin > 0 and vmax > 10 * vmin:
+        return LogNorm(vmin, vmax)
+    return Normalize(vmin, vmax if vmax > vmin else vmin + 1e-9)
+
+
+def landmarks(report: ReportModel, *, per_row: int = 4) -> str | None:
+    """Per-landmark mean error on the mean ground-truth face, one panel per method: colour
+    encodes the error on one scale shared by all panels (one colour bar); points have one
+    fixed size, so a weak method's panel stays as legible as a good one's."""
     methods = [(i, n, d) for i, n, d in _methods(report) if d.gt_mean_shape is not None]
     if not methods:
         return None
     plt = _plt()
-    fig, axes = plt.subplots(1, len(methods), figsize=(2.8 * len(methods) + 0.8, 3.2),
-                             squeeze=False)
+    from matplotlib.cm import ScalarMappable
+
+    ncols = min(per_row, len(methods))
+    nrows = -(-len(methods) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.5 * ncols + 1.0, 2.9 * nrows + 0.4),
+                             squeeze=False, layout="constrained")
     values = np.array([d.by_landmark for _, _, d in methods]) * 100
-    vmin, vmax = float(values.min()), float(values.max())
-    for ax, (_, name, doc), vals in zip(axes[0], methods, values):
+    norm = error_norm(values)
+    for ax, (_, name, doc), vals in zip(axes.ravel(), methods, values):
         shape = np.asarray(doc.gt_mean_shape)
-        for idx in REGIONS.values():
+        for idx in CONTOURS:
             ax.plot(*shape[idx].T, color="0.75", linewidth=0.8, zorder=1)
-        sc = ax.scatter(*shape.T, c=vals, s=10 + 200 * (vals - vmin) / max(vmax - vmin, 1e-12),
-                        cmap="viridis", vmin=vmin, vmax=vmax, edgecolors="black",
-                        linewidths=0.3, zorder=2)
-        ax.set_title(name, fontsize=9)
+        ax.scatter(*shape.T, c=vals, s=18, cmap="viridis", norm=norm, edgecolors="0.2",
+                   linewidths=0.3, zorder=2)
+        ax.set_title(f"{short_label(name, 26)}\nmean {np.mean(vals):.2f}%", fontsize=8)
         ax.set_aspect("equal")
         ax.invert_yaxis()
+    for ax in axes.ravel():
         ax.axis("off")
-    fig.colorbar(sc, ax=axes[0].tolist(), label="mean error (% of norm)", shrink=0.8)
-    fig.suptitle("Per-landmark error on the mean face (size and colour)", fontsize=10)
+    log = type(norm).__name__ == "LogNorm"
+    bar = fig.colorbar(ScalarMappable(norm=norm, cmap="viridis"), ax=axes.ravel().tolist(),
+                       label=f"mean error (% of norm{', log scale' if log else ''})", shrink=0.8)
+    if log:
+        ticks = [v for m in (0.01, 0.1, 1, 10, 100, 1000) for v in (m, 2 * m, 5 * m)
+                 if norm.vmin <= v <= norm.vmax]
+        bar.set_ticks(ticks, labels=[f"{v:g}" for v in ticks])
+        bar.ax.minorticks_off()
+    fig.suptitle("Per-landmark mean error on the mean face (colour; shared scale)", fontsize=10)
     return data_uri(fig)
 
 
@@ -161,16 +218,16 @@ def sides(report: ReportModel) -> str:
     """Subject's right vs left half of the face, per method."""
     plt = _plt()
     methods = _methods(report)
-    fig, ax = plt.subplots(figsize=(6, 3.2))
+    fig, ax = _figure(plt, max(6, 1.3 * len(methods)), 3.8)
     x = np.arange(len(methods))
     for side, offset, hatch in (("right", -0.2, ""), ("left", 0.2, "//")):
         vals = [100 * doc.by_side[side].mean for _, _, doc in methods]
         ax.bar(x + offset, vals, 0.4, label=f"subject's {side}", hatch=hatch,
                color=["#56B4E9" if side == "right" else "#E69F00"] * len(methods),
                edgecolor="black", linewidth=0.5)
-    ax.set_xticks(x, [name for _, name, _ in methods])
+    ax.set_xticks(x, [short_label(name) for _, name, _ in methods], fontsize=8)
     ax.set(ylabel="NME (%)", title="Left vs right half of the face (asymmetry of error)")
-    ax.legend(fontsize=8)
+    _legend_below(fig, ax)
     return data_uri(fig)
 
 

@@ -7,10 +7,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from .clinical import RELEVANT, UNITS
+from .clinical import LABELS, RELEVANT, UNITS
 from .fidelity import MAIN
-from .plots import PALETTE, _plt, data_uri
+from .plots import PALETTE, _plt, data_uri, short_label
 from .report import ReportModel
+
+
+def measure_label(name: str, *, unit: bool = True) -> str:
+    """A measure as a reader calls it, with its unit: ``Brow height (% IOD)``."""
+    label = LABELS.get(name, name)
+    u = UNITS.get(name, "")
+    return f"{label} ({u})" if unit and u else label
 
 
 def bland_altman(report: ReportModel) -> dict[str, str]:
@@ -23,8 +30,9 @@ def bland_altman(report: ReportModel) -> dict[str, str]:
             continue
         expr = r.scores.per_image.expression
         plt = _plt()
-        fig, axes = plt.subplots(1, len(MAIN), figsize=(3.3 * len(MAIN), 3.0))
-        for ax, m in zip(axes, MAIN):
+        fig, axes = plt.subplots(1, len(MAIN), figsize=(3.3 * len(MAIN), 3.4), squeeze=False)
+        fig.subplots_adjust(top=0.79, bottom=0.15, wspace=0.32)   # two-line titles, no overlap
+        for ax, m in zip(axes[0], MAIN):
             rel = np.isin(expr, RELEVANT[m])
             gt = res["per_image"][m]["gt_difference"][rel]
             pred = res["per_image"][m]["pred_difference"][rel]
@@ -34,8 +42,11 @@ def bland_altman(report: ReportModel) -> dict[str, str]:
                 bias, sd = diff.mean(), diff.std(ddof=1)
                 for y, style in ((bias, "-"), (bias - 1.96 * sd, "--"), (bias + 1.96 * sd, "--")):
                     ax.axhline(y, color="black", linestyle=style, linewidth=0.8)
-            ax.set(title=f"{m} (n={rel.sum()})", xlabel=f"mean of L-R differences ({UNITS[m]})",
+            unit = UNITS.get(m, "")
+            ax.set_title(f"{short_label(LABELS.get(m, m), 34)}\n{unit}, n = {rel.sum()}",
+                         fontsize=9)
+            ax.set(xlabel="mean of L-R differences",
                    ylabel="predicted - ground truth" if m == MAIN[0] else "")
-        fig.suptitle(r.name, fontsize=9)
+        fig.suptitle(short_label(r.name, 90), fontsize=10, y=0.99)
         out[r.name] = data_uri(fig)
     return out

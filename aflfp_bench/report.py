@@ -59,6 +59,22 @@ STATS = ("mean", "std", "ci_low", "ci_high", "n", "delta_vs_ref", "delta_ci_low"
          "delta_ci_high", "p_value")
 
 
+@dataclass(frozen=True)
+class Comparison:
+    """The best method (lowest mean NME) against another on the images both scored, with
+    the report's shared subject bootstrap: ``delta`` is the other's mean NME minus the
+    best's (a fraction; positive when the best is better) and ``ci`` its interval;
+    ``p_value`` the paired test's (nan when undefined) over ``n_subjects`` subjects."""
+
+    best: str
+    other: str
+    delta: float
+    ci: tuple[float, float]
+    p_value: float
+    significant: bool
+    n_subjects: int
+
+
 @dataclass
 class Row:
     name: str
@@ -114,6 +130,8 @@ class ReportModel:
     apart_columns: list[str] = field(default_factory=list)
     apart_setting: str = ""
     notes: list[str] = field(default_factory=list)
+    #: The best measured method against each other one (empty with one method).
+    versus_best: list[Comparison] = field(default_factory=list)
 
 
 def box_text(boxes: BoxCounts | None) -> str | None:
@@ -224,8 +242,29 @@ def build_report(results: list[Result], *, settings: Settings | None = None,
         boxes={r.name: text for r in results if (text := box_text(r.scores.boxes))})
     report = ReportModel(columns, rows, table3, reference, best, report_settings, keyframes,
                     table3_test, results)
+    report.versus_best = _versus_best(rows, arrays, boot, settings.alpha)
     _place_published(report, published, show_published)
     return report
+
+
+def _versus_best(rows, arrays, boot, alpha) -> list[Comparison]:
+    """The method of lowest mean NME against each other one, over every image both
+    scored (the same test as the table's, with the same bootstrap)."""
+    best = min(rows, key=lambda row: row.cells[AVG].mean).name
+    out = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UndefinedStatisticWarning)
+        for row in rows:
+            if row.name == best:
+                continue
+            mine, ref = arrays[row.name], arrays[best]
+            ia, ib = paired(mine, ref)
+            if ia.size == 0:
+                continue
+            cmp = paired_comparison(mine.nme[ia], ref.nme[ib], mine.subject[ia], boot, alpha=alpha)
+            out.append(Comparison(best, row.name, cmp["delta"], tuple(cmp["ci"]), cmp["p_value"],
+                                  cmp["significant"], cmp["n_subjects"]))
+    return out
 
 
 def _compare(rows, arrays, reference, columns, boot, alpha) -> None:

@@ -8,7 +8,8 @@ from aflfp_bench.cli import main
 
 def test_demo_runs_end_to_end_on_a_small_synthetic_set(tmp_path):
     runner = CliRunner()
-    args = ["demo", "--out", str(tmp_path), "--subjects", "3", "--size", "64", "--workers", "1"]
+    quick = ["demo", "--out", str(tmp_path), "--subjects", "3", "--size", "64", "--workers", "1"]
+    args = quick + ["--full"]
     result = runner.invoke(main, args)
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
@@ -33,7 +34,20 @@ def test_demo_runs_end_to_end_on_a_small_synthetic_set(tmp_path):
     # A second run reuses the cached set.
     again = runner.invoke(main, args)
     assert again.exit_code == 0 and "using the synthetic set in" in again.output
-    assert again.output.splitlines()[-8:] == result.output.splitlines()[-8:]
+    assert again.output.splitlines()[-9:-1] == result.output.splitlines()[-9:-1]
+    assert again.output.splitlines()[-1].startswith("wall time: synthetic set ")
+    # The quick run leaves SDM out, and says so.
+    fast = runner.invoke(main, quick)
+    assert fast.exit_code == 0, fast.output
+    lines = fast.output.splitlines()
+    start = lines.index("Table 2")
+    rows = [line.split("  Mean  ")[0].strip().removesuffix(" (ref)")
+            for line in lines[start + 2:] if "  Mean  " in line]
+    assert rows == [m for m in expected if m != "sdm"]
+    assert ("Left out of this quick run: sdm (its 10-fold training takes minutes); "
+            "'aflfp-bench demo --full' runs it.") in lines
+    stages = lines[-1].removeprefix("wall time: ").split("; total ")[0].split(", ")
+    assert [s.rsplit(" ", 2)[0] for s in stages] == ["synthetic set", *rows, "report"]
     # The demo never registers its synthetic set as the user's default ground truth.
     from aflfp_bench.config import config_file
 

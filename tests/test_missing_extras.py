@@ -17,6 +17,7 @@ HAAR = "the haar detector needs OpenCV: pip install 'aflfp-bench[cv]'"
 DLIB = "the emotrics adapter needs dlib: pip install 'aflfp-bench[dlib]'"
 TORCH = "training the deep baselines needs torch: pip install 'aflfp-bench[train]'"
 VIDEO = "reading videos needs OpenCV: pip install 'aflfp-bench[cv]'"
+QUANTIZE = "int8 export needs onnx and onnxruntime: pip install 'aflfp-bench[quantize]'"
 
 
 @pytest.fixture
@@ -50,6 +51,10 @@ def cases(tree, model, video, out):
                                 "-o", str(out)], TORCH),
         "cv with detector boxes": (["cv2"], ["cv", "--adapter", "mean-shape", "--data", tree,
                                              "-o", str(out)], HAAR),
+        "export int8": (["onnx"], ["export", "--quantize", "int8",
+                                   "aflfp_bench/data/models/cascaded-fcn-synthetic.onnx",
+                                   "-o", str(out) + ".onnx", "--calibration", tree,
+                                   "--calibration-images", "2"], QUANTIZE),
         "table3 deep": (["torch"], ["experiment", "table3", "--adapter", "cascaded-fcn",
                                     "--normal", tree, "--data", tree, "--box", "gt",
                                     "-o", str(out) + "_dir"], TORCH),

@@ -2,10 +2,12 @@ import csv
 import dataclasses
 import io
 import re
+from html.parser import HTMLParser
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from markupsafe import escape
 
 from aflfp_bench.cli import main
 from aflfp_bench.errors import BenchError
@@ -238,3 +240,66 @@ def test_cli_report_usage_errors(tmp_path, monkeypatch):
     result = runner.invoke(main, ["report", str(bad)])
     assert result.exit_code == 1
     assert result.output == f"Error: {bad}: not an aflfp-bench scores document (schema {{'name': 'other'}})\n"
+
+
+class _Page(HTMLParser):
+    """The tags of an HTML page with their attributes and enclosing tags."""
+
+    def __init__(self):
+        super().__init__()
+        self.stack, self.tags = [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs), [(t, a.get("class")) for t, a in self.stack]))
+        if tag not in ("img", "br", "meta", "link", "input"):
+            self.stack.append((tag, dict(attrs)))
+
+    def handle_endtag(self, tag):
+        while self.stack and self.stack.pop()[0] != tag:
+            pass
+
+
+def test_html_table2_puts_avg_first_and_names_every_code(docs):
+    from aflfp_bench.clinical import LABELS
+    from aflfp_bench.protocol import EXPRESSION_NAMES
+
+    rep = build_report(_results(docs), settings=Settings(resamples=100))
+    text_before = report_text(rep)
+    html = render_html(rep)
+    assert report_text(rep) == text_before and rep.columns[-1] == AVG   # the text keeps Avg last
+    assert re.search(r"TEC +Avg +95% CI \(Avg\)$", text_before.splitlines()[1])
+    table2 = html[html.index('<section id="table2"'):html.index("</section>", html.index('id="table2"'))]
+    heads = re.findall(r'<th scope="col"[^>]*>(.*?)</th>', table2)
+    assert heads[0] == "Method" and ">Avg</abbr>" in heads[1] and ">BR</abbr>" in heads[2]
+    for code, name in EXPRESSION_NAMES.items():
+        assert f'<th scope="col" title="{name}"><abbr title="{name}">{code}</abbr></th>' in table2
+        assert f"<dt>{code}</dt><dd>{name}</dd>" in table2           # the legend under the table
+    assert '<div class="scroll">\n  <table class="t2 main">' in table2
+    best = rep.best[AVG]
+    first_cell = re.search(r"<tbody>.*?<td[^>]*>\s*<span class=\"mean\">(.*?)</span>", table2, re.S)
+    assert first_cell.group(1).startswith("<strong>") == (rep.rows2[0].name == best)
+    assert f"{100 * rep.rows2[0].cells[AVG].mean:.2f}" in first_cell.group(1)
+    assert "Brow height" in html and ">brow_height<" not in html and LABELS["brow_height"] in html
+
+
+def test_html_opens_with_the_answer_and_every_figure_is_described(docs):
+    from aflfp_bench.headline import headlines
+
+    rep = build_report(_results(docs), settings=Settings(resamples=100))
+    html = render_html(rep)
+    lines = headlines(rep)
+    assert len(lines) == 3
+    first = html.index('<section id="headline"')
+    assert first < html.index('<section id="table2"') < html.index('<section id="settings"')
+    for line in lines:
+        assert html.count(str(escape(line))) == 1
+    page = _Page()
+    page.feed(html)
+    images = [(attrs, parents) for tag, attrs, parents in page.tags if tag == "img"]
+    assert len(images) >= 6
+    for attrs, parents in images:
+        assert len(attrs.get("alt", "").strip()) > 20 and parents[-1][0] == "figure"
+    assert html.count("<figcaption>") == len(images)
+    for tag, attrs, parents in page.tags:                  # every wide table scrolls on its own
+        if tag == "table" and attrs.get("class") != "settings":
+            assert parents[-1] == ("div", "scroll"), attrs

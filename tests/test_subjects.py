@@ -241,3 +241,45 @@ def test_report_refuses_subjects_for_score_files_only(synthetic, tmp_path):
                                str(synthetic / "subjects.csv")])
     assert out.exit_code == 2
     assert "--subjects applies to prediction files scored here" in out.stderr
+
+
+def test_the_report_shows_the_palsy_gap_in_text_markdown_and_html(tmp_path):
+    from aflfp_bench.html import render_html
+    from aflfp_bench.report import build_report
+    from aflfp_bench.results import Result
+    from aflfp_bench.tables import report_markdown, report_text
+
+    _, ds, preds = _golden_dataset(tmp_path)
+    with_gap = Result("with <gap>", score(ds, preds, Settings(agg="mean")), "a.csv")
+    ds.subjects = None
+    without = Result("without", score(ds, preds, Settings(agg="mean")), "b.csv")
+    report = build_report([with_gap, without], settings=Settings(resamples=100))
+    text = report_text(report)
+    lines = text.splitlines()
+    gap = lines.index("Palsy gap")
+    assert lines[gap + 1].split() == ["Method", "all", "points", "p", "jaw", "eyebrows", "nose",
+                                      "eyes", "mouth"]
+    assert lines[gap + 2].split()[:7] == ["with", "<gap>", "+1.00", "[-3.00,", "+5.00]",
+                                          "1.000", "+1.00"]
+    assert "Without subjects' affected sides: without." in lines[gap + 3]
+    grade = lines.index("By grade")
+    assert lines[grade + 1].split() == ["Method", "HB", "II", "HB", "IV"]
+    assert "| with &lt;gap&gt; | +1.00 \\[-3.00, +5.00\\] | 1.000 |" in report_markdown(report)
+    page = render_html(report)
+    assert '<section id="palsy">' in page and '<section id="grades">' in page
+    assert "with &lt;gap&gt;" in page and "with <gap>" not in page
+    assert 'alt="Bar chart: affected minus unaffected half-face NME' in page
+
+
+def test_a_report_without_subjects_has_no_palsy_part(tmp_path):
+    from aflfp_bench.html import render_html
+    from aflfp_bench.report import build_report
+    from aflfp_bench.results import Result
+    from aflfp_bench.tables import report_text
+
+    _, ds, preds = _golden_dataset(tmp_path)
+    ds.subjects = None
+    report = build_report([Result("only", score(ds, preds), "a.csv")],
+                          settings=Settings(resamples=50))
+    assert "Palsy gap" not in report_text(report)
+    assert '<section id="palsy">' not in render_html(report)

@@ -1,8 +1,8 @@
 """The ``aflfp-bench`` command line: the group and its commands.
 
 Each command family lives in its own module (data, scoring, reports, gate, detectors,
-clinical, demo, settings, submit) and imports only :mod:`._common` and the library; nothing imports this
-package back.
+export, clinical, demo, settings, submit) and imports only :mod:`._common` and the library;
+nothing imports this package back.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import click
 
 from .._version import __version__
 from ..progress import set_quiet
-from . import clinical, data, demo, detectors, gate, reports, scoring, settings, submit
+from . import clinical, data, demo, detectors, export, gate, reports, scoring, settings, submit
 from ._common import show_warning
 
 
@@ -33,6 +33,6 @@ def main(quiet):
 
 for command in (data.import_, data.synth, scoring.score, reports.report, reports.leaderboard,
                 gate.gate, detectors.predict, detectors.train, detectors.cv,
-                detectors.experiment, clinical.clinical, demo.demo, settings.config,
+                detectors.experiment, export.export, clinical.clinical, demo.demo, settings.config,
                 submit.submit):
     main.add_command(command)
