@@ -67,6 +67,10 @@ def main() -> None:
         sys.exit(f"the demo failed ({done.returncode}):\n{done.stderr[-2000:]}")
     stages = [line for line in done.stdout.splitlines() if line.startswith("wall time: ")]
     print(stages[-1] if stages else "(the demo printed no stage times)")
+    if stages and ", emotrics " in stages[-1]:
+        took = float(stages[-1].split(", emotrics ")[1].split(" s")[0])
+        print(f"without emotrics (README command 1 installs [onnx] only): about "
+              f"{wall - took:.1f} s")
     print(f"demo{' --full' if args.full else ''}: {wall:.1f} s wall from an empty cache "
           f"(target {TARGET_S:g} s on 2 idle cores): "
           f"{'met' if wall <= TARGET_S else 'NOT met'}, ratio {wall / TARGET_S:.2f}")
