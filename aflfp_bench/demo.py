@@ -2,8 +2,9 @@
 protocol, their scores and the Table 2 comparison.
 
 The default run is the quick one: the mean shape (10-fold CV) and the bundled cascaded FCN
-(and emotrics, with the ``[dlib]`` extra) run live on the rendered images; SDM, whose
-10-fold training takes minutes, joins with ``full=True`` (``aflfp-bench demo --full``).
+run live on the rendered images; SDM, whose 10-fold training takes minutes, and emotrics
+(with the ``[dlib]`` extra; half a minute) join with ``full=True`` (``aflfp-bench demo
+--full``).
 Each stage's wall time is printed and returned (``benchmarks/demo_time.py`` reads it)."""
 
 from __future__ import annotations
@@ -31,19 +32,19 @@ from .userdirs import cache_dir
 BASELINES = {"mean-shape": {},
              "sdm": {"max_train": 800, "n_init": 3, "cells": 2, "ridge": 1.0, "n_stages": 4}}
 #: The baselines only ``--full`` runs.
-FULL_ONLY = ("sdm",)
+FULL_ONLY = ("sdm", "emotrics")
 
 
 def baselines(*, full: bool = True) -> dict[str, dict]:
     """The demo's baselines: emotrics joins when the [dlib] extra is installed, and the
     bundled cascaded FCN (the onnx adapter; trained on other synthetic subjects) when the
     [onnx] extra is; without ``full``, SDM is left out."""
-    found = {k: v for k, v in BASELINES.items() if full or k not in FULL_ONLY}
+    found = dict(BASELINES)
     if all(importlib.util.find_spec(m) for m in ("dlib", "face_recognition_models")):
         found["emotrics"] = {}
     if importlib.util.find_spec("onnxruntime"):
         found["onnx"] = {}
-    return found
+    return {k: v for k, v in found.items() if full or k not in FULL_ONLY}
 
 
 def default_cache() -> Path:
@@ -107,10 +108,10 @@ def run_demo(out, *, subjects: int = 88, size: int = 256, seed: int = 0, workers
     echo(report_text(report))
     echo("")
     echo("SYNTHETIC data: these numbers test the toolkit, they are not AFLFP results.")
-    left = [name for name in FULL_ONLY if name not in docs]
+    left = [name for name in baselines(full=True) if name not in docs]
     if left:
-        echo(f"Left out of this quick run: {', '.join(left)} (its 10-fold training takes "
-             "minutes); 'aflfp-bench demo --full' runs it.")
+        echo(f"Left out of this quick run: {', '.join(left)} (minutes more); 'aflfp-bench "
+             "demo --full' runs them.")
     if "onnx" not in docs:
         echo("The bundled cascaded FCN needs onnxruntime: pip install 'aflfp-bench[onnx]'.")
     write_html(report, results / "report.html")

@@ -21,14 +21,15 @@ DEMO_SIZE = 128
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=None)
 @click.option("--full", is_flag=True,
-              help="Also run SDM's 10-fold cross-validation (minutes on 2 cores).")
+              help="Also run SDM's 10-fold cross-validation and emotrics (minutes more).")
 @library_errors
 def demo(out, subjects, size, seed, workers, full):
     """Generate the synthetic set once, run the built-in baselines, print Table 2.
 
-    The quick run (about a minute and a half on 2 cores, the first time) cross-validates
+    The quick run (under a minute and a half on 2 cores, the first time) cross-validates
     the mean shape and runs the bundled cascaded FCN (the [onnx] extra) on every image;
-    --full adds SDM's 10-fold training. Prints each stage's wall time.
+    --full adds SDM's 10-fold training and emotrics (the [dlib] extra). Prints each
+    stage's wall time.
 
     \b
     Example:
