@@ -169,8 +169,8 @@ def _pixels_per_unit(pts: np.ndarray, mm_per_pixel, iod) -> np.ndarray:
 def _frame_xy(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Face-frame x and y of every point, ``(n, 68)`` each, in pixels."""
     origin, u, v = face_frame(pts)
-    local = pts - origin[:, None]
-    return np.einsum("nkd,nd->nk", local, u), np.einsum("nkd,nd->nk", local, v)
+    lx, ly = pts[..., 0] - origin[:, :1], pts[..., 1] - origin[:, 1:]
+    return lx * u[:, :1] + ly * u[:, 1:], lx * v[:, :1] + ly * v[:, 1:]
 
 
 def _at_x(xs: np.ndarray, ys: np.ndarray, x0: np.ndarray) -> np.ndarray:
@@ -208,8 +208,19 @@ def facial_measures(points, *, mm_per_pixel=None, iod=None) -> dict[str, np.ndar
     in degrees."""
     pts = _check_points(points)
     unit = _pixels_per_unit(pts, mm_per_pixel, iod)
-    x, y = _frame_xy(pts)
+    return _sided(pts, unit, *_frame_xy(pts))
 
+
+def all_measures(points, *, mm_per_pixel=None, iod=None) -> tuple[dict, dict]:
+    """(:func:`facial_measures`, :func:`midline_measures`) of the same points, the face
+    frame computed once."""
+    pts = _check_points(points)
+    unit = _pixels_per_unit(pts, mm_per_pixel, iod)
+    x, y = _frame_xy(pts)
+    return _sided(pts, unit, x, y), _midline(unit, x)
+
+
+def _sided(pts, unit, x, y) -> dict[str, np.ndarray]:
     def sides(f) -> np.ndarray:
         return np.stack([f(0), f(1)], axis=1)
 
@@ -249,8 +260,11 @@ def midline_measures(points, *, mm_per_pixel=None, iod=None) -> dict[str, np.nda
     (midpoint of 49 and 55) and of the lips' midpoints (52, 58), positive towards the
     subject's left, in the units of :func:`facial_measures`."""
     pts = _check_points(points)
-    unit = _pixels_per_unit(pts, mm_per_pixel, iod)[:, 0]
-    x, _ = _frame_xy(pts)
+    return _midline(_pixels_per_unit(pts, mm_per_pixel, iod), _frame_xy(pts)[0])
+
+
+def _midline(unit, x) -> dict[str, np.ndarray]:
+    unit = unit[:, 0]
     return {"mouth_midline_shift": x[:, list(_CORNER)].mean(axis=1) / unit,
             "upper_lip_midline_x": x[:, _UPPER_MID] / unit,
             "lower_lip_midline_x": x[:, _LOWER_MID] / unit}

@@ -48,10 +48,9 @@ from .clinical import (
     MIDLINE_MEASURES,
     RELEVANT,
     UNITS,
+    all_measures,
     asymmetry,
-    facial_measures,
     inter_ocular,
-    midline_measures,
 )
 from .document import Clinical
 from .errors import UndefinedStatisticWarning
@@ -141,10 +140,10 @@ def icc_interval(ratings, *, level: float = DEFAULT_LEVEL) -> tuple[float, float
         warnings.warn("the ICC's interval is undefined (no degrees of freedom); returning nan",
                       UndefinedStatisticWarning, 2)
         return icc, NAN, NAN
-    from scipy.stats import f
+    from scipy.special import fdtri  # F quantiles; scipy.stats takes seconds to import
 
     q = 1 - (1 - level) / 2
-    f_lo, f_hi = f.ppf(q, n - 1, v), f.ppf(q, v, n - 1)
+    f_lo, f_hi = float(fdtri(n - 1, v, q)), float(fdtri(v, n - 1, q))
     c = k * msc + (k * n - k - n) * mse
     low = n * (msr - f_lo * mse) / (f_lo * c + n * msr)
     high = n * (f_hi * msr - mse) / (c + n * f_hi * msr)
@@ -243,14 +242,19 @@ def fidelity(gt_points, pred_points, expressions, *, subjects=None, affected=Non
     midline one."""
     gt_points = np.asarray(gt_points, dtype=float)
     scale = _scale(gt_points, mm_per_pixel)
-    gt, pred = facial_measures(gt_points, **scale), facial_measures(pred_points, **scale)
-    gt_mid, pred_mid = midline_measures(gt_points, **scale), midline_measures(pred_points, **scale)
+    gt, gt_mid = all_measures(gt_points, **scale)
+    pred, pred_mid = all_measures(pred_points, **scale)
     n = len(gt[MEASURES[0]])
     if len(pred[MEASURES[0]]) != n:
         raise ValueError(f"got {len(pred[MEASURES[0]])} predicted faces for {n} ground-truth faces")
     expressions = np.asarray(expressions, dtype=object)
     if len(expressions) != n:
         raise ValueError(f"got {len(expressions)} expressions for {n} images")
+    codes, inverse = np.unique(expressions.astype(str), return_inverse=True)
+
+    def relevant(measure: str) -> np.ndarray:
+        return np.isin(codes, RELEVANT[measure])[inverse]
+
     aff, subj = _sides(affected, subjects, n)
     boot = (make_bootstrap(subj, n_resamples=resamples, seed=seed, level=level)
             if aff is not None and n else None)
@@ -261,7 +265,7 @@ def fidelity(gt_points, pred_points, expressions, *, subjects=None, affected=Non
         pd_, _ = asymmetry(pred[m], m)
         per_image[m] = {"gt_difference": gd, "pred_difference": pd_,
                         "abs_error_difference": np.abs(pd_ - gd)}
-        rel = np.isin(expressions, RELEVANT[m])
+        rel = relevant(m)
         icc, icc_ci, r = _agreement(pd_[rel], gd[rel], level)
         clear_mask = rel & _clear(gt[m], m, clear, clear_angle)
         n_clear = int(clear_mask.sum())
@@ -284,7 +288,7 @@ def fidelity(gt_points, pred_points, expressions, *, subjects=None, affected=Non
     for m in MIDLINE_MEASURES:
         g, p = gt_mid[m], pred_mid[m]
         per_image[m] = {"gt_value": g, "pred_value": p, "abs_error_value": np.abs(p - g)}
-        rel = np.isin(expressions, RELEVANT[m])
+        rel = relevant(m)
         icc, icc_ci, r = _agreement(p[rel], g[rel], level)
         out[m] = {
             "unit": "mm" if mm else UNITS[m], "kind": "midline",

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .protocol import EXPRESSION_CODES, LEFT_SIDE, REGIONS, RIGHT_SIDE
-from .stats import cluster_means_ci, make_bootstrap, wilcoxon_columns
+from .stats import make_bootstrap, means_ci, subject_sums, wilcoxon_columns
 from .subjects import GRADES, Subjects
 
 NAN = math.nan
@@ -161,15 +161,17 @@ def sided_regions() -> dict[str, tuple[np.ndarray, np.ndarray]]:
 
 
 def _groups(columns: np.ndarray, subjects: np.ndarray, boot) -> list[Group]:
-    mean, lo, hi = cluster_means_ci(columns, subjects, boot)
-    out = []
-    for g in range(columns.shape[1]):
-        inside = np.isfinite(columns[:, g])
-        v = columns[inside, g]
-        out.append(Group(float(mean[g]), float(v.std(ddof=1)) if v.size > 1 else NAN,
-                         int(v.size), int(np.unique(subjects[inside]).size),
-                         (float(lo[g]), float(hi[g]))))
-    return out
+    sums, counts = subject_sums(columns, subjects, boot)
+    mean, lo, hi = means_ci(sums, counts, boot)
+    n = counts.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        inside = np.isfinite(columns)
+        centred = np.where(inside, columns - mean, 0.0)
+        std = np.sqrt((centred ** 2).sum(axis=0) / (n - 1))
+    n_subjects = (counts > 0).sum(axis=0)
+    return [Group(float(mean[g]), float(std[g]) if n[g] > 1 else NAN, int(n[g]),
+                  int(n_subjects[g]), (float(lo[g]), float(hi[g])))
+            for g in range(columns.shape[1])]
 
 
 def _splits(affected: np.ndarray, unaffected: np.ndarray, subjects, boot, alpha) -> list[Split]:
@@ -177,12 +179,7 @@ def _splits(affected: np.ndarray, unaffected: np.ndarray, subjects, boot, alpha)
     g = affected.shape[1]
     gaps = affected - unaffected
     both = _groups(np.concatenate([affected, unaffected, gaps], axis=1), subjects, boot)
-    names, inverse = np.unique(subjects, return_inverse=True)
-    inside = np.isfinite(gaps)
-    sums = np.zeros((names.size, g))
-    counts = np.zeros_like(sums)
-    np.add.at(sums, inverse, np.where(inside, gaps, 0.0))
-    np.add.at(counts, inverse, inside.astype(float))
+    sums, counts = subject_sums(gaps, subjects, boot)
     with np.errstate(invalid="ignore", divide="ignore"):
         p_values = wilcoxon_columns(sums / counts)
     out = []

@@ -10,17 +10,19 @@ resampling **subjects** with replacement (a cluster bootstrap), never images.
   resample's mean being ``sum_s w_s * sum_s(values) / sum_s w_s * n_s``.
 * :func:`paired_comparison`: a method against a reference on the same images: the mean
   difference, its bootstrap interval, and the Wilcoxon signed-rank p-value of the
-  per-subject mean differences.
+  per-subject mean differences (:mod:`.signrank`, SciPy's test in numpy alone).
 """
 
 from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
 from .errors import UndefinedStatisticWarning
+from .signrank import signed_rank_p
 
 DEFAULT_RESAMPLES = 2000
 DEFAULT_SEED = 0
@@ -69,9 +71,19 @@ def make_bootstrap(subjects, *, n_resamples: int = DEFAULT_RESAMPLES, seed: int 
     unique = np.unique(np.asarray(subjects, dtype=object).astype(str))
     if unique.size == 0:
         raise ValueError("no subjects to resample")
+    return _draw(tuple(unique.tolist()), int(n_resamples), seed, float(level))
+
+
+@lru_cache(maxsize=8)
+def _draw(unique: tuple, n_resamples: int, seed, level: float) -> Bootstrap:
+    """The draw of :func:`make_bootstrap`, made once per subjects, size, seed and level
+    (every statistic of one scoring shares it; its arrays are read-only)."""
     rng = np.random.default_rng(seed)
-    weights = rng.multinomial(unique.size, np.full(unique.size, 1.0 / unique.size), size=n_resamples)
-    return Bootstrap(unique, weights.astype(float), seed, level)
+    weights = rng.multinomial(len(unique), np.full(len(unique), 1.0 / len(unique)),
+                              size=n_resamples).astype(float)
+    names = np.asarray(unique, dtype=object)
+    weights.flags.writeable = names.flags.writeable = False
+    return Bootstrap(names, weights, seed, level)
 
 
 def _subject_sums(values, subjects, boot: Bootstrap) -> tuple[np.ndarray, np.ndarray]:
@@ -114,6 +126,53 @@ def cluster_mean_ci(values, subjects, boot: Bootstrap) -> tuple[float, float, fl
     return (float(sums.sum() / counts.sum()), *_interval(resampled, boot.level))
 
 
+def subject_sums(columns, subjects, boot: Bootstrap) -> tuple[np.ndarray, np.ndarray]:
+    """Per subject of ``boot`` and column of ``columns`` (``(n images, g)``, nan where an
+    image is not in a group): the sum of the values and the number of images, both
+    ``(subjects, g)``.
+
+    >>> boot = make_bootstrap(["a", "b"], n_resamples=10)
+    >>> sums, counts = subject_sums([[1.0, np.nan], [2.0, 5.0], [4.0, 7.0]], ["a", "a", "b"], boot)
+    >>> sums.tolist(), counts.tolist()
+    ([[3.0, 5.0], [4.0, 7.0]], [[2.0, 1.0], [1.0, 1.0]])
+    """
+    columns = np.asarray(columns, dtype=float)
+    if columns.ndim != 2:
+        raise ValueError(f"columns must have shape (n images, g groups), got {columns.shape}")
+    cols = boot.index(subjects)
+    if cols.shape != columns.shape[:1]:
+        raise ValueError(f"got {len(cols)} subjects for {columns.shape[0]} images")
+    inside = np.isfinite(columns)
+    sums = np.zeros((len(boot.subjects), columns.shape[1]))
+    counts = np.zeros_like(sums)
+    if len(cols):
+        order = np.argsort(cols, kind="stable")
+        ordered = cols[order]
+        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+        sums[ordered[starts]] = np.add.reduceat(np.where(inside, columns, 0.0)[order], starts)
+        counts[ordered[starts]] = np.add.reduceat(inside[order].astype(float), starts)
+    return sums, counts
+
+
+def means_ci(sums: np.ndarray, counts: np.ndarray, boot: Bootstrap) -> tuple[np.ndarray, ...]:
+    """(mean, low, high) of every column from :func:`subject_sums`; nan for a column
+    without images."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = sums.sum(axis=0) / counts.sum(axis=0)
+        resampled = (boot.weights @ sums) / (boot.weights @ counts)
+    tail = 100 * (1 - boot.level) / 2
+    lo = np.full(sums.shape[1], np.nan)
+    hi = lo.copy()
+    full = np.isfinite(resampled).all(axis=0)
+    if full.any():                                  # every resample has images: at once
+        lo[full], hi[full] = np.percentile(resampled[:, full], [tail, 100 - tail], axis=0)
+    for g in np.flatnonzero(~full):
+        r = resampled[:, g][np.isfinite(resampled[:, g])]
+        if r.size:
+            lo[g], hi[g] = np.percentile(r, [tail, 100 - tail])
+    return mean, lo, hi
+
+
 def cluster_means_ci(columns, subjects, boot: Bootstrap) -> tuple[np.ndarray, ...]:
     """:func:`cluster_mean_ci` of every column of ``columns`` (``(n images, g groups)``;
     nan where an image is not in a group) with one matrix product: ``(mean, low, high)``,
@@ -125,28 +184,7 @@ def cluster_means_ci(columns, subjects, boot: Bootstrap) -> tuple[np.ndarray, ..
     >>> [v.tolist() for v in cluster_means_ci(cols, ["a", "a", "b", "b"], boot)]
     [[2.5, 6.0], [1.5, 5.0], [3.5, 7.0]]
     """
-    columns = np.asarray(columns, dtype=float)
-    if columns.ndim != 2:
-        raise ValueError(f"columns must have shape (n images, g groups), got {columns.shape}")
-    cols = boot.index(subjects)
-    if cols.shape != columns.shape[:1]:
-        raise ValueError(f"got {len(cols)} subjects for {columns.shape[0]} images")
-    inside = np.isfinite(columns)
-    sums = np.zeros((len(boot.subjects), columns.shape[1]))
-    counts = np.zeros_like(sums)
-    np.add.at(sums, cols, np.where(inside, columns, 0.0))
-    np.add.at(counts, cols, inside.astype(float))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = sums.sum(axis=0) / counts.sum(axis=0)
-        resampled = (boot.weights @ sums) / (boot.weights @ counts)
-    tail = 100 * (1 - boot.level) / 2
-    lo = np.full(columns.shape[1], np.nan)
-    hi = lo.copy()
-    for g in range(columns.shape[1]):
-        r = resampled[:, g][np.isfinite(resampled[:, g])]
-        if r.size:
-            lo[g], hi[g] = np.percentile(r, [tail, 100 - tail])
-    return mean, lo, hi
+    return means_ci(*subject_sums(columns, subjects, boot), boot)
 
 
 def subject_means(values, subjects) -> tuple[np.ndarray, np.ndarray]:
@@ -171,37 +209,28 @@ def wilcoxon_p(differences) -> float:
     >>> wilcoxon_p([1.0, 2.0, 3.0, 4.0, 5.0])
     0.0625
     """
-    from scipy.stats import wilcoxon
-
     d = np.asarray(differences, dtype=float)
     if d.size < 2 or not np.any(d != 0):
         warnings.warn("Wilcoxon test is undefined (all differences zero or fewer than two "
                       "subjects)", UndefinedStatisticWarning, stacklevel=2)
         return float("nan")
-    return float(wilcoxon(d, zero_method="wilcox", alternative="two-sided").pvalue)
+    return signed_rank_p(d)
 
 
 def wilcoxon_columns(per_subject) -> np.ndarray:
     """:func:`wilcoxon_p` of every column of ``per_subject`` (``(subjects, g)``, nan where
-    a subject is not in a group), with one vectorised test per set of subjects present;
-    nan (no warning) where a column's test is undefined.
+    a subject is not in a group); nan (no warning) where a column's test is undefined.
 
     >>> wilcoxon_columns([[1.0, 1.0], [2.0, np.nan], [3.0, 2.0], [4.0, 3.0], [5.0, 4.0]]).tolist()
     [0.0625, 0.125]
     """
-    from scipy.stats import wilcoxon
-
     d = np.asarray(per_subject, dtype=float)
     out = np.full(d.shape[1], np.nan)
     present = np.isfinite(d)
-    defined = (present.sum(axis=0) >= 2) & np.any(present & (d != 0), axis=0)
-    patterns = {}
-    for g in np.flatnonzero(defined):
-        patterns.setdefault(present[:, g].tobytes(), []).append(g)
-    for cols in patterns.values():
-        rows = present[:, cols[0]]
-        out[cols] = wilcoxon(d[np.ix_(rows, cols)], zero_method="wilcox",
-                             alternative="two-sided", axis=0).pvalue
+    for g in range(d.shape[1]):
+        values = d[present[:, g], g]
+        if values.size >= 2 and np.any(values != 0):
+            out[g] = signed_rank_p(values)
     return out
 
 

@@ -71,9 +71,12 @@ class Subjects:
         return len(self.rows)
 
     def _column(self, subjects, get, empty) -> np.ndarray:
-        out = [get(self.rows[s]) if s in self.rows else empty
-               for s in (canonical_subject(v) for v in subjects)]
-        return np.asarray(out, dtype=object if empty is None else float)
+        names, inverse = np.unique(np.asarray(subjects, dtype=object).astype(str),
+                                   return_inverse=True)
+        rows = [self.rows.get(canonical_subject(s)) for s in names]
+        values = np.empty(len(names), dtype=object if empty is None else float)
+        values[:] = [empty if r is None else get(r) for r in rows]
+        return values[inverse.reshape(-1)]
 
     def affected_side(self, subjects) -> np.ndarray:
         """Per given subject: ``"left"`` or ``"right"``; None when the palsy is not
@@ -90,7 +93,8 @@ class Subjects:
 
     def missing(self, subjects) -> list[str]:
         """The given subjects that have no row, sorted as the protocol sorts subjects."""
-        names = {canonical_subject(s) for s in subjects} - self.rows.keys()
+        given = np.unique(np.asarray(subjects, dtype=object).astype(str))
+        names = {canonical_subject(s) for s in given} - self.rows.keys()
         return sorted(names, key=lambda s: (not s.isdigit(), int(s) if s.isdigit() else 0, s))
 
 
