@@ -40,12 +40,7 @@ def load_dataset(path, *, lenient: bool = False, subjects=None) -> Dataset:
     """
     from .loaders import load_dataset as load
 
-    dataset = load(path, lenient=lenient)
-    if subjects is not None:
-        from .subjects import read_subjects
-
-        dataset.subjects = read_subjects(subjects)
-    return dataset
+    return load(path, lenient=lenient, subjects=subjects)
 
 
 def _dataset(dataset) -> Dataset:

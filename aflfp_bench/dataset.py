@@ -166,8 +166,10 @@ def _manifest_value_error(path: Path, table: pd.DataFrame, numeric: list[str]):
             raise BenchError(f"{path}:{row + 3}: column '{col}': missing or non-finite value")
 
 
-def read_manifest(path) -> Dataset:
-    """Read a manifest written by :func:`write_manifest`; errors name file, line and column."""
+def read_manifest(path, *, named_subjects: bool = True) -> Dataset:
+    """Read a manifest written by :func:`write_manifest`; errors name file, line and column.
+    ``named_subjects``: also read the subjects file the header names (False when another
+    one replaces it)."""
     path = Path(path)
     header, body = _manifest_text(path)
     text_cols = {c: str for c in ("image_id", "subject", "expression", "keyframe", "image")}
@@ -210,7 +212,7 @@ def read_manifest(path) -> Dataset:
     boxes = table.loc[:, list(BOX_COLUMNS)].to_numpy(dtype=float)
     root = (path.parent / header.get("root", ".")).resolve()
     subjects = None
-    if "subjects" in header:
+    if named_subjects and "subjects" in header:
         named = path.parent / header["subjects"]
         try:
             subjects = read_subjects(named)

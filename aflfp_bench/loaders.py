@@ -19,6 +19,7 @@ visited once.
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +31,7 @@ from .errors import BenchError
 from .files import walk_folders
 from .protocol import KEYFRAMES, assign_folds, canonical_subject, expression_code
 from .pts import read_pts
-from .subjects import beside, read_subjects
+from .subjects import SubjectsFileWarning, beside, read_subjects
 
 IMAGE_EXTS = (".jpg", ".jpeg", ".png")
 SYNTH_MARKER = "aflfp-bench-synthetic.json"
@@ -228,19 +229,26 @@ def progress_units(path) -> int:
     return len(_subject_dirs(path)) if is_aflfp_layout(path) else len(_file_folders(path))
 
 
-def load_dataset(path, *, lenient: bool = False, progress=None) -> Dataset:
+def load_dataset(path, *, lenient: bool = False, progress=None, subjects=None) -> Dataset:
     """Load ground truth from a manifest file, an AFLFP-layout folder or a 300-W folder;
-    ``Dataset.source`` is ``path`` as given. The subjects file (:mod:`.subjects`) is the
-    one a manifest names, else ``subjects.csv`` in the dataset's root folder, if any."""
+    ``Dataset.source`` is ``path`` as given. The subjects file (:mod:`.subjects`) is
+    ``subjects`` when given, else the one a manifest names, else ``subjects.csv`` in the
+    dataset's root folder when it reads as one (a file of that name that is not a
+    subjects file is left alone, with a warning)."""
     path = Path(path)
     if not path.is_dir():
-        dataset = read_manifest(path)
+        dataset = read_manifest(path, named_subjects=subjects is None)
     elif is_aflfp_layout(path):
         dataset = load_aflfp(path, lenient=lenient, progress=progress)
     else:
         dataset = load_folder(path, lenient=lenient, progress=progress)
     dataset.source = str(path)
-    if dataset.subjects is None:
-        found = beside(dataset.root)
-        dataset.subjects = read_subjects(found) if found else None
+    if subjects is not None:
+        dataset.subjects = read_subjects(subjects)
+    elif dataset.subjects is None and (found := beside(dataset.root)):
+        try:
+            dataset.subjects = read_subjects(found)
+        except BenchError as exc:
+            warnings.warn(f"not using {found} as the subjects file: {exc}", SubjectsFileWarning,
+                          stacklevel=2)
     return dataset

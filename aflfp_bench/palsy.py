@@ -244,10 +244,10 @@ def score_bins(scores: np.ndarray, subjects: np.ndarray) -> dict[str, np.ndarray
     per_subject = scores[known][first]
     edges = np.quantile(per_subject, [1 / 3, 2 / 3])
     bin_of = np.searchsorted(edges, scores, side="left")  # a score on an edge: the lower bin
-    out = {}
-    for b in range(3):
-        mask = known & (bin_of == b)
-        if mask.any():
-            lo, hi = scores[mask].min(), scores[mask].max()
-            out[f"{lo:g}-{hi:g}" if lo != hi else f"{lo:g}"] = mask
-    return out
+    ranges = [(scores[m].min(), scores[m].max(), m)
+              for m in (known & (bin_of == b) for b in range(3)) if m.any()]
+    for text in (lambda v: f"{v:g}", lambda v: repr(float(v))):  # more digits on a clash
+        labels = [text(lo) if lo == hi else f"{text(lo)}-{text(hi)}" for lo, hi, _ in ranges]
+        if len(set(labels)) == len(labels):
+            break
+    return {label: m for label, (_, _, m) in zip(labels, ranges)}

@@ -69,6 +69,9 @@ def parse_pixel_sizes(text: str, source: str) -> PixelSizes:
         raise _error(source, 1, f"the header lacks column(s) {', '.join(lacking)} (got "
                                 f"{', '.join(excerpt(n) for n in names[:6])}; expected "
                                 f"{','.join(COLUMNS)})")
+    twice = [n for n in COLUMNS if names.count(n) > 1]
+    if twice:
+        raise _error(source, 1, f"column {excerpt(twice[0])} appears twice")
     col = {n: names.index(n) for n in COLUMNS}
     sizes: dict[str, float] = {}
     first: dict[str, int] = {}

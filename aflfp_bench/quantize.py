@@ -51,12 +51,13 @@ def dense(model):
             folded[node.output[0]] = inits[node.input[0]].astype(np.float32)
         elif node.op_type == "DequantizeLinear" and all(n in inits for n in node.input):
             q, scale = inits[node.input[0]].astype(np.float32), inits[node.input[1]]
-            axis = next((a.i for a in node.attribute if a.name == "axis"), 1)
-            shape = [1] * q.ndim
-            shape[axis] = -1
             zero = inits[node.input[2]].astype(np.float32) if len(node.input) > 2 else 0.0
-            folded[node.output[0]] = ((q - np.reshape(zero, shape)) * scale.reshape(shape)
-                                      ).astype(np.float32)
+            shape = [1] * q.ndim
+            if np.size(scale) > 1:                      # per axis; else one scale for all
+                axis = next((a.i for a in node.attribute if a.name == "axis"), 1)
+                shape[axis % q.ndim] = -1
+            folded[node.output[0]] = ((q - np.reshape(zero, shape or ())) *
+                                      np.reshape(scale, shape or ())).astype(np.float32)
         else:
             keep.append(node)
     if not folded:

@@ -52,12 +52,14 @@ def _exact_counts(n: int) -> np.ndarray:
 
 def signed_rank_p(differences) -> float:
     """Two-sided p-value of the Wilcoxon signed-rank test of ``differences`` (nan when
-    every difference is zero).
+    every difference is zero or any is nan, as SciPy's).
 
     >>> signed_rank_p([1.0, 2.0, 3.0, 4.0, 5.0])
     0.0625
     """
     d = np.asarray(differences, dtype=float).ravel()
+    if np.isnan(d).any():
+        return float("nan")
     n_all = d.size
     nonzero = d[d != 0]
     count = nonzero.size

@@ -71,18 +71,22 @@ def make_bootstrap(subjects, *, n_resamples: int = DEFAULT_RESAMPLES, seed: int 
     unique = np.unique(np.asarray(subjects, dtype=object).astype(str))
     if unique.size == 0:
         raise ValueError("no subjects to resample")
-    return _draw(tuple(unique.tolist()), int(n_resamples), seed, float(level))
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+        return _draw(tuple(unique.tolist()), int(n_resamples), int(seed), float(level))
+    return _draw.__wrapped__(tuple(unique.tolist()), int(n_resamples), seed, float(level))
 
 
 @lru_cache(maxsize=8)
 def _draw(unique: tuple, n_resamples: int, seed, level: float) -> Bootstrap:
-    """The draw of :func:`make_bootstrap`, made once per subjects, size, seed and level
-    (every statistic of one scoring shares it; its arrays are read-only)."""
+    """The draw of :func:`make_bootstrap`, made once per subjects, size, integer seed and
+    level (every statistic of one scoring shares it); its weights live in read-only
+    memory, so no caller can change a shared draw."""
     rng = np.random.default_rng(seed)
-    weights = rng.multinomial(len(unique), np.full(len(unique), 1.0 / len(unique)),
-                              size=n_resamples).astype(float)
+    drawn = rng.multinomial(len(unique), np.full(len(unique), 1.0 / len(unique)),
+                            size=n_resamples).astype(float)
+    weights = np.frombuffer(drawn.tobytes(), dtype=float).reshape(drawn.shape)
     names = np.asarray(unique, dtype=object)
-    weights.flags.writeable = names.flags.writeable = False
+    names.flags.writeable = False
     return Bootstrap(names, weights, seed, level)
 
 
@@ -202,7 +206,7 @@ def subject_means(values, subjects) -> tuple[np.ndarray, np.ndarray]:
 
 def wilcoxon_p(differences) -> float:
     """Two-sided Wilcoxon signed-rank p-value; nan (with a warning) when every difference
-    is zero or there are fewer than two subjects.
+    is zero, one is nan, or there are fewer than two subjects.
 
     Five positive differences: the exact p is 2 / 2**5:
 
@@ -210,9 +214,10 @@ def wilcoxon_p(differences) -> float:
     0.0625
     """
     d = np.asarray(differences, dtype=float)
-    if d.size < 2 or not np.any(d != 0):
-        warnings.warn("Wilcoxon test is undefined (all differences zero or fewer than two "
-                      "subjects)", UndefinedStatisticWarning, stacklevel=2)
+    if d.size < 2 or not np.any(d != 0) or np.isnan(d).any():
+        warnings.warn("Wilcoxon test is undefined (all differences zero, an undefined "
+                      "difference, or fewer than two subjects)", UndefinedStatisticWarning,
+                      stacklevel=2)
         return float("nan")
     return signed_rank_p(d)
 

@@ -43,6 +43,10 @@ REQUIRED = ("subject", "affected_side")
 MAX_BYTES = 16 << 20
 
 
+class SubjectsFileWarning(UserWarning):
+    """A ``subjects.csv`` found beside a dataset is not a subjects file and is not used."""
+
+
 def grade_of(text: str) -> str | None:
     """A House-Brackmann grade as its Roman numeral (``"iv"``, ``"4"`` -> ``"IV"``); None
     when ``text`` is none of I-VI."""
@@ -95,7 +99,10 @@ class Subjects:
         """The given subjects that have no row, sorted as the protocol sorts subjects."""
         given = np.unique(np.asarray(subjects, dtype=object).astype(str))
         names = {canonical_subject(s) for s in given} - self.rows.keys()
-        return sorted(names, key=lambda s: (not s.isdigit(), int(s) if s.isdigit() else 0, s))
+        def number(s: str) -> bool:
+            return s.isascii() and s.isdigit()
+
+        return sorted(names, key=lambda s: (not number(s), int(s) if number(s) else 0, s))
 
 
 def _error(path, line: int, message: str) -> BenchError:
@@ -113,14 +120,15 @@ def parse_subjects(text: str, source: str) -> Subjects:
         raise BenchError(f"{source}: empty subjects file; the header line needs "
                          f"{', '.join(REQUIRED)}")
     names = [h.strip() for h in header]
+    unnamed = {i for i, n in enumerate(names) if not n}      # a spreadsheet's empty columns
     missing = [c for c in REQUIRED if c not in names]
     if missing:
         raise _error(source, 1, f"the header lacks column(s) {', '.join(missing)} (got "
                                 f"{', '.join(excerpt(n) for n in names[:6])})")
-    dup = sorted({n for n in names if names.count(n) > 1})
+    dup = sorted({n for n in names if n and names.count(n) > 1})
     if dup:
         raise _error(source, 1, f"column {excerpt(dup[0])} appears twice")
-    col = {n: i for i, n in enumerate(names)}
+    col = {n: i for i, n in enumerate(names) if i not in unnamed}
     rows: dict[str, Subject] = {}
     first_line: dict[str, int] = {}
     line = 1
@@ -132,6 +140,10 @@ def parse_subjects(text: str, source: str) -> Subjects:
             if len(record) != len(names):
                 raise _error(source, line, f"{len(record)} fields, expected {len(names)} "
                                            "(as many as the header)")
+            stray = [i for i in unnamed if record[i].strip()]
+            if stray:
+                raise _error(source, line, f"a value ({excerpt(record[stray[0]].strip())}) in "
+                                           f"column {stray[0] + 1}, which has no name")
             values = {n: record[i].strip() for n, i in col.items()}
             subject = canonical_subject(values["subject"])
             if not subject:

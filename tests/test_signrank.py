@@ -32,3 +32,33 @@ def test_average_ranks_and_all_zero():
     ranks, sizes = average_ranks(np.array([2.0, 2.0, 1.0, 5.0, 2.0]))
     assert ranks.tolist() == [3.0, 3.0, 1.0, 5.0, 3.0] and sorted(sizes.tolist()) == [1, 1, 3]
     assert np.isnan(signed_rank_p([0.0, 0.0, 0.0]))
+
+
+def test_an_undefined_difference_gives_an_undefined_p():
+    import warnings
+
+    from aflfp_bench.errors import UndefinedStatisticWarning
+    from aflfp_bench.stats import make_bootstrap, paired_comparison
+
+    assert np.isnan(signed_rank_p([0.1, 0.2, np.nan, 0.3]))
+    subjects = [f"s{k}" for k in range(12)]
+    ref = np.linspace(0.1, 0.2, 12)
+    values = ref + 0.01 * np.arange(1, 13)
+    values[-1] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UndefinedStatisticWarning)
+        out = paired_comparison(values, ref, subjects, make_bootstrap(subjects, n_resamples=50))
+    assert np.isnan(out["p_value"]) and not out["significant"]
+
+
+def test_a_shared_bootstrap_draw_cannot_be_changed():
+    from aflfp_bench.stats import make_bootstrap
+
+    boot = make_bootstrap(["a", "b", "c"], n_resamples=5, seed=1)
+    assert make_bootstrap(["c", "b", "a"], n_resamples=5, seed=1) is boot
+    with pytest.raises(ValueError):
+        boot.weights.flags.writeable = True
+    with pytest.raises(ValueError):
+        boot.weights[0, 0] = 99.0
+    fresh = make_bootstrap(["a", "b"], n_resamples=5, seed=None)
+    assert make_bootstrap(["a", "b"], n_resamples=5, seed=None) is not fresh

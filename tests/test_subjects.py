@@ -283,3 +283,48 @@ def test_a_report_without_subjects_has_no_palsy_part(tmp_path):
                           settings=Settings(resamples=50))
     assert "Palsy gap" not in report_text(report)
     assert '<section id="palsy">' not in render_html(report)
+
+
+def test_spreadsheet_columns_without_a_name_are_skipped_unless_they_hold_values():
+    subjects = parse_subjects("subject,affected_side,,\n1,left,,\n2,right,,\n", "s.csv")
+    assert len(subjects) == 2
+    with pytest.raises(BenchError) as err:
+        parse_subjects("subject,affected_side,\n1,left,oops\n", "s.csv")
+    assert str(err.value) == "s.csv:2: a value ('oops') in column 3, which has no name"
+    assert subjects.missing(["1", "1²", "10", "3"]) == ["3", "10", "1²"]
+
+
+def test_a_subjects_file_given_replaces_the_datasets_own(synthetic, tmp_path):
+    import shutil
+    import warnings
+
+    from aflfp_bench.subjects import SubjectsFileWarning
+
+    copy = tmp_path / "copy"
+    shutil.copytree(synthetic, copy)
+    (copy / "subjects.csv").write_text("subject,age\n1,40\n")     # other data, same name
+    good = tmp_path / "good.csv"
+    good.write_text("subject,affected_side\n1,left\n2,left\n3,right\n")
+    assert load_dataset(copy, subjects=good).subjects.rows["3"].side == "right"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert load_dataset(copy).subjects is None
+    assert [w.category for w in caught] == [SubjectsFileWarning]
+    assert str(caught[0].message).startswith(f"not using {copy / 'subjects.csv'} as the "
+                                             "subjects file: ")
+    manifest = tmp_path / "gt.csv"
+    ds = load_dataset(synthetic)
+    write_manifest(ds, manifest, subjects=good)
+    good.rename(tmp_path / "moved.csv")
+    assert load_dataset(manifest, subjects=tmp_path / "moved.csv").subjects is not None
+    with pytest.raises(BenchError, match="the subjects file the manifest names"):
+        load_dataset(manifest)
+
+
+def test_score_bins_keep_apart_scores_that_print_alike():
+    from aflfp_bench.palsy import score_bins
+
+    subjects = np.array(["a", "b", "c"], dtype=object)
+    bins = score_bins(np.array([70.000001, 70.000002, 70.000003]), subjects)
+    assert list(bins) == ["70.000001", "70.000002", "70.000003"]
+    assert list(score_bins(np.array([40.0, 60.0, 80.0]), subjects)) == ["40", "60", "80"]

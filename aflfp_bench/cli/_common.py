@@ -213,19 +213,15 @@ def load_ground_truth(path: str | None, lenient: bool = False, *, announce: bool
     units = progress_units(path)
     if units:
         with progress_bar(units, "Loading ground truth") as update:
-            dataset = load_dataset(path, lenient=lenient, progress=update)
+            dataset = load_dataset(path, lenient=lenient, progress=update, subjects=subjects)
     else:
-        dataset = load_dataset(path, lenient=lenient)
+        dataset = load_dataset(path, lenient=lenient, subjects=subjects)
     if announce and not quiet():
         echo_err(f"ground truth: {dataset.label}, {len(dataset)} images, from {path} ({origin})")
     if dataset.skipped:
         click.echo(f"skipped {len(dataset.skipped)} sample(s):", err=True)
         for where, reason in dataset.skipped:
             echo_err(f"  {where}: {reason}")
-    if subjects:
-        from ..subjects import read_subjects
-
-        dataset.subjects = read_subjects(subjects)
     if dataset.subjects is not None:
         missing = dataset.subjects.missing(dataset.meta["subject"])
         if missing:
