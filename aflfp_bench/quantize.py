@@ -28,6 +28,11 @@ SCHEME = {"format": "QDQ", "weights": "int8, symmetric, per output channel",
           "operators": ["Conv", "ConvTranspose", "Relu", "MaxPool", "Add", "DepthToSpace"]}
 
 
+def require() -> None:
+    """Fail now, naming the extra, when onnx or onnxruntime is missing."""
+    _modules()
+
+
 def _modules():
     try:
         import onnx
