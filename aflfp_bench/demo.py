@@ -111,7 +111,7 @@ def run_demo(out, *, subjects: int = 88, size: int = 256, seed: int = 0, workers
     left = [name for name in baselines(full=True) if name not in docs]
     if left:
         echo(f"Left out of this quick run: {', '.join(left)} (minutes more); 'aflfp-bench "
-             "demo --full' runs them.")
+             f"demo --full' runs {'them' if len(left) > 1 else 'it'}.")
     if "onnx" not in docs:
         echo("The bundled cascaded FCN needs onnxruntime: pip install 'aflfp-bench[onnx]'.")
     write_html(report, results / "report.html")

@@ -328,3 +328,22 @@ def test_score_bins_keep_apart_scores_that_print_alike():
     bins = score_bins(np.array([70.000001, 70.000002, 70.000003]), subjects)
     assert list(bins) == ["70.000001", "70.000002", "70.000003"]
     assert list(score_bins(np.array([40.0, 60.0, 80.0]), subjects)) == ["40", "60", "80"]
+
+
+def test_report_and_clinical_take_subjects_for_prediction_files(synthetic, tmp_path):
+    ds = load_dataset(synthetic)
+    write_predictions(tmp_path / "p.csv", ds.ids, ds.points + 1.0)
+    only = tmp_path / "only.csv"
+    only.write_text("subject,affected_side\n2,left\n")
+    runner = CliRunner()
+    out = runner.invoke(main, ["report", str(tmp_path / "p.csv"), "--data", str(synthetic),
+                               "--subjects", str(only), "--resamples", "50"])
+    assert out.exit_code == 0, out.output
+    assert "\nPalsy gap\n" in out.stdout and f"Affected sides from {only}." in out.stdout
+    assert ("subject(s) of the ground truth have no row (1, 3); their images are left out of "
+            "the palsy breakdowns") in out.stderr
+    out = runner.invoke(main, ["clinical", str(tmp_path / "p.csv"), "--data", str(synthetic),
+                               "--subjects", str(only), "--json", str(tmp_path / "c.json")])
+    assert out.exit_code == 0, out.output
+    measures = json.loads((tmp_path / "c.json").read_text())["clinical"]["measures"]
+    assert all(m["n_affected"] <= 64 for m in measures.values())   # subject 2's images only
