@@ -13,8 +13,6 @@ needs a row; rows of other images are ignored.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +21,7 @@ import numpy as np
 
 from .errors import BenchError
 from .files import decode_text, excerpt, read_bytes
+from .keyedcsv import records
 
 COLUMNS = ("id", "mm_per_pixel")
 MAX_BYTES = 64 << 20
@@ -56,49 +55,23 @@ def _error(source, line: int, message: str) -> BenchError:
 
 def parse_pixel_sizes(text: str, source: str) -> PixelSizes:
     """Read the text of a pixel-size CSV; errors name ``source`` and the line."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader, None)
-    except csv.Error as exc:
-        raise _error(source, 1, f"malformed CSV ({exc})") from None
-    if header is None or not any(h.strip() for h in header):
-        raise BenchError(f"{source}: empty file; expected a header line {','.join(COLUMNS)}")
-    names = [h.strip() for h in header]
-    lacking = [c for c in COLUMNS if c not in names]
-    if lacking:
-        raise _error(source, 1, f"the header lacks column(s) {', '.join(lacking)} (got "
-                                f"{', '.join(excerpt(n) for n in names[:6])}; expected "
-                                f"{','.join(COLUMNS)})")
-    twice = [n for n in COLUMNS if names.count(n) > 1]
-    if twice:
-        raise _error(source, 1, f"column {excerpt(twice[0])} appears twice")
-    col = {n: names.index(n) for n in COLUMNS}
     sizes: dict[str, float] = {}
     first: dict[str, int] = {}
-    try:
-        for record in reader:
-            line = reader.line_num
-            if not any(v.strip() for v in record):
-                continue
-            if len(record) != len(names):
-                raise _error(source, line, f"got {len(record)} fields, expected {len(names)} "
-                                           "(as many as the header)")
-            image_id, raw = record[col["id"]].strip(), record[col["mm_per_pixel"]].strip()
-            if not image_id:
-                raise _error(source, line, "column 'id': empty value")
-            if image_id in sizes:
-                raise _error(source, line, f"id {excerpt(image_id)} appears again (first on "
-                                           f"line {first[image_id]})")
-            try:
-                value = float(raw)
-            except ValueError:
-                value = math.nan
-            if not (math.isfinite(value) and value > 0):
-                raise _error(source, line, f"column 'mm_per_pixel': got {excerpt(raw)}, "
-                                           "expected a positive number")
-            sizes[image_id], first[image_id] = value, line
-    except csv.Error as exc:
-        raise _error(source, reader.line_num, f"malformed CSV ({exc})") from None
+    for line, values in records(text, source, required=COLUMNS, what="pixel-size file"):
+        image_id, raw = values["id"], values["mm_per_pixel"]
+        if not image_id:
+            raise _error(source, line, "column 'id': empty value")
+        if image_id in sizes:
+            raise _error(source, line, f"id {excerpt(image_id)} appears again (first on "
+                                       f"line {first[image_id]})")
+        try:
+            value = float(raw)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and value > 0):
+            raise _error(source, line, f"column 'mm_per_pixel': got {excerpt(raw)}, "
+                                       "expected a positive number")
+        sizes[image_id], first[image_id] = value, line
     if not sizes:
         raise BenchError(f"{source}: no rows (only a header)")
     return PixelSizes(sizes, source)

@@ -23,7 +23,6 @@ the file are listed, never guessed: their images stay out of the palsy breakdown
 from __future__ import annotations
 
 import csv
-import io
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +31,7 @@ import numpy as np
 
 from .errors import BenchError
 from .files import decode_text, excerpt, read_bytes
+from .keyedcsv import records
 from .protocol import canonical_subject
 
 FILE_NAME = "subjects.csv"
@@ -111,50 +111,17 @@ def _error(path, line: int, message: str) -> BenchError:
 
 def parse_subjects(text: str, source: str) -> Subjects:
     """Read the text of a subjects file; errors name ``source``, the line and the column."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader, None)
-    except csv.Error as exc:
-        raise _error(source, 1, f"malformed CSV ({exc})") from None
-    if header is None or not any(h.strip() for h in header):
-        raise BenchError(f"{source}: empty subjects file; the header line needs "
-                         f"{', '.join(REQUIRED)}")
-    names = [h.strip() for h in header]
-    unnamed = {i for i, n in enumerate(names) if not n}      # a spreadsheet's empty columns
-    missing = [c for c in REQUIRED if c not in names]
-    if missing:
-        raise _error(source, 1, f"the header lacks column(s) {', '.join(missing)} (got "
-                                f"{', '.join(excerpt(n) for n in names[:6])})")
-    dup = sorted({n for n in names if n and names.count(n) > 1})
-    if dup:
-        raise _error(source, 1, f"column {excerpt(dup[0])} appears twice")
-    col = {n: i for i, n in enumerate(names) if i not in unnamed}
     rows: dict[str, Subject] = {}
     first_line: dict[str, int] = {}
-    line = 1
-    try:
-        for record in reader:
-            line = reader.line_num
-            if not any(v.strip() for v in record):
-                continue
-            if len(record) != len(names):
-                raise _error(source, line, f"{len(record)} fields, expected {len(names)} "
-                                           "(as many as the header)")
-            stray = [i for i in unnamed if record[i].strip()]
-            if stray:
-                raise _error(source, line, f"a value ({excerpt(record[stray[0]].strip())}) in "
-                                           f"column {stray[0] + 1}, which has no name")
-            values = {n: record[i].strip() for n, i in col.items()}
-            subject = canonical_subject(values["subject"])
-            if not subject:
-                raise _error(source, line, "column 'subject': empty value")
-            if subject in rows:
-                raise _error(source, line, f"subject {excerpt(values['subject'])} appears "
-                                           f"again (first on line {first_line[subject]})")
-            rows[subject] = _row(values, source, line)
-            first_line[subject] = line
-    except csv.Error as exc:
-        raise _error(source, reader.line_num, f"malformed CSV ({exc})") from None
+    for line, values in records(text, source, required=REQUIRED, what="subjects file"):
+        subject = canonical_subject(values["subject"])
+        if not subject:
+            raise _error(source, line, "column 'subject': empty value")
+        if subject in rows:
+            raise _error(source, line, f"subject {excerpt(values['subject'])} appears "
+                                       f"again (first on line {first_line[subject]})")
+        rows[subject] = _row(values, source, line)
+        first_line[subject] = line
     if not rows:
         raise BenchError(f"{source}: no subjects (only a header)")
     return Subjects(rows, source)

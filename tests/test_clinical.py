@@ -466,9 +466,10 @@ def test_pixel_size_files(tmp_path):
            "id,mm_per_pixel\na,0.5\nb,x\n": "f.csv:3: column 'mm_per_pixel': got 'x'",
            "id,mm_per_pixel\na,0.5\na,0.6\n": "f.csv:3: id 'a' appears again (first on line 2)",
            "a,0.5\n": "f.csv:1: the header lacks column(s) id, mm_per_pixel",
-           "id,mm_per_pixel\na,0.5,1\n": "f.csv:2: got 3 fields, expected 2",
+           "id,mm_per_pixel\na,0.5,1\n": "f.csv:2: 3 fields, expected 2",
            "id,mm_per_pixel\n": "f.csv: no rows (only a header)",
-           "": "f.csv: empty file"}
+           "id,mm_per_pixel,id\na,1,a\n": "f.csv:1: column 'id' appears twice",
+           "": "f.csv: empty pixel-size file; the header line needs id, mm_per_pixel"}
     for text, message in bad.items():
         with pytest.raises(BenchError, match="^" + message.replace("(", r"\(").replace(")", r"\)")):
             parse_pixel_sizes(text, "f.csv")
