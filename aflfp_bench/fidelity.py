@@ -270,7 +270,10 @@ def fidelity(gt_points, pred_points, expressions, *, subjects=None, affected=Non
         clear_mask = rel & _clear(gt[m], m, clear, clear_angle)
         n_clear = int(clear_mask.sum())
         gt_side = gt[m][clear_mask].argmin(axis=1)
-        pred_side = pred[m][clear_mask].argmin(axis=1)
+        chosen = pred[m][clear_mask]
+        pred_side = chosen.argmin(axis=1)
+        # A tie or an undefined value names no side: it disagrees (argmin would say right).
+        pred_side[~np.isfinite(chosen).all(axis=1) | (chosen[:, 0] == chosen[:, 1])] = -1
         affected_agree, affected_ci, n_affected = _affected_agreement(
             gd, pd_, clear_mask, aff, subj, boot)
         out[m] = {

@@ -20,16 +20,17 @@ def _num(value: float) -> str:
 
 
 def p_text(p: float | None) -> str:
-    """``p = 0.041``, ``p < 0.001`` or ``p = n/a`` (an undefined test).
+    """``p = 0.041``, ``p < 0.001`` or ``p = n/a`` (an undefined test); three significant
+    digits below 0.1, so a p just under 0.05 never reads as 0.05.
 
-    >>> p_text(0.41), p_text(0.0031), p_text(0.0002), p_text(float("nan"))
-    ('p = 0.41', 'p = 0.0031', 'p < 0.001', 'p = n/a')
+    >>> p_text(0.41), p_text(0.0031), p_text(0.0496), p_text(0.0002), p_text(float("nan"))
+    ('p = 0.41', 'p = 0.0031', 'p = 0.0496', 'p < 0.001', 'p = n/a')
     """
     if p is None or not math.isfinite(p):
         return "p = n/a"
     if p < 0.001:
         return "p < 0.001"
-    return f"p = {p:.2g}"
+    return f"p = {p:.3g}" if p < 0.1 else f"p = {p:.2g}"
 
 
 def _subjects(n: int) -> str:

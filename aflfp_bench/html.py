@@ -88,11 +88,14 @@ def _clinical_rows(report: ReportModel) -> list[dict]:
     for name, first in sections[0].measures.items():
         cells = []
         for section in sections:
-            m = section.measures[name]
+            m = section.measures.get(name)    # a document of another toolkit version may lack it
+            if m is None or m.unit != first.unit:
+                cells.append({"icc": "n/a", "side": "n/a", "mae": "n/a"})
+                continue
             cells.append({"icc": _fixed(m.icc, "{:.2f}"), "side": _fixed(100 * m.side_agreement, "{:.0f}%"),
                           "mae": _fixed(m.mae_difference, "{:.2f}")})
         rows.append({"measure": LABELS.get(name, name), "id": name,
-                     "unit": UNITS.get(name, "") or getattr(first, "unit", ""),
+                     "unit": getattr(first, "unit", "") or UNITS.get(name, ""),
                      "expressions": column_heads(first.expressions), "cells": cells})
     return rows
 

@@ -250,7 +250,7 @@ def build_report(results: list[Result], *, settings: Settings | None = None,
 def _versus_best(rows, arrays, boot, alpha) -> list[Comparison]:
     """The method of lowest mean NME against each other one, over every image both
     scored (the same test as the table's, with the same bootstrap)."""
-    best = min(rows, key=lambda row: row.cells[AVG].mean).name
+    best = min((row.cells[AVG].mean, row.name) for row in rows)[1]   # Table 2's tie-break
     out = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UndefinedStatisticWarning)

@@ -81,11 +81,18 @@ class OnnxModel(Adapter):
         if meta.get("format") != FORMAT:
             raise BenchError(f"{self.path}: not an aflfp-bench landmark model (metadata format "
                              f"{meta.get('format')!r}, expected {FORMAT!r})")
+        lacking = [k for k in ("arch", "output", "input_size", "margin") if k not in meta]
+        if lacking:
+            raise BenchError(f"{self.path}: the model's metadata lacks {', '.join(lacking)}")
         self.meta = meta
         self.arch = meta["arch"]
         self.output = meta["output"]
-        self.size = int(meta["input_size"])
-        self.margin = float(meta["margin"])
+        try:
+            self.size = int(meta["input_size"])
+            self.margin = float(meta["margin"])
+        except ValueError:
+            raise BenchError(f"{self.path}: the model's metadata has a malformed input_size or "
+                             "margin") from None
         self.decoding = meta.get("decoding", DEFAULT_DECODING)
         self.box = meta.get("box", "gt")
         self.detector = meta.get("detector", "haar")

@@ -270,6 +270,10 @@ def test_a_symmetric_guess_loses_the_asymmetry():
     s = res["measures"]["fissure_height"]
     assert abs(s["icc"]) < 0.05
     assert s["mae_difference"] > 1.0
+    # Both sides equal: no side is named, so no clearly asymmetric face agrees.
+    for m, stats in res["measures"].items():
+        if stats["kind"] == "sided" and stats["n_clear"] and m != "smile_angle":
+            assert stats["side_agreement"] == 0.0, m
 
 
 def test_undefined_statistics_warn_and_give_nan():

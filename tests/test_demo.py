@@ -54,3 +54,10 @@ def test_demo_runs_end_to_end_on_a_small_synthetic_set(tmp_path):
     from aflfp_bench.config import config_file
 
     assert not config_file().exists()
+
+
+def test_the_command_line_and_the_library_render_the_demo_at_one_size():
+    from aflfp_bench import demo
+    from aflfp_bench.cli import demo as command
+
+    assert command.DEMO_SIZE == demo.DEMO_SIZE

@@ -47,8 +47,9 @@ def test_an_undefined_test_is_not_significant_and_shows_no_p_value():
 
 
 def test_p_values_in_words():
-    assert [p_text(p) for p in (0.41, 0.05, 0.0312, 0.001, 0.00099, NAN, None)] == [
-        "p = 0.41", "p = 0.05", "p = 0.031", "p = 0.001", "p < 0.001", "p = n/a", "p = n/a"]
+    assert [p_text(p) for p in (0.41, 0.05, 0.0496, 0.0312, 0.001, 0.00099, NAN, None)] == [
+        "p = 0.41", "p = 0.05", "p = 0.0496", "p = 0.0312", "p = 0.001", "p < 0.001",
+        "p = n/a", "p = n/a"]
 
 
 def test_one_method_has_nothing_to_compare():

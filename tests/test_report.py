@@ -303,3 +303,17 @@ def test_html_opens_with_the_answer_and_every_figure_is_described(docs):
     for tag, attrs, parents in page.tags:                  # every wide table scrolls on its own
         if tag == "table" and attrs.get("class") != "settings":
             assert parents[-1] == ("div", "scroll"), attrs
+
+
+def test_a_clinical_section_of_another_version_shows_n_a_not_an_error(docs):
+    """A scores document written by another toolkit version may lack a measure."""
+    results = _results(docs, names=("good", "bad"))
+    old = results[1].scores
+    measures = dict(old.clinical.measures)
+    measures.pop("commissure_excursion_lip")
+    results[1] = dataclasses.replace(results[1], scores=dataclasses.replace(
+        old, clinical=dataclasses.replace(old.clinical, measures=measures)))
+    page = render_html(build_report(results, settings=Settings(resamples=50)))
+    row = page[page.index('title="commissure_excursion_lip"'):]
+    row = row[:row.index("</tr>")]
+    assert row.count("n/a") == 3

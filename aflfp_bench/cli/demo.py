@@ -6,8 +6,8 @@ import click
 
 from ._common import library_errors
 
-#: The demo renders its set at 128 px: half the rendering time of 256 px, and the bundled
-#: cascade reads these faces almost as well (docs/results.md).
+#: aflfp_bench.demo.DEMO_SIZE, repeated here so that the command line starts without
+#: importing the demo (a test keeps the two equal).
 DEMO_SIZE = 128
 
 
@@ -26,7 +26,7 @@ DEMO_SIZE = 128
 def demo(out, subjects, size, seed, workers, full):
     """Generate the synthetic set once, run the built-in baselines, print Table 2.
 
-    The quick run (under a minute and a half on 2 cores, the first time) cross-validates
+    The quick run (a minute or so on 2 cores, the first time) cross-validates
     the mean shape and runs the bundled cascaded FCN (the [onnx] extra) on every image;
     --full adds SDM's 10-fold training and emotrics (the [dlib] extra). Prints each
     stage's wall time.

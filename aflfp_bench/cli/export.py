@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..errors import BenchError
 from ._common import library_errors, load_ground_truth
 
 
@@ -35,6 +36,8 @@ def export(model, output, quantize, calibration, calibration_images, seed):
 
     require()                             # the [quantize] extra, before any work
     source = get_adapter("onnx", model)   # checks the file is an aflfp-bench landmark model
+    if "quantization" in source.meta:     # before loading the calibration images
+        raise BenchError(f"{model}: already quantized ({source.meta['quantization'][:60]})")
     dataset = load_ground_truth(calibration, origin="--calibration")
     crops = calibration_crops(dataset, size=source.size, margin=source.margin,
                               n=calibration_images, seed=seed)
