@@ -17,7 +17,8 @@ from .errors import BenchError
 from .files import excerpt
 
 
-def _error(source, line: int, message: str) -> BenchError:
+def line_error(source, line: int, message: str) -> BenchError:
+    """``SOURCE:LINE: message`` as a :class:`~.errors.BenchError`."""
     return BenchError(f"{source}:{line}: {message}")
 
 
@@ -38,23 +39,23 @@ def records(text: str, source, *, required: tuple[str, ...],
         names = [h.strip() for h in header]
         lacking = [c for c in required if c not in names]
         if lacking:
-            raise _error(source, 1, f"the header lacks column(s) {', '.join(lacking)} (got "
+            raise line_error(source, 1, f"the header lacks column(s) {', '.join(lacking)} (got "
                                     f"{', '.join(excerpt(n) for n in names[:6])})")
         twice = sorted({n for n in names if n and names.count(n) > 1})
         if twice:
-            raise _error(source, 1, f"column {excerpt(twice[0])} appears twice")
+            raise line_error(source, 1, f"column {excerpt(twice[0])} appears twice")
         unnamed = [i for i, n in enumerate(names) if not n]
         for record in reader:
             line = reader.line_num
             if not any(v.strip() for v in record):
                 continue
             if len(record) != len(names):
-                raise _error(source, line, f"{len(record)} fields, expected {len(names)} "
+                raise line_error(source, line, f"{len(record)} fields, expected {len(names)} "
                                            "(as many as the header)")
             stray = [i for i in unnamed if record[i].strip()]
             if stray:
-                raise _error(source, line, f"a value ({excerpt(record[stray[0]].strip())}) "
+                raise line_error(source, line, f"a value ({excerpt(record[stray[0]].strip())}) "
                                            f"in column {stray[0] + 1}, which has no name")
             yield line, {n: v.strip() for n, v in zip(names, record) if n}
     except csv.Error as exc:
-        raise _error(source, max(reader.line_num, 1), f"malformed CSV ({exc})") from None
+        raise line_error(source, max(reader.line_num, 1), f"malformed CSV ({exc})") from None

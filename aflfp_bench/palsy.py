@@ -161,7 +161,11 @@ def sided_regions() -> dict[str, tuple[np.ndarray, np.ndarray]]:
 
 
 def _groups(columns: np.ndarray, subjects: np.ndarray, boot) -> list[Group]:
-    sums, counts = subject_sums(columns, subjects, boot)
+    return _groups_of(columns, *subject_sums(columns, subjects, boot), boot)
+
+
+def _groups_of(columns: np.ndarray, sums: np.ndarray, counts: np.ndarray, boot) -> list[Group]:
+    """The groups of ``columns`` given their per-subject ``sums`` and ``counts``."""
     mean, lo, hi = means_ci(sums, counts, boot)
     n = counts.sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -177,11 +181,11 @@ def _groups(columns: np.ndarray, subjects: np.ndarray, boot) -> list[Group]:
 def _splits(affected: np.ndarray, unaffected: np.ndarray, subjects, boot, alpha) -> list[Split]:
     """Per column of the (n, g) matrices (nan: not in the group)."""
     g = affected.shape[1]
-    gaps = affected - unaffected
-    both = _groups(np.concatenate([affected, unaffected, gaps], axis=1), subjects, boot)
-    sums, counts = subject_sums(gaps, subjects, boot)
+    columns = np.concatenate([affected, unaffected, affected - unaffected], axis=1)
+    sums, counts = subject_sums(columns, subjects, boot)
+    both = _groups_of(columns, sums, counts, boot)
     with np.errstate(invalid="ignore", divide="ignore"):
-        p_values = wilcoxon_columns(sums / counts)
+        p_values = wilcoxon_columns(sums[:, 2 * g:] / counts[:, 2 * g:])  # per-subject gaps
     out = []
     for k in range(g):
         gap, p = both[2 * g + k], float(p_values[k])

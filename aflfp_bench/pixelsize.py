@@ -21,7 +21,7 @@ import numpy as np
 
 from .errors import BenchError
 from .files import decode_text, excerpt, read_bytes
-from .keyedcsv import records
+from .keyedcsv import line_error, records
 
 COLUMNS = ("id", "mm_per_pixel")
 MAX_BYTES = 64 << 20
@@ -49,10 +49,6 @@ class PixelSizes:
         return np.array([self.sizes[i] for i in ids], dtype=float)
 
 
-def _error(source, line: int, message: str) -> BenchError:
-    return BenchError(f"{source}:{line}: {message}")
-
-
 def parse_pixel_sizes(text: str, source: str) -> PixelSizes:
     """Read the text of a pixel-size CSV; errors name ``source`` and the line."""
     sizes: dict[str, float] = {}
@@ -60,16 +56,16 @@ def parse_pixel_sizes(text: str, source: str) -> PixelSizes:
     for line, values in records(text, source, required=COLUMNS, what="pixel-size file"):
         image_id, raw = values["id"], values["mm_per_pixel"]
         if not image_id:
-            raise _error(source, line, "column 'id': empty value")
+            raise line_error(source, line, "column 'id': empty value")
         if image_id in sizes:
-            raise _error(source, line, f"id {excerpt(image_id)} appears again (first on "
+            raise line_error(source, line, f"id {excerpt(image_id)} appears again (first on "
                                        f"line {first[image_id]})")
         try:
             value = float(raw)
         except ValueError:
             value = math.nan
         if not (math.isfinite(value) and value > 0):
-            raise _error(source, line, f"column 'mm_per_pixel': got {excerpt(raw)}, "
+            raise line_error(source, line, f"column 'mm_per_pixel': got {excerpt(raw)}, "
                                        "expected a positive number")
         sizes[image_id], first[image_id] = value, line
     if not sizes:

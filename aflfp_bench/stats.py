@@ -159,8 +159,16 @@ def subject_sums(columns, subjects, boot: Bootstrap) -> tuple[np.ndarray, np.nda
 
 
 def means_ci(sums: np.ndarray, counts: np.ndarray, boot: Bootstrap) -> tuple[np.ndarray, ...]:
-    """(mean, low, high) of every column from :func:`subject_sums`; nan for a column
-    without images."""
+    """(mean, low, high) of every column from :func:`subject_sums`: :func:`cluster_mean_ci`
+    of each group at once, with one matrix product; nan for a column without images (no
+    warning: the caller knows its groups).
+
+    >>> boot = make_bootstrap(["a", "b"], n_resamples=1000, seed=0)
+    >>> cols = [[1.0, np.nan], [2.0, 5.0], [3.0, np.nan], [4.0, 7.0]]
+    >>> sums, counts = subject_sums(cols, ["a", "a", "b", "b"], boot)
+    >>> [v.tolist() for v in means_ci(sums, counts, boot)]
+    [[2.5, 6.0], [1.5, 5.0], [3.5, 7.0]]
+    """
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = sums.sum(axis=0) / counts.sum(axis=0)
         resampled = (boot.weights @ sums) / (boot.weights @ counts)
@@ -175,20 +183,6 @@ def means_ci(sums: np.ndarray, counts: np.ndarray, boot: Bootstrap) -> tuple[np.
         if r.size:
             lo[g], hi[g] = np.percentile(r, [tail, 100 - tail])
     return mean, lo, hi
-
-
-def cluster_means_ci(columns, subjects, boot: Bootstrap) -> tuple[np.ndarray, ...]:
-    """:func:`cluster_mean_ci` of every column of ``columns`` (``(n images, g groups)``;
-    nan where an image is not in a group) with one matrix product: ``(mean, low, high)``,
-    each of shape ``(g,)``; nan for a group without images (no warning: the caller knows
-    its groups).
-
-    >>> boot = make_bootstrap(["a", "b"], n_resamples=1000, seed=0)
-    >>> cols = [[1.0, np.nan], [2.0, 5.0], [3.0, np.nan], [4.0, 7.0]]
-    >>> [v.tolist() for v in cluster_means_ci(cols, ["a", "a", "b", "b"], boot)]
-    [[2.5, 6.0], [1.5, 5.0], [3.5, 7.0]]
-    """
-    return means_ci(*subject_sums(columns, subjects, boot), boot)
 
 
 def subject_means(values, subjects) -> tuple[np.ndarray, np.ndarray]:

@@ -31,7 +31,7 @@ import numpy as np
 
 from .errors import BenchError
 from .files import decode_text, excerpt, read_bytes
-from .keyedcsv import records
+from .keyedcsv import line_error, records
 from .protocol import canonical_subject
 
 FILE_NAME = "subjects.csv"
@@ -105,10 +105,6 @@ class Subjects:
         return sorted(names, key=lambda s: (not number(s), int(s) if number(s) else 0, s))
 
 
-def _error(path, line: int, message: str) -> BenchError:
-    return BenchError(f"{path}:{line}: {message}")
-
-
 def parse_subjects(text: str, source: str) -> Subjects:
     """Read the text of a subjects file; errors name ``source``, the line and the column."""
     rows: dict[str, Subject] = {}
@@ -116,9 +112,9 @@ def parse_subjects(text: str, source: str) -> Subjects:
     for line, values in records(text, source, required=REQUIRED, what="subjects file"):
         subject = canonical_subject(values["subject"])
         if not subject:
-            raise _error(source, line, "column 'subject': empty value")
+            raise line_error(source, line, "column 'subject': empty value")
         if subject in rows:
-            raise _error(source, line, f"subject {excerpt(values['subject'])} appears "
+            raise line_error(source, line, f"subject {excerpt(values['subject'])} appears "
                                        f"again (first on line {first_line[subject]})")
         rows[subject] = _row(values, source, line)
         first_line[subject] = line
@@ -130,13 +126,13 @@ def parse_subjects(text: str, source: str) -> Subjects:
 def _row(values: dict, source, line: int) -> Subject:
     side = values["affected_side"].lower()
     if side not in SIDES:
-        raise _error(source, line, f"column 'affected_side': {excerpt(values['affected_side'])} "
+        raise line_error(source, line, f"column 'affected_side': {excerpt(values['affected_side'])} "
                                    f"is not one of {', '.join(SIDES)}")
     grade = None
     if values.get("grade"):
         grade = grade_of(values["grade"])
         if grade is None:
-            raise _error(source, line, f"column 'grade': {excerpt(values['grade'])} is not a "
+            raise line_error(source, line, f"column 'grade': {excerpt(values['grade'])} is not a "
                                        "House-Brackmann grade (I-VI or 1-6)")
     score = math.nan
     if values.get("score"):
@@ -145,7 +141,7 @@ def _row(values: dict, source, line: int) -> Subject:
         except ValueError:
             score = math.nan
         if not math.isfinite(score):
-            raise _error(source, line, f"column 'score': {excerpt(values['score'])} is not a "
+            raise line_error(source, line, f"column 'score': {excerpt(values['score'])} is not a "
                                        "finite number")
     extra = {k: v for k, v in values.items() if k not in ("subject", "affected_side", "grade",
                                                           "score")}
