@@ -26,20 +26,24 @@ def with_palsy(results) -> list[tuple[str, Palsy]]:
             if r.scores.palsy is not None and r.scores.palsy.overall is not None]
 
 
-def _pct(value: float) -> str:
+def pct(value: float) -> str:
+    """NME in % with two decimals; n/a when undefined."""
     return "n/a" if not math.isfinite(value) else f"{100 * value:.2f}"
 
 
-def _signed(value: float) -> str:
+def signed(value: float) -> str:
+    """A difference of NME in points, with its sign; n/a when undefined."""
     return "n/a" if not math.isfinite(value) else f"{100 * value:+.2f}"
 
 
-def _gap_text(split) -> str:
+def gap_text(split) -> str:
+    """``+0.30 [+0.10, +0.50]``: a split's gap with its interval."""
     g = split.gap
-    return f"{_signed(g.mean)} [{_signed(g.ci[0])}, {_signed(g.ci[1])}]"
+    return f"{signed(g.mean)} [{signed(g.ci[0])}, {signed(g.ci[1])}]"
 
 
-def _p_text(p: float) -> str:
+def p_text(p: float) -> str:
+    """A p-value in a table cell; n/a when the test is undefined."""
     return "n/a" if not math.isfinite(p) else f"{p:.2g}" if p < 0.001 else f"{p:.3f}"
 
 
@@ -59,8 +63,8 @@ def gap_grid(results) -> list[list[str]] | None:
     regions = regions_of(found)
     grid = [["Method", OVERALL, "p", *regions]]
     for name, palsy in found:
-        grid.append([name, _gap_text(palsy.overall), _p_text(palsy.overall.gap.p_value),
-                     *(_gap_text(palsy.regions[k]) if k in palsy.regions else "n/a"
+        grid.append([name, gap_text(palsy.overall), p_text(palsy.overall.gap.p_value),
+                     *(gap_text(palsy.regions[k]) if k in palsy.regions else "n/a"
                        for k in regions)])
     return grid
 
@@ -78,7 +82,7 @@ def grade_grid(results) -> list[list[str]] | None:
         for g in grades:
             v = palsy.grades.get(g)
             row.append("n/a" if v is None else
-                       f"{_pct(v.mean)} [{_pct(v.ci[0])}, {_pct(v.ci[1])}]")
+                       f"{pct(v.mean)} [{pct(v.ci[0])}, {pct(v.ci[1])}]")
         grid.append(row)
     return grid
 

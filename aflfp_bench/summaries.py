@@ -8,6 +8,7 @@ from .document import Clinical, Scores
 from .escape import plain
 from .metrics import reading
 from .palsy import Palsy
+from .palsy_report import p_text, signed
 from .protocol import EXPRESSION_CODES
 from .report import box_text
 from .tables import fmt_pct, text_table
@@ -56,15 +57,11 @@ def score_table(scores: Scores) -> str:
     return "\n".join(lines)
 
 
-def _ci(values, signed: bool = False) -> str:
+def _ci(values, with_sign: bool = False) -> str:
     if not all(v is not None and math.isfinite(v) for v in values):
         return "n/a"
-    fmt = (lambda v: f"{100 * v:+.2f}") if signed else fmt_pct
+    fmt = signed if with_sign else fmt_pct
     return f"[{fmt(values[0])}, {fmt(values[1])}]"
-
-
-def _p(value: float) -> str:
-    return "n/a" if not math.isfinite(value) else f"{value:.2g}" if value < 0.001 else f"{value:.3f}"
 
 
 def palsy_text(palsy: Palsy) -> str:
@@ -81,8 +78,8 @@ def palsy_text(palsy: Palsy) -> str:
         for name, split in [("all points", palsy.overall), *palsy.regions.items()]:
             a, u, g = split.affected, split.unaffected, split.gap
             grid.append([name, fmt_pct(a.mean), _ci(a.ci), fmt_pct(u.mean), _ci(u.ci),
-                         "n/a" if not math.isfinite(g.mean) else f"{100 * g.mean:+.2f}",
-                         _ci(g.ci, signed=True), _p(g.p_value), str(g.n_subjects)])
+                         signed(g.mean),
+                         _ci(g.ci, with_sign=True), p_text(g.p_value), str(g.n_subjects)])
         lines.append(_aligned(_merge(grid)))
     else:
         lines.append("no subject with a one-sided palsy: no affected-side breakdown")

@@ -301,14 +301,10 @@ TIE = "≈"
 
 
 def _palsy_gap(scores) -> list[str]:
-    palsy = scores.palsy if scores is not None else None
-    if palsy is None or palsy.overall is None:
-        return ["n/a"]
-    g = palsy.overall.gap
+    from .palsy_report import gap_text
 
-    def signed(v):
-        return "n/a" if not math.isfinite(v) else f"{100 * v:+.2f}"
-    return [f"{signed(g.mean)} [{signed(g.ci[0])}, {signed(g.ci[1])}]"]
+    palsy = scores.palsy if scores is not None else None
+    return ["n/a"] if palsy is None or palsy.overall is None else [gap_text(palsy.overall)]
 
 
 def leaderboard_grid(board) -> list[list[str]]:
