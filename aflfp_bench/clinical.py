@@ -167,26 +167,33 @@ def _pixels_per_unit(pts: np.ndarray, mm_per_pixel, iod) -> np.ndarray:
 
 
 def _frame_xy(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Face-frame x and y of every point, ``(n, 68)`` each, in pixels."""
+    """Face-frame x and y of every point, ``(68, n)`` each (point-major, so that one
+    point's values over the images are contiguous), in pixels."""
     origin, u, v = face_frame(pts)
-    lx, ly = pts[..., 0] - origin[:, :1], pts[..., 1] - origin[:, 1:]
-    return lx * u[:, :1] + ly * u[:, 1:], lx * v[:, :1] + ly * v[:, 1:]
+    px, py = _point_major(pts)
+    lx, ly = px - origin[:, 0], py - origin[:, 1]
+    return lx * u[:, 0] + ly * u[:, 1], lx * v[:, 0] + ly * v[:, 1]
+
+
+def _point_major(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """x and y of ``(n, 68, 2)`` points as C-contiguous ``(68, n)`` arrays."""
+    both = np.ascontiguousarray(pts.transpose(2, 1, 0))
+    return both[0], both[1]
 
 
 def _at_x(xs: np.ndarray, ys: np.ndarray, x0: np.ndarray) -> np.ndarray:
-    """y of each polyline ``(xs, ys)`` (``(n, m)`` each) at ``x0`` (``(n,)``): on the
-    crossing segment nearest the polyline's middle, else on the line of the end segment
-    whose end point is nearer ``x0``."""
-    m = xs.shape[1] - 1
-    xa, xb, ya, yb = xs[:, :-1], xs[:, 1:], ys[:, :-1], ys[:, 1:]
-    at = x0[:, None]
-    crosses = (np.minimum(xa, xb) <= at) & (at <= np.maximum(xa, xb)) & (xa != xb)
-    middle = np.abs(np.arange(m) + 0.5 - m / 2)
-    nearest = np.argmin(np.where(crosses, middle, np.inf), axis=1)
-    end = np.where(np.abs(xs[:, 0] - x0) <= np.abs(xs[:, -1] - x0), 0, m - 1)
-    seg = np.where(crosses.any(axis=1), nearest, end)
-    rows = np.arange(len(xs))
-    xa, xb, ya, yb = xa[rows, seg], xb[rows, seg], ya[rows, seg], yb[rows, seg]
+    """y of each polyline ``(xs, ys)`` (``(m, n)`` each: m points of n polylines) at ``x0``
+    (``(n,)``): on the crossing segment nearest the polyline's middle, else on the line of
+    the end segment whose end point is nearer ``x0``."""
+    m = xs.shape[0] - 1
+    xa, xb, ya, yb = xs[:-1], xs[1:], ys[:-1], ys[1:]
+    crosses = (np.minimum(xa, xb) <= x0) & (x0 <= np.maximum(xa, xb)) & (xa != xb)
+    middle = np.abs(np.arange(m) + 0.5 - m / 2)[:, None]
+    nearest = np.argmin(np.where(crosses, middle, np.inf), axis=0)
+    end = np.where(np.abs(xs[0] - x0) <= np.abs(xs[-1] - x0), 0, m - 1)
+    seg = np.where(crosses.any(axis=0), nearest, end)
+    cols = np.arange(xs.shape[1])
+    xa, xb, ya, yb = xa[seg, cols], xb[seg, cols], ya[seg, cols], yb[seg, cols]
     with np.errstate(invalid="ignore", divide="ignore"):
         y = ya + (x0 - xa) * (yb - ya) / (xb - xa)
     return np.where(xb != xa, y, (ya + yb) / 2)
@@ -196,7 +203,7 @@ def lower_lip_midline_y(points) -> np.ndarray:
     """Face-frame y (pixels, ``(n,)``) of the point where the lower lip's outer contour
     crosses the facial midline x = 0 (extrapolated when the whole mouth is on one side)."""
     x, y = _frame_xy(_check_points(points))
-    return _at_x(x[:, _LOWER_OUTER], y[:, _LOWER_OUTER], np.zeros(len(x)))
+    return _at_x(x[_LOWER_OUTER], y[_LOWER_OUTER], np.zeros(x.shape[1]))
 
 
 def facial_measures(points, *, mm_per_pixel=None, iod=None) -> dict[str, np.ndarray]:
@@ -221,23 +228,25 @@ def all_measures(points, *, mm_per_pixel=None, iod=None) -> tuple[dict, dict]:
 
 
 def _sided(pts, unit, x, y) -> dict[str, np.ndarray]:
+    px, py = _point_major(pts)
+
     def sides(f) -> np.ndarray:
         return np.stack([f(0), f(1)], axis=1)
 
     def dist(a, b) -> np.ndarray:
-        return np.linalg.norm(pts[:, a] - pts[:, b], axis=1)
+        return np.sqrt((px[a] - px[b]) ** 2 + (py[a] - py[b]) ** 2)
 
     def contour(idx, at) -> np.ndarray:
-        return _at_x(x[:, idx], y[:, idx], at)
+        return _at_x(x[idx], y[idx], at)
 
     crossing = contour(_LOWER_OUTER, np.zeros(len(pts)))             # lower lip on the midline
-    corner_x, corner_y = x[:, list(_CORNER)], y[:, list(_CORNER)]
+    corner_x, corner_y = x[list(_CORNER)].T, y[list(_CORNER)].T      # (n, 2) each
     half = corner_x / 2                                              # halfway to each corner
-    eye_x = sides(lambda s: x[:, list(_EYE_CORNERS[s])].mean(axis=1))
+    eye_x = sides(lambda s: (x[_EYE_CORNERS[s][0]] + x[_EYE_CORNERS[s][1]]) / 2)
     out = {
         "brow_height": sides(lambda s: -contour(_BROW[s], eye_x[:, s])),
         "fissure_height": np.maximum(0.0, sides(lambda s: sum(
-            y[:, lower] - y[:, upper] for upper, lower in _LIDS[s]) / 2)),
+            y[lower] - y[upper] for upper, lower in _LIDS[s]) / 2)),
         "fissure_width": sides(lambda s: dist(*_EYE_CORNERS[s])),
         "commissure_excursion": np.hypot(corner_x, corner_y - crossing[:, None]),
         "commissure_excursion_lip": sides(lambda s: dist(_CORNER[s], _LOWER_MID)),
@@ -265,9 +274,10 @@ def midline_measures(points, *, mm_per_pixel=None, iod=None) -> dict[str, np.nda
 
 def _midline(unit, x) -> dict[str, np.ndarray]:
     unit = unit[:, 0]
-    return {"mouth_midline_shift": x[:, list(_CORNER)].mean(axis=1) / unit,
-            "upper_lip_midline_x": x[:, _UPPER_MID] / unit,
-            "lower_lip_midline_x": x[:, _LOWER_MID] / unit}
+    return {"mouth_midline_shift": (x[_CORNER[0]] + x[_CORNER[1]]) / 2 / unit,
+            "upper_lip_midline_x": x[_UPPER_MID] / unit,
+            "lower_lip_midline_x": x[_LOWER_MID] / unit}
+
 
 def asymmetry(values: np.ndarray, measure: str = "") -> tuple[np.ndarray, np.ndarray]:
     """(left - right, smaller / larger) of ``(n, 2)`` (right, left) values; the ratio is
@@ -276,7 +286,7 @@ def asymmetry(values: np.ndarray, measure: str = "") -> tuple[np.ndarray, np.nda
     diff = values[:, 1] - values[:, 0]
     if measure in ANGLES:
         return diff, np.full(len(values), np.nan)
-    lo, hi = values.min(axis=1), values.max(axis=1)
+    lo, hi = np.minimum(values[:, 0], values[:, 1]), np.maximum(values[:, 0], values[:, 1])
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.where(hi > 0, lo / hi, np.nan)
     return diff, ratio

@@ -204,7 +204,7 @@ def _affected_agreement(gd, pd_, mask, aff, subj, boot) -> tuple[float, list[flo
     where the prediction keeps the sign of (affected - unaffected)."""
     if aff is None:
         return NAN, [NAN, NAN], 0
-    known = mask & np.array([a is not None for a in aff.tolist()], dtype=bool)
+    known = mask & (aff != None)  # noqa: E711 (elementwise)
     toward = np.where(aff == "right", -1.0, 1.0)       # affected - unaffected = toward * (L - R)
     agree = (np.sign(toward * pd_) == np.sign(toward * gd)).astype(float)
     n = int(known.sum())

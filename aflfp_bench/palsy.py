@@ -195,6 +195,20 @@ def _splits(affected: np.ndarray, unaffected: np.ndarray, subjects, boot, alpha)
     return out
 
 
+def _code_masks(expressions: np.ndarray, known: np.ndarray) -> dict[str, np.ndarray]:
+    """Image mask of every expression code (protocol order) with a known-side image."""
+    names, inverse = np.unique(np.asarray(expressions, dtype=object).astype(str),
+                               return_inverse=True)
+    position = {name: i for i, name in enumerate(names.tolist())}
+    masks = {}
+    for code in EXPRESSION_CODES:
+        if code in position:
+            mask = known & (inverse == position[code])
+            if mask.any():
+                masks[code] = mask
+    return masks
+
+
 def breakdowns(diff: np.ndarray, d: np.ndarray, aggregate, *, subjects: np.ndarray,
                expressions: np.ndarray, errors: np.ndarray, table: Subjects,
                resamples: int, seed: int, alpha: float) -> Palsy:
@@ -215,9 +229,9 @@ def breakdowns(diff: np.ndarray, d: np.ndarray, aggregate, *, subjects: np.ndarr
             lft = aggregate(diff[:, left_idx]) / d
             aff.append(np.where(known, np.where(left, lft, r), np.nan))
             una.append(np.where(known, np.where(left, r, lft), np.nan))
-        codes = [c for c in EXPRESSION_CODES if np.any(known & (expressions == c))]
-        for code in codes:
-            mask = known & (expressions == code)
+        of_code = _code_masks(expressions, known)
+        codes = list(of_code)
+        for mask in of_code.values():
             aff.append(np.where(mask, aff[0], np.nan))
             una.append(np.where(mask, una[0], np.nan))
         splits = _splits(np.stack(aff, 1), np.stack(una, 1), subjects, boot, alpha)

@@ -43,11 +43,14 @@ def _plt():
     return plt
 
 
-def data_uri(fig, fmt: str = "svg") -> str:
-    """Render and close a figure; return a ``data:`` URI (svg or png)."""
+def data_uri(fig, fmt: str = "svg", *, tight: bool = True) -> str:
+    """Render and close a figure; return a ``data:`` URI (svg or png). ``tight`` crops the
+    page to what is drawn (it draws the figure twice); a figure whose margins are set
+    already can skip it."""
     plt = _plt()
     buf = io.BytesIO()
-    fig.savefig(buf, format=fmt, bbox_inches="tight", metadata={"Date": None} if fmt == "svg" else None)
+    fig.savefig(buf, format=fmt, bbox_inches="tight" if tight else None,
+                metadata={"Date": None} if fmt == "svg" else None)
     plt.close(fig)
     mime = "image/svg+xml" if fmt == "svg" else "image/png"
     return f"data:{mime};base64,{base64.b64encode(buf.getvalue()).decode('ascii')}"

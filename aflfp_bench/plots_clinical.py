@@ -31,13 +31,15 @@ def bland_altman(report: ReportModel) -> dict[str, str]:
         expr = r.scores.per_image.expression
         plt = _plt()
         fig, axes = plt.subplots(1, len(MAIN), figsize=(3.3 * len(MAIN), 3.4), squeeze=False)
-        fig.subplots_adjust(top=0.79, bottom=0.15, wspace=0.32)   # two-line titles, no overlap
+        fig.subplots_adjust(left=0.07, right=0.98, top=0.79, bottom=0.15,  # two-line titles
+                            wspace=0.32)                                # fit, drawn once
         for ax, m in zip(axes[0], MAIN):
             rel = np.isin(expr, RELEVANT[m])
             gt = res["per_image"][m]["gt_difference"][rel]
             pred = res["per_image"][m]["pred_difference"][rel]
             diff, mean = pred - gt, (pred + gt) / 2
-            ax.scatter(mean, diff, s=6, alpha=0.5, color=PALETTE[i % 8], linewidths=0)
+            ax.scatter(mean, diff, s=6, alpha=0.5, color=PALETTE[i % 8], linewidths=0,
+                       rasterized=True)          # thousands of dots: one embedded image
             if diff.size > 1:
                 bias, sd = diff.mean(), diff.std(ddof=1)
                 for y, style in ((bias, "-"), (bias - 1.96 * sd, "--"), (bias + 1.96 * sd, "--")):
@@ -48,5 +50,5 @@ def bland_altman(report: ReportModel) -> dict[str, str]:
             ax.set(xlabel="mean of L-R differences",
                    ylabel="predicted - ground truth" if m == MAIN[0] else "")
         fig.suptitle(short_label(r.name, 90), fontsize=10, y=0.99)
-        out[r.name] = data_uri(fig)
+        out[r.name] = data_uri(fig, tight=False)
     return out

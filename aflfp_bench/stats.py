@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -43,15 +43,20 @@ class Bootstrap:
     def n_resamples(self) -> int:
         return int(self.weights.shape[0])
 
+    @cached_property
+    def _columns(self) -> dict[str, int]:
+        return {name: i for i, name in enumerate(self.subjects.tolist())}
+
     def index(self, subjects) -> np.ndarray:
         """Column of each given subject in ``weights``; ValueError for unknown subjects."""
-        subjects = np.asarray(subjects, dtype=object).astype(str)
-        pos = np.searchsorted(self.subjects, subjects)
-        pos = np.clip(pos, 0, len(self.subjects) - 1)
-        if not (self.subjects[pos] == subjects).all():
-            missing = str(subjects[self.subjects[pos] != subjects][0])
-            raise ValueError(f"subject {missing!r} is not in this bootstrap's subjects")
-        return pos
+        columns = self._columns
+        subjects = np.asarray(subjects, dtype=object)
+        names = [str(s) for s in subjects.ravel().tolist()]
+        try:
+            return np.fromiter((columns[s] for s in names), dtype=np.intp,
+                               count=len(names)).reshape(subjects.shape)
+        except KeyError as exc:
+            raise ValueError(f"subject {exc.args[0]!r} is not in this bootstrap's subjects") from None
 
 
 def make_bootstrap(subjects, *, n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED,

@@ -75,12 +75,11 @@ class Subjects:
         return len(self.rows)
 
     def _column(self, subjects, get, empty) -> np.ndarray:
-        names, inverse = np.unique(np.asarray(subjects, dtype=object).astype(str),
-                                   return_inverse=True)
+        names, inverse = _distinct(subjects)
         rows = [self.rows.get(canonical_subject(s)) for s in names]
         values = np.empty(len(names), dtype=object if empty is None else float)
         values[:] = [empty if r is None else get(r) for r in rows]
-        return values[inverse.reshape(-1)]
+        return values[inverse]
 
     def affected_side(self, subjects) -> np.ndarray:
         """Per given subject: ``"left"`` or ``"right"``; None when the palsy is not
@@ -97,12 +96,21 @@ class Subjects:
 
     def missing(self, subjects) -> list[str]:
         """The given subjects that have no row, sorted as the protocol sorts subjects."""
-        given = np.unique(np.asarray(subjects, dtype=object).astype(str))
-        names = {canonical_subject(s) for s in given} - self.rows.keys()
+        names = {canonical_subject(s) for s in _distinct(subjects)[0]} - self.rows.keys()
         def number(s: str) -> bool:
             return s.isascii() and s.isdigit()
 
         return sorted(names, key=lambda s: (not number(s), int(s) if number(s) else 0, s))
+
+
+def _distinct(subjects) -> tuple[list[str], np.ndarray]:
+    """(the distinct subject names as text, in order of first appearance; the position of
+    each given subject's name among them)."""
+    first: dict[str, int] = {}
+    given = np.asarray(subjects, dtype=object).ravel().tolist()
+    inverse = np.fromiter((first.setdefault(str(s), len(first)) for s in given),
+                          dtype=np.intp, count=len(given))
+    return list(first), inverse
 
 
 def parse_subjects(text: str, source: str) -> Subjects:
