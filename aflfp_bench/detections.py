@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .atomic import write_text
+from .cluster import visible
 from .dataset import Dataset
 from .errors import BenchError
 from .faces import BoxMapping, Detector, choose, shipped_mapping
@@ -34,6 +35,7 @@ _DETECTOR: dict = {}
 
 def _detect(tasks) -> list[tuple[str, np.ndarray | None]]:
     kind = tasks[0][3]
+    visible(tasks[0][1])
     detector = _DETECTOR.get(kind) or _DETECTOR.setdefault(kind, Detector(kind))
     return [(image_id, choose(detector(load_gray(path)), gt_box))
             for image_id, path, gt_box, _ in tasks]
@@ -69,10 +71,11 @@ def _write(path: Path, found: dict[str, np.ndarray]) -> None:
 
 
 def detect_all(dataset: Dataset, kind: str, path=None, *, workers: int = 1,
-               progress=None) -> np.ndarray:
+               progress=None, cluster=None) -> np.ndarray:
     """``(n, 4)`` detector boxes of every image (nan rows where none overlaps the ground
     truth), from the file ``path`` when it has them, else detected and added to it (kept
-    in memory only without a path)."""
+    in memory only without a path). ``cluster``: detect on it (in order) instead of
+    ``workers`` local processes."""
     path = None if path is None else Path(path)
     found = _read(path) if path is not None and path.is_file() else {}
     todo = [i for i, image_id in enumerate(dataset.ids) if image_id not in found]
@@ -92,7 +95,10 @@ def detect_all(dataset: Dataset, kind: str, path=None, *, workers: int = 1,
         if progress:
             progress(len(done))
 
-    if workers > 1 and len(chunks) > 1:
+    if cluster is not None:
+        for done in cluster.ordered(_detect, [(chunk,) for chunk in chunks]):
+            keep(done)
+    elif workers > 1 and len(chunks) > 1:
         with ProcessPoolExecutor(workers) as pool:
             for done in pool.map(_detect, chunks):
                 keep(done)

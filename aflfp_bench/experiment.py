@@ -47,11 +47,12 @@ def _sidecar(path: Path) -> Path:
 
 def table3(normal: Dataset, data: Dataset, adapter: str, outdir, *, folds=None,
            box: str = "auto", workers: int = 1, flip: bool = False, seed: int = 0,
-           progress=None, log=None, **options) -> dict:
+           progress=None, log=None, cluster=None, **options) -> dict:
     """Run the experiment; returns ``{"n_train": n, "folds": [...], "files": {...}}``.
-    ``flip``: both conditions predict with the flip test (:func:`.runner.flip_test`),
+    ``flip``: both conditions predict with the flip test (:func:`.predictor.flip_test`),
     and their names say so. ``box``: :func:`.folds.protocol_box` of the AFLFP data, used
-    for both conditions (detections made once per dataset, kept in OUTDIR)."""
+    for both conditions (detections made once per dataset, kept in OUTDIR). ``cluster``:
+    a :class:`~.cluster.Cluster` running one task per condition and fold."""
     cls = adapter_class(adapter)
     if not cls.trainable:
         raise BenchError(f"adapter {adapter!r} is pretrained: Table 3 needs a trainable one")
@@ -75,9 +76,10 @@ def table3(normal: Dataset, data: Dataset, adapter: str, outdir, *, folds=None,
     if box == "detector":
         if log:
             log(f"face boxes: {cls.detector} detector on every image (detections-*.csv)")
-        raw = detect_all(data, cls.detector, outdir / "detections-palsy.csv", workers=workers)
+        raw = detect_all(data, cls.detector, outdir / "detections-palsy.csv", workers=workers,
+                         cluster=cluster)
         raw_normal = detect_all(normal, cls.detector, outdir / "detections-normal.csv",
-                                workers=workers)
+                                workers=workers, cluster=cluster)
     drawn = _mask(len(normal), _draw(len(normal), n, seed))
     normal_boxes = _train_boxes(raw_normal, normal, drawn, cls.detector)
     tasks = []
@@ -94,7 +96,7 @@ def table3(normal: Dataset, data: Dataset, adapter: str, outdir, *, folds=None,
                               files[condition], train_set, train_boxes, test_boxes, seed=seed,
                               same_subjects=condition == PALSY))
     run_tasks(tasks, adapter, box=box, workers=workers, flip=flip, progress=progress, log=log,
-              **options)
+              cluster=cluster, **options)
     return {"n_train": n, "folds": chosen, "files": files, "box": box}
 
 

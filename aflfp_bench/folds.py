@@ -1,7 +1,7 @@
 """The fold engine: train a model on some subjects, predict held-out subjects with it,
 for the paper's 10-fold cross-validation and for the Table 3 experiment alike.
 
-A :class:`Task` is one model and one test set: the model is trained from ``train``
+A :class:`~.foldtask.Task` is one model and one test set: the model is trained from ``train``
 unless its file exists (a re-run reuses it), after checking that no subject is in both;
 its predictions are appended to ``out`` (resumable, :mod:`.runfile`). A task is a pure
 function of its inputs (data, boxes, seed), so tasks can run anywhere and in any order.
@@ -14,7 +14,6 @@ fitted on its training images' detections.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -23,27 +22,9 @@ from .adapters import adapter_class
 from .dataset import Dataset
 from .detections import detect_all, fold_boxes
 from .errors import BenchError
+from .foldtask import Task, check_task, seed_option, training_log
 from .runner import predict, train
-
-
-@dataclass
-class Task:
-    """Train ``model`` on ``train`` (unless it exists; None: pretrained or made by another
-    task) and predict ``test`` into ``out``. ``train_boxes``: (boxes, mapping) and
-    ``test_boxes``: (boxes, kinds) of detector boxes, or None for ``box``'s own.
-    ``same_subjects``: training and test come from one dataset, so they must not share a
-    subject (False for another dataset, e.g. normal faces, whose subject names mean
-    other people)."""
-
-    label: str
-    model: Path | None
-    test: Dataset
-    out: Path
-    train: Dataset | None = None
-    train_boxes: tuple | None = None
-    test_boxes: tuple | None = None
-    seed: int | None = None
-    same_subjects: bool = True
+from .scaleout import run_on
 
 
 def check_folds(dataset: Dataset) -> None:
@@ -76,26 +57,21 @@ def chosen_folds(dataset: Dataset, folds) -> list[int]:
 def run_task(task: Task, adapter: str, *, box: str, workers: int = 1, flip: bool = False,
              progress=None, log=None, **options) -> Counter:
     """Train the task's model if needed, then predict its test set."""
-    if task.train is not None:
-        shared = set(task.train.meta["subject"]) & set(task.test.meta["subject"])
-        if shared and task.same_subjects:
-            raise BenchError(f"{task.label}: subject {sorted(shared)[0]!r} is both in training "
-                             "and test")
-        if not len(task.train):
-            raise BenchError(f"{task.label} leaves no training images")
-        if not task.model.is_file():
-            if log:
-                log(f"{task.label}: training {adapter} on {len(task.train)} images of "
-                    f"{task.train.meta['subject'].nunique()} subjects")
-            takes_seed = "seed" in adapter_class(adapter).training_options
-            seed = {"seed": task.seed} if task.seed is not None and takes_seed else {}
-            train(task.train, adapter, task.model, box=box, boxes=task.train_boxes, log=log,
-                  **seed, **options)
+    check_task(task)
+    if task.train is not None and not task.model.is_file():
+        if log:
+            log(training_log(task, adapter))
+        train(task.train, adapter, task.model, box=box, boxes=task.train_boxes, log=log,
+              **seed_option(task, adapter), **options)
     return predict(task.test, adapter, task.model, task.out, box=box, workers=workers,
                    flip=flip, boxes=task.test_boxes, progress=progress)
 
 
-def run_tasks(tasks: list[Task], adapter: str, **kw) -> Counter:
+def run_tasks(tasks: list[Task], adapter: str, *, cluster=None, **kw) -> Counter:
+    """Run tasks in order here, or all at once on a Dask ``cluster``
+    (:func:`.scaleout.run_on`: the same files, byte for byte)."""
+    if cluster is not None:
+        return run_on(cluster, tasks, adapter, **kw)
     counts = Counter()
     for task in tasks:
         counts += run_task(task, adapter, **kw)
@@ -112,11 +88,12 @@ def split_boxes(raw, dataset: Dataset, train: np.ndarray, test: np.ndarray, kind
 
 def cross_validate(dataset: Dataset, name: str, out, *, folds=None, box: str = "auto",
                    workers: int = 1, flip: bool = False, progress=None, log=None,
-                   **options) -> Counter:
+                   cluster=None, **options) -> Counter:
     """The paper's protocol: for each fold, fit on the other folds' subjects, predict the
     held-out subjects into ``out``; fold models are saved beside ``out``
     (``<stem>.fold<k><suffix>``) and reused on a re-run. Pretrained adapters just predict.
-    ``box`` is :func:`protocol_box`'s."""
+    ``box`` is :func:`protocol_box`'s. ``cluster``: a :class:`~.cluster.Cluster` that
+    runs the detections, the folds (one task each) or a pretrained adapter's shards."""
     out = Path(out)
     check_folds(dataset)
     cls = adapter_class(name)
@@ -127,13 +104,14 @@ def cross_validate(dataset: Dataset, name: str, out, *, folds=None, box: str = "
         if log:
             log(f"face boxes: {cls.detector} detector on every image "
                 f"({stem.name}.detections.csv)")
-        raw = detect_all(dataset, cls.detector, f"{stem}.detections.csv", workers=workers)
+        raw = detect_all(dataset, cls.detector, f"{stem}.detections.csv", workers=workers,
+                         cluster=cluster)
     if not cls.trainable:
         # A pretrained detector's fallback mapping is its shipped one (no training faces).
         none = np.zeros(len(dataset), bool)
         _, test_boxes = split_boxes(raw, dataset, none, ~none, cls.detector)
-        return run_task(Task("all images", None, dataset, out, test_boxes=test_boxes), name,
-                        box=box, workers=workers, flip=flip, progress=progress)
+        return predict(dataset, name, None, out, box=box, workers=workers, flip=flip,
+                       boxes=test_boxes, progress=progress, cluster=cluster)
     fold = dataset.meta["fold"].to_numpy()
     tasks = []
     for k in chosen_folds(dataset, folds):
@@ -143,4 +121,4 @@ def cross_validate(dataset: Dataset, name: str, out, *, folds=None, box: str = "
                           dataset.subset(test), out, dataset.subset(~test), train_boxes,
                           test_boxes))
     return run_tasks(tasks, name, box=box, workers=workers, flip=flip, progress=progress,
-                     log=log, **options)
+                     log=log, cluster=cluster, **options)

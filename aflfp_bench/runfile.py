@@ -225,7 +225,12 @@ def check_lines(path: Path, lines: list[str], run: Run,
 
 def check_file(path, adapter: str, flip: bool) -> None:
     """Refuse now (before any work) an existing output of another adapter or flip setting."""
+    existing_done(path, adapter, flip)
+
+
+def existing_done(path, adapter: str, flip: bool) -> set[str]:
+    """The ids an existing output has already (none without one), after :func:`check_file`'s
+    check; reads only (:meth:`RunFile.open` checks the models when it resumes)."""
     path = Path(path)
     lines = _existing_lines(path)
-    if lines:
-        check_lines(path, lines, Run(adapter, None, flip), None)
+    return check_lines(path, lines, Run(adapter, None, flip), None)[0] if lines else set()

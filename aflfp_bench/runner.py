@@ -13,18 +13,17 @@ from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-import numpy as np
-
 from .adapters import adapter_class, get_adapter
 from .atomic import replacing
 from .dataset import Dataset
 from .detections import training_boxes
 from .errors import BenchError
-from .faces import face_box, mirror_box, unmirror_points
-from .images import load_gray
-from .runfile import Run, RunFile, model_digest, writable_id
+from .predictor import Predictor, found_job, model_blob, shard_job
+from .runfile import Run, RunFile, model_digest
 
 CHUNK = 16
+#: Images per task on a Dask cluster (``predict --shard-size``).
+SHARD = 256
 
 
 def box_source(adapter, box: str) -> str:
@@ -38,46 +37,43 @@ def box_source(adapter, box: str) -> str:
 
 # ------------------------------------------------------------------ workers
 
-_WORKER: dict = {}
+_POOL: list = []   # this process's (settings, predictor)
 
 
-def _init(name, model, box, mapping, flip=False):
-    adapter = get_adapter(name, model)
-    # A missing extra fails here, before any output is written.
-    detector = adapter.face_detector() if box == "detector" else None
-    _WORKER.clear()
-    _WORKER.update(adapter=adapter, box=box, detector=detector, mapping=mapping, flip=flip)
+def _init(name, model, box, mapping, flip=False, all_faces=None):
+    """Load this process's predictor (kept while the settings stay the same): for images
+    with ground truth, or (``all_faces`` a bool) for images without."""
+    key = (name, None if model is None else str(model), box, mapping, flip, all_faces)
+    if _POOL and _POOL[0] == key:
+        return
+    _POOL[:] = [key, Predictor.load(name, model, box, mapping, flip) if all_faces is None
+                else Predictor.load_found(name, model, flip, all_faces)]
 
 
-def flip_test(adapter, gray: np.ndarray, box) -> np.ndarray:
-    """The mean of the prediction on the image and the one on its mirror image (mapped
-    back, left/right landmarks re-indexed): test-time flip augmentation."""
-    width = gray.shape[1]
-    direct = np.asarray(adapter.predict(gray, box), dtype=float)
-    mirrored = adapter.predict(np.ascontiguousarray(gray[:, ::-1]), mirror_box(box, width))
-    return (direct + unmirror_points(mirrored, width)) / 2
+def _work(items):
+    return _POOL[1].rows(items)
 
 
-def _work(tasks):
-    w = _WORKER
-    out = []
-    for image_id, path, gt_box, given in tasks:
-        need_image = w["adapter"].needs_image or w["box"] == "detector" or w["flip"]
-        gray = load_gray(path) if need_image else None
-        box, kind = given if given else face_box(gray, gt_box, w["box"], w["detector"], w["mapping"])
-        points = (flip_test(w["adapter"], gray, box) if w["flip"]
-                  else np.asarray(w["adapter"].predict(gray, box), dtype=float))
-        out.append((image_id, points, kind))
-    return out
+def _found_work(items):
+    return _POOL[1].found(items)
+
+
+def work_items(dataset: Dataset, todo, boxes=None) -> list[tuple]:
+    """``(id, image path, ground-truth box, given (box, kind) or None)`` of the images
+    ``todo`` (indices): the input of :func:`_work`."""
+    return [(dataset.ids[i], str(dataset.image_path(i)), dataset.boxes[i],
+             None if boxes is None else (boxes[0][i], boxes[1][i])) for i in todo]
 
 
 def predict(dataset: Dataset, name: str, model, out, *, box: str = "auto", workers: int = 1,
-            flip: bool = False, boxes=None, progress=None) -> Counter:
+            flip: bool = False, boxes=None, progress=None, cluster=None,
+            shard_size: int = SHARD) -> Counter:
     """Predict every image of ``dataset`` not yet in ``out``; returns counts of box kinds
     of the rows written now (``resumed``: rows found already done). ``flip``: average
-    each prediction with the one on the mirror image (:func:`flip_test`). ``boxes``:
+    each prediction with the one on the mirror image (:func:`.predictor.flip_test`). ``boxes``:
     ``(boxes (n, 4), kinds)`` made beforehand (:mod:`.detections`), used instead of
-    ``box``."""
+    ``box``. ``cluster``: a :class:`~.cluster.Cluster` to run shards of ``shard_size``
+    images on (``workers`` is then unused); the rows are written in the same order."""
     out = Path(out)
     adapter = get_adapter(name, model)
     source = "given" if boxes is not None else box_source(adapter, box)
@@ -90,8 +86,7 @@ def predict(dataset: Dataset, name: str, model, out, *, box: str = "auto", worke
         counts["resumed"] = len(dataset) - len(todo)
         if progress and counts["resumed"]:
             progress(counts["resumed"])
-        tasks = [(dataset.ids[i], str(dataset.image_path(i)), dataset.boxes[i],
-                  None if boxes is None else (boxes[0][i], boxes[1][i])) for i in todo]
+        tasks = work_items(dataset, todo, boxes)
         chunks = [tasks[k:k + CHUNK] for k in range(0, len(tasks), CHUNK)]
 
         def write(results):
@@ -100,7 +95,13 @@ def predict(dataset: Dataset, name: str, model, out, *, box: str = "auto", worke
             if progress:
                 progress(len(results))
 
-        if workers > 1 and len(chunks) > 1:
+        if cluster is not None and tasks:
+            setup = (name, Path(model).suffix if model else "", source, mapping, flip)
+            shared = cluster.share(model_blob(model))
+            shards = [tasks[k:k + shard_size] for k in range(0, len(tasks), shard_size)]
+            for _, results in cluster.ordered(shard_job, [(setup, shared, s) for s in shards]):
+                write(results)
+        elif workers > 1 and len(chunks) > 1:
             with ProcessPoolExecutor(workers, initializer=_init,
                                      initargs=(name, model, source, mapping, flip)) as pool:
                 for results in pool.map(_work, chunks):
@@ -114,47 +115,10 @@ def predict(dataset: Dataset, name: str, model, out, *, box: str = "auto", worke
 # ------------------------------------------------- images without ground truth
 
 
-def _init_found(name, model, flip, all_faces):
-    """Load the adapter and its face detector (once per process and setting): a missing
-    model or extra fails here."""
-    key = ("found", name, None if model is None else str(model), flip, all_faces)
-    if _WORKER.get("key") == key:
-        return
-    adapter = get_adapter(name, model)
-    adapter.face_detector()   # loads the detector now: a missing extra fails here
-    _WORKER.clear()
-    _WORKER.update(adapter=adapter, flip=flip, all_faces=all_faces, key=key)
-
-
-#: Check the adapter, its model and its detector before looking at any image.
-prepare_found = _init_found
-
-
-def _found_work(items):
-    """Rows ``(id, points, 'detector', face, faces)`` and misses ``(id, reason)`` of
-    ``(id, path or gray image)`` items."""
-    w = _WORKER
-    adapter = w["adapter"]
-    rows, missing = [], []
-    for image_id, image in items:
-        if not writable_id(image_id):
-            missing.append((image_id, "the id has a comma, quote or line break; rename the file"))
-            continue
-        try:
-            gray = load_gray(image) if isinstance(image, str) else image
-        except BenchError as exc:
-            missing.append((image_id, str(exc).split(": ", 1)[-1]))
-            continue
-        found = adapter.find_faces(gray)
-        if not len(found):
-            missing.append((image_id, "no face found"))
-            continue
-        chosen = found if w["all_faces"] else found[:1]
-        for face, box in enumerate(chosen):
-            points = (flip_test(adapter, gray, box) if w["flip"]
-                      else np.asarray(adapter.predict(gray, box), dtype=float))
-            rows.append((image_id, points, "detector", face, len(chosen)))
-    return rows, missing
+def prepare_found(name, model, flip, all_faces) -> None:
+    """Check the adapter, its model and its face detector before looking at any image
+    (a missing model or extra fails here)."""
+    _init(name, model, None, None, flip, all_faces)
 
 
 def _in_order(pool, func, chunks, depth: int):
@@ -208,7 +172,8 @@ def _write_missing(out, missing: list[tuple[str, str]]) -> None:
 
 
 def predict_found(items, name: str, model, out, *, ids=(), all_faces: bool = False,
-                  workers: int = 1, flip: bool = False, progress=None) -> Counter:
+                  workers: int = 1, flip: bool = False, progress=None, cluster=None,
+                  shard_size: int = SHARD) -> Counter:
     """Predict ``(id, path or gray image)`` items (images without ground truth, e.g.
     :func:`~.sources.image_folder`) with the adapter's own face detector: the largest face
     of each image, or every face with ``all_faces``. Images where no face is found (or
@@ -216,10 +181,12 @@ def predict_found(items, name: str, model, out, *, ids=(), all_faces: bool = Fal
     :func:`missing_path`. ``items`` may be a callable taking the set of ids already done
     (a resumed run) and returning the items (e.g. :meth:`~.sources.Video.frames`, which
     does not decode those). ``ids``: the ids expected, for checking the model of the rows
-    kept. Returns counts: ``images`` and ``faces`` written now, ``missing``, ``resumed``."""
+    kept. Returns counts: ``images`` and ``faces`` written now, ``missing``, ``resumed``.
+    ``cluster``: run shards of ``shard_size`` items on it, at most two per worker in
+    flight (a video's frames are not all held in memory)."""
     out = Path(out)
     run = Run(name, "default" if model is None else model_digest(model), flip, all_faces)
-    _init_found(name, model, flip, all_faces)   # a missing extra fails here, not in a worker
+    _init(name, model, None, None, flip, all_faces)   # a missing extra fails here
     counts = Counter()
     missing: list[tuple[str, str]] = []
     with RunFile.open(out, run, list(ids)) as sink:
@@ -245,10 +212,16 @@ def predict_found(items, name: str, model, out, *, ids=(), all_faces: bool = Fal
             if progress:
                 progress(len({r[0] for r in rows}) + len(misses))
 
-        chunks = _chunked(todo(), CHUNK)
-        if workers > 1:
-            with ProcessPoolExecutor(workers, initializer=_init_found,
-                                     initargs=(name, model, flip, all_faces)) as pool:
+        chunks = _chunked(todo(), CHUNK if cluster is None else shard_size)
+        if cluster is not None:
+            setup = (name, Path(model).suffix if model else "", flip, all_faces)
+            shared = cluster.share(model_blob(model))
+            shards = ((setup, shared, shard) for shard in chunks)
+            for result in cluster.ordered(found_job, shards, depth=2 * cluster.n_workers):
+                write(result)
+        elif workers > 1:
+            with ProcessPoolExecutor(workers, initializer=_init,
+                                     initargs=(name, model, None, None, flip, all_faces)) as pool:
                 for result in _in_order(pool, _found_work, chunks, 2 * workers):
                     write(result)
         else:

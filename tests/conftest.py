@@ -43,11 +43,12 @@ def make_aflfp(root: Path, subjects=("1", "2"), expressions=("Brow Raise", "Left
 @pytest.fixture(autouse=True)
 def _own_cache(tmp_path_factory, monkeypatch):
     """Each test gets its own cache folder: nothing is read from or left in the user's.
-    Nor the user's configuration and default ground truth. Progress is off (tests read
+    Nor the user's configuration, default ground truth and Dask scheduler. Progress is off (tests read
     stderr exactly); tests of progress turn it on."""
     monkeypatch.setenv("AFLFP_BENCH_CACHE", str(tmp_path_factory.mktemp("cache")))
     monkeypatch.setenv("AFLFP_BENCH_CONFIG", str(tmp_path_factory.mktemp("config")))
     monkeypatch.delenv("AFLFP_BENCH_DATA", raising=False)
+    monkeypatch.delenv("AFLFP_BENCH_SCHEDULER", raising=False)
     monkeypatch.setenv("AFLFP_BENCH_QUIET", "1")
 
 

@@ -20,6 +20,7 @@ from aflfp_bench.folds import cross_validate
 from aflfp_bench.loaders import load_dataset
 from aflfp_bench.metrics import nme
 from aflfp_bench.predictions import read_predictions
+from aflfp_bench.predictor import flip_test
 from aflfp_bench.scores import score
 from aflfp_bench.synth import synthesize
 
@@ -72,7 +73,7 @@ def test_sdm_beats_the_mean_shape_on_held_out_subjects(synthetic):
     assert len(logs) == 3 and logs[-1].startswith("stage 3/3: training error")
     mean = MeanShape()
     mean.fit(train)
-    gray = [runner.load_gray(test.image_path(i)) for i in range(len(test))]
+    gray = [load_gray(test.image_path(i)) for i in range(len(test))]
     pred = np.stack([sdm.predict(g, b) for g, b in zip(gray, test.boxes)])
     sdm_err = nme(test.points, pred, boxes=test.boxes).mean()
     mean_err = nme(test.points, mean.predict_boxes(test.boxes), boxes=test.boxes).mean()
@@ -86,7 +87,7 @@ def test_sdm_model_round_trips_through_npz(synthetic, tmp_path):
     sdm.box_mapping = BoxMapping(0.0, 0.1, 1.1, 1.2)
     sdm.save(tmp_path / "m.npz")
     back = SDM.load(tmp_path / "m.npz")
-    gray = runner.load_gray(test.image_path(0))
+    gray = load_gray(test.image_path(0))
     assert np.array_equal(back.predict(gray, test.boxes[0]), sdm.predict(gray, test.boxes[0]))
     assert back.box_mapping == sdm.box_mapping
     (tmp_path / "x.npz").write_bytes(b"not a model")
@@ -188,9 +189,9 @@ def test_flip_test_averages_with_the_mirrored_prediction_mapped_back():
     # By hand: on the mirror image point i is template point m[i] with u -> 1 - u once
     # mapped back, so the flip test places the mean of the two templates.
     expected = _Template((uv + np.column_stack([1 - uv[m, 0], uv[m, 1]])) / 2).predict(gray, box)
-    assert np.allclose(runner.flip_test(_Template(uv), gray, box), expected)
+    assert np.allclose(flip_test(_Template(uv), gray, box), expected)
     symmetric = (uv + np.column_stack([1 - uv[m, 0], uv[m, 1]])) / 2
-    assert np.allclose(runner.flip_test(_Template(symmetric), gray, box),
+    assert np.allclose(flip_test(_Template(symmetric), gray, box),
                        _Template(symmetric).predict(gray, box))   # equivariant: unchanged
 
 
@@ -213,7 +214,7 @@ def test_predict_with_flip_test_from_the_cli(synthetic, tmp_path):
     assert result.exit_code == 0, result.output
     fold1 = synthetic.subset((synthetic.meta["fold"] == k).to_numpy())
     model = MeanShape.load(tmp_path / f"cv.fold{k}.npz")
-    expected = [runner.flip_test(model, load_gray(fold1.image_path(i)), fold1.boxes[i])
+    expected = [flip_test(model, load_gray(fold1.image_path(i)), fold1.boxes[i])
                 for i in range(len(fold1))]
     assert np.allclose(read_predictions(cv_out, fold1).points, expected, atol=2e-3)
 

@@ -314,7 +314,7 @@ def test_table3_experiment_end_to_end(tmp_path, small_synthetic):
     from aflfp_bench.detections import detect_all
     from aflfp_bench.loaders import load_dataset
     from aflfp_bench.predictions import read_predictions
-    from aflfp_bench.runner import flip_test
+    from aflfp_bench.predictor import flip_test
 
     full = load_dataset(small_synthetic)
     in_a = (full.meta["fold"] == a).to_numpy()

@@ -4,7 +4,7 @@ import json
 import subprocess
 import sys
 
-HEAVY = ["torch", "dlib", "cv2", "onnxruntime"]
+HEAVY = ["torch", "dlib", "cv2", "onnxruntime", "dask", "distributed"]
 SCORE_PATH_EXTRA = ["scipy", "matplotlib", "jinja2", "PIL"]
 
 

@@ -80,7 +80,27 @@ subjects_option = click.option(
          "breakdowns [default: the one the ground truth names, else subjects.csv beside it].")
 
 workers_option = click.option("--workers", type=click.IntRange(1, 64), default=1,
-                              show_default=True, help="Worker processes.")
+                              show_default=True,
+                              help="Worker processes here (unused with --scheduler).")
+
+
+def _scheduler(ctx, param, value):
+    if not value:
+        return None
+    from ..cluster import check_address
+    from ..errors import BenchError
+
+    try:
+        return check_address(value)
+    except BenchError as exc:
+        raise click.BadParameter(str(exc), ctx, param) from None
+
+
+scheduler_option = click.option(
+    "--scheduler", envvar="AFLFP_BENCH_SCHEDULER", callback=_scheduler, metavar="ADDRESS",
+    help="Run the tasks on Dask: tcp://HOST:PORT (a running scheduler; every worker sees "
+         "the data at the same path) or local:N (N worker processes started here). Same "
+         "files as without it. Needs the [dask] extra. [env: AFLFP_BENCH_SCHEDULER]")
 
 
 def settings_options(*, stats: bool = False):

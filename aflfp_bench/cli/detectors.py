@@ -14,6 +14,7 @@ from ._common import (
     lenient_option,
     library_errors,
     load_ground_truth,
+    scheduler_option,
     workers_option,
 )
 
@@ -105,12 +106,13 @@ def training_options(func):
 
 def fold_run_options(func):
     """What every protocol run (cv, experiment table3) takes: --adapter, --box (the
-    paper's by default), --folds, --workers, --flip-test, the training options and
-    --lenient."""
+    paper's by default), --folds, --workers, --scheduler, --flip-test, the training
+    options and --lenient."""
     for decorate in reversed([adapter_option, protocol_box_option,
                               click.option("--folds", default=None,
                                            help="Comma-separated folds to run (default: all)."),
-                              workers_option, flip_option, training_options, lenient_option]):
+                              workers_option, scheduler_option, flip_option, training_options,
+                              lenient_option]):
         func = decorate(func)
     return func
 
@@ -164,6 +166,9 @@ def _box_report(counts) -> str:
               help="Model file (.npz, .onnx, or a dlib .dat for emotrics); onnx defaults to "
                    "the bundled model.")
 @workers_option
+@scheduler_option
+@click.option("--shard-size", type=click.IntRange(1), default=None,
+              help="With --scheduler: images per task [default: 256].")
 @flip_option
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Prediction CSV; an existing one is resumed.")
@@ -171,7 +176,7 @@ def _box_report(counts) -> str:
 @click.pass_context
 @library_errors
 def predict(ctx, adapter, box, data, images_dir, video, every, all_faces, model, workers,
-            flip_test, output, lenient):
+            scheduler, shard_size, flip_test, output, lenient):
     """Predict landmarks with an adapter: every image of --data (ground-truth boxes or
     the detector's), every image under --images DIR, or the frames of --video FILE.
 
@@ -193,7 +198,11 @@ def predict(ctx, adapter, box, data, images_dir, video, every, all_faces, model,
     from click.core import ParameterSource
 
     from .. import runner
+    from ..cluster import maybe_connect
 
+    if shard_size is not None and not scheduler:
+        raise click.UsageError("--shard-size applies to --scheduler")
+    shards = {"shard_size": shard_size or runner.SHARD}
     wild = [flag for flag, v in (("--images", images_dir), ("--video", video)) if v]
     explicit_data = ctx.get_parameter_source("data") == ParameterSource.COMMANDLINE
     if len(wild) > 1 or (wild and explicit_data):
@@ -204,9 +213,10 @@ def predict(ctx, adapter, box, data, images_dir, video, every, all_faces, model,
             if given:
                 raise click.UsageError(f"{flag} applies to --images and --video")
         dataset = load_ground_truth(data, lenient)
-        with progress_bar(len(dataset), f"{adapter}: predicting") as update:
+        with maybe_connect(scheduler) as cluster, \
+                progress_bar(len(dataset), f"{adapter}: predicting") as update:
             counts = runner.predict(dataset, adapter, model, output, box=box, workers=workers,
-                                    flip=flip_test, progress=update)
+                                    flip=flip_test, progress=update, cluster=cluster, **shards)
         click.echo(f"wrote {output}: {len(dataset)} images; {_box_report(counts)}")
         return
     if box == "gt":
@@ -214,11 +224,13 @@ def predict(ctx, adapter, box, data, images_dir, video, every, all_faces, model,
                                "detector finds the faces")
     if images_dir and every != 1:
         raise click.UsageError("--every applies to --video")
-    _predict_found(adapter, model, output, images_dir, video, every, all_faces, workers,
-                   flip_test)
+    with maybe_connect(scheduler) as cluster:
+        _predict_found(adapter, model, output, images_dir, video, every, all_faces, workers,
+                       flip_test, cluster=cluster, **shards)
 
 
-def _predict_found(adapter, model, output, images_dir, video, every, all_faces, workers, flip):
+def _predict_found(adapter, model, output, images_dir, video, every, all_faces, workers, flip,
+                   **where):
     import time
 
     from .. import runner, sources
@@ -240,7 +252,7 @@ def _predict_found(adapter, model, output, images_dir, video, every, all_faces, 
 
         counts = runner.predict_found(items, adapter, model, output, ids=ids,
                                       all_faces=all_faces, workers=workers, flip=flip,
-                                      progress=tick)
+                                      progress=tick, **where)
     resumed = f", {counts['resumed']} already done" if counts["resumed"] else ""
     click.echo(f"wrote {output}: {counts['images']} {label} with a face, {counts['faces']} "
                f"face(s){resumed}")
@@ -283,7 +295,7 @@ def train(adapter, box, data, output, training, lenient):
               help="Out-of-fold prediction CSV; fold models are saved beside it.")
 @fold_run_options
 @library_errors
-def cv(adapter, box, data, output, folds, workers, flip_test, training, lenient):
+def cv(adapter, box, data, output, folds, workers, scheduler, flip_test, training, lenient):
     """The paper's 10-fold subject-independent protocol.
 
     For each fold: fit on the other folds' subjects, predict the held-out subjects. One
@@ -294,14 +306,17 @@ def cv(adapter, box, data, output, folds, workers, flip_test, training, lenient)
     Example:
       aflfp-bench cv --adapter sdm --data aflfp.gt.csv -o sdm.cv.csv --workers 2
     """
+    from ..cluster import maybe_connect
     from ..folds import cross_validate
 
     options = checked_training(adapter, training)
     chosen = _parse_folds(folds)
     dataset = load_ground_truth(data, lenient)
-    with progress_bar(len(dataset), f"{adapter}: cross-validation") as update:
+    with maybe_connect(scheduler) as cluster, \
+            progress_bar(len(dataset), f"{adapter}: cross-validation") as update:
         counts = cross_validate(dataset, adapter, output, folds=chosen, box=box, workers=workers,
-                                flip=flip_test, progress=update, log=echo_err, **options)
+                                flip=flip_test, progress=update, log=echo_err, cluster=cluster,
+                                **options)
     click.echo(f"wrote {output}: {_box_report(counts)}")
 
 
@@ -323,7 +338,8 @@ def experiment():
               help="Folder for models, prediction files and the report.")
 @fold_run_options
 @library_errors
-def table3(normal, data, adapter, box, outdir, folds, workers, flip_test, training, lenient):
+def table3(normal, data, adapter, box, outdir, folds, workers, scheduler, flip_test, training,
+           lenient):
     """Table 3: ADAPTER trained on normal faces vs on as many AFLFP (palsy) faces.
 
     For each test fold, the palsy-face model trains on images drawn from the other
@@ -336,6 +352,7 @@ def table3(normal, data, adapter, box, outdir, folds, workers, flip_test, traini
       aflfp-bench experiment table3 --normal 300w/lfpw_train --data aflfp.gt.csv \\
           --adapter sdm -o table3
     """
+    from ..cluster import maybe_connect
     from ..dataset import concat
     from ..experiment import table3 as run_table3
     from ..experiment import write_report
@@ -346,10 +363,11 @@ def table3(normal, data, adapter, box, outdir, folds, workers, flip_test, traini
     normal_set = concat([load_ground_truth(d, lenient, origin="--normal") for d in normal])
     seed = options.pop("seed", 0)
     n_test = len(dataset) if chosen is None else int(dataset.meta["fold"].isin(chosen).sum())
-    with progress_bar(2 * n_test, f"{adapter}: table 3 predictions") as update:
+    with maybe_connect(scheduler) as cluster, \
+            progress_bar(2 * n_test, f"{adapter}: table 3 predictions") as update:
         done = run_table3(normal_set, dataset, adapter, outdir, folds=chosen, box=box,
                           workers=workers, flip=flip_test, seed=seed, progress=update,
-                          log=echo_err, **options)
+                          log=echo_err, cluster=cluster, **options)
     click.echo(write_report(done["files"], dataset, outdir).rstrip("\n"))
     click.echo(f"wrote {outdir}/table3.txt, table3.md, report.html ({done['n_train']} training "
                "images per model)", err=True)

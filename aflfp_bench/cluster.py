@@ -1,0 +1,212 @@
+"""Running the toolkit's tasks on a Dask distributed cluster.
+
+``--scheduler ADDRESS`` (or the ``AFLFP_BENCH_SCHEDULER`` variable) names where:
+``tcp://host:8786`` (any Dask scheduler address) connects to a running scheduler and its
+workers; ``local:N`` starts a ``LocalCluster`` of N single-threaded worker processes on
+this machine for the run. Without it, the local process pool (``--workers``) runs as
+before. ``dask[distributed]`` is the ``[dask]`` extra, imported only here and only when
+a scheduler is asked for.
+
+The client is the only writer: tasks return arrays and model bytes, never write the
+run's files. Every task is a pure function of its arguments (data, boxes, seeds), so a
+task lost with its worker is run again elsewhere (the scheduler's own recovery, and
+:data:`RETRIES` for a task that fails) and gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sys
+import warnings
+from collections import deque
+from concurrent.futures import CancelledError
+from contextlib import contextmanager
+
+from ._version import __version__
+from .errors import BenchError, MissingExtra
+
+ENV = "AFLFP_BENCH_SCHEDULER"
+#: A failed task is tried again this many times (on any worker) before the run stops.
+RETRIES = 2
+_LOCAL = re.compile(r"local:(\d+)")
+_REMOTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+")
+
+
+def check_address(text: str) -> str:
+    """The scheduler address, checked: ``local:N`` (N >= 1) or ``SCHEME://...``."""
+    text = str(text).strip()
+    local = _LOCAL.fullmatch(text)
+    if (local and int(local.group(1)) >= 1) or (not local and _REMOTE.fullmatch(text)):
+        return text
+    raise BenchError(f"the scheduler must be tcp://HOST:PORT (a running Dask scheduler) or "
+                     f"local:N (N worker processes here), got {text!r}")
+
+
+def _distributed():
+    try:
+        import distributed
+    except ImportError:
+        raise MissingExtra("a Dask scheduler needs the [dask] extra: pip install "
+                           "'aflfp-bench[dask]'") from None
+    return distributed
+
+
+def worker_name() -> str | None:
+    """The address of the Dask worker running this code; None outside a worker."""
+    if "distributed" not in sys.modules:
+        return None
+    from distributed import get_worker
+
+    try:
+        return get_worker().address
+    except ValueError:
+        return None
+
+
+def visible(path) -> None:
+    """On a Dask worker, fail the task naming the worker when it cannot see ``path``
+    (the data must sit at the same path on every worker: a shared filesystem). Outside
+    a worker this does nothing: the reader's own error says what is wrong."""
+    worker = worker_name()
+    if worker is not None and not os.path.exists(path):
+        raise BenchError(f"worker {worker} cannot see {path}: every worker must read the "
+                         "data at the path the client gives (a shared filesystem)")
+
+
+def _toolkit() -> str:
+    return __version__
+
+
+class Cluster:
+    """A connected Dask client (and the local cluster it started, if any)."""
+
+    def __init__(self, client, address: str, local=None):
+        self.client, self.address, self._local = client, address, local
+
+    @property
+    def local(self) -> bool:
+        return self._local is not None
+
+    @property
+    def n_workers(self) -> int:
+        return len(self.client.nthreads())
+
+    def _workers(self) -> list[dict]:
+        """The scheduler's record of every worker (some versions list 5 by default)."""
+        try:
+            info = self.client.scheduler_info(n_workers=-1)
+        except TypeError:    # versions without the argument list them all
+            info = self.client.scheduler_info()
+        return list(info["workers"].values())
+
+    def result(self, future):
+        """A task's result; its own error re-raised, the cluster's failures as one line."""
+        from distributed import KilledWorker
+
+        try:
+            return future.result()
+        except KilledWorker:
+            raise BenchError(f"workers of {self.address} kept dying while they ran a task of "
+                             "this run, and Dask gave up on it (KilledWorker); the workers' "
+                             "logs say why (often memory); run again to resume") from None
+        except CancelledError as exc:
+            raise BenchError(f"the cluster at {self.address} cancelled a task of this run "
+                             f"({type(exc).__name__}: the scheduler or the client lost the "
+                             "connection?); run again to resume") from None
+
+    def submit(self, func, *args, resources=None):
+        """One task; its result is a future (``.result()`` re-raises a task's error)."""
+        return self.client.submit(func, *args, pure=False, retries=RETRIES,
+                                  resources=resources)
+
+    def share(self, value):
+        """Send a value (e.g. a model's bytes) to the workers once; a future of it."""
+        return None if value is None else self.client.scatter(value, broadcast=True)
+
+    def ordered(self, func, argsets, *, depth: int | None = None, resources=None):
+        """``func(*args)`` of every argument tuple, as tasks, the results yielded in the
+        order given (the client writes them in that order); at most ``depth`` tasks in
+        flight (all of them by default)."""
+        pending: deque = deque()
+        for args in argsets:
+            pending.append(self.submit(func, *args, resources=resources))
+            if depth is not None and len(pending) >= depth:
+                yield self.result(pending.popleft())
+        while pending:
+            yield self.result(pending.popleft())
+
+    def gpu_resources(self, device) -> dict | None:
+        """The worker resources a training task asks for: one GPU with a CUDA device on
+        a remote cluster (a worker started with ``--resources GPU=1``); none here or on
+        the CPU. A cluster without such a worker is refused rather than waited on."""
+        if self.local or not str(device or "").startswith("cuda"):
+            return None
+        if not any(w.get("resources", {}).get("GPU", 0) >= 1 for w in self._workers()):
+            raise BenchError(f"--device {device}: no worker of {self.address} offers a GPU; "
+                             "start GPU workers with dask-worker --resources GPU=1")
+        return {"GPU": 1}
+
+    def check_workers(self) -> None:
+        """Every worker runs this toolkit's version (results would differ otherwise)."""
+        try:
+            versions = self.client.run(_toolkit)
+        except Exception as exc:  # a worker that cannot import the toolkit at all
+            raise BenchError(f"a worker of {self.address} cannot run aflfp-bench "
+                             f"({type(exc).__name__}: {str(exc)[:120]}); install the same "
+                             "aflfp-bench on every worker") from None
+        if not versions:
+            raise BenchError(f"the scheduler at {self.address} has no workers")
+        for worker, version in sorted(versions.items()):
+            if version != __version__:
+                raise BenchError(f"worker {worker} runs aflfp-bench {version}, this client "
+                                 f"{__version__}: install the same version everywhere")
+
+
+@contextmanager
+def connect(address: str):
+    """A :class:`Cluster` for ``address`` (see :func:`check_address`), closed on exit."""
+    address = check_address(address)
+    distributed = _distributed()
+    local = None
+    try:
+        if address.startswith("local:"):
+            # Each worker process gets one BLAS thread (Dask's nanny sets OMP_NUM_THREADS
+            # and its kin to 1 unless the client's environment sets them).
+            with warnings.catch_warnings():   # its HTTP port taken: another one is used
+                warnings.filterwarnings("ignore", "Port .* is already in use")
+                local = distributed.LocalCluster(
+                    n_workers=int(address.split(":")[1]), threads_per_worker=1,
+                    processes=True, dashboard_address=None, worker_dashboard_address=None,
+                    silence_logs=logging.ERROR)
+            client = distributed.Client(local)
+        else:
+            client = distributed.Client(address, timeout="20s")
+    except (OSError, TimeoutError) as exc:
+        if local is not None:
+            local.close()
+        raise BenchError(f"cannot reach the Dask scheduler at {address} ({exc})") from None
+    cluster = Cluster(client, address, local)
+    try:
+        if local is None:
+            try:
+                client.wait_for_workers(1, timeout=60)
+            except TimeoutError:
+                raise BenchError(f"the scheduler at {address} has had no worker for 60 s") from None
+        cluster.check_workers()
+        yield cluster
+    finally:
+        client.close()
+        if local is not None:
+            local.close()
+
+
+@contextmanager
+def maybe_connect(address: str | None):
+    """:func:`connect` when an address is given, else None (the local pool)."""
+    if not address:
+        yield None
+        return
+    with connect(address) as cluster:
+        yield cluster

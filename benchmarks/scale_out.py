@@ -1,0 +1,129 @@
+"""Scale-out on Dask against the local process pool, in one run.
+
+Runs, each as a fresh command with one BLAS thread per process (so N workers use N
+cores and nothing else competes), in interleaved rounds (medians printed):
+
+* ``cv --adapter sdm`` (every fold, ground-truth boxes) on a small synthetic set and
+* ``predict --adapter onnx`` (the bundled model) on the demo's full 128-px set
+
+with the local pool (``--workers 1`` and ``--workers 2``) and on Dask (``--scheduler
+local:1`` and ``local:2``), and prints wall times and ratios. Targets: ``cv`` at least
+1.7x faster on ``local:2`` than on ``local:1``; Dask at most 10% slower than the local
+pool at equal workers. Every output is checked byte for byte against the local one.
+The machine's own ceiling is measured too: one SDM training alone against two at once
+(plain processes, no Dask): what 2 workers can gain here at best.
+
+Usage: python -m benchmarks.scale_out [--subjects 10] [--size 128] [--rounds 2]
+The sets are rendered once into the demo cache.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from aflfp_bench.demo import default_cache
+from aflfp_bench.synth import GENERATOR_VERSION, synthesize
+
+ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+              "AFLFP_BENCH_QUIET": "1"}
+SDM = ["--adapter", "sdm", "--n-init", "1", "--box", "gt"]
+WHERE = {"pool 1": ["--workers", "1"], "pool 2": ["--workers", "2"],
+         "local:1": ["--scheduler", "local:1"], "local:2": ["--scheduler", "local:2"]}
+
+
+def command(args: list[str]) -> list[str]:
+    return [sys.executable, "-m", "aflfp_bench", *args]
+
+
+def run(args: list[str]) -> float:
+    start = time.perf_counter()
+    res = subprocess.run(command(args), capture_output=True, text=True,
+                         env={**os.environ, **ONE_THREAD})
+    if res.returncode:
+        sys.exit(f"failed: aflfp-bench {' '.join(args)}\n{res.stderr}")
+    return time.perf_counter() - start
+
+
+def outputs(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def ceiling(data: Path, work: Path) -> float:
+    """Two SDM trainings at once against one alone: the speed-up 2 processes can reach."""
+    args = ["train", *SDM, "--data", str(data), "--max-train", "400"]
+    alone = run([*args, "-o", str(work / "alone.npz")])
+    start = time.perf_counter()
+    procs = [subprocess.Popen(command([*args, "-o", str(work / f"pair{k}.npz")]),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              env={**os.environ, **ONE_THREAD}) for k in range(2)]
+    if any(p.wait() for p in procs):
+        sys.exit("the ceiling's trainings failed")
+    return 2 * alone / (time.perf_counter() - start)
+
+
+def rendered(subjects: int, size: int) -> Path:
+    data = default_cache() / f"synthetic-g{GENERATOR_VERSION}-n{subjects}-px{size}-seed0"
+    if not data.is_dir():
+        print(f"rendering {subjects} subjects at {size} px into {data} (once) ...", flush=True)
+        synthesize(data, subjects=subjects, size=size)
+    return data
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--subjects", type=int, default=10, help="subjects of the cv set")
+    ap.add_argument("--size", type=int, default=128)
+    ap.add_argument("--rounds", type=int, default=2)
+    args = ap.parse_args()
+    small, full = rendered(args.subjects, args.size), rendered(88, 128)
+    work = Path(tempfile.mkdtemp(prefix="aflfp-bench-scale-"))
+    jobs = {"cv sdm": ["cv", *SDM, "--data", str(small)],
+            "predict onnx": ["predict", "--adapter", "onnx", "--data", str(full)]}
+    times: dict[tuple[str, str], list[float]] = {}
+    same = {}
+    try:
+        top = ceiling(small, work)
+        print(f"ceiling: two SDM trainings at once {top:.2f}x one alone", flush=True)
+        for r in range(args.rounds):
+            for job, base in jobs.items():
+                for where, flags in WHERE.items():
+                    folder = work / f"{r}" / job.replace(" ", "-") / where.replace(" ", "")
+                    folder.mkdir(parents=True)
+                    took = run([*base, *flags, "-o", str(folder / "out.csv")])
+                    times.setdefault((job, where), []).append(took)
+                    print(f"round {r + 1}: {job:13s} {where:8s} {took:7.1f} s", flush=True)
+        for job in jobs:
+            folders = [work / f"{r}" / job.replace(" ", "-") / w.replace(" ", "")
+                       for r in range(args.rounds) for w in WHERE]
+            same[job] = all(outputs(f) == outputs(folders[0]) for f in folders)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    t = {key: statistics.median(v) for key, v in times.items()}
+    print()
+    print(f"cv set: {small}; predict set: {full} ({os.cpu_count()} cores; one BLAS thread "
+          f"per process; medians of {args.rounds} rounds)")
+    for job in jobs:
+        print(f"{job}: " + ", ".join(f"{w} {t[job, w]:.1f} s" for w in WHERE))
+        up = t[job, "local:1"] / t[job, "local:2"]
+        over1 = t[job, "local:1"] / t[job, "pool 1"] - 1
+        over2 = t[job, "local:2"] / t[job, "pool 2"] - 1
+        print(f"  speed-up local:1 -> local:2 {up:.2f}x; Dask over the local pool: "
+              f"{over1:+.0%} at 1 worker, {over2:+.0%} at 2; outputs identical: {same[job]}")
+    up = t["cv sdm", "local:1"] / t["cv sdm", "local:2"]
+    print(f"target cv speed-up >= 1.7x: {'met' if up >= 1.7 else 'NOT met'} "
+          f"(this machine's ceiling {top:.2f}x)")
+    worst = max(t[j, f"local:{n}"] / t[j, f"pool {n}"] - 1 for j in jobs for n in (1, 2))
+    print(f"target Dask overhead <= 10%: {'met' if worst <= 0.10 else 'NOT met'} "
+          f"(worst {worst:+.0%})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,356 @@
+"""Dask scale-out: the same files as a local run, byte for byte, surviving a lost worker.
+
+The cluster tests start real worker processes (a LocalCluster of 2); they skip without
+the [dask] extra.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from aflfp_bench.cli import main
+from aflfp_bench.cluster import check_address
+from aflfp_bench.errors import BenchError
+
+SDM = ["--adapter", "sdm", "--n-init", "1", "--max-train", "96"]
+ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def local_run(args: list[str]) -> None:
+    """The reference: a local run in its own process with one BLAS thread, as each Dask
+    worker has (SDM's matrix products round differently with another thread count)."""
+    env = {**os.environ, **ONE_THREAD}
+    res = subprocess.run([sys.executable, "-m", "aflfp_bench", *args], env=env,
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+
+
+@pytest.mark.parametrize("text", ["local:1", "local:12", "tcp://10.0.0.5:8786",
+                                  "tls://scheduler.example.org:8786", " local:2 "])
+def test_scheduler_addresses(text):
+    assert check_address(text) == text.strip()
+
+
+@pytest.mark.parametrize("text", ["local:0", "local", "local:x", "10.0.0.5:8786", "", "tcp://"])
+def test_bad_scheduler_addresses(text):
+    with pytest.raises(BenchError, match="tcp://HOST:PORT .* or local:N"):
+        check_address(text)
+
+
+def test_bad_scheduler_is_a_usage_error(tmp_path, monkeypatch):
+    res = CliRunner().invoke(main, ["cv", "--adapter", "mean-shape", "--data", str(tmp_path),
+                                    "-o", str(tmp_path / "o.csv"), "--scheduler", "local"])
+    assert res.exit_code == 2
+    assert "Invalid value for '--scheduler'" in res.output and "local:N" in res.output
+    monkeypatch.setenv("AFLFP_BENCH_SCHEDULER", "somewhere")
+    res = CliRunner().invoke(main, ["cv", "--adapter", "mean-shape", "--data", str(tmp_path),
+                                    "-o", str(tmp_path / "o.csv")])
+    assert res.exit_code == 2 and "'somewhere'" in res.output
+
+
+def test_shard_size_needs_a_scheduler(tmp_path):
+    res = CliRunner().invoke(main, ["predict", "--adapter", "mean-shape", "--data", str(tmp_path),
+                                    "-o", str(tmp_path / "o.csv"), "--shard-size", "8"])
+    assert res.exit_code == 2 and "--shard-size applies to --scheduler" in res.output
+
+
+def test_missing_extra_is_one_line(monkeypatch, small_synthetic, tmp_path):
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    res = CliRunner().invoke(main, ["predict", "--adapter", "mean-shape", "--box", "gt",
+                                    "--data", str(small_synthetic), "-o", str(tmp_path / "p.csv"),
+                                    "--scheduler", "local:2"])
+    assert res.exit_code == 1
+    assert res.output.strip().splitlines()[-1] == (
+        "Error: a Dask scheduler needs the [dask] extra: pip install 'aflfp-bench[dask]'")
+    assert not (tmp_path / "p.csv").exists()
+
+
+# ----------------------------------------------- the tasks, without a cluster
+
+
+def two_models(dataset, tmp_path):
+    """Two mean-shape models of different subjects, as bytes."""
+    from aflfp_bench.runner import train
+
+    subjects = dataset.meta["subject"].to_numpy()
+    blobs = []
+    for k, subject in enumerate(sorted(set(subjects))[:2]):
+        path = tmp_path / f"m{k}.npz"
+        train(dataset.subset(subjects == subject), "mean-shape", path)
+        blobs.append(path.read_bytes())
+    assert blobs[0] != blobs[1]
+    return blobs
+
+
+def test_each_thread_holds_its_own_predictor(small_synthetic, tmp_path):
+    """Tasks of two runs on one multi-threaded worker: neither replaces the other's
+    model, and each gets the rows of its own."""
+    from aflfp_bench import predictor
+    from aflfp_bench.loaders import load_dataset
+    from aflfp_bench.runner import work_items
+
+    dataset = load_dataset(small_synthetic)
+    items = work_items(dataset, range(6))
+    setup = ("mean-shape", ".npz", "gt", None, False)
+    blobs = two_models(dataset, tmp_path)
+    barrier, seen = threading.Barrier(2), {}
+
+    def run(k):
+        first = predictor.shard_job(setup, blobs[k], items)
+        held = predictor._THREAD.held[1]
+        barrier.wait()                       # both threads hold their model now
+        second = predictor.shard_job(setup, blobs[k], items)
+        seen[k] = (first, second, held, predictor._THREAD.held[1])
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in (0, 1)]
+    [t.start() for t in threads], [t.join() for t in threads]
+    for k in (0, 1):
+        (digest, rows), again, held, after = seen[k]
+        assert digest == predictor.blob_digest(blobs[k]) and after is held
+        assert again[0] == digest
+        assert all(np.array_equal(a[1], b[1]) for a, b in zip(rows, again[1]))
+    assert not np.array_equal(seen[0][0][1][0][1], seen[1][0][1][0][1])
+
+
+class _Done:
+    def __init__(self, value):
+        self.value = value
+
+    def result(self):
+        return self.value() if callable(self.value) else self.value
+
+
+class _Inline:
+    """A cluster that runs each task at once, here; its training task gives other bytes
+    the second time they are asked for (a model trained again after a lost worker)."""
+
+    address = "inline"
+
+    def __init__(self, blobs):
+        self.blobs = list(blobs)
+
+    def gpu_resources(self, device):
+        return None
+
+    def result(self, future):
+        return future.result()
+
+    def share(self, value):
+        return _Done(value)
+
+    def submit(self, func, *args, resources=None):
+        if func.__name__ == "train_job":
+            return _Done(lambda: self.blobs.pop(0))
+        args = [a.result() if isinstance(a, _Done) else a for a in args]
+        return _Done(func(*args))
+
+
+def test_a_model_trained_twice_predicts_with_the_saved_one(small_synthetic, tmp_path):
+    from aflfp_bench.folds import cross_validate
+    from aflfp_bench.loaders import load_dataset
+    from aflfp_bench.runner import predict
+
+    dataset = load_dataset(small_synthetic)
+    first, second = two_models(dataset, tmp_path)
+    fold = sorted(set(dataset.meta["fold"]))[0]
+    out = tmp_path / "cv" / "m.csv"
+    out.parent.mkdir()
+    cross_validate(dataset, "mean-shape", out, folds=[fold], box="gt",
+                   cluster=_Inline([first, second]))
+    model = tmp_path / "cv" / f"m.fold{fold}.npz"
+    assert model.read_bytes() == second
+    test = dataset.subset(dataset.meta["fold"].to_numpy() == fold)
+    predict(test, "mean-shape", model, tmp_path / "ref.csv", box="gt")
+    assert out.read_bytes() == (tmp_path / "ref.csv").read_bytes()
+    (tmp_path / "first.npz").write_bytes(first)     # the model the first training gave
+    predict(test, "mean-shape", tmp_path / "first.npz", tmp_path / "other.csv", box="gt")
+    assert out.read_bytes() != (tmp_path / "other.csv").read_bytes()
+
+
+# ------------------------------------------------------------- on a real cluster
+
+
+@pytest.fixture(scope="module")
+def scheduler():
+    """A LocalCluster of 2 worker processes, reached by its tcp:// address."""
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       dashboard_address=None, worker_dashboard_address=None)
+    try:
+        yield cluster.scheduler_address
+    finally:
+        cluster.close()
+
+
+def test_cv_sdm_identical_to_local(tmp_path, small_synthetic, scheduler):
+    local, dask = tmp_path / "local", tmp_path / "dask"
+    local.mkdir(), dask.mkdir()
+    args = ["cv", *SDM, "--data", str(small_synthetic), "--box", "gt"]
+    local_run([*args, "-o", str(local / "sdm.csv")])
+    res = CliRunner().invoke(main, [*args, "-o", str(dask / "sdm.csv"), "--scheduler", scheduler])
+    assert res.exit_code == 0, res.output
+    assert f"(on {scheduler})" in res.stderr
+    assert files(dask) == files(local)
+    assert len(files(local)) > 2          # the out-of-fold predictions and the fold models
+
+
+def test_cv_resumes_on_a_cluster(tmp_path, small_synthetic, scheduler):
+    """The last fold first, then the rest: the same files as a local run resumed the
+    same way; a finished run sends nothing and changes nothing."""
+    local, dask = tmp_path / "local", tmp_path / "dask"
+    local.mkdir(), dask.mkdir()
+    args = ["cv", "--adapter", "mean-shape", "--data", str(small_synthetic)]
+    from aflfp_bench.loaders import load_dataset
+
+    last = str(max(load_dataset(small_synthetic).meta["fold"]))
+    for out, where in ((local, []), (dask, ["--scheduler", scheduler])):
+        res = CliRunner().invoke(main, [*args, "-o", str(out / "m.csv"), "--folds", last, *where])
+        assert res.exit_code == 0, res.output
+        res = CliRunner().invoke(main, [*args, "-o", str(out / "m.csv"), *where])
+        assert res.exit_code == 0, res.output
+        assert "already done" in res.stdout
+    assert files(dask) == files(local)
+    first = [*args, "-o", str(dask / "m.csv"), "--scheduler", scheduler]
+    before = {p: p.stat().st_mtime_ns for p in dask.iterdir()}
+    res = CliRunner().invoke(main, first)
+    assert res.exit_code == 0 and "training" not in res.stderr
+    assert {p: p.stat().st_mtime_ns for p in dask.iterdir()} == before
+
+
+def test_table3_identical_to_local(tmp_path, small_synthetic, scheduler):
+    """One task per condition and fold; the normal-face model, shared by the folds, is
+    trained once."""
+    local, dask = tmp_path / "local", tmp_path / "dask"
+    args = ["experiment", "table3", "--normal", str(small_synthetic), "--data",
+            str(small_synthetic), "--adapter", "mean-shape", "--box", "gt"]
+    assert CliRunner().invoke(main, [*args, "-o", str(local)]).exit_code == 0
+    res = CliRunner().invoke(main, [*args, "-o", str(dask), "--scheduler", scheduler])
+    assert res.exit_code == 0, res.output
+    assert res.stderr.count("Normal face") == 1 and res.stderr.count("Palsy face") == 3
+    assert files(dask) == files(local)
+
+
+def test_predict_onnx_identical_to_local(tmp_path, small_synthetic, scheduler):
+    pytest.importorskip("onnxruntime")
+    args = ["predict", "--adapter", "onnx", "--data", str(small_synthetic)]
+    assert CliRunner().invoke(main, [*args, "-o", str(tmp_path / "local.csv")]).exit_code == 0
+    res = CliRunner().invoke(main, [*args, "-o", str(tmp_path / "dask.csv"), "--scheduler",
+                                    scheduler, "--shard-size", "50"])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "dask.csv").read_bytes() == (tmp_path / "local.csv").read_bytes()
+
+
+def test_predict_images_on_a_cluster(tmp_path, small_synthetic, scheduler):
+    pytest.importorskip("cv2")
+    images = tmp_path / "images"
+    images.mkdir()
+    for path in sorted(small_synthetic.rglob("*.jpg"))[:12]:
+        shutil.copy(path, images / path.name)
+    model = tmp_path / "sdm.npz"
+    res = CliRunner().invoke(main, ["train", *SDM, "--data", str(small_synthetic), "-o",
+                                    str(model)])
+    assert res.exit_code == 0, res.output
+    args = ["predict", "--adapter", "sdm", "--model", str(model), "--images", str(images)]
+    local_run([*args, "-o", str(tmp_path / "local.csv")])
+    res = CliRunner().invoke(main, [*args, "-o", str(tmp_path / "dask.csv"), "--scheduler",
+                                    scheduler, "--shard-size", "5"])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "dask.csv").read_bytes() == (tmp_path / "local.csv").read_bytes()
+
+
+def test_worker_that_cannot_see_the_data(tmp_path, small_synthetic, scheduler):
+    """The images are gone from where the manifest says: the task fails naming the path
+    and the worker."""
+    pytest.importorskip("onnxruntime")
+    data = tmp_path / "data"
+    shutil.copytree(small_synthetic, data)
+    manifest = tmp_path / "gt.csv"
+    res = CliRunner().invoke(main, ["import", str(data), "-o", str(manifest)])
+    assert res.exit_code == 0, res.output
+    for path in data.rglob("*.jpg"):
+        path.unlink()
+    res = CliRunner().invoke(main, ["predict", "--adapter", "onnx", "--box", "gt", "--data",
+                                    str(manifest), "-o", str(tmp_path / "p.csv"),
+                                    "--scheduler", scheduler])
+    assert res.exit_code == 1
+    last = res.output.strip().splitlines()[-1]
+    assert last.startswith("Error: worker tcp://") and f"cannot see {data}" in last
+    assert last.endswith("(a shared filesystem)")
+
+
+def test_no_gpu_worker_is_refused(scheduler):
+    distributed = pytest.importorskip("distributed")
+    from aflfp_bench.cluster import Cluster
+
+    with distributed.Client(scheduler) as client:
+        remote = Cluster(client, scheduler)
+        assert remote.gpu_resources("cpu") is None
+        with pytest.raises(BenchError, match="no worker .* offers a GPU; start GPU workers "
+                                             "with dask-worker --resources GPU=1"):
+            remote.gpu_resources("cuda")
+
+
+def test_lost_worker_same_files(tmp_path, small_synthetic):
+    """A worker process killed while it runs a fold: the fold runs again on another
+    worker and every file is the same, byte for byte."""
+    distributed = pytest.importorskip("distributed")
+    from aflfp_bench.cluster import Cluster
+    from aflfp_bench.folds import cross_validate
+    from aflfp_bench.loaders import load_dataset
+
+    local, dask = tmp_path / "local", tmp_path / "dask"
+    local.mkdir(), dask.mkdir()
+    local_run(["cv", *SDM, "--data", str(small_synthetic), "--box", "gt", "-o",
+               str(local / "sdm.csv")])
+    dataset = load_dataset(small_synthetic)
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       dashboard_address=None, worker_dashboard_address=None)
+    killed, errors = [], []
+    try:
+        with distributed.Client(cluster) as client:
+            def run():
+                try:
+                    cross_validate(dataset, "sdm", dask / "sdm.csv", box="gt", n_init=1,
+                                   max_train=96, cluster=Cluster(client, "test"))
+                except Exception as exc:  # reported below
+                    errors.append(exc)
+
+            thread = threading.Thread(target=run)
+            thread.start()
+            deadline = time.monotonic() + 120
+            while not killed and thread.is_alive() and time.monotonic() < deadline:
+                # A worker that has been training one fold for a while (one thread each:
+                # the task is running, not queued) is killed with it.
+                def training():
+                    return {(w, k) for w, keys in client.processing().items() for k in keys
+                            if str(k).startswith("train_job")}
+
+                before = training()
+                time.sleep(0.3)
+                caught = sorted(before & training())
+                for nanny in cluster.workers.values():
+                    if caught and nanny.worker_address == caught[0][0]:
+                        os.kill(nanny.process.process.pid, signal.SIGKILL)
+                        killed.append(caught[0])
+                        break
+            thread.join(300)
+    finally:
+        cluster.close()
+    assert killed, "no fold was caught training"
+    assert not errors, errors
+    assert files(dask) == files(local)
