@@ -31,13 +31,18 @@ ENV = "AFLFP_BENCH_SCHEDULER"
 #: A failed task is tried again this many times (on any worker) before the run stops.
 RETRIES = 2
 _LOCAL = re.compile(r"local:(\d+)")
-_REMOTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+")
+_REMOTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+:\d{1,5}")
+#: The most worker processes ``local:N`` starts (as for ``--workers``).
+MAX_LOCAL = 64
 
 
 def check_address(text: str) -> str:
-    """The scheduler address, checked: ``local:N`` (N >= 1) or ``SCHEME://...``."""
+    """The scheduler address, checked: ``local:N`` (1 <= N <= 64) or
+    ``SCHEME://HOST:PORT``."""
     text = str(text).strip()
     local = _LOCAL.fullmatch(text)
+    if local and int(local.group(1)) > MAX_LOCAL:
+        raise BenchError(f"local:N starts at most {MAX_LOCAL} worker processes, got {text!r}")
     if (local and int(local.group(1)) >= 1) or (not local and _REMOTE.fullmatch(text)):
         return text
     raise BenchError(f"the scheduler must be tcp://HOST:PORT (a running Dask scheduler) or "
@@ -130,12 +135,21 @@ class Cluster:
         order given (the client writes them in that order); at most ``depth`` tasks in
         flight (all of them by default)."""
         pending: deque = deque()
-        for args in argsets:
-            pending.append(self.submit(func, *args, resources=resources))
-            if depth is not None and len(pending) >= depth:
+        try:
+            for args in argsets:
+                pending.append(self.submit(func, *args, resources=resources))
+                if depth is not None and len(pending) >= depth:
+                    yield self.result(pending.popleft())
+            while pending:
                 yield self.result(pending.popleft())
-        while pending:
-            yield self.result(pending.popleft())
+        finally:
+            self.cancel(pending)   # a failed or abandoned run leaves nothing running
+
+    def cancel(self, futures) -> None:
+        """Cancel the tasks of ``futures`` (None items skipped) not finished yet."""
+        futures = [f for f in futures if f is not None]
+        if futures:
+            self.client.cancel(futures)
 
     def gpu_resources(self, device) -> dict | None:
         """The worker resources a training task asks for: one GPU with a CUDA device on
@@ -183,10 +197,12 @@ def connect(address: str):
             client = distributed.Client(local)
         else:
             client = distributed.Client(address, timeout="20s")
-    except (OSError, TimeoutError) as exc:
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:
+        # ValueError: a scheme Dask does not know; TypeError: tls:// without TLS settings
         if local is not None:
             local.close()
-        raise BenchError(f"cannot reach the Dask scheduler at {address} ({exc})") from None
+        raise BenchError(f"cannot reach the Dask scheduler at {address} "
+                         f"({' '.join(str(exc).split())})") from None
     cluster = Cluster(client, address, local)
     try:
         if local is None:

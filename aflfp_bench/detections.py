@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import csv
 import math
+import os
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -30,13 +32,15 @@ CHUNK = 32
 #: Fewer detections than this on a training set: the shipped mapping is used instead.
 MIN_FIT = 10
 
-_DETECTOR: dict = {}
+_HELD = threading.local()   # this thread's detectors by kind (a Dask worker's threads
+                            # must not share one: the detectors are not thread-safe)
 
 
 def _detect(tasks) -> list[tuple[str, np.ndarray | None]]:
     kind = tasks[0][3]
     visible(tasks[0][1])
-    detector = _DETECTOR.get(kind) or _DETECTOR.setdefault(kind, Detector(kind))
+    held = _HELD.__dict__.setdefault("detectors", {})
+    detector = held.get(kind) or held.setdefault(kind, Detector(kind))
     return [(image_id, choose(detector(load_gray(path)), gt_box))
             for image_id, path, gt_box, _ in tasks]
 
@@ -81,7 +85,9 @@ def detect_all(dataset: Dataset, kind: str, path=None, *, workers: int = 1,
     todo = [i for i, image_id in enumerate(dataset.ids) if image_id not in found]
     if progress and len(dataset) - len(todo):
         progress(len(dataset) - len(todo))
-    tasks = [(dataset.ids[i], str(dataset.image_path(i)), dataset.boxes[i], kind) for i in todo]
+    where = os.path.abspath if cluster is not None else str   # a worker's folder differs
+    tasks = [(dataset.ids[i], where(dataset.image_path(i)), dataset.boxes[i], kind)
+             for i in todo]
     chunks = [tasks[k:k + CHUNK] for k in range(0, len(tasks), CHUNK)]
     if not chunks:
         return np.stack([found[image_id] for image_id in dataset.ids])

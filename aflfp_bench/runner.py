@@ -9,6 +9,7 @@ and the flip setting. Cross-validation and the Table 3 experiment run on
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -24,6 +25,9 @@ from .runfile import Run, RunFile, model_digest
 CHUNK = 16
 #: Images per task on a Dask cluster (``predict --shard-size``).
 SHARD = 256
+#: Frames per task of a video on a Dask cluster: they travel decoded (a 1080p gray frame
+#: is 2 MB), so a shard is smaller.
+VIDEO_SHARD = 32
 
 
 def box_source(adapter, box: str) -> str:
@@ -40,10 +44,21 @@ def box_source(adapter, box: str) -> str:
 _POOL: list = []   # this process's (settings, predictor)
 
 
+def _file_key(model):
+    """A model file's path, size and time: a file replaced since is loaded again."""
+    if model is None:
+        return None
+    try:
+        stat = os.stat(model)
+    except OSError:
+        return str(model)     # the loader says what is wrong
+    return str(model), stat.st_size, stat.st_mtime_ns
+
+
 def _init(name, model, box, mapping, flip=False, all_faces=None):
     """Load this process's predictor (kept while the settings stay the same): for images
     with ground truth, or (``all_faces`` a bool) for images without."""
-    key = (name, None if model is None else str(model), box, mapping, flip, all_faces)
+    key = (name, _file_key(model), box, mapping, flip, all_faces)
     if _POOL and _POOL[0] == key:
         return
     _POOL[:] = [key, Predictor.load(name, model, box, mapping, flip) if all_faces is None
@@ -58,10 +73,13 @@ def _found_work(items):
     return _POOL[1].found(items)
 
 
-def work_items(dataset: Dataset, todo, boxes=None) -> list[tuple]:
+def work_items(dataset: Dataset, todo, boxes=None, *, absolute: bool = False) -> list[tuple]:
     """``(id, image path, ground-truth box, given (box, kind) or None)`` of the images
-    ``todo`` (indices): the input of :func:`_work`."""
-    return [(dataset.ids[i], str(dataset.image_path(i)), dataset.boxes[i],
+    ``todo`` (indices): the input of :func:`_work`. ``absolute``: the paths made absolute
+    (for workers whose working folder is not this one)."""
+    path = (lambda i: os.path.abspath(dataset.image_path(i))) if absolute else (
+        lambda i: str(dataset.image_path(i)))
+    return [(dataset.ids[i], path(i), dataset.boxes[i],
              None if boxes is None else (boxes[0][i], boxes[1][i])) for i in todo]
 
 
@@ -86,7 +104,7 @@ def predict(dataset: Dataset, name: str, model, out, *, box: str = "auto", worke
         counts["resumed"] = len(dataset) - len(todo)
         if progress and counts["resumed"]:
             progress(counts["resumed"])
-        tasks = work_items(dataset, todo, boxes)
+        tasks = work_items(dataset, todo, boxes, absolute=cluster is not None)
         chunks = [tasks[k:k + CHUNK] for k in range(0, len(tasks), CHUNK)]
 
         def write(results):
@@ -201,6 +219,8 @@ def predict_found(items, name: str, model, out, *, ids=(), all_faces: bool = Fal
                     continue
                 if image is None:
                     raise BenchError(f"{image_id}: no image to predict")
+                if cluster is not None and isinstance(image, (str, os.PathLike)):
+                    image = os.path.abspath(image)    # a worker's folder is not this one
                 yield image_id, image
 
         def write(result):

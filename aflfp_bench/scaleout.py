@@ -12,27 +12,42 @@ re-run skips finished models and folds exactly as a local one does.
 
 from __future__ import annotations
 
+import os
 import tempfile
-from collections import Counter
+from collections import Counter, deque
+from dataclasses import replace
 from pathlib import Path
 
 from .adapters import adapter_class
 from .atomic import replacing
 from .cluster import Cluster, visible
+from .dataset import Dataset
 from .foldtask import Task, check_task, seed_option, training_log
 from .predictor import shard_job
 from .runfile import Run, RunFile, existing_done, model_digest
-from .runner import train, work_items
+from .runner import train as train_model
+from .runner import work_items
 
 
-def train_job(task: Task, adapter: str, box: str, options: dict, suffix: str) -> bytes:
-    """A cluster task: train the task's model in a scratch folder; its bytes."""
-    if adapter_class(adapter).needs_image and len(task.train):
-        visible(task.train.image_path(0))
+def train_job(train: Dataset, boxes, adapter: str, box: str, options: dict,
+              suffix: str) -> bytes:
+    """A cluster task: train a model on ``train`` (``boxes``: its detector boxes and
+    mapping, or None) in a scratch folder; the model's bytes."""
+    if adapter_class(adapter).needs_image and len(train):
+        visible(train.image_path(0))
     with tempfile.TemporaryDirectory(prefix="aflfp-bench-train-") as tmp:
         out = Path(tmp) / f"model{suffix}"
-        train(task.train, adapter, out, box=box, boxes=task.train_boxes, **options)
+        train_model(train, adapter, out, box=box, boxes=boxes, **options)
         return out.read_bytes()
+
+
+def portable(dataset: Dataset) -> Dataset:
+    """``dataset`` with its images at absolute paths: a worker's working folder is not
+    the client's."""
+    if dataset.root is not None:
+        return replace(dataset, root=Path(os.path.abspath(dataset.root)))
+    return replace(dataset, meta=dataset.meta.assign(
+        image=[os.path.abspath(p) for p in dataset.meta["image"]]))
 
 
 def run_on(cluster: Cluster, tasks: list[Task], adapter: str, *, box: str, flip: bool = False,
@@ -50,7 +65,7 @@ def run_on(cluster: Cluster, tasks: list[Task], adapter: str, *, box: str, flip:
     resources = cluster.gpu_resources(options.get("device")) if trainers else None
     models: dict = {}      # model path -> future of its bytes (trained, or sent)
     uses = Counter()       # model path -> tasks not yet written that use it
-    plans = []
+    plans: deque = deque()   # (task, model path, rows resumed, setup, items, future)
     for task in tasks:
         path = None if task.model is None else Path(task.model)
         todo = [i for i, image_id in enumerate(task.test.ids) if image_id not in done[task.out]]
@@ -58,7 +73,8 @@ def run_on(cluster: Cluster, tasks: list[Task], adapter: str, *, box: str, flip:
             trainer = trainers[path]
             if log:
                 log(training_log(trainer, adapter) + f" (on {cluster.address})")
-            models[path] = cluster.submit(train_job, trainer, adapter, box,
+            models[path] = cluster.submit(train_job, portable(trainer.train),
+                                          trainer.train_boxes, adapter, box,
                                           {**seed_option(trainer, adapter), **options},
                                           cls.model_suffix, resources=resources)
         elif path is not None and todo and path not in models:
@@ -66,32 +82,36 @@ def run_on(cluster: Cluster, tasks: list[Task], adapter: str, *, box: str, flip:
         uses[path] += 1
         source = "given" if task.test_boxes is not None else box     # gt or detector
         setup = (adapter, path.suffix if path else "", source, None, flip)
-        items = work_items(task.test, todo, task.test_boxes)
+        items = work_items(task.test, todo, task.test_boxes, absolute=True)
         future = cluster.submit(shard_job, setup, models.get(path), items) if todo else None
         plans.append((task, path, len(task.test) - len(todo), setup, items, future))
     counts = Counter()
-    for task, path, resumed, setup, items, future in plans:
-        if path in trainers and not path.is_file():
-            data = cluster.result(models[path])
-            with replacing(path, "model") as tmp:
-                tmp.write_bytes(data)
-        digest = "default" if path is None else model_digest(path)
-        rows = []
-        if future is not None:
-            used, rows = cluster.result(future)
-            if used != digest:
-                # A lost worker made the model train again, and it came out other than
-                # the one saved (a nondeterministic adapter): predict with the saved one.
-                used, rows = cluster.result(cluster.submit(
-                    shard_job, setup, cluster.share(path.read_bytes()), items))
-        with RunFile.open(task.out, Run(adapter, digest, flip), task.test.ids.tolist()) as sink:
-            rows = [row for row in rows if row[0] not in sink.done]
-            sink.write(rows)
-        counts["resumed"] += resumed
-        counts.update(kind for _, _, kind in rows)
-        if progress:
-            progress(resumed + len(rows))
-        uses[path] -= 1
-        if not uses[path]:
-            models.pop(path, None)   # the workers may drop the model's bytes now
+    try:
+        while plans:   # each plan (and its future: the rows on the worker) dropped once written
+            task, path, resumed, setup, items, future = plans.popleft()
+            if path in trainers and not path.is_file():
+                data = cluster.result(models[path])
+                with replacing(path, "model") as tmp:
+                    tmp.write_bytes(data)
+            digest = "default" if path is None else model_digest(path)
+            rows = []
+            if future is not None:
+                used, rows = cluster.result(future)
+                if used != digest:
+                    # A lost worker made the model train again, and it came out other than
+                    # the one saved (a nondeterministic adapter): predict with the saved one.
+                    used, rows = cluster.result(cluster.submit(
+                        shard_job, setup, cluster.share(path.read_bytes()), items))
+            with RunFile.open(task.out, Run(adapter, digest, flip), task.test.ids.tolist()) as sink:
+                rows = [row for row in rows if row[0] not in sink.done]
+                sink.write(rows)
+            counts["resumed"] += resumed
+            counts.update(kind for _, _, kind in rows)
+            if progress:
+                progress(resumed + len(rows))
+            uses[path] -= 1
+            if not uses[path]:
+                models.pop(path, None)   # the workers may drop the model's bytes now
+    finally:   # a failed run leaves nothing running on the cluster
+        cluster.cancel([*models.values(), *(plan[-1] for plan in plans)])
     return counts

@@ -46,10 +46,28 @@ def test_scheduler_addresses(text):
     assert check_address(text) == text.strip()
 
 
-@pytest.mark.parametrize("text", ["local:0", "local", "local:x", "10.0.0.5:8786", "", "tcp://"])
+@pytest.mark.parametrize("text", ["local:0", "local", "local:x", "10.0.0.5:8786", "", "tcp://",
+                                  "tcp://127.0.0.1", "tcp://host:port"])
 def test_bad_scheduler_addresses(text):
     with pytest.raises(BenchError, match="tcp://HOST:PORT .* or local:N"):
         check_address(text)
+
+
+def test_local_workers_are_capped():
+    assert check_address("local:64") == "local:64"
+    with pytest.raises(BenchError, match="at most 64 worker processes, got 'local:65'"):
+        check_address("local:65")
+
+
+@pytest.mark.parametrize("text, why", [("http://127.0.0.1:8787", "unknown address scheme 'http'"),
+                                       ("tls://127.0.0.1:8786", "TLS")])
+def test_unusable_scheduler_is_one_line(text, why):
+    pytest.importorskip("distributed")
+    from aflfp_bench.cluster import connect
+
+    with pytest.raises(BenchError, match=f"cannot reach the Dask scheduler at {text} .*{why}"):
+        with connect(text):
+            pass
 
 
 def test_bad_scheduler_is_a_usage_error(tmp_path, monkeypatch):
@@ -139,10 +157,10 @@ class _Inline:
     """A cluster that runs each task at once, here; its training task gives other bytes
     the second time they are asked for (a model trained again after a lost worker)."""
 
-    address = "inline"
+    address, n_workers = "inline", 1
 
-    def __init__(self, blobs):
-        self.blobs = list(blobs)
+    def __init__(self, blobs=()):
+        self.blobs, self.sent = list(blobs), []
 
     def gpu_resources(self, device):
         return None
@@ -153,7 +171,15 @@ class _Inline:
     def share(self, value):
         return _Done(value)
 
+    def cancel(self, futures):
+        pass
+
+    def ordered(self, func, argsets, **_):
+        for args in argsets:
+            yield self.submit(func, *args).result()
+
     def submit(self, func, *args, resources=None):
+        self.sent.append((func.__name__, args))
         if func.__name__ == "train_job":
             return _Done(lambda: self.blobs.pop(0))
         args = [a.result() if isinstance(a, _Done) else a for a in args]
@@ -180,6 +206,43 @@ def test_a_model_trained_twice_predicts_with_the_saved_one(small_synthetic, tmp_
     (tmp_path / "first.npz").write_bytes(first)     # the model the first training gave
     predict(test, "mean-shape", tmp_path / "first.npz", tmp_path / "other.csv", box="gt")
     assert out.read_bytes() != (tmp_path / "other.csv").read_bytes()
+
+
+def test_workers_get_absolute_paths(small_synthetic, tmp_path, monkeypatch):
+    """A dataset or folder given by a relative path: the tasks carry absolute paths (a
+    remote worker's working folder is not the client's)."""
+    from dataclasses import replace
+
+    from aflfp_bench.folds import cross_validate
+    from aflfp_bench.loaders import load_dataset
+    from aflfp_bench.runner import predict, predict_found
+    from aflfp_bench.sources import image_folder
+
+    monkeypatch.chdir(small_synthetic.parent)
+    dataset = load_dataset(small_synthetic.name)
+    dataset = replace(dataset, root=Path(os.path.relpath(dataset.root)))
+    assert not dataset.image_path(0).is_absolute() and dataset.image_path(0).is_file()
+    fold = sorted(set(dataset.meta["fold"]))[0]
+    blob = two_models(dataset, tmp_path)[0]
+    inline = _Inline([blob, blob])   # the model is fetched by its task and by the client
+    cross_validate(dataset, "mean-shape", tmp_path / "cv.csv", folds=[fold], box="gt",
+                   cluster=inline)
+    model = tmp_path / "m.npz"
+    model.write_bytes(blob)
+    predict(dataset.subset(np.arange(3)), "mean-shape", model, tmp_path / "p.csv", box="gt",
+            cluster=inline)
+    images = image_folder(Path(small_synthetic.name) / dataset.meta["subject"].iloc[0])[:2]
+    assert not os.path.isabs(images[0][1])
+    predict_found(images, "mean-shape", model, tmp_path / "f.csv", cluster=inline)
+    paths = {name: [] for name in ("train_job", "shard_job", "found_job")}
+    for name, args in inline.sent:
+        if name == "train_job":
+            paths[name] += [args[0].image_path(i) for i in range(len(args[0]))]
+        else:
+            paths[name] += [item[1] for item in args[-1]]
+    assert all(len(found) for found in paths.values())
+    assert all(os.path.isabs(p) and os.path.isfile(p) for found in paths.values()
+               for p in found)
 
 
 # ------------------------------------------------------------- on a real cluster

@@ -168,7 +168,8 @@ def _box_report(counts) -> str:
 @workers_option
 @scheduler_option
 @click.option("--shard-size", type=click.IntRange(1), default=None,
-              help="With --scheduler: images per task [default: 256].")
+              help="With --scheduler: images per task [default: 256; 32 frames with "
+                   "--video, which travel decoded].")
 @flip_option
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Prediction CSV; an existing one is resumed.")
@@ -202,7 +203,7 @@ def predict(ctx, adapter, box, data, images_dir, video, every, all_faces, model,
 
     if shard_size is not None and not scheduler:
         raise click.UsageError("--shard-size applies to --scheduler")
-    shards = {"shard_size": shard_size or runner.SHARD}
+    shards = {"shard_size": shard_size or (runner.VIDEO_SHARD if video else runner.SHARD)}
     wild = [flag for flag, v in (("--images", images_dir), ("--video", video)) if v]
     explicit_data = ctx.get_parameter_source("data") == ParameterSource.COMMANDLINE
     if len(wild) > 1 or (wild and explicit_data):
