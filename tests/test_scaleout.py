@@ -417,3 +417,17 @@ def test_lost_worker_same_files(tmp_path, small_synthetic):
     assert killed, "no fold was caught training"
     assert not errors, errors
     assert files(dask) == files(local)
+
+
+def test_local_workers_have_the_pools_environment(monkeypatch):
+    """local:N workers: one BLAS thread, and no MALLOC_TRIM_THRESHOLD_ of Dask's nanny
+    (the local pool's processes have neither set by the toolkit)."""
+    pytest.importorskip("distributed")
+    from aflfp_bench.cluster import connect
+
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    with connect("local:1") as cluster:
+        seen = cluster.client.run(lambda: (os.environ.get("MALLOC_TRIM_THRESHOLD_"),
+                                           os.environ.get("OMP_NUM_THREADS")))
+    assert list(seen.values()) == [(None, "1")]
