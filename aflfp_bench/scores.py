@@ -4,7 +4,7 @@
 Every number comes from :mod:`.metrics` (:func:`~.metrics.nme`, :func:`~.metrics.ced`,
 :func:`~.metrics.summary`); breakdowns apply the same reading to a group of images
 (expression, keyframe, fold) or to a group of points (facial region, side of the face).
-The clinical section (:mod:`.fidelity`) is computed here, once.
+The clinical section (:mod:`.fidelity`) is computed here, once (unless left out).
 """
 
 from __future__ import annotations
@@ -45,8 +45,11 @@ def _by(values: np.ndarray, labels: np.ndarray, order) -> dict[str, Stat]:
     return {key: Stat.of(values[m]) for key, m in masks.items() if m.any()}
 
 
-def score(dataset: Dataset, predictions: Predictions, settings: Settings | None = None) -> Scores:
-    """Score aligned predictions against a dataset (default :class:`~.settings.Settings`)."""
+def score(dataset: Dataset, predictions: Predictions, settings: Settings | None = None, *,
+          clinical: bool = True) -> Scores:
+    """Score aligned predictions against a dataset (default :class:`~.settings.Settings`).
+    ``clinical=False`` leaves the clinical section out (None), for a caller that does not
+    show it."""
     settings = settings or Settings()
     mask = predictions.present
     if not mask.any():
@@ -75,8 +78,10 @@ def score(dataset: Dataset, predictions: Predictions, settings: Settings | None 
     counts = predictions.boxes
     subjects = meta["subject"].to_numpy(dtype=object).astype(str).astype(object)
     affected = None if dataset.subjects is None else dataset.subjects.affected_side(subjects)
-    clinical, result = _clinical(gt, pred, expr, subjects=subjects, affected=affected,
-                                 resamples=settings.resamples, seed=settings.seed)
+    section, result = None, None
+    if clinical:
+        section, result = _clinical(gt, pred, expr, subjects=subjects, affected=affected,
+                                    resamples=settings.resamples, seed=settings.seed)
     palsy = None
     if dataset.subjects is not None:
         palsy = breakdowns(diff, d, lambda x: aggregate(x, agg=agg), subjects=subjects,
@@ -104,7 +109,7 @@ def score(dataset: Dataset, predictions: Predictions, settings: Settings | None 
                                     dtype=object),
                            fold.astype(int), errors),
         boxes=BoxCounts(**counts) if counts is not None else None,
-        clinical=clinical, markup=predictions.markup,
+        clinical=section, markup=predictions.markup,
         offset_px=tuple(float(v) for v in diff.reshape(-1, 2).mean(axis=0)),
         notes=list(predictions.notes), fidelity=result, palsy=palsy)
 

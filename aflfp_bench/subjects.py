@@ -106,11 +106,13 @@ class Subjects:
 def _distinct(subjects) -> tuple[list[str], np.ndarray]:
     """(the distinct subject names as text, in order of first appearance; the position of
     each given subject's name among them)."""
-    first: dict[str, int] = {}
-    given = np.asarray(subjects, dtype=object).ravel().tolist()
-    inverse = np.fromiter((first.setdefault(str(s), len(first)) for s in given),
-                          dtype=np.intp, count=len(given))
-    return list(first), inverse
+    import pandas as pd
+
+    given = np.asarray(subjects, dtype=object).ravel()
+    if pd.api.types.infer_dtype(given, skipna=False) != "string":
+        given = given.astype(str).astype(object)     # str() of each, as the names are
+    codes, names = pd.factorize(given, use_na_sentinel=False)
+    return [str(n) for n in names], codes.astype(np.intp, copy=False)
 
 
 def parse_subjects(text: str, source: str) -> Subjects:

@@ -257,6 +257,34 @@ def test_clinical_command_and_score_json(tmp_path):
     assert res.exit_code == 2 and "expected a positive number (mm per pixel) or a CSV" in res.output
 
 
+def test_score_text_does_not_compute_the_clinical_section(tmp_path, monkeypatch):
+    """``score`` prints no clinical section, so it computes one only for --json; the
+    text is the same either way."""
+    from aflfp_bench import scores
+    from aflfp_bench.cli import main
+    from aflfp_bench.loaders import load_dataset
+    from aflfp_bench.predictions import write_predictions
+    from tests.conftest import make_aflfp
+
+    root = make_aflfp(tmp_path / "AFLFP", subjects=("1", "2"), expressions=("Brow Raise",))
+    runner = CliRunner()
+    gt = tmp_path / "gt.csv"
+    assert runner.invoke(main, ["import", str(root), "-o", str(gt)]).exit_code == 0
+    dataset = load_dataset(gt)
+    preds = tmp_path / "p.csv"
+    write_predictions(preds, dataset.ids, dataset.points + 0.5)
+    calls = []
+    computed = scores._clinical
+    monkeypatch.setattr(scores, "_clinical", lambda *a, **k: calls.append(1) or computed(*a, **k))
+    text = runner.invoke(main, ["score", str(preds), "--data", str(gt)])
+    assert text.exit_code == 0 and calls == []
+    with_json = runner.invoke(main, ["score", str(preds), "--data", str(gt), "--json",
+                                     str(tmp_path / "s.json")])
+    assert with_json.exit_code == 0 and calls == [1]
+    assert with_json.stdout == text.stdout
+    assert "clinical" in json.loads((tmp_path / "s.json").read_text())
+
+
 def test_clinical_of_passes_the_options_on():
     faces, subjects, affected = _affected_faces()
     with warnings.catch_warnings():

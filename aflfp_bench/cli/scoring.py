@@ -52,7 +52,8 @@ def score(preds, data, subjects, settings, read_options, json_out, allow_missing
     predictions = read_predictions(preds, dataset, options=read_options,
                                    allow_missing=allow_missing)
     notes_of(preds, predictions.notes)
-    scores = score_of(dataset, predictions, settings)
+    # The text does not show the clinical section: it is computed for the document only.
+    scores = score_of(dataset, predictions, settings, clinical=bool(json_out))
     if json_out:
         scores.write(json_out)
     if json_out != "-":
