@@ -16,7 +16,6 @@ task lost with its worker is run again elsewhere (the scheduler's own recovery, 
 from __future__ import annotations
 
 import logging
-import os
 import re
 import sys
 import warnings
@@ -26,6 +25,7 @@ from contextlib import contextmanager
 
 from ._version import __version__
 from .errors import BenchError, MissingExtra
+from .urls import is_file
 
 ENV = "AFLFP_BENCH_SCHEDULER"
 #: A failed task is tried again this many times (on any worker) before the run stops.
@@ -75,9 +75,10 @@ def visible(path) -> None:
     (the data must sit at the same path on every worker: a shared filesystem). Outside
     a worker this does nothing: the reader's own error says what is wrong."""
     worker = worker_name()
-    if worker is not None and not os.path.exists(path):
+    if worker is not None and not is_file(path):
         raise BenchError(f"worker {worker} cannot see {path}: every worker must read the "
-                         "data at the path the client gives (a shared filesystem)")
+                         "data at the path the client gives (a shared filesystem, or a URL "
+                         "every worker can open)")
 
 
 def _toolkit() -> str:

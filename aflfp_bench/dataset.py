@@ -33,6 +33,7 @@ from .escape import plain
 from .files import decode_text, excerpt, read_bytes
 from .protocol import N_POINTS
 from .subjects import Subjects, read_subjects
+from .urls import is_url, join
 
 MANIFEST_MAGIC = "# aflfp-bench-manifest"
 MANIFEST_VERSION = 1
@@ -59,7 +60,8 @@ class Dataset:
     boxes: np.ndarray
     name: str
     synthetic: bool = False
-    root: Path | None = None
+    #: The folder the ``image`` paths are relative to: a Path, or a URL (:mod:`.urls`).
+    root: Path | str | None = None
     skipped: list[tuple[str, str]] = field(default_factory=list)
     #: The folder or manifest it was loaded from, as given (None when built in memory).
     source: str | None = None
@@ -88,9 +90,14 @@ class Dataset:
     def has_expressions(self) -> bool:
         return bool(self.meta["expression"].notna().any())
 
-    def image_path(self, i: int) -> Path:
+    def image_path(self, i: int) -> Path | str:
+        """Image ``i``'s file, or its URL when the root is one (:mod:`.urls`)."""
         rel = self.meta["image"].iloc[i]
-        return (self.root / rel) if self.root is not None else Path(rel)
+        if is_url(self.root):
+            return join(self.root, rel)
+        if self.root is None:
+            return rel if is_url(rel) else Path(rel)
+        return self.root / rel
 
     def subset(self, mask) -> Dataset:
         """The images selected by a boolean mask or an index array, in that order."""
@@ -108,14 +115,20 @@ class Dataset:
 # ------------------------------------------------------------------ manifest
 
 
-def write_manifest(dataset: Dataset, path, *, subjects=None) -> None:
+def write_manifest(dataset: Dataset, path, *, subjects=None, image_root: str | None = None) -> None:
     """Write the canonical manifest atomically (a temporary file, then a rename);
     ``subjects``: a subjects file to record in the header (its path is kept relative to
-    the manifest's folder)."""
+    the manifest's folder). ``image_root``: a URL to record as the images' root instead
+    of the dataset's folder (the same layout in an object store, :mod:`.urls`)."""
     path = Path(path)
-    root = dataset.root.resolve() if dataset.root is not None else path.parent.resolve()
+    if image_root is not None and not is_url(image_root):
+        raise BenchError(f"the image root must be a URL (SCHEME://...), got {image_root!r}")
+    root = image_root or dataset.root
+    if not is_url(root):
+        root = root.resolve() if root is not None else path.parent.resolve()
+        root = Path(os.path.relpath(root, path.parent.resolve())).as_posix()
     header = {"version": MANIFEST_VERSION, "name": dataset.name, "synthetic": dataset.synthetic,
-              "root": Path(os.path.relpath(root, path.parent.resolve())).as_posix()}
+              "root": root}
     if subjects is not None:
         header["subjects"] = Path(os.path.relpath(Path(subjects).resolve(),
                                                   path.parent.resolve())).as_posix()
@@ -210,7 +223,8 @@ def read_manifest(path, *, named_subjects: bool = True) -> Dataset:
         meta[col] = meta[col].astype(object).where(meta[col].notna(), None)
     points = table.loc[:, list(POINT_COLUMNS)].to_numpy(dtype=float).reshape(-1, N_POINTS, 2)
     boxes = table.loc[:, list(BOX_COLUMNS)].to_numpy(dtype=float)
-    root = (path.parent / header.get("root", ".")).resolve()
+    root = header.get("root", ".")
+    root = root if is_url(root) else (path.parent / root).resolve()
     subjects = None
     if named_subjects and "subjects" in header:
         named = path.parent / header["subjects"]
@@ -232,7 +246,8 @@ def concat(datasets: list[Dataset]) -> Dataset:
         meta = ds.meta.copy()
         meta["image_id"] = ds.name + "/" + meta["image_id"].astype(str)
         meta["subject"] = ds.name + "/" + meta["subject"].astype(str)
-        meta["image"] = [str(ds.image_path(i).resolve()) for i in range(len(ds))]
+        meta["image"] = [p if is_url(p) else str(p.resolve())
+                         for p in map(ds.image_path, range(len(ds)))]
         metas.append(meta)
         points.append(ds.points)
         boxes.append(ds.boxes)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import math
-import os
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -26,6 +25,7 @@ from .dataset import Dataset
 from .errors import BenchError
 from .faces import BoxMapping, Detector, choose, shipped_mapping
 from .images import load_gray
+from .urls import absolute
 
 HEADER = "image_id,x,y,w,h"
 CHUNK = 32
@@ -85,7 +85,7 @@ def detect_all(dataset: Dataset, kind: str, path=None, *, workers: int = 1,
     todo = [i for i, image_id in enumerate(dataset.ids) if image_id not in found]
     if progress and len(dataset) - len(todo):
         progress(len(dataset) - len(todo))
-    where = os.path.abspath if cluster is not None else str   # a worker's folder differs
+    where = absolute if cluster is not None else str   # a worker's folder differs
     tasks = [(dataset.ids[i], where(dataset.image_path(i)), dataset.boxes[i], kind)
              for i in todo]
     chunks = [tasks[k:k + CHUNK] for k in range(0, len(tasks), CHUNK)]

@@ -8,25 +8,32 @@ whole image (at prediction), so a truncated file fails there.
 
 from __future__ import annotations
 
+import io
 import warnings
 from pathlib import Path
 
 import numpy as np
 
 from .errors import BenchError
+from .urls import is_url, read_url
 
 #: Images above this many pixels are refused (PIL's own bomb limit).
 MAX_PIXELS = 89_478_485
 
 
-def _open(path: Path):
+#: The largest image file read from a URL (:mod:`.urls`).
+MAX_URL_BYTES = 256 << 20
+
+
+def _open(path):
     from PIL import Image, UnidentifiedImageError
 
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    source = io.BytesIO(read_url(path, max_bytes=MAX_URL_BYTES)) if is_url(path) else path
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            return Image.open(path)
+            return Image.open(source)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise BenchError(f"{path}: the image claims more than {MAX_PIXELS / 1e6:.0f} million "
                          "pixels; refusing to decode it") from None
@@ -37,9 +44,14 @@ def _open(path: Path):
         raise BenchError(f"{path}: cannot read image ({reason})") from None
 
 
+def open_image(path):
+    """A PIL image of a file or URL (header read; pixels on first use), within bounds."""
+    return _open(path if is_url(path) else Path(path))
+
+
 def image_size(path) -> tuple[int, int]:
-    """(width, height) from the header."""
-    path = Path(path)
+    """(width, height) from the header (``path``: a file or a URL)."""
+    path = path if is_url(path) else Path(path)
     with _open(path) as im:
         width, height = im.size
     if width < 1 or height < 1:
@@ -48,8 +60,8 @@ def image_size(path) -> tuple[int, int]:
 
 
 def load_gray(path) -> np.ndarray:
-    """An image file as a 2-D uint8 array (the whole file decoded)."""
-    path = Path(path)
+    """An image file (or URL) as a 2-D uint8 array (the whole file decoded)."""
+    path = path if is_url(path) else Path(path)
     im = _open(path)
     try:
         with im:

@@ -13,8 +13,10 @@ import textwrap
 
 import numpy as np
 
+from .images import open_image
 from .protocol import KEYFRAMES, REGIONS
 from .report import ReportModel
+from .urls import is_file
 
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
@@ -277,14 +279,14 @@ def overlays(report: ReportModel, *, n_each: int = 3) -> dict[str, str]:
         picks += [("worst", j) for j in order[::-1][:n_each]]
         row_of = {image_id: k for k, image_id in enumerate(ds.ids)}
         paths = [ds.image_path(row_of[ids[j]]) for _, j in picks]
-        if not all(p.is_file() for p in paths):
+        if not all(is_file(p) for p in paths):
             continue
         side = 200
         sheet = Image.new("RGB", (n_each * (side + 8) + 8, 2 * (side + 38) + 26), "white")
         ImageDraw.Draw(sheet).text((8, 6), result.name, fill="black")
         for n, ((kind, j), path) in enumerate(zip(picks, paths)):
             k = row_of[ids[j]]
-            with Image.open(path) as im:
+            with open_image(path) as im:
                 panel = _overlay_panel(im, ds.points[k], result.points[k], ds.boxes[k],
                                        f"{kind}: {ds.ids[k]}\nNME {100 * nme[j]:.2f}%", side)
             sheet.paste(panel, (8 + (n % n_each) * (side + 8), 26 + (n // n_each) * (side + 38)))

@@ -14,6 +14,7 @@ from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from . import urls
 from .adapters import adapter_class, get_adapter
 from .atomic import replacing
 from .dataset import Dataset
@@ -77,7 +78,7 @@ def work_items(dataset: Dataset, todo, boxes=None, *, absolute: bool = False) ->
     """``(id, image path, ground-truth box, given (box, kind) or None)`` of the images
     ``todo`` (indices): the input of :func:`_work`. ``absolute``: the paths made absolute
     (for workers whose working folder is not this one)."""
-    path = (lambda i: os.path.abspath(dataset.image_path(i))) if absolute else (
+    path = (lambda i: urls.absolute(dataset.image_path(i))) if absolute else (
         lambda i: str(dataset.image_path(i)))
     return [(dataset.ids[i], path(i), dataset.boxes[i],
              None if boxes is None else (boxes[0][i], boxes[1][i])) for i in todo]
@@ -220,7 +221,7 @@ def predict_found(items, name: str, model, out, *, ids=(), all_faces: bool = Fal
                 if image is None:
                     raise BenchError(f"{image_id}: no image to predict")
                 if cluster is not None and isinstance(image, (str, os.PathLike)):
-                    image = os.path.abspath(image)    # a worker's folder is not this one
+                    image = urls.absolute(image)    # a worker's folder is not this one
                 yield image_id, image
 
         def write(result):

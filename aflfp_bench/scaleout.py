@@ -27,6 +27,7 @@ from .predictor import shard_job
 from .runfile import Run, RunFile, existing_done, model_digest
 from .runner import train as train_model
 from .runner import work_items
+from .urls import absolute, is_url
 
 
 def train_job(train: Dataset, boxes, adapter: str, box: str, options: dict,
@@ -44,10 +45,12 @@ def train_job(train: Dataset, boxes, adapter: str, box: str, options: dict,
 def portable(dataset: Dataset) -> Dataset:
     """``dataset`` with its images at absolute paths: a worker's working folder is not
     the client's."""
+    if is_url(dataset.root):
+        return dataset
     if dataset.root is not None:
         return replace(dataset, root=Path(os.path.abspath(dataset.root)))
     return replace(dataset, meta=dataset.meta.assign(
-        image=[os.path.abspath(p) for p in dataset.meta["image"]]))
+        image=[absolute(p) for p in dataset.meta["image"]]))
 
 
 def run_on(cluster: Cluster, tasks: list[Task], adapter: str, *, box: str, flip: bool = False,

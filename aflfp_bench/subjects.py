@@ -33,6 +33,7 @@ from .errors import BenchError
 from .files import decode_text, excerpt, read_bytes
 from .keyedcsv import line_error, records
 from .protocol import canonical_subject
+from .urls import is_url
 
 FILE_NAME = "subjects.csv"
 SIDES = ("left", "right", "none", "bilateral")
@@ -177,8 +178,9 @@ def write_subjects(path, rows: list[dict], columns: list[str]) -> None:
 
 
 def beside(root) -> Path | None:
-    """The subjects file in a dataset folder, when there is one."""
-    if root is None:
+    """The subjects file in a dataset folder, when there is one (a URL root has none: its
+    manifest names the subjects file)."""
+    if root is None or is_url(root):
         return None
     path = Path(root) / FILE_NAME
     return path if path.is_file() else None

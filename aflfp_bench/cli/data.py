@@ -15,14 +15,20 @@ from ._common import lenient_option, library_errors, load_ground_truth, subjects
 @click.option("--set-default", is_flag=True,
               help="Also make the manifest the default ground truth of every command "
                    "(aflfp-bench config show).")
+@click.option("--image-root", metavar="URL",
+              help="Record this URL (e.g. s3://bucket/AFLFP) as where the images are read "
+                   "from, instead of DIRECTORY: the same layout in an object store, read "
+                   "through fsspec (the [dask] extra).")
 @subjects_option
 @lenient_option
 @library_errors
-def import_(directory, output, set_default, subjects, lenient):
+def import_(directory, output, set_default, image_root, subjects, lenient):
     """Read a dataset folder (AFLFP layout or 300-W) and write its manifest CSV.
 
     The manifest records the subjects file (--subjects, else subjects.csv in the
     folder), so every command that reads the manifest knows each subject's affected side.
+    With --image-root, commands read the images from that URL (for Dask workers without
+    a shared filesystem; docs/scale-out.md).
 
     \b
     Example:
@@ -33,7 +39,8 @@ def import_(directory, output, set_default, subjects, lenient):
 
     dataset = load_ground_truth(directory, lenient, announce=False, subjects=subjects)
     write_manifest(dataset, output,
-                   subjects=dataset.subjects.source if dataset.subjects else None)
+                   subjects=dataset.subjects.source if dataset.subjects else None,
+                   image_root=image_root)
     listed = f", subjects from {dataset.subjects.source}" if dataset.subjects else ""
     click.echo(f"wrote {output}: {len(dataset)} images of {dataset.label}{listed}")
     if set_default:
