@@ -11,6 +11,7 @@ dataset. Every problem is a :class:`BenchError` naming the file and line (and co
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,7 +84,9 @@ class _KeyIndex:
             stem = os.path.splitext(image.rsplit("/", 1)[-1])[0]
             self.stems.setdefault(stem, []).append(i)
 
-    def get(self, key: str, where: str) -> int | None:
+    def get(self, key: str, where: Callable[[], str]) -> int | None:
+        """The dataset row of ``key`` (None if none); ``where()``: the record's position,
+        for an error (made only then: a clean file's line numbers are never counted)."""
         found = self.ids.get(key)
         if found is not None:
             return found
@@ -100,7 +103,7 @@ class _KeyIndex:
         rows = rows or []
         if len(rows) > 1:
             shown = ", ".join(repr(self.dataset.ids[i]) for i in rows[:2])
-            raise BenchError(f"{where}: image_id {excerpt(key)} is the file stem of "
+            raise BenchError(f"{where()}: image_id {excerpt(key)} is the file stem of "
                              f"{len(rows)} images ({shown}, ...); name it by its path")
         return rows[0] if rows else None
 
@@ -162,7 +165,7 @@ def _align(records: Records, fmt: str, source: str, dataset: Dataset, options: R
     rows = np.empty(len(records.keys), dtype=int)
     taken: dict[int, int] = {}
     for r, key in enumerate(records.keys):
-        i = index.get(key, records.where(r))
+        i = index.get(key, lambda r=r: records.where(r))
         if i is None:
             raise BenchError(f"{records.where(r)}: unknown image_id {excerpt(key)} (not in the "
                              f"ground truth {dataset.label})")

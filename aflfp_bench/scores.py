@@ -63,14 +63,15 @@ def score(dataset: Dataset, predictions: Predictions, settings: Settings | None 
     errors = nme(gt, pred, norm=norm, agg=agg, boxes=boxes)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UndefinedStatisticWarning)  # warned once, above
-        per_point = nme(gt, pred, norm=norm, agg="mean", boxes=boxes)
         d = normalizer(gt, norm=norm, boxes=boxes)
+    distances = point_errors(gt, pred)
+    per_point = distances.mean(axis=1) / d   # nme(..., agg="mean"), the same operations
     diff = pred - gt
     # A group of points: the same reading over its points only, the whole face's normaliser.
     regions = {name: Stat.of(aggregate(diff[:, idx], agg=agg) / d) for name, idx in REGIONS.items()}
     sides = {side: Stat.of(aggregate(diff[:, idx], agg=agg) / d)
              for side, idx in (("right", RIGHT_SIDE), ("left", LEFT_SIDE))}
-    landmarks = (point_errors(gt, pred) / d[:, None]).mean(axis=0)
+    landmarks = (distances / d[:, None]).mean(axis=0)
     expr = meta["expression"].to_numpy(dtype=object)
     keyframe = meta["keyframe"].to_numpy(dtype=object)
     fold = meta["fold"].to_numpy()
