@@ -40,10 +40,15 @@ def _fsspec():
 
 
 def _filesystem(url: str):
+    fsspec = _fsspec()
     try:
-        return _fsspec().core.url_to_fs(url)
-    except (ImportError, ValueError) as exc:   # no package for the scheme, a bad URL
-        raise BenchError(f"{url}: cannot open the store ({' '.join(str(exc).split())})") from None
+        return fsspec.core.url_to_fs(url)
+    except Exception as exc:   # no package for the scheme, a bad URL, the store's own errors
+        raise BenchError(f"{url}: cannot open the store ({_reason(exc)})") from None
+
+
+def _reason(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:200]
 
 
 def read_url(url: str, *, max_bytes: int) -> bytes:
@@ -54,8 +59,8 @@ def read_url(url: str, *, max_bytes: int) -> bytes:
             data = fh.read(max_bytes + 1)
     except FileNotFoundError:
         raise BenchError(f"{url}: no such file") from None
-    except OSError as exc:
-        raise BenchError(f"{url}: cannot read ({' '.join(str(exc).split())})") from None
+    except Exception as exc:   # the store's own errors (HTTP status, credentials) too
+        raise BenchError(f"{url}: cannot read ({_reason(exc)})") from None
     if len(data) > max_bytes:
         raise BenchError(f"{url}: larger than {max_bytes >> 20} MiB; refusing to read it")
     return data
@@ -68,5 +73,5 @@ def is_file(path) -> bool:
     fs, inner = _filesystem(path)
     try:
         return bool(fs.isfile(inner))
-    except OSError:
+    except Exception:   # the store cannot say (no access): not a file this run can read
         return False

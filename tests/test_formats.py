@@ -110,3 +110,16 @@ def test_pixel_convention_on_a_hand_made_image(tmp_path, golden_formats):
     read = read_predictions(long, dataset, options=ReadOptions(one_based=True)).points
     np.testing.assert_array_equal(read[0, 30], [7, 4])
     np.testing.assert_array_equal(read_predictions(long, dataset).points[0, 30], [8, 5])
+
+
+@pytest.mark.parametrize("cell", ["image_id ", "image_id\t", " image_id  "])
+def test_id_column_read_as_text_whatever_the_spaces_around_its_name(cell):
+    """Ids that look like numbers stay as written ('001', not '1') when the header cell of
+    the id column has spaces around it: the fast parser and the careful one agree."""
+    from aflfp_bench.formats import ReadOptions, Source, parse_text
+
+    head = ",".join([cell] + [f"{a}{k}" for k in range(68) for a in "xy"])
+    rows = [",".join([i] + ["1.5"] * 136) for i in ("001", "0.10", "1e3")]
+    src = Source(Path("p.csv"), "\n".join([head, *rows]) + "\n")
+    records, fmt = parse_text(src, ReadOptions(), n_points=68)
+    assert fmt == "wide" and list(records.keys) == ["001", "0.10", "1e3"]

@@ -14,6 +14,7 @@ from aflfp_bench.cli import main
 from aflfp_bench.errors import BenchError
 
 fsspec = pytest.importorskip("fsspec")
+MemoryFileSystem = pytest.importorskip("fsspec.implementations.memory").MemoryFileSystem
 
 
 @pytest.fixture
@@ -89,3 +90,48 @@ def test_report_overlays_read_the_images_from_the_url(small_synthetic, stored, t
                                "20", "--html", str(out)])
     assert res.exit_code == 0, res.output
     assert 'id="fig-overlay-0' in out.read_text()
+
+
+class _Refusing(MemoryFileSystem):
+    """A store that answers every read with its own error (an HTTP 403, missing
+    credentials): not an OSError."""
+
+    protocol = "aflfp-refusing"
+
+    def _open(self, path, mode="rb", **kwargs):
+        raise RuntimeError("403 Forbidden\nfrom the store")
+
+    def isfile(self, path):
+        raise RuntimeError("403 Forbidden")
+
+
+def test_a_stores_own_error_is_one_line():
+    from aflfp_bench.images import load_gray
+    from aflfp_bench.urls import is_file
+
+    fsspec.register_implementation(_Refusing.protocol, _Refusing, clobber=True)
+    url = f"{_Refusing.protocol}://bucket/a.jpg"
+    with pytest.raises(BenchError, match=f"^{url}: cannot read \\(RuntimeError: 403 "
+                                         "Forbidden from the store\\)$"):
+        load_gray(url)
+    assert not is_file(url)
+
+
+def test_report_without_the_images_store_leaves_the_overlays_out(small_synthetic, tmp_path):
+    """The report needs no images: a root whose store this machine cannot open (no
+    package for its scheme) gives a page without the overlay figures, not an error."""
+    from aflfp_bench.loaders import load_dataset
+    from aflfp_bench.predictions import write_predictions
+
+    runner = CliRunner()
+    manifest = tmp_path / "gt.csv"
+    assert runner.invoke(main, ["import", str(small_synthetic), "-o", str(manifest),
+                                "--image-root", "nosuchscheme://bucket/AFLFP"]).exit_code == 0
+    dataset = load_dataset(manifest)
+    preds = tmp_path / "p.csv"
+    write_predictions(preds, dataset.ids, dataset.points + 1.0)
+    out = tmp_path / "r.html"
+    res = runner.invoke(main, ["report", str(preds), "--data", str(manifest), "--resamples",
+                               "20", "--html", str(out)])
+    assert res.exit_code == 0, res.output
+    assert out.is_file() and 'id="fig-overlay-0' not in out.read_text()

@@ -185,7 +185,10 @@ def read_table(src: Source, head: list[str], numeric: list[str], texts: list[str
     clean, the careful csv parser (exact line and column) when it is not."""
     try:
         # Bytes parse faster than text (pandas encodes text again); the text is UTF-8.
-        frame = pd.read_csv(io.BytesIO(src.text.encode("utf-8")), dtype={c: str for c in texts},
+        data = src.text.encode("utf-8")
+        # The text columns by their names as written (a header cell may end in spaces).
+        raw = pd.read_csv(io.BytesIO(data), nrows=0, skipinitialspace=True).columns
+        frame = pd.read_csv(io.BytesIO(data), dtype={c: str for c in raw if str(c).strip() in texts},
                             keep_default_na=False, na_values=[""], skipinitialspace=True)
         frame.columns = [str(c).strip() for c in frame.columns]
         block = frame[numeric]
