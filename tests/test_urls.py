@@ -74,14 +74,15 @@ def test_url_errors_are_one_line(stored, small_synthetic, tmp_path):
     assert not (tmp_path / "g.csv").exists()
 
 
-def test_report_overlays_read_the_images_from_the_url(small_synthetic, stored, tmp_path):
+def report_page(small_synthetic, root: str, tmp_path) -> str:
+    """The HTML report of predictions 1 px off, its images at ``root``."""
     from aflfp_bench.loaders import load_dataset
     from aflfp_bench.predictions import write_predictions
 
     runner = CliRunner()
     manifest = tmp_path / "gt.csv"
     assert runner.invoke(main, ["import", str(small_synthetic), "-o", str(manifest),
-                                "--image-root", stored]).exit_code == 0
+                                "--image-root", root]).exit_code == 0
     dataset = load_dataset(manifest)
     preds = tmp_path / "p.csv"
     write_predictions(preds, dataset.ids, dataset.points + 1.0)
@@ -89,7 +90,11 @@ def test_report_overlays_read_the_images_from_the_url(small_synthetic, stored, t
     res = runner.invoke(main, ["report", str(preds), "--data", str(manifest), "--resamples",
                                "20", "--html", str(out)])
     assert res.exit_code == 0, res.output
-    assert 'id="fig-overlay-0' in out.read_text()
+    return out.read_text()
+
+
+def test_report_overlays_read_the_images_from_the_url(small_synthetic, stored, tmp_path):
+    assert 'id="fig-overlay-0' in report_page(small_synthetic, stored, tmp_path)
 
 
 class _Refusing(MemoryFileSystem):
@@ -120,18 +125,5 @@ def test_a_stores_own_error_is_one_line():
 def test_report_without_the_images_store_leaves_the_overlays_out(small_synthetic, tmp_path):
     """The report needs no images: a root whose store this machine cannot open (no
     package for its scheme) gives a page without the overlay figures, not an error."""
-    from aflfp_bench.loaders import load_dataset
-    from aflfp_bench.predictions import write_predictions
-
-    runner = CliRunner()
-    manifest = tmp_path / "gt.csv"
-    assert runner.invoke(main, ["import", str(small_synthetic), "-o", str(manifest),
-                                "--image-root", "nosuchscheme://bucket/AFLFP"]).exit_code == 0
-    dataset = load_dataset(manifest)
-    preds = tmp_path / "p.csv"
-    write_predictions(preds, dataset.ids, dataset.points + 1.0)
-    out = tmp_path / "r.html"
-    res = runner.invoke(main, ["report", str(preds), "--data", str(manifest), "--resamples",
-                               "20", "--html", str(out)])
-    assert res.exit_code == 0, res.output
-    assert out.is_file() and 'id="fig-overlay-0' not in out.read_text()
+    page = report_page(small_synthetic, "nosuchscheme://bucket/AFLFP", tmp_path)
+    assert "<html" in page and 'id="fig-overlay-0' not in page
