@@ -170,13 +170,17 @@ def _manifest_value_error(path: Path, table: pd.DataFrame, numeric: list[str]):
     for col in numeric:
         if table[col].dtype.kind not in "if":
             values = pd.to_numeric(table[col], errors="coerce")
-            row = int(np.flatnonzero(values.isna())[0])
-            raise BenchError(f"{path}:{row + 3}: column '{col}': {excerpt(table[col].iloc[row])} "
+            if table[col].dtype.kind == "b" or not values.isna().any():   # e.g. True/False
+                row = 0
+            else:
+                row = int(np.flatnonzero(values.isna())[0])
+            raise BenchError(f"{path}:{row + 3}: column '{col}': {excerpt(str(table[col].iloc[row]))} "
                              "is not a number")
         bad = ~np.isfinite(table[col].to_numpy(dtype=float))
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
             raise BenchError(f"{path}:{row + 3}: column '{col}': missing or non-finite value")
+    raise BenchError(f"{path}: the numeric columns hold values that are not numbers")
 
 
 def read_manifest(path, *, named_subjects: bool = True) -> Dataset:
@@ -199,16 +203,17 @@ def read_manifest(path, *, named_subjects: bool = True) -> Dataset:
         empty = table[col].isna().to_numpy()
         if empty.any():
             raise BenchError(f"{path}:{int(np.flatnonzero(empty)[0]) + 3}: column '{col}': empty value")
-    numeric = list(("fold", "width", "height") + BOX_COLUMNS + POINT_COLUMNS)
+    whole = ("fold", "width", "height")
+    numeric = list(whole + BOX_COLUMNS + POINT_COLUMNS)
     block = table[numeric]
-    if not all(k.kind in "if" for k in block.dtypes) or not np.isfinite(block.to_numpy(float)).all():
+    values = block.to_numpy(float) if all(k.kind in "if" for k in block.dtypes) else None
+    if values is None or not np.isfinite(values).all():
         _manifest_value_error(path, table, numeric)
-    for col in ("fold", "width", "height"):
-        values = table[col].to_numpy(dtype=float)
-        bad = (values != np.round(values)) | (values < 1)
+    for j, col in enumerate(whole):
+        bad = (values[:, j] != np.round(values[:, j])) | (values[:, j] < 1)
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
-            raise BenchError(f"{path}:{row + 3}: column '{col}': {values[row]:g} is not a "
+            raise BenchError(f"{path}:{row + 3}: column '{col}': {values[row, j]:g} is not a "
                              "positive whole number")
     dup = table["image_id"].duplicated()
     if dup.any():
@@ -222,8 +227,9 @@ def read_manifest(path, *, named_subjects: bool = True) -> Dataset:
     meta[["width", "height"]] = meta[["width", "height"]].astype(int)
     for col in ("expression", "keyframe"):
         meta[col] = meta[col].astype(object).where(meta[col].notna(), None)
-    points = table.loc[:, list(POINT_COLUMNS)].to_numpy(dtype=float).reshape(-1, N_POINTS, 2)
-    boxes = table.loc[:, list(BOX_COLUMNS)].to_numpy(dtype=float)
+    first_point = len(whole) + len(BOX_COLUMNS)
+    points = np.ascontiguousarray(values[:, first_point:]).reshape(-1, N_POINTS, 2)
+    boxes = np.ascontiguousarray(values[:, len(whole):first_point])
     root = header.get("root", ".")
     root = root if is_url(root) else (path.parent / root).resolve()
     subjects = None

@@ -1,6 +1,7 @@
 """Speed of `aflfp-bench score` against the floor of reading the prediction CSV.
 
-Measures, in one run and on one machine (so the ratios are meaningful on a noisy host):
+Measures, in one run and on one machine (so the ratios are meaningful on a noisy host;
+the floor and the command alternate run by run):
 
 1. `aflfp-bench score PREDS --data gt.csv` (ground truth from the imported manifest)
    against the floor `python -c "import pandas; pandas.read_csv(PREDS)"`: target <= 1.5x;
@@ -31,13 +32,21 @@ from benchmarks.fullset import full_synthetic, noisy_predictions
 
 def wall(cmd: list[str], repeat: int) -> float:
     """Median wall time of a command over ``repeat`` runs (after one warm-up)."""
-    subprocess.run(cmd, check=True, capture_output=True)
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
+    return walls([cmd], repeat)[0]
+
+
+def walls(cmds: list[list[str]], repeat: int) -> list[float]:
+    """Median wall time of each command over ``repeat`` rounds, the commands interleaved
+    within each round (after one warm-up each), so a drifting host slows them alike."""
+    for cmd in cmds:
         subprocess.run(cmd, check=True, capture_output=True)
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+    times: list[list[float]] = [[] for _ in cmds]
+    for _ in range(repeat):
+        for cmd, took in zip(cmds, times):
+            t = time.perf_counter()
+            subprocess.run(cmd, check=True, capture_output=True)
+            took.append(time.perf_counter() - t)
+    return [statistics.median(took) for took in times]
 
 
 def main() -> None:
@@ -53,9 +62,9 @@ def main() -> None:
         write_manifest(dataset, gt)
         (preds,) = noisy_predictions(dataset, work, [2.0])
         exe = str(Path(sys.executable).with_name("aflfp-bench"))
-        floor = wall([sys.executable, "-c", f"import pandas; pandas.read_csv({str(preds)!r})"],
-                     args.repeat)
-        manifest = wall([exe, "score", str(preds), "--data", str(gt)], args.repeat)
+        floor, manifest = walls([
+            [sys.executable, "-c", f"import pandas; pandas.read_csv({str(preds)!r})"],
+            [exe, "score", str(preds), "--data", str(gt)]], args.repeat)
         folder = wall([exe, "score", str(preds), "--data", str(data)], max(1, args.repeat // 3))
 
         predictions = read_predictions(preds, dataset)

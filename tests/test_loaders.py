@@ -147,3 +147,21 @@ def test_manifest_errors_name_file_and_line(aflfp_tree, tmp_path):
     (tmp_path / "plain.csv").write_text("a,b\n1,2\n")
     with pytest.raises(BenchError, match="not an aflfp-bench manifest"):
         read_manifest(tmp_path / "plain.csv")
+
+
+def test_manifest_column_of_booleans_is_one_line(aflfp_tree, tmp_path):
+    """A numeric column whose every value is True or False (pandas reads booleans, none
+    of them 'not a number' to its coercion) is still refused on one line."""
+    out = tmp_path / "gt.csv"
+    write_manifest(load_dataset(aflfp_tree), out)
+    lines = out.read_text().splitlines()
+    fold = lines[1].split(",").index("fold")
+    rows = []
+    for k, line in enumerate(lines[2:]):
+        parts = line.split(",")
+        parts[fold] = "True" if k % 2 else "False"
+        rows.append(",".join(parts))
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join(lines[:2] + rows) + "\n")
+    with pytest.raises(BenchError, match=r"^\S*bad.csv:3: column 'fold': 'False' is not a number$"):
+        read_manifest(bad)
