@@ -248,6 +248,7 @@ def test_no_gpu_worker_is_refused(scheduler):
             remote.gpu_resources("cuda")
 
 
+@pytest.mark.filterwarnings("ignore:Port .* is already in use")   # the module's cluster has it
 def test_lost_worker_same_files(tmp_path, small_synthetic):
     """A worker process killed while it runs a fold: the fold runs again on another
     worker and every file is the same, byte for byte."""
