@@ -17,6 +17,7 @@ relative to the manifest's folder); then a CSV with the columns of
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import os
@@ -165,7 +166,24 @@ def _manifest_text(path: Path) -> tuple[dict, str]:
     return header, rest
 
 
-def _manifest_value_error(path: Path, table: pd.DataFrame, numeric: list[str]):
+def _line_of(body: str, row: int) -> int:
+    """The file line of data row ``row`` (0-based) of a manifest whose CSV ``body`` starts
+    on line 2: pandas skips blank lines, so rows are counted the way it counts them."""
+    reader = csv.reader(io.StringIO(body, newline=""))
+    line, seen = 2, -1   # the first record is the column header
+    try:
+        for record in reader:
+            if record:
+                if seen == row:
+                    return line
+                seen += 1
+            line = reader.line_num + 2
+    except csv.Error:
+        pass
+    return line
+
+
+def _manifest_value_error(path: Path, body: str, table: pd.DataFrame, numeric: list[str]):
     """Raise for the first non-numeric or non-finite value of the numeric columns."""
     for col in numeric:
         if table[col].dtype.kind not in "if":
@@ -174,12 +192,14 @@ def _manifest_value_error(path: Path, table: pd.DataFrame, numeric: list[str]):
                 row = 0
             else:
                 row = int(np.flatnonzero(values.isna())[0])
-            raise BenchError(f"{path}:{row + 3}: column '{col}': {excerpt(str(table[col].iloc[row]))} "
+            raise BenchError(f"{path}:{_line_of(body, row)}: column '{col}': "
+                             f"{excerpt(str(table[col].iloc[row]))} "
                              "is not a number")
         bad = ~np.isfinite(table[col].to_numpy(dtype=float))
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
-            raise BenchError(f"{path}:{row + 3}: column '{col}': missing or non-finite value")
+            raise BenchError(f"{path}:{_line_of(body, row)}: column '{col}': missing or "
+                             "non-finite value")
     raise BenchError(f"{path}: the numeric columns hold values that are not numbers")
 
 
@@ -202,25 +222,27 @@ def read_manifest(path, *, named_subjects: bool = True) -> Dataset:
     for col in ("image_id", "subject", "image"):
         empty = table[col].isna().to_numpy()
         if empty.any():
-            raise BenchError(f"{path}:{int(np.flatnonzero(empty)[0]) + 3}: column '{col}': empty value")
+            row = int(np.flatnonzero(empty)[0])
+            raise BenchError(f"{path}:{_line_of(body, row)}: column '{col}': empty value")
     whole = ("fold", "width", "height")
     numeric = list(whole + BOX_COLUMNS + POINT_COLUMNS)
     block = table[numeric]
     values = block.to_numpy(float) if all(k.kind in "if" for k in block.dtypes) else None
     if values is None or not np.isfinite(values).all():
-        _manifest_value_error(path, table, numeric)
+        _manifest_value_error(path, body, table, numeric)
     for j, col in enumerate(whole):
         bad = (values[:, j] != np.round(values[:, j])) | (values[:, j] < 1)
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
-            raise BenchError(f"{path}:{row + 3}: column '{col}': {values[row, j]:g} is not a "
+            raise BenchError(f"{path}:{_line_of(body, row)}: column '{col}': {values[row, j]:g} is not a "
                              "positive whole number")
     dup = table["image_id"].duplicated()
     if dup.any():
         row = int(np.flatnonzero(dup)[0])
         first = int(np.flatnonzero(table["image_id"] == table["image_id"].iloc[row])[0])
-        raise BenchError(f"{path}:{row + 3}: duplicate image_id {excerpt(table['image_id'].iloc[row])} "
-                         f"(first on line {first + 3})")
+        raise BenchError(f"{path}:{_line_of(body, row)}: duplicate image_id "
+                         f"{excerpt(table['image_id'].iloc[row])} (first on line "
+                         f"{_line_of(body, first)})")
     meta = table.loc[:, list(META_COLUMNS)].copy()
     meta["frame"] = meta["frame"].astype("Int64")
     meta["fold"] = meta["fold"].astype(int)

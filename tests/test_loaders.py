@@ -149,6 +149,22 @@ def test_manifest_errors_name_file_and_line(aflfp_tree, tmp_path):
         read_manifest(tmp_path / "plain.csv")
 
 
+def test_manifest_errors_count_blank_lines(aflfp_tree, tmp_path):
+    """Blank lines (which the reader skips) still count in the line an error names."""
+    out = tmp_path / "gt.csv"
+    write_manifest(load_dataset(aflfp_tree), out)
+    lines = out.read_text().splitlines()
+    parts = lines[4].split(",")
+    parts[9] = "oops"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join(lines[:3] + ["", ""] + [lines[3], ",".join(parts)] + lines[5:])
+                   + "\n")
+    with pytest.raises(BenchError, match=r"^\S*bad.csv:7: column 'box_x': 'oops' is not a number$"):
+        read_manifest(bad)
+    bad.write_text("\n".join(lines[:5] + [""] + [lines[4]] + lines[5:]) + "\n")
+    with pytest.raises(BenchError, match=r"bad.csv:7: duplicate image_id '\S+' \(first on line 5\)$"):
+        read_manifest(bad)
+
 def test_manifest_column_of_booleans_is_one_line(aflfp_tree, tmp_path):
     """A numeric column whose every value is True or False (pandas reads booleans, none
     of them 'not a number' to its coercion) is still refused on one line."""
