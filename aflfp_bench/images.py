@@ -25,9 +25,11 @@ MAX_PIXELS = 89_478_485
 MAX_URL_BYTES = 256 << 20
 
 
-def _open(path):
+def open_image(path):
+    """A PIL image of a file or URL (header read; pixels on first use), within bounds."""
     from PIL import Image, UnidentifiedImageError
 
+    path = path if is_url(path) else Path(path)
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     source = io.BytesIO(read_url(path, max_bytes=MAX_URL_BYTES)) if is_url(path) else path
     try:
@@ -44,15 +46,9 @@ def _open(path):
         raise BenchError(f"{path}: cannot read image ({reason})") from None
 
 
-def open_image(path):
-    """A PIL image of a file or URL (header read; pixels on first use), within bounds."""
-    return _open(path if is_url(path) else Path(path))
-
-
 def image_size(path) -> tuple[int, int]:
     """(width, height) from the header (``path``: a file or a URL)."""
-    path = path if is_url(path) else Path(path)
-    with _open(path) as im:
+    with open_image(path) as im:
         width, height = im.size
     if width < 1 or height < 1:
         raise BenchError(f"{path}: image of size {width}x{height}")
@@ -61,8 +57,7 @@ def image_size(path) -> tuple[int, int]:
 
 def load_gray(path) -> np.ndarray:
     """An image file (or URL) as a 2-D uint8 array (the whole file decoded)."""
-    path = path if is_url(path) else Path(path)
-    im = _open(path)
+    im = open_image(path)
     try:
         with im:
             return np.asarray(im.convert("L"))

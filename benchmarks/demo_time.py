@@ -49,6 +49,12 @@ def import_cost(env: dict, cwd: Path) -> float:
     return time.perf_counter() - start
 
 
+def stage_line(stdout: str) -> str:
+    """The demo's last 'wall time: ...' line (each stage's seconds)."""
+    stages = [line for line in stdout.splitlines() if line.startswith("wall time: ")]
+    return stages[-1] if stages else "(the demo printed no stage times)"
+
+
 def readme_command() -> str:
     """README command 1: the first line of its first bash block."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -67,8 +73,7 @@ def time_install(clone: Path, env: dict) -> None:
     wall = time.perf_counter() - start
     if done.returncode:
         sys.exit(f"README command 1 failed ({done.returncode}):\n{done.stderr[-2000:]}")
-    stages = [x for x in done.stdout.splitlines() if x.startswith("wall time: ")]
-    print(stages[-1] if stages else "(the demo printed no stage times)")
+    print(stage_line(done.stdout))
     print(f"README command 1: {wall:.1f} s wall from an empty cache, install included "
           f"(target {INSTALL_TARGET_S:g} s): {'met' if wall <= INSTALL_TARGET_S else 'NOT met'}")
 
@@ -98,10 +103,10 @@ def main() -> None:
     wall = time.perf_counter() - start
     if done.returncode:
         sys.exit(f"the demo failed ({done.returncode}):\n{done.stderr[-2000:]}")
-    stages = [line for line in done.stdout.splitlines() if line.startswith("wall time: ")]
-    print(stages[-1] if stages else "(the demo printed no stage times)")
-    if stages and ", emotrics " in stages[-1]:
-        took = float(stages[-1].split(", emotrics ")[1].split(" s")[0])
+    stages = stage_line(done.stdout)
+    print(stages)
+    if ", emotrics " in stages:
+        took = float(stages.split(", emotrics ")[1].split(" s")[0])
         print(f"without emotrics (README command 1 installs [onnx] only): about "
               f"{wall - took:.1f} s")
     print(f"demo{' --full' if args.full else ''}: {wall:.1f} s wall from an empty cache "

@@ -131,14 +131,24 @@ def test_manifest_round_trip(aflfp_tree, tmp_path):
     assert back.name == "AFLFP" and back.synthetic is False
 
 
-def test_manifest_errors_name_file_and_line(aflfp_tree, tmp_path):
+def manifest_lines(aflfp_tree, tmp_path) -> list[str]:
+    """The lines of the mini tree's manifest."""
     out = tmp_path / "gt.csv"
     write_manifest(load_dataset(aflfp_tree), out)
-    lines = out.read_text().splitlines()
-    parts = lines[4].split(",")
+    return out.read_text().splitlines()
+
+
+def with_oops(line: str) -> str:
+    """A manifest row whose box_x (column 9) is not a number."""
+    parts = line.split(",")
     parts[9] = "oops"
+    return ",".join(parts)
+
+
+def test_manifest_errors_name_file_and_line(aflfp_tree, tmp_path):
+    lines = manifest_lines(aflfp_tree, tmp_path)
     bad = tmp_path / "bad.csv"
-    bad.write_text("\n".join(lines[:4] + [",".join(parts)] + lines[5:]) + "\n")
+    bad.write_text("\n".join(lines[:4] + [with_oops(lines[4])] + lines[5:]) + "\n")
     with pytest.raises(BenchError, match=r"^\S*bad.csv:5: column 'box_x': 'oops' is not a number$"):
         read_manifest(bad)
     bad.write_text("\n".join(lines[:5] + [lines[4]] + lines[5:]) + "\n")
@@ -151,13 +161,9 @@ def test_manifest_errors_name_file_and_line(aflfp_tree, tmp_path):
 
 def test_manifest_errors_count_blank_lines(aflfp_tree, tmp_path):
     """Blank lines (which the reader skips) still count in the line an error names."""
-    out = tmp_path / "gt.csv"
-    write_manifest(load_dataset(aflfp_tree), out)
-    lines = out.read_text().splitlines()
-    parts = lines[4].split(",")
-    parts[9] = "oops"
+    lines = manifest_lines(aflfp_tree, tmp_path)
     bad = tmp_path / "bad.csv"
-    bad.write_text("\n".join(lines[:3] + ["", ""] + [lines[3], ",".join(parts)] + lines[5:])
+    bad.write_text("\n".join(lines[:3] + ["", ""] + [lines[3], with_oops(lines[4])] + lines[5:])
                    + "\n")
     with pytest.raises(BenchError, match=r"^\S*bad.csv:7: column 'box_x': 'oops' is not a number$"):
         read_manifest(bad)
@@ -165,12 +171,11 @@ def test_manifest_errors_count_blank_lines(aflfp_tree, tmp_path):
     with pytest.raises(BenchError, match=r"bad.csv:7: duplicate image_id '\S+' \(first on line 5\)$"):
         read_manifest(bad)
 
+
 def test_manifest_column_of_booleans_is_one_line(aflfp_tree, tmp_path):
     """A numeric column whose every value is True or False (pandas reads booleans, none
     of them 'not a number' to its coercion) is still refused on one line."""
-    out = tmp_path / "gt.csv"
-    write_manifest(load_dataset(aflfp_tree), out)
-    lines = out.read_text().splitlines()
+    lines = manifest_lines(aflfp_tree, tmp_path)
     fold = lines[1].split(",").index("fold")
     rows = []
     for k, line in enumerate(lines[2:]):
