@@ -91,6 +91,9 @@ def score(dataset, predictions, *, norm: str = DEFAULT_NORM, agg: str = DEFAULT_
     :class:`~.predictions.Predictions`, a path, an ``(ids, points)`` pair (points
     ``(n, 68, 2)``; an all-nan row is no prediction) or a DataFrame in a CSV layout
     (wide, long or OpenFace columns). ``format_options``: as :func:`read_predictions`.
+    Predictions that look like a classic mistake (mirrored, x and y swapped, scaled,
+    normalised, ...; ``Scores.diagnostics``) are scored as given, with a
+    :class:`~.errors.PredictionMistakeWarning`.
 
     Every point 3 px off in x and y: the Frobenius norm of the error matrix is
     sqrt(68 * 18) = 34.99 px, over sqrt(w * h) = sqrt(167.5 * 52) = 93.33 px of the
@@ -105,11 +108,18 @@ def score(dataset, predictions, *, norm: str = DEFAULT_NORM, agg: str = DEFAULT_
     BR          0.3749  0.0  2
     SN          0.3749  NaN  1
     """
+    import warnings
+
+    from .errors import PredictionMistakeWarning
     from .scores import score as score_of
 
     dataset = _dataset(dataset)
     preds = _predictions(predictions, dataset, allow_missing, format_options)
-    return score_of(dataset, preds, Settings(norm=norm, agg=agg, threshold=threshold))
+    scores = score_of(dataset, preds, Settings(norm=norm, agg=agg, threshold=threshold))
+    for found in scores.diagnostics:
+        warnings.warn(f"{scores.predictions}: {found.message}", PredictionMistakeWarning,
+                      stacklevel=2)
+    return scores
 
 
 def train(dataset, adapter: str, output, *, box: str = "gt", **options):

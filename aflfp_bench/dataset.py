@@ -22,6 +22,7 @@ import io
 import json
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +33,7 @@ from .atomic import replacing
 from .errors import BenchError
 from .escape import plain
 from .files import decode_text, excerpt, read_bytes
+from .fingerprint import fingerprint_of, short
 from .protocol import N_POINTS
 from .subjects import Subjects, read_subjects
 from .urls import is_url, join
@@ -111,6 +113,16 @@ class Dataset:
     def label(self) -> str:
         """The dataset name, marked when it is synthetic."""
         return f"{self.name} (synthetic)" if self.synthetic else self.name
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """What its numbers are measured against (:mod:`.fingerprint`), 64 hex digits."""
+        return fingerprint_of(self.meta, self.points, self.boxes)
+
+    @property
+    def identity(self) -> str:
+        """The label and the short fingerprint, as every output names the ground truth."""
+        return f"{self.label} [ground truth {short(self.fingerprint)}]"
 
 
 # ------------------------------------------------------------------ manifest

@@ -23,7 +23,8 @@ from .protocol import N_FOLDS
 from .report import build_report
 from .results import Result, resolve
 from .subjects import beside
-from .synth import GENERATOR_VERSION, synthesize
+from .synth import synthesize
+from .synthetic import DEFAULT_SEED, DEFAULT_SIZE, DEFAULT_SUBJECTS, cache_folder
 from .tables import report_text
 from .userdirs import cache_dir
 
@@ -31,9 +32,6 @@ from .userdirs import cache_dir
 #: trained on a subset of each fold's images so it takes minutes, not hours, on 2 cores.
 BASELINES = {"mean-shape": {},
              "sdm": {"max_train": 800, "n_init": 3, "cells": 2, "ridge": 1.0, "n_stages": 4}}
-#: The demo renders its set at 128 px: half the rendering time of 256 px, and the bundled
-#: cascade reads these faces almost as well (docs/results.md).
-DEMO_SIZE = 128
 #: The baselines only ``--full`` runs.
 FULL_ONLY = ("sdm", "emotrics")
 
@@ -54,12 +52,12 @@ def default_cache() -> Path:
     return cache_dir()
 
 
-def synthetic_manifest(out=None, *, subjects: int = 88, size: int = 256, seed: int = 0,
-                       workers=None, echo=print) -> Path:
+def synthetic_manifest(out=None, *, subjects: int = DEFAULT_SUBJECTS, size: int = DEFAULT_SIZE,
+                       seed: int = DEFAULT_SEED, workers=None, echo=print) -> Path:
     """The manifest of a synthetic set in ``out`` (default: the cache), rendering and
     importing the set the first time it is asked for."""
     out = Path(out) if out is not None else default_cache()
-    data = out / f"synthetic-g{GENERATOR_VERSION}-n{subjects}-px{size}-seed{seed}"
+    data = out / cache_folder(subjects=subjects, size=size, seed=seed)
     manifest = data.with_suffix(".gt.csv")
     if not data.is_dir():
         out.mkdir(parents=True, exist_ok=True)
@@ -75,10 +73,11 @@ def synthetic_manifest(out=None, *, subjects: int = 88, size: int = 256, seed: i
     return manifest
 
 
-def run_demo(out, *, subjects: int = 88, size: int = DEMO_SIZE, seed: int = 0, workers=None,
-             full: bool = False, echo=print) -> dict:
+def run_demo(out, *, subjects: int = DEFAULT_SUBJECTS, size: int = DEFAULT_SIZE,
+             seed: int = DEFAULT_SEED, workers=None, full: bool = False, echo=print) -> dict:
     """Run the demo in ``out``; returns ``{"scores": {method: Scores}, "seconds": {stage:
-    wall seconds}}`` (stages: the synthetic set, each method, the report)."""
+    wall seconds}, "manifest": the synthetic set's manifest}`` (stages: the synthetic set,
+    each method, the report)."""
     out = Path(out)
     seconds = {}
     start = time.perf_counter()
@@ -105,7 +104,7 @@ def run_demo(out, *, subjects: int = 88, size: int = DEMO_SIZE, seed: int = 0, w
         seconds[name] = time.perf_counter() - start
     start = time.perf_counter()
     echo("")
-    echo(f"{dataset.label}: {len(dataset)} images, {subjects} subjects, {N_FOLDS}-fold "
+    echo(f"{dataset.identity}: {len(dataset)} images, {subjects} subjects, {N_FOLDS}-fold "
          "subject-independent CV")
     report = build_report(found)
     echo(report_text(report))
@@ -123,5 +122,5 @@ def run_demo(out, *, subjects: int = 88, size: int = DEMO_SIZE, seed: int = 0, w
     echo(f"HTML report: {results / 'report.html'}")
     echo("wall time: " + ", ".join(f"{k} {v:.1f} s" for k, v in seconds.items())
          + f"; total {sum(seconds.values()):.1f} s")
-    return {"scores": docs, "seconds": seconds}
+    return {"scores": docs, "seconds": seconds, "manifest": manifest}
 

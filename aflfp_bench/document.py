@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from . import jsonfile
+from .clinical_section import Clinical, field_dict, nan_if_null
+from .diagnostics import Diagnostic
 from .errors import BenchError
 from .files import excerpt
+from .fingerprint import short
 from .palsy import Palsy
 from .schema import errors as schema_errors
 from .schema import load_schema
@@ -29,10 +32,6 @@ SCHEMA_FILE = "scores.schema.json"
 #: The largest scores document read (a full AFLFP document is about 3 MB).
 MAX_BYTES = 256 << 20
 NAN = float("nan")
-
-
-def _num(value) -> float:
-    return NAN if value is None else float(value)
 
 
 @dataclass(frozen=True)
@@ -51,7 +50,7 @@ class Stat:
 
     @classmethod
     def from_dict(cls, d: dict) -> Stat:
-        return cls(_num(d["mean"]), _num(d["std"]), int(d["n"]))
+        return cls(nan_if_null(d["mean"]), nan_if_null(d["std"]), int(d["n"]))
 
 
 @dataclass(frozen=True)
@@ -69,7 +68,7 @@ class Summary:
 
     @classmethod
     def from_dict(cls, d: dict) -> Summary:
-        return cls(*(_num(d[k]) for k in ("mean", "std", "median", "p90", "p95", "auc", "fr")),
+        return cls(*(nan_if_null(d[k]) for k in ("mean", "std", "median", "p90", "p95", "auc", "fr")),
                    int(d["n"]))
 
 
@@ -88,10 +87,18 @@ class DatasetInfo:
     n_images: int
     #: The folder or manifest the ground truth was loaded from (None when unknown).
     source: str | None = None
+    #: The ground truth's fingerprint (:mod:`.fingerprint`); None in documents written
+    #: before it existed.
+    fingerprint: str | None = None
 
     @property
     def label(self) -> str:
         return f"{self.name} (synthetic)" if self.synthetic else self.name
+
+    @property
+    def identity(self) -> str:
+        """The label and the short fingerprint, as every output names the ground truth."""
+        return f"{self.label} [ground truth {short(self.fingerprint)}]"
 
 
 @dataclass(frozen=True)
@@ -144,88 +151,6 @@ class BoxCounts:
         return self.gt + self.detector + self.fallback
 
 
-def _nan_pair() -> list[float]:
-    return [NAN, NAN]
-
-
-@dataclass(frozen=True)
-class ClinicalMeasure:
-    """The agreement of one facial measure (:func:`.fidelity.fidelity`). ``kind``:
-    ``"sided"`` (statistics of the left-right difference) or ``"midline"`` (one signed
-    value per image: no difference, sides or affected side). Intervals are ``[low,
-    high]``; the fields after ``side_agreement`` are absent from older documents and
-    read as undefined."""
-
-    unit: str
-    expressions: list[str]
-    n: int
-    icc: float
-    r: float
-    mae_difference: float
-    mae_value: float
-    mae_value_all: float
-    n_clear: int
-    side_agreement: float
-    kind: str = "sided"
-    icc_ci: list[float] = field(default_factory=_nan_pair)
-    n_affected: int = 0
-    affected_agreement: float = NAN
-    affected_agreement_ci: list[float] = field(default_factory=_nan_pair)
-
-    _NUMBERS = ("icc", "r", "mae_difference", "mae_value", "mae_value_all", "side_agreement",
-                "affected_agreement")
-    _INTERVALS = ("icc_ci", "affected_agreement_ci")
-
-    @classmethod
-    def from_dict(cls, d: dict) -> ClinicalMeasure:
-        values = {f.name: d[f.name] for f in fields(cls) if f.name in d}
-        for key in cls._NUMBERS:
-            if key in values:
-                values[key] = _num(values[key])
-        for key in cls._INTERVALS:
-            if key in values:
-                values[key] = [_num(v) for v in values[key]]
-        return cls(**values)
-
-
-@dataclass(frozen=True)
-class ClinicalSettings:
-    """``clear_ratio``: a ground-truth ratio below it is clearly asymmetric;
-    ``clear_angle_deg``: the same for the smile angle; ``scale``: the unit of lengths;
-    ``mm_per_pixel``: the one pixel size of every image (None for % of the ground-truth
-    inter-ocular distance, or per-image sizes read from the file ``pixel_sizes``);
-    ``level``: of the intervals; ``resamples`` and ``seed``: of the subject bootstrap."""
-
-    clear_ratio: float
-    clear_angle_deg: float
-    scale: str
-    mm_per_pixel: float | None
-    level: float = 0.95
-    resamples: int = 2000
-    seed: int = 0
-    pixel_sizes: str | None = None
-
-
-@dataclass(frozen=True)
-class Clinical:
-    """The clinical fidelity section (:mod:`.fidelity`): its settings and, per facial
-    measure, the agreement of predicted with ground-truth measures."""
-
-    settings: ClinicalSettings
-    measures: dict[str, ClinicalMeasure]
-
-    def to_dict(self) -> dict:
-        return {"settings": _stat_dict(self.settings),
-                "measures": {m: _stat_dict(v) for m, v in self.measures.items()}}
-
-    @classmethod
-    def from_dict(cls, d: dict) -> Clinical:
-        return cls(ClinicalSettings(**{f.name: d["settings"][f.name]
-                                       for f in fields(ClinicalSettings)
-                                       if f.name in d["settings"]}),
-                   {m: ClinicalMeasure.from_dict(v) for m, v in d["measures"].items()})
-
-
 @dataclass
 class Scores:
     """One prediction file scored against one ground truth (see the module docstring)."""
@@ -258,6 +183,8 @@ class Scores:
     notes: list[str] = field(default_factory=list)
     #: The palsy breakdowns (:mod:`.palsy`), when the subjects' affected sides are known.
     palsy: Palsy | None = None
+    #: Likely mistakes of the prediction file (:mod:`.diagnostics`); empty when none.
+    diagnostics: list[Diagnostic] = field(default_factory=list)
     #: The fidelity result with its per-image arrays, kept in memory when the document was
     #: made from predictions (the HTML report's Bland-Altman plots use it); not in JSON.
     fidelity: dict | None = field(default=None, repr=False, compare=False)
@@ -304,7 +231,9 @@ class Scores:
             "toolkit": {"name": "aflfp-bench", "version": self.toolkit},
             "dataset": {"name": self.dataset.name, "synthetic": self.dataset.synthetic,
                         "n_images": self.dataset.n_images,
-                        **({"source": self.dataset.source} if self.dataset.source else {})},
+                        **({"source": self.dataset.source} if self.dataset.source else {}),
+                        **({"fingerprint": self.dataset.fingerprint}
+                           if self.dataset.fingerprint else {})},
             "predictions": {"name": self.predictions, "format": self.format,
                             "markup": self.markup, "notes": list(self.notes)},
             "settings": {"norm": s.norm, "agg": s.agg, "reading": s.reading,
@@ -312,13 +241,14 @@ class Scores:
             "n_images": self.n_images,
             "coverage": {"n_expected": self.coverage.n_expected,
                          "n_scored": self.coverage.n_scored, "fraction": self.coverage.fraction},
-            "overall": _stat_dict(self.overall),
-            "per_point_mean": {**_stat_dict(self.per_point_mean), "reading": _point_reading(s)},
+            "overall": field_dict(self.overall),
+            "per_point_mean": {**field_dict(self.per_point_mean), "reading": _point_reading(s)},
         }
         if self.offset_px is not None:
             doc["offset_px"] = [float(v) for v in self.offset_px]
+        doc["diagnostics"] = [d.to_dict() for d in self.diagnostics]
         for key in ("by_expression", "by_keyframe", "by_fold", "by_region", "by_side"):
-            doc[key] = {k: _stat_dict(v) for k, v in getattr(self, key).items()}
+            doc[key] = {k: field_dict(v) for k, v in getattr(self, key).items()}
         doc["by_landmark"] = list(self.by_landmark)
         if self.gt_mean_shape is not None:
             doc["gt_mean_shape"] = self.gt_mean_shape
@@ -358,26 +288,28 @@ class Scores:
         return cls(
             protocol=doc["protocol"], toolkit=doc["toolkit"]["version"],
             dataset=DatasetInfo(doc["dataset"]["name"], doc["dataset"]["synthetic"],
-                                doc["dataset"]["n_images"], doc["dataset"].get("source")),
+                                doc["dataset"]["n_images"], doc["dataset"].get("source"),
+                                doc["dataset"].get("fingerprint")),
             predictions=doc["predictions"]["name"], format=doc["predictions"]["format"],
             markup=doc["predictions"].get("markup", "ibug68"),
             notes=list(doc["predictions"].get("notes", [])),
-            offset_px=(tuple(_num(v) for v in doc["offset_px"]) if "offset_px" in doc else None),
+            offset_px=(tuple(nan_if_null(v) for v in doc["offset_px"]) if "offset_px" in doc else None),
             settings=MetricSettings(s["norm"], s["agg"], s["reading"], float(s["threshold"])),
             coverage=Coverage(doc["coverage"]["n_expected"], doc["coverage"]["n_scored"]),
             overall=Summary.from_dict(doc["overall"]),
             per_point_mean=Stat.from_dict(doc["per_point_mean"]),
             by_expression=_stats(doc["by_expression"]), by_keyframe=_stats(doc["by_keyframe"]),
             by_fold=_stats(doc["by_fold"]), by_region=_stats(doc["by_region"]),
-            by_side=_stats(doc["by_side"]), by_landmark=[_num(v) for v in doc["by_landmark"]],
-            ced=Ced(doc["ced"]["thresholds"], [_num(v) for v in doc["ced"]["fraction"]]),
+            by_side=_stats(doc["by_side"]), by_landmark=[nan_if_null(v) for v in doc["by_landmark"]],
+            ced=Ced(doc["ced"]["thresholds"], [nan_if_null(v) for v in doc["ced"]["fraction"]]),
             per_image=PerImage(*(np.asarray(per[k], dtype=object)
                                  for k in ("image_id", "subject", "expression", "keyframe")),
                                np.asarray(per["fold"], dtype=int),
-                               np.asarray([_num(v) for v in per["nme"]], dtype=float)),
+                               np.asarray([nan_if_null(v) for v in per["nme"]], dtype=float)),
             gt_mean_shape=doc.get("gt_mean_shape"),
             boxes=BoxCounts(boxes["gt"], boxes["detector"], boxes["fallback"]) if boxes else None,
-            clinical=clinical, palsy=Palsy.from_dict(doc))
+            clinical=clinical, palsy=Palsy.from_dict(doc),
+            diagnostics=[Diagnostic.from_dict(d) for d in doc.get("diagnostics", [])])
 
     @classmethod
     def from_json(cls, path) -> Scores:
@@ -397,10 +329,6 @@ def _point_reading(s: MetricSettings) -> str:
     from .metrics import reading
 
     return reading(s.norm, "mean")
-
-
-def _stat_dict(stat) -> dict:
-    return {f.name: getattr(stat, f.name) for f in fields(stat)}
 
 
 def _stats(d: dict) -> dict[str, Stat]:

@@ -1,5 +1,6 @@
 """The one exception type for user mistakes (bad files, bad data, bad settings), and the
-one warning type for the toolkit's undefined statistics.
+warning types: undefined statistics, scores compared without knowing their ground truth,
+predictions that look like a classic mistake.
 
 The CLI turns a :class:`BenchError` into ``Error: <message>`` and its exit code, and an
 :class:`UndefinedStatisticWarning` into one ``warning: <message>`` line; anything else
@@ -26,3 +27,13 @@ class UndefinedStatisticWarning(RuntimeWarning):
     """A statistic of the toolkit is undefined and reported as nan (a zero normaliser, no
     images, a test without differences). Filter this class, never every RuntimeWarning:
     numpy's own warnings point at bugs."""
+
+
+class GroundTruthWarning(UserWarning):
+    """Two scores documents compared by their dataset's name alone: one of them was written
+    before documents carried the ground truth's fingerprint."""
+
+
+class PredictionMistakeWarning(UserWarning):
+    """Predictions that look like a classic mistake (mirrored, x and y swapped, scaled,
+    normalised, ...: :mod:`aflfp_bench.diagnostics`); they are scored as given."""

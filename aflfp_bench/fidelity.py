@@ -376,6 +376,7 @@ def clinical_document(dataset, predictions, *, clear: float = CLEAR_RATIO, mm_pe
     if source is not None:
         section = replace(section, settings=replace(section.settings, pixel_sizes=source))
     doc = {"predictions": {"name": Path(predictions.source).name},
-           "dataset": {"name": dataset.name, "synthetic": bool(dataset.synthetic)},
+           "dataset": {"name": dataset.name, "synthetic": bool(dataset.synthetic),
+                       "fingerprint": dataset.fingerprint},
            "n_images": int(mask.sum()), "clinical": section.to_dict()}
     return section, doc

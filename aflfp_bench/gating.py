@@ -4,6 +4,12 @@ A check fails when the candidate's mean NME exceeds the baseline's by more than 
 tolerance AND the rise is significant: Wilcoxon signed-rank p < alpha on per-subject mean
 differences, paired on the images both scored. A rise within noise passes with a note.
 The overall check always counts; per-expression checks count with ``per_expression=True``.
+With too few subjects for the test ever to reach alpha (the smallest two-sided p of n
+subjects is 2 / 2^n: 0.0625 for 5, so 5 or fewer at alpha 0.05), a check is decided on the
+tolerance alone, and every output says so.
+
+A candidate (or baseline) whose predictions look like a classic mistake
+(:mod:`.diagnostics`) is refused as invalid input: its numbers are not a result.
 
 The tolerance is relative by default: ``max_increase_rel`` (0.02) of the check's baseline
 mean, so it means the same under every reading (the per-point mean is about 1/8 of the
@@ -35,6 +41,7 @@ from .formats import ReadOptions
 from .protocol import EXPRESSION_CODES
 from .results import difference, paired, resolve
 from .settings import Settings
+from .signrank import signed_rank_p
 from .stats import make_bootstrap, paired_comparison
 
 OVERALL = "overall"
@@ -55,13 +62,22 @@ class Check:
     exceeded: bool
     counts: bool
     limit: float = float("nan")
+    #: Whether the paired test can reach alpha with this check's subjects at all; when it
+    #: cannot, the check is decided on the tolerance alone.
+    testable: bool = True
 
     @property
     def failed(self) -> bool:
-        return self.counts and self.exceeded and self.significant
+        return self.counts and self.exceeded and (self.significant or not self.testable)
 
     @property
     def note(self) -> str:
+        if not self.testable:
+            if self.failed:
+                return "regression: above the tolerance (too few subjects for the paired test)"
+            if self.exceeded:
+                return "above the tolerance (not gated)"
+            return "within the tolerance"
         if self.failed:
             return "regression: above the tolerance and significant"
         if self.exceeded and not self.significant:
@@ -83,6 +99,8 @@ class Verdict:
     n_subjects: int
     rule: str = ""
     reading: str = ""
+    #: The tolerance in a few words ("2%", "+0.20-point").
+    tolerance_name: str = ""
 
     @property
     def passed(self) -> bool:
@@ -91,6 +109,26 @@ class Verdict:
     @property
     def overall(self) -> Check:
         return self.checks[0]
+
+    @property
+    def decision(self) -> str:
+        """How the verdict was decided, when not as usual (the tolerance and the paired
+        test): one line saying that there are too few subjects for the test; else ""."""
+        if self.overall.testable:
+            return ""
+        return (f"{self.n_subjects} subject{'s' if self.n_subjects != 1 else ''}: too few for "
+                f"the paired test (its smallest p, {_p(smallest_p(self.n_subjects))}, is not "
+                f"below alpha {self.alpha:g}); decided on the {self.tolerance_name} tolerance "
+                "alone")
+
+
+def smallest_p(n_subjects: int) -> float:
+    """The smallest two-sided p-value the signed-rank test can give ``n_subjects``
+    per-subject differences (every one of the same sign, no ties): 2 / 2^n up to 50; nan
+    for none."""
+    if n_subjects < 1:
+        return float("nan")
+    return signed_rank_p(np.arange(1.0, n_subjects + 1.0))
 
 
 def compare(candidate: Scores, baseline: Scores, *, max_increase: float | None = None,
@@ -103,6 +141,10 @@ def compare(candidate: Scores, baseline: Scores, *, max_increase: float | None =
     why = difference(baseline, candidate, "the baseline", "the candidate", threshold=False)
     if why:
         raise GateInputError(f"baseline and candidate are not comparable: {why}")
+    for side, scores in (("candidate", candidate), ("baseline", baseline)):
+        for found in scores.diagnostics:
+            raise GateInputError(f"the {side}'s predictions ({scores.predictions}) are not a "
+                                 f"result: {found.message}; fix them and score again")
     base_pi, cand_pi = baseline.per_image, candidate.per_image
     ic, ib = paired(cand_pi, base_pi)
     if not ic.size:
@@ -131,11 +173,15 @@ def compare(candidate: Scores, baseline: Scores, *, max_increase: float | None =
             limit = max_increase if max_increase is not None else max_increase_rel * mean
             checks.append(Check(name, mean, float(cand[m].mean()), cmp["delta"],
                                 tuple(cmp["ci"]), cmp["p_value"], cmp["significant"],
-                                cmp["delta"] > limit, counts, limit))
-    rule = (f"absolute, {_pts(max_increase)} points" if max_increase is not None
-            else f"{100 * max_increase_rel:g}% of the baseline's mean")
+                                cmp["delta"] > limit, counts, limit,
+                                testable=bool(smallest_p(cmp["n_subjects"]) < alpha)))
+    if max_increase is not None:
+        rule, name = f"absolute, {_pts(max_increase)} points", f"{_pts(max_increase)}-point"
+    else:
+        rule = f"{100 * max_increase_rel:g}% of the baseline's mean"
+        name = f"{100 * max_increase_rel:g}%"
     return Verdict(checks, checks[0].limit, alpha, int(cand.size), int(len(boot.subjects)),
-                   rule, candidate.settings.reading)
+                   rule, candidate.settings.reading, name)
 
 
 class GateInputError(BenchError):
@@ -147,13 +193,17 @@ class GateInputError(BenchError):
 
 @contextlib.contextmanager
 def inputs():
-    """Within: any input problem (a BenchError) is a :class:`GateInputError`, exit 3."""
+    """Within: any input problem (a BenchError, or a file the system cannot read) is a
+    :class:`GateInputError`, exit 3."""
     try:
         yield
     except GateInputError:
         raise
     except BenchError as exc:
         raise GateInputError(str(exc)) from None
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        raise GateInputError(f"{where}{exc.strerror or exc}") from None
 
 
 def load_side(path, dataset, settings: Settings, options: ReadOptions | None = None) -> Scores:
@@ -206,6 +256,7 @@ def summary_text(v: Verdict) -> str:
              f"Wilcoxon p = {_p(o.p_value)}; tolerance {_pts(v.tolerance)} points ({v.rule}), "
              f"alpha {v.alpha:g}; {v.n_images} images of {v.n_subjects} subjects",
              v.reading,
+             *([v.decision] if v.decision else []),
              f"note: {o.note}"]
     for c in v.checks[1:]:
         if c.failed or (c.counts and c.exceeded):
@@ -218,6 +269,7 @@ def summary_markdown(v: Verdict) -> str:
              f"{v.reading}. Tolerance {_pts(v.tolerance)} NME points ({v.rule}), alpha "
              f"{v.alpha:g} (Wilcoxon signed-rank on per-subject means), {v.n_images} images of "
              f"{v.n_subjects} subjects.", "",
+             *([f"**{v.decision[0].upper()}{v.decision[1:]}.**", ""] if v.decision else []),
              "| check | baseline (%) | candidate (%) | Δ (points) | 95% CI | p | gated | result |",
              "| --- | ---: | ---: | ---: | --- | ---: | :---: | --- |"]
     for c in v.checks:
@@ -232,10 +284,14 @@ def junit_xml(v: Verdict) -> str:
     out = ['<?xml version="1.0" encoding="UTF-8"?>',
            f'<testsuite name="aflfp-bench gate" tests="{len(v.checks)}" failures="{failures}" '
            'errors="0" skipped="0">']
+    if v.decision:
+        out += ["  <properties>", f'    <property name="decision" value={quoteattr(v.decision)}/>',
+                "  </properties>"]
     for c in v.checks:
         detail = (f"{v.reading}: baseline {100 * c.baseline:.4f}%, candidate "
                   f"{100 * c.candidate:.4f}%, delta {_pts(c.delta)} points, 95% CI "
-                  f"[{_pts(c.ci[0])}, {_pts(c.ci[1])}], p {_p(c.p_value)}: {c.note}")
+                  f"[{_pts(c.ci[0])}, {_pts(c.ci[1])}], p {_p(c.p_value)}: {c.note}"
+                  + (f"; {v.decision}" if v.decision else ""))
         out.append(f'  <testcase classname="aflfp_bench.gate" name={quoteattr(c.name)}>')
         if c.failed:
             out.append(f"    <failure message={quoteattr(c.note)}>{escape(detail)}</failure>")
@@ -276,20 +332,24 @@ def github_annotations(v: Verdict) -> list[str]:
                        + _command_data(f"{c.name}: baseline {100 * c.baseline:.2f}%, candidate "
                                        f"{100 * c.candidate:.2f}%, {_pts(c.delta)} points "
                                        f"(p = {_p(c.p_value)}, tolerance "
-                                       f"{_pts(c.limit if math.isfinite(c.limit) else v.tolerance)})"))
+                                       f"{_pts(c.limit if math.isfinite(c.limit) else v.tolerance)})"
+                                       + (f"; {v.decision}" if v.decision else "")))
     if not out:
         o = v.overall
         out.append("::notice title=NME gate passed::" + _command_data(
             f"baseline {100 * o.baseline:.2f}%, candidate {100 * o.candidate:.2f}%, "
-            f"{_pts(o.delta)} points (p = {_p(o.p_value)}): {o.note}"))
+            f"{_pts(o.delta)} points (p = {_p(o.p_value)}): {o.note}"
+            + (f"; {v.decision}" if v.decision else "")))
     return out
 
 
 def github_outputs(v: Verdict) -> dict[str, str]:
     """The step outputs: ``verdict`` (pass or fail), ``delta`` (candidate minus baseline
     mean NME, a fraction), ``delta-points`` (the same in NME points, i.e. %), ``baseline``,
-    ``candidate`` (mean NME, fractions) and ``p-value``."""
+    ``candidate`` (mean NME, fractions), ``p-value`` and ``decision`` (``tolerance and
+    paired test``, or the line saying why it was decided on the tolerance alone)."""
     o = v.overall
     return {"verdict": "pass" if v.passed else "fail", "delta": f"{o.delta:.6g}",
             "delta-points": f"{100 * o.delta:.4f}", "baseline": f"{o.baseline:.6g}",
-            "candidate": f"{o.candidate:.6g}", "p-value": _p(o.p_value)}
+            "candidate": f"{o.candidate:.6g}", "p-value": _p(o.p_value),
+            "decision": v.decision or "tolerance and paired test"}

@@ -127,7 +127,7 @@ def _part(report: ReportModel, suffix: str) -> dict:
     s = report.settings
     boxes = "; ".join(f"{name}: {text}" for name, text in s.boxes.items())
     settings = [("protocol", s.protocol),
-                ("dataset", s.dataset + (" (SYNTHETIC)" if s.synthetic else "")),
+                ("dataset", s.identity),
                 ("NME", s.reading), ("normalisation", s.metric.norm),
                 ("aggregation", s.metric.agg),
                 ("failure threshold", f"{100 * s.metric.threshold:g}%"),
@@ -146,7 +146,7 @@ def _part(report: ReportModel, suffix: str) -> dict:
     clinical = _clinical_rows(report)
     apart_codes = [c for g in (apart[1:] if apart else ()) if g for c in g[0]]
     return dict(
-        suffix=suffix, heading=f"{s.dataset}, {s.reading}", headlines=headlines(report),
+        suffix=suffix, heading=f"{s.identity}, {s.reading}", headlines=headlines(report),
         clinical=clinical,
         clinical_methods=[r.name for r in report.results if r.scores.clinical is not None],
         clinical_figures=clinical_figures(report) if clinical else [],
@@ -190,7 +190,7 @@ def render_leaderboard_html(board) -> str:
     if board.report is not None:
         figures = {"ced": plots.ced(board.report), "expressions": plots.expressions(board.report)}
     s = board.settings
-    settings = [("protocol", PROTOCOL), ("dataset", board.dataset), ("reading", s.reading),
+    settings = [("protocol", PROTOCOL), ("dataset", board.identity), ("reading", s.reading),
                 ("norm", s.norm), ("agg", s.agg), ("threshold", s.threshold), ("alpha", s.alpha),
                 ("resamples", s.resamples), ("seed", s.seed)]
     return environment().get_template("leaderboard.html.j2").render(

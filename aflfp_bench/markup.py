@@ -1,24 +1,25 @@
 """Landmark markups and the map from WFLW's 98 points to iBUG's 68.
 
 The toolkit scores iBUG's 68 points (the AFLFP and 300-W markup). A detector trained on
-WFLW predicts 98; ``--markup wflw98`` maps them (0-based WFLW indices):
+WFLW predicts 98; ``--markup wflw98`` maps them (0-based WFLW indices), one WFLW point
+for each iBUG point:
 
 =========================  ===================================================
 iBUG 68 (0-based)           from WFLW 98
 =========================  ===================================================
 0-16 jaw                   0, 2, 4, ..., 32 (every second contour point)
-17 brow, outer             33
-18-21 brow                 means of (34, 41), (35, 40), (36, 39), (37, 38)
-22-25 brow                 means of (42, 50), (43, 49), (44, 48), (45, 47)
-26 brow, outer             46
+17-21 brow                 33-37 (the brow's upper edge)
+22-26 brow                 42-46 (the brow's upper edge)
 27-35 nose                 51-59
 36-41 eye                  60, 61, 63, 64, 65, 67
 42-47 eye                  68, 69, 71, 72, 73, 75
 48-67 mouth                76-95
 =========================  ===================================================
 
-WFLW's brows are drawn as an upper and a lower edge; iBUG has one line, so the two edges
-are averaged where both exist. WFLW's pupils (96, 97) have no iBUG point.
+WFLW draws each brow as an upper edge (33-37, 42-46) and a lower one; iBUG has one line
+of five points, which on 300-W faces lies on the brow's upper edge (docs/formats.md gives
+the measurement), and the conversion in common use takes that edge. WFLW's lower brow
+edges and pupils (96, 97) have no iBUG point.
 """
 
 from __future__ import annotations
@@ -29,16 +30,15 @@ MARKUPS = {"ibug68": 68, "wflw98": 98}
 DEFAULT = "ibug68"
 
 
-def _wflw_sources() -> list[tuple[int, ...]]:
-    """For each iBUG point, the WFLW points whose mean it is."""
-    out: list[tuple[int, ...]] = [(2 * k,) for k in range(17)]
-    out += [(33,), (34, 41), (35, 40), (36, 39), (37, 38)]
-    out += [(42, 50), (43, 49), (44, 48), (45, 47), (46,)]
-    out += [(k,) for k in range(51, 60)]
-    out += [(k,) for k in (60, 61, 63, 64, 65, 67)]
-    out += [(k,) for k in (68, 69, 71, 72, 73, 75)]
-    out += [(k,) for k in range(76, 96)]
-    return out
+def _wflw_sources() -> np.ndarray:
+    """For each iBUG point, the WFLW point it is."""
+    out = [2 * k for k in range(17)]
+    out += list(range(33, 38)) + list(range(42, 47))
+    out += list(range(51, 60))
+    out += [60, 61, 63, 64, 65, 67]
+    out += [68, 69, 71, 72, 73, 75]
+    out += list(range(76, 96))
+    return np.asarray(out, dtype=int)
 
 
 WFLW98_TO_IBUG68 = _wflw_sources()
@@ -57,7 +57,7 @@ def to_ibug68(points: np.ndarray, markup: str) -> np.ndarray:
         raise ValueError(f"{markup} has {n_points(markup)} points, got {points.shape[1]}")
     if markup == "ibug68":
         return points
-    return np.stack([points[:, list(src)].mean(axis=1) for src in WFLW98_TO_IBUG68], axis=1)
+    return points[:, WFLW98_TO_IBUG68]
 
 
 def hint(found: int, markup: str) -> str:

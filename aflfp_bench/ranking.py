@@ -1,9 +1,12 @@
 """The leaderboard over ``submissions/``: scoring with a cache, ranking, significance.
 
-Scores are cached outside the submissions tree (:mod:`.scorecache`: the user's cache
-folder, or ``cache=``), keyed by the SHA-256 of the predictions' bytes, the ground truth
-(ids, points, boxes), the metric settings and the toolkit version, and signed with the
-cache's own secret: a re-run with nothing changed scores nothing, and nothing shipped in
+Every submission is scored against one ground truth, the board's (the command's
+``--data`` or the configured default, as for ``report`` and ``gate``); a submission made
+for another (its ``ground_truth`` fingerprint, else its ``dataset`` name) is skipped with
+one line naming both. Scores are cached outside the submissions tree
+(:mod:`.scorecache`: the user's cache folder, or ``cache=``), keyed by the SHA-256 of the
+predictions' bytes, the ground truth's fingerprint (and subjects), the metric settings
+and the toolkit version, and signed with the cache's own secret: a re-run with nothing changed scores nothing, and nothing shipped in
 a pull request is believed. ``verify=True`` rescores every entry. Ranks are by mean
 NME; each rank is tested against the rank above it (Wilcoxon signed-rank on per-subject
 means, paired on the images both scored) and marked when the two are not significantly
@@ -64,6 +67,8 @@ class Leaderboard:
     settings: Settings
     dataset: str
     synthetic: bool
+    #: The board's ground truth, as every output names it (:attr:`.Dataset.identity`).
+    identity: str
     n_scored: int = 0
     n_cached: int = 0
     columns: list[str] = field(default_factory=lambda: list(EXPRESSION_CODES))
@@ -87,10 +92,10 @@ def _hash_path(path: Path, digest) -> None:
 
 
 def ground_truth_key(dataset: Dataset) -> str:
+    """The ground truth's part of a cache key: its fingerprint, its name (the documents
+    carry it) and its subjects."""
     digest = hashlib.sha256(dataset.name.encode())
-    digest.update("\n".join(dataset.ids.tolist()).encode())
-    digest.update(np.ascontiguousarray(dataset.points).tobytes())
-    digest.update(np.ascontiguousarray(dataset.boxes).tobytes())
+    digest.update(dataset.fingerprint.encode())
     if dataset.subjects is not None:  # the palsy breakdowns depend on them
         rows = sorted((k, v.side, v.grade or "", repr(v.score))
                       for k, v in dataset.subjects.rows.items())
@@ -124,10 +129,15 @@ def default_cache() -> Path:
 
 def score_cached(sub: Submission, dataset: Dataset, gt_key: str, settings: Settings,
                  cache: ScoreCache | None, warn) -> tuple[Scores, bool]:
-    """(scores, whether they came from the cache); ``cache`` None rescores."""
-    if sub.meta["dataset"] != dataset.name:
-        raise BenchError(f"{sub.folder / 'submission.json'}: field dataset: predictions are for "
-                         f"{sub.meta['dataset']!r}, the ground truth is {dataset.name!r}")
+    """(scores, whether they came from the cache); ``cache`` None rescores. A submission
+    made for another ground truth is a BenchError; one that does not name its ground
+    truth's fingerprint is scored with a warning."""
+    why = sub.made_for(dataset)
+    if why:
+        raise BenchError(why)
+    if sub.ground_truth is None:
+        warn(f"{sub.slug}: submission.json names no ground_truth fingerprint: scored "
+             f"against {dataset.identity} on the strength of its dataset name")
     options = sub.read_options()
     key = cache_key(sub.predictions, gt_key, settings, options)
     if cache is not None:
@@ -180,11 +190,12 @@ def build(root, dataset: Dataset, settings: Settings | None = None, *, cache=Non
                     key=lambda e: e.scores.overall.mean)
     _rank(scored, settings)
     published = sorted((e for e in entries if e.scores is None), key=lambda e: e.mean)
-    notes = [f"Published entries left out: {', '.join(names)} "
-             f"{'are' if len(names) > 1 else 'is'} {why}." for why, names in left.items()]
+    notes = [found.note(e.submission.method) for e in scored for found in e.scores.diagnostics]
+    notes += [f"Published entries left out: {', '.join(names)} "
+              f"{'are' if len(names) > 1 else 'is'} {why}." for why, names in left.items()]
     board = Leaderboard(scored + published, sorted(skipped), settings, dataset.name,
-                        bool(dataset.synthetic), n_scored, n_cached, notes=notes,
-                        warnings=notices)
+                        bool(dataset.synthetic), dataset.identity, n_scored, n_cached,
+                        notes=notes, warnings=notices)
     if scored:
         board.report = build_report(board.results(), settings=settings)
     return board

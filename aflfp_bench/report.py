@@ -81,6 +81,8 @@ class Row:
     cells: dict[str, Cell | None]
     published: bool = False
     condition: str | None = None
+    #: Its predictions look like a classic mistake (:mod:`.diagnostics`; a note says which).
+    flagged: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,8 @@ class ReportSettings:
     n_subjects: int
     scores_toolkits: tuple[str, ...]
     boxes: dict[str, str]
+    #: The results' ground truth as outputs name it (its label and short fingerprint).
+    identity: str
     level: float = DEFAULT_LEVEL
     bootstrap: str = BOOTSTRAP
     test: str = TEST
@@ -216,7 +220,8 @@ def build_report(results: list[Result], *, settings: Settings | None = None,
         a = arrays[r.name]
         cells = {c: _cell(a.nme[m], a.subject[m], boot)
                  for c, m in _masks(a.expression, columns).items()}
-        rows.append(Row(r.name, cells, condition=r.condition))
+        rows.append(Row(r.name, cells, condition=r.condition,
+                        flagged=bool(r.scores.diagnostics)))
     names = [r.name for r in results]
     if reference is None:
         reference = min(rows, key=lambda row: row.cells[AVG].mean).name
@@ -239,9 +244,11 @@ def build_report(results: list[Result], *, settings: Settings | None = None,
         metric=first.settings, stats=settings, reference=reference,
         n_subjects=int(len(boot.subjects)), level=boot.level,
         scores_toolkits=tuple(sorted({r.scores.toolkit for r in results})),
-        boxes={r.name: text for r in results if (text := box_text(r.scores.boxes))})
+        boxes={r.name: text for r in results if (text := box_text(r.scores.boxes))},
+        identity=first.dataset.identity)
     report = ReportModel(columns, rows, table3, reference, best, report_settings, keyframes,
-                    table3_test, results)
+                         table3_test, results)
+    report.notes += [found.note(r.name) for r in results for found in r.scores.diagnostics]
     report.versus_best = _versus_best(rows, arrays, boot, settings.alpha)
     _place_published(report, published, show_published)
     return report

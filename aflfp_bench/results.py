@@ -11,6 +11,7 @@ file stem. ``condition`` tags a training condition for Table 3 (e.g. "Normal fac
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,8 +20,9 @@ import numpy as np
 from . import jsonfile
 from .dataset import Dataset
 from .document import PerImage, Scores
-from .errors import BenchError
+from .errors import BenchError, GroundTruthWarning
 from .files import excerpt
+from .fingerprint import same, short
 from .formats import ReadOptions, sniff
 from .predictions import read_predictions
 from .scores import score
@@ -130,33 +132,46 @@ def load_results(paths, *, names=(), conditions=(), dataset: Dataset | None = No
     return results
 
 
-def setting_key(scores: Scores) -> tuple:
-    """What must agree for two scores documents to share a table: protocol, dataset, the
-    reading (normalisation and aggregation) and the failure threshold."""
-    s, d = scores.settings, scores.dataset
-    return (scores.protocol, d.name, d.synthetic, s.norm, s.agg, s.threshold)
+def _ground_truth(a: Scores, b: Scores, where_a: str, where_b: str) -> str | None:
+    """How two documents' ground truths differ, in words (None when they agree). Their
+    fingerprints decide; a document without one (written before they existed) is
+    compared by its dataset's name, with a :class:`GroundTruthWarning`."""
+    fa, fb = a.dataset.fingerprint, b.dataset.fingerprint
+    verdict = same(fa, fb)
+    if verdict is True:
+        return None
+    if verdict is False:
+        return (f"ground truth {short(fa)} ({a.dataset.label}) in {where_a} but {short(fb)} "
+                f"({b.dataset.label}) in {where_b}")
+    for where, f in ((where_a, fa), (where_b, fb)):
+        if not f:
+            warnings.warn(f"{where}: a scores document without the ground truth's fingerprint "
+                          "(written before documents carried it): compared by its dataset's "
+                          "name only", GroundTruthWarning, stacklevel=3)
+    da, db = a.dataset, b.dataset
+    if (da.name, da.synthetic) != (db.name, db.synthetic):
+        va, vb = (f"{d.name!r}{' (synthetic)' if d.synthetic else ''}" for d in (da, db))
+        return f"dataset {va} in {where_a} but {vb} in {where_b}"
+    return None
 
 
 def difference(a: Scores, b: Scores, where_a: str, where_b: str, *,
                threshold: bool = True) -> str | None:
-    """The first setting in which two scores documents differ, in words; None if none.
+    """The first setting in which two scores documents differ, in words; None if none:
+    protocol, ground truth (:func:`_ground_truth`), reading, failure threshold.
     ``threshold=False`` ignores the failure threshold (it changes AUC and failure rate, not
     NME)."""
-    ka, kb = setting_key(a), setting_key(b)
-    if not threshold:
-        ka, kb = ka[:5], kb[:5]
-    if ka == kb:
-        return None
-    if ka[0] != kb[0]:
-        what, va, vb = "protocol", repr(ka[0]), repr(kb[0])
-    elif ka[1:3] != kb[1:3]:
-        what = "dataset"
-        va, vb = (f"{k[1]!r}{' (synthetic)' if k[2] else ''}" for k in (ka, kb))
-    elif ka[3:5] != kb[3:5]:
-        what, va, vb = "reading", repr(a.settings.reading), repr(b.settings.reading)
-    else:
-        what, va, vb = "threshold", repr(ka[5]), repr(kb[5])
-    return f"{what} {va} in {where_a} but {vb} in {where_b}"
+    if a.protocol != b.protocol:
+        return f"protocol {a.protocol!r} in {where_a} but {b.protocol!r} in {where_b}"
+    why = _ground_truth(a, b, where_a, where_b)
+    if why:
+        return why
+    sa, sb = a.settings, b.settings
+    if (sa.norm, sa.agg) != (sb.norm, sb.agg):
+        return f"reading {sa.reading!r} in {where_a} but {sb.reading!r} in {where_b}"
+    if threshold and sa.threshold != sb.threshold:
+        return f"threshold {sa.threshold!r} in {where_a} but {sb.threshold!r} in {where_b}"
+    return None
 
 
 def check_comparable(results: list[Result]) -> None:
@@ -170,8 +185,14 @@ def check_comparable(results: list[Result]) -> None:
 
 
 def split_by_setting(results: list[Result]) -> list[list[Result]]:
-    """Results grouped by :func:`setting_key`, in order of first appearance."""
-    groups: dict[tuple, list[Result]] = {}
+    """Results grouped by setting (those :func:`difference` finds nothing between), in
+    order of first appearance."""
+    groups: list[list[Result]] = []
     for r in results:
-        groups.setdefault(setting_key(r.scores), []).append(r)
-    return list(groups.values())
+        home = next((g for g in groups
+                     if difference(g[0].scores, r.scores, g[0].source, r.source) is None), None)
+        if home is None:
+            groups.append([r])
+        else:
+            home.append(r)
+    return groups

@@ -16,6 +16,7 @@ import numpy as np
 
 from ._version import __version__
 from .dataset import Dataset
+from .diagnostics import diagnose
 from .document import (
     BoxCounts,
     Ced,
@@ -89,9 +90,13 @@ def score(dataset: Dataset, predictions: Predictions, settings: Settings | None 
                            expressions=expr, errors=errors, table=dataset.subjects,
                            resamples=settings.resamples, seed=settings.seed,
                            alpha=settings.alpha)
+    sizes = meta[["width", "height"]].to_numpy(dtype=float)
+    found = diagnose(gt, pred, d=d, aggregate=lambda x: aggregate(x, agg=agg), boxes=boxes,
+                     sizes=sizes)
     return Scores(
         protocol=NAME, toolkit=__version__,
-        dataset=DatasetInfo(dataset.name, bool(dataset.synthetic), len(dataset), dataset.source),
+        dataset=DatasetInfo(dataset.name, bool(dataset.synthetic), len(dataset), dataset.source,
+                            dataset.fingerprint),
         predictions=Path(predictions.source).name, format=predictions.format,
         settings=MetricSettings(norm, agg, settings.reading, float(settings.threshold)),
         coverage=Coverage(len(dataset), int(mask.sum())),
@@ -112,7 +117,7 @@ def score(dataset: Dataset, predictions: Predictions, settings: Settings | None 
         boxes=BoxCounts(**counts) if counts is not None else None,
         clinical=section, markup=predictions.markup,
         offset_px=tuple(float(v) for v in diff.reshape(-1, 2).mean(axis=0)),
-        notes=list(predictions.notes), fidelity=result, palsy=palsy)
+        notes=list(predictions.notes), fidelity=result, palsy=palsy, diagnostics=found)
 
 
 def _clinical(gt, pred, expressions, **options) -> tuple[Clinical, dict]:

@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from . import jsonfile
 from .errors import BenchError
 from .files import check_regular, walk_inside
+from .fingerprint import same, short
 from .formats.records import ReadOptions
 from .published import Published
 from .schema import errors as schema_errors
@@ -48,6 +49,27 @@ class Submission:
                          norm=self.meta["normalisation"], agg=self.meta["aggregation"],
                          inferred=bool(self.meta.get("aggregation_inferred", False)),
                          source=self.meta.get("paper_url", ""))
+
+    @property
+    def ground_truth(self) -> str | None:
+        """The fingerprint of the ground truth its predictions were made for (None when the
+        submission does not say)."""
+        return self.meta.get("ground_truth")
+
+    def made_for(self, dataset) -> str | None:
+        """Why the predictions cannot be scored against ``dataset`` (a Dataset), in one
+        line; None when they can. The fingerprint decides; a submission without one is
+        matched by the dataset's name."""
+        where = self.folder / SUBMISSION_FILE
+        if self.ground_truth is not None:
+            if same(self.ground_truth, dataset.fingerprint):
+                return None
+            return (f"{where}: made for ground truth {short(self.ground_truth)}, not for "
+                    f"{dataset.identity}")
+        if self.meta["dataset"] != dataset.name:
+            return (f"{where}: field dataset: predictions are for {self.meta['dataset']!r}, "
+                    f"the ground truth is {dataset.name!r}")
+        return None
 
     @property
     def predictions(self) -> Path:
@@ -128,10 +150,11 @@ def load_submission(folder) -> Submission:
 PLACEHOLDER = "FILL IN"
 
 
-def check(folder) -> list[str]:
+def check(folder, dataset=None) -> list[str]:
     """Every problem of a submission folder, each a line naming the file and field:
     all schema errors (not only the first), the date, the prediction file and its
-    companions, and fields still holding the template's placeholder."""
+    companions, fields still holding the template's placeholder, and (given the ground
+    truth ``dataset``) a ground-truth fingerprint that is not its."""
     folder = Path(folder)
     where = folder / SUBMISSION_FILE
     try:
@@ -151,18 +174,32 @@ def check(folder) -> list[str]:
                         safe_path(folder, meta[name], where, name)
                     except BenchError as exc:
                         out.append(str(exc))
+            fingerprint = meta.get("ground_truth")
+            if (dataset is not None and isinstance(fingerprint, str)
+                    and same(fingerprint, dataset.fingerprint) is False):
+                out.append(f"{where}: field ground_truth: {short(fingerprint)} is not the ground "
+                           f"truth's fingerprint ({dataset.identity}); make the predictions "
+                           "for it, or check against the ground truth they were made for "
+                           "(--data)")
     return out
 
 
-def template(slug: str, date: datetime.date) -> dict:
+def template(slug: str, date: datetime.date, dataset=None) -> dict:
     """A new submission's ``submission.json``: valid in form, with :data:`PLACEHOLDER`
-    where the submitter's own values go."""
-    return {"schema_version": 1, "kind": "predictions", "method": f"{PLACEHOLDER}: method name",
+    where the submitter's own values go. ``dataset``: the ground truth the predictions
+    are for (its name and fingerprint are filled in; without it, the name is to fill in
+    and there is no fingerprint)."""
+    meta = {"schema_version": 1, "kind": "predictions", "method": f"{PLACEHOLDER}: method name",
             "authors": [f"{PLACEHOLDER}: author"],
             "training_data": f"{PLACEHOLDER}: e.g. 'AFLFP 10-fold CV' or '300-W normal faces'",
-            "protocol": "aflfp-v1", "dataset": "AFLFP", "normalisation": "bbox",
-            "date": date.isoformat(), "predictions": "predictions.csv",
+            "protocol": "aflfp-v1",
+            "dataset": (dataset.name if dataset is not None
+                        else f"{PLACEHOLDER}: the ground truth's name, e.g. AFLFP"),
+            "normalisation": "bbox", "date": date.isoformat(), "predictions": "predictions.csv",
             "notes": f"{PLACEHOLDER}: how the predictions were made ({slug})"}
+    if dataset is not None:
+        meta["ground_truth"] = dataset.fingerprint
+    return meta
 
 
 def _real_date(text: str) -> bool:

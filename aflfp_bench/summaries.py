@@ -31,7 +31,7 @@ def score_table(scores: Scores) -> str:
     lines = []
     if not scores.coverage.complete:
         lines.append(coverage_line(scores))
-    lines.append(f"{plain(scores.predictions)} on {plain(scores.dataset.label)}")
+    lines.append(f"{plain(scores.predictions)} on {plain(scores.dataset.identity)}")
     lines.append(settings_line(scores))
     lines.append(f"{'Expr':<6}{'Mean':>8}{'StD':>8}{'n':>7}")
     rows = [(c, scores.by_expression[c]) for c in EXPRESSION_CODES if c in scores.by_expression]

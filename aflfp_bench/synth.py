@@ -1,6 +1,6 @@
 """The synthetic AFLFP dataset: rendered faces in exactly the AFLFP release layout.
 
-``synthesize(out, subjects=88, size=256, seed=0)`` writes
+``synthesize(out, subjects=88, size=128, seed=0)`` writes
 ``out/<s>/<s>-<expression name>/key frames/<s>-<expression name>_<frame>.jpg`` and the
 ``.pts`` beside each image, plus ``aflfp-bench-synthetic.json`` (settings and each
 subject's palsy side and severity) and ``subjects.csv`` (:mod:`.subjects`: each subject's
@@ -32,9 +32,8 @@ from .pts import format_pts
 from .subjects import FILE_NAME as SUBJECTS_FILE
 from .subjects import write_subjects
 from .synth_face import activations, make_identity, shape
+from .synthetic import DEFAULT_SEED, DEFAULT_SIZE, DEFAULT_SUBJECTS, synthetic_name
 
-SYNTHETIC_NAME = "AFLFP-synthetic"
-GENERATOR_VERSION = 2  # bump when the written files change: the demo cache keys on it
 SS = 2  # supersampling factor of the renderer
 NOISE_MARGIN = 32
 
@@ -230,8 +229,8 @@ def grade_of_severity(severity: float) -> str:
                                                                side="right"))]
 
 
-def synthesize(out, *, subjects: int = 88, size: int = 256, seed: int = 0,
-               workers: int | None = None, progress=None) -> Path:
+def synthesize(out, *, subjects: int = DEFAULT_SUBJECTS, size: int = DEFAULT_SIZE,
+               seed: int = DEFAULT_SEED, workers: int | None = None, progress=None) -> Path:
     """Write the synthetic dataset to ``out`` (which must not exist or be empty)."""
     out = Path(out)
     if subjects < 1 or size < 64:
@@ -275,7 +274,7 @@ def _render_all(tmp: Path, subjects: int, size: int, seed: int, workers, progres
                      "severity": round(ident.severity, 4)})
     write_subjects(tmp / SUBJECTS_FILE, rows,
                    ["subject", "affected_side", "grade", "score", "severity"])
-    marker = {"name": SYNTHETIC_NAME, "synthetic": True, "generator": "aflfp-bench synth",
+    marker = {"name": synthetic_name(subjects=subjects, size=size, seed=seed), "synthetic": True, "generator": "aflfp-bench synth",
               "toolkit_version": __version__, "seed": seed, "size": size, "subjects": subjects,
               "keyframe_intensities": [0, 1 / 3, 2 / 3, 1], "palsy": palsy}
     (tmp / SYNTH_MARKER).write_text(json.dumps(marker, indent=1) + "\n", encoding="utf-8")

@@ -13,6 +13,7 @@ import csv
 import io
 import math
 
+from .diagnostics import FLAG
 from .escape import BOLD_CLOSE, BOLD_OPEN, latex_escape, markdown_cell, md_escape, plain
 from .protocol import EXPRESSION_CODES
 from .report import AVG, STATS, Cell, ReportModel, Row
@@ -33,6 +34,7 @@ def row_label(report: ReportModel, row: Row) -> str:
     name = plain(row.name)
     if row.published:
         return f"{name} [published]"
+    name = f"{name} {FLAG}" if row.flagged else name
     return f"{name} (ref)" if row.name == report.reference else name
 
 
@@ -55,7 +57,8 @@ def _boxes_caption(report: ReportModel) -> str:
 def table2_caption(report: ReportModel) -> str:
     s = report.settings
     synth = " SYNTHETIC data." if s.synthetic else ""
-    return (f"{s.reading}, in %, on {s.dataset} (norm={s.metric.norm}, agg={s.metric.agg}); "
+    return (f"{s.reading}, in %, on {s.identity} (norm={s.metric.norm}, "
+            f"agg={s.metric.agg}); "
             f"best Mean in bold; {DAGGER} not significantly different from {s.reference} "
             f"(Wilcoxon signed-rank on per-subject means, alpha {s.stats.alpha:g}); 95% CI: "
             f"subject bootstrap, {s.stats.resamples} resamples, seed {s.stats.seed}."
@@ -270,7 +273,7 @@ def report_csv(report: ReportModel) -> str:
     columns = [c for c in [*EXPRESSION_CODES, AVG] if c in report.columns or c in extra]
     w.writerow(["table", "method", "published", "setting", "stat", *columns])
     stats = STATS
-    here = f"{report.settings.dataset}: {report.settings.reading}"
+    here = f"{report.settings.identity}: {report.settings.reading}"
     tables = (("2", report.rows2, here), ("3", report.rows3, here),
               ("2", report.apart2, report.apart_setting), ("3", report.apart3, report.apart_setting))
     for table, rows, setting in tables:
@@ -327,7 +330,8 @@ def leaderboard_grid(board) -> list[list[str]]:
         by = e.scores.by_expression
         cols = [fmt_pct(by[c].mean) if c in by else "n/a" for c in board.columns]
         rank = f"{e.rank}{TIE if e.tied_with_above else ''}"
-        grid.append([rank, plain(e.submission.method), fmt_pct(e.mean),
+        method = plain(e.submission.method) + (f" {FLAG}" if e.scores.diagnostics else "")
+        grid.append([rank, method, fmt_pct(e.mean),
                      f"[{fmt_pct(e.lo)}, {fmt_pct(e.hi)}]", *(_palsy_gap(e.scores) if gap else []),
                      *cols, *about])
     return grid
@@ -336,7 +340,7 @@ def leaderboard_grid(board) -> list[list[str]]:
 def leaderboard_caption(board) -> str:
     s = board.settings
     synth = " SYNTHETIC data." if board.synthetic else ""
-    return (f"Leaderboard on {plain(board.dataset)}: {s.reading}, in % (norm={s.norm}, "
+    return (f"Leaderboard on {plain(board.identity)}: {s.reading}, in % (norm={s.norm}, "
             f"agg={s.agg}); 95% CI by subject bootstrap ({s.resamples} resamples, seed "
             f"{s.seed}); {TIE}: not significantly different from the rank above (Wilcoxon "
             f"signed-rank on per-subject means, alpha {s.alpha:g}); published rows are not "

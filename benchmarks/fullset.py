@@ -8,13 +8,14 @@ import numpy as np
 
 from aflfp_bench.demo import default_cache
 from aflfp_bench.predictions import write_predictions
-from aflfp_bench.synth import GENERATOR_VERSION, synthesize
+from aflfp_bench.synth import synthesize
+from aflfp_bench.synthetic import cache_folder
 
 
 def full_synthetic(data: Path | None = None) -> Path:
-    """The 88-subject, 256 px synthetic set: ``data`` if given, else the demo's cached one
-    (rendered now if missing)."""
-    data = data or default_cache() / f"synthetic-g{GENERATOR_VERSION}-n88-px256-seed0"
+    """The full-size synthetic set (the default rendering: 88 subjects): ``data`` if
+    given, else the demo's cached one (rendered now if missing)."""
+    data = data or default_cache() / cache_folder()
     if not data.is_dir():
         print(f"rendering the full synthetic set into {data} (once) ...", flush=True)
         synthesize(data)

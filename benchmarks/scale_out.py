@@ -36,7 +36,8 @@ import time
 from pathlib import Path
 
 from aflfp_bench.demo import default_cache
-from aflfp_bench.synth import GENERATOR_VERSION, synthesize
+from aflfp_bench.synth import synthesize
+from aflfp_bench.synthetic import cache_folder
 
 ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
               "AFLFP_BENCH_QUIET": "1"}
@@ -76,7 +77,7 @@ def ceiling(data: Path, work: Path, max_train: int) -> float:
 
 
 def rendered(subjects: int, size: int) -> Path:
-    data = default_cache() / f"synthetic-g{GENERATOR_VERSION}-n{subjects}-px{size}-seed0"
+    data = default_cache() / cache_folder(subjects=subjects, size=size)
     if not data.is_dir():
         print(f"rendering {subjects} subjects at {size} px into {data} (once) ...", flush=True)
         synthesize(data, subjects=subjects, size=size)

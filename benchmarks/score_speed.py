@@ -6,7 +6,10 @@ the floor and the command alternate run by run):
 1. `aflfp-bench score PREDS --data gt.csv` (ground truth from the imported manifest)
    against the floor `python -c "import pandas; pandas.read_csv(PREDS)"`: target <= 1.5x;
 2. the same with `--data` pointing at the dataset folder (printed, no target);
-3. in-process scoring of the full set, file reading excluded: target < 50 ms.
+3. in-process scoring of the full set, file reading excluded: target < 50 ms;
+4. the mistake diagnostics' and the ground-truth fingerprint's share of the command's
+   time (in-process medians of each on the full set against the command's wall time):
+   diagnostics target <= 10%.
 
 Usage: python -m benchmarks.score_speed [--data SYNTHETIC_DIR] [--repeat 7]
 Without --data it uses (or renders once) the demo's full-size synthetic set in the cache.
@@ -24,8 +27,12 @@ import time
 from pathlib import Path
 
 from aflfp_bench.dataset import write_manifest
+from aflfp_bench.diagnostics import diagnose
+from aflfp_bench.fingerprint import fingerprint_of
 from aflfp_bench.loaders import load_dataset
+from aflfp_bench.metrics import aggregate, normalizer
 from aflfp_bench.predictions import read_predictions
+from aflfp_bench.protocol import mirror_index
 from aflfp_bench.scores import score
 from benchmarks.fullset import full_synthetic, noisy_predictions
 
@@ -47,6 +54,30 @@ def walls(cmds: list[list[str]], repeat: int) -> list[float]:
             subprocess.run(cmd, check=True, capture_output=True)
             took.append(time.perf_counter() - t)
     return [statistics.median(took) for took in times]
+
+
+def median_ms(func, repeat: int = 20) -> float:
+    func()
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - t)
+    return 1000 * statistics.median(times)
+
+
+def checks_ms(dataset, points) -> tuple[float, float, float]:
+    """In-process medians (ms): the diagnostics of a clean file, of a mirrored one, and
+    the fingerprint."""
+    d = normalizer(dataset.points, boxes=dataset.boxes)
+    sizes = dataset.meta[["width", "height"]].to_numpy(dtype=float)
+
+    def run(pred):
+        return lambda: diagnose(dataset.points, pred, d=d, aggregate=aggregate,
+                                boxes=dataset.boxes, sizes=sizes)
+
+    return (median_ms(run(points)), median_ms(run(points[:, mirror_index()])),
+            median_ms(lambda: fingerprint_of(dataset.meta, dataset.points, dataset.boxes)))
 
 
 def main() -> None:
@@ -75,6 +106,7 @@ def main() -> None:
             score(dataset, predictions)
             times.append(time.perf_counter() - t)
         inproc = statistics.median(times)
+        clean_ms, mirrored_ms, fingerprint_ms = checks_ms(dataset, predictions.points)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -86,6 +118,11 @@ def main() -> None:
     print(f"ratio score(manifest) / floor = {manifest / floor:.2f}x  (target <= 1.5x: "
           f"{'met' if manifest / floor <= 1.5 else 'NOT met'})")
     print(f"in-process target < 50 ms: {'met' if inproc < 0.05 else 'NOT met'}")
+    share = clean_ms / (1000 * manifest)
+    print(f"diagnostics: {clean_ms:.1f} ms on the clean file ({100 * share:.1f}% of the command; "
+          f"target <= 10%: {'met' if share <= 0.10 else 'NOT met'}), {mirrored_ms:.1f} ms on "
+          f"it mirrored; fingerprint {fingerprint_ms:.1f} ms "
+          f"({100 * fingerprint_ms / (1000 * manifest):.1f}% of the command)")
 
 
 if __name__ == "__main__":

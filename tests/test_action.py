@@ -69,11 +69,16 @@ def test_the_script_runs(tmp_path, golden_formats):
         pytest.skip("the aflfp-bench script is not beside this Python")
     done = subprocess.run(["bash", "-e", "-c", _script()], cwd=tmp_path, env=env,
                           capture_output=True, text=True)
-    # Two subjects: no rise can be significant, so the gate passes with a notice.
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "::notice title=NME gate passed::" in done.stdout
+    # Two subjects: no rise can be significant, so the gate decides on the tolerance alone,
+    # fails, and says why in every output.
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "::error title=NME regression%3A overall::" in done.stdout
     written = dict(line.split("=", 1) for line in (tmp_path / "out").read_text().splitlines())
-    assert written["verdict"] == "pass"
+    too_few = ("2 subjects: too few for the paired test (its smallest p, 0.5, is not below "
+               "alpha 0.05); decided on the 2% tolerance alone")
+    assert written["verdict"] == "fail" and written["decision"] == too_few
+    assert too_few in (tmp_path / "gate.xml").read_text()
+    assert too_few in done.stdout and too_few in (tmp_path / "summary.md").read_text()
     assert float(written["delta"]) == pytest.approx(worse.overall.mean - base.overall.mean,
                                                      rel=1e-5)
     assert (tmp_path / "gate.xml").is_file() and (tmp_path / "bench.json").is_file()

@@ -293,7 +293,7 @@ def test_cli_train_predict_score(synthetic, tmp_path):
     result = cli.invoke(main, ["train", "--adapter", "sdm", "--data", str(gt_train), "-o", str(model),
                                "--n-init", "2", "--max-train", "100"])
     assert result.exit_code == 0, result.output
-    assert result.stdout == f"wrote {model}: sdm trained on {len(train)} images of AFLFP-synthetic (synthetic)\n"
+    assert result.stdout == f"wrote {model}: sdm trained on {len(train)} images of {train.identity}\n"
     assert "stage 6/6: training error" in result.stderr
     preds = tmp_path / "p.csv"
     result = cli.invoke(main, ["predict", "--adapter", "sdm", "--model", str(model), "--data",

@@ -88,7 +88,7 @@ def test_frames_of_every_level(gt):
 def test_table3_by_condition(gt):
     path, dataset, points = gt
     a = ab.score(path, (list(dataset.ids), points))
-    b = ab.score(path, (list(dataset.ids), points + 2))
+    b = ab.score(path, (list(dataset.ids), points + 2.5))
     report = ab.compare(a, b, names=["a", "b"], conditions=["Normal face", "Palsy face"],
                         resamples=100)
     table3 = report.table3()

@@ -7,6 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from aflfp_bench.cli import main
+from aflfp_bench.fingerprint import short
 from aflfp_bench.loaders import load_dataset
 from aflfp_bench.predictions import write_predictions
 
@@ -21,8 +22,8 @@ def setup(tmp_path, aflfp_tree, runner):
     gt = tmp_path / "gt.csv"
     result = runner.invoke(main, ["import", str(aflfp_tree), "-o", str(gt)])
     assert result.exit_code == 0, result.output
-    assert result.output == f"wrote {gt}: 16 images of AFLFP\n"
     ds = load_dataset(gt)
+    assert result.output == f"wrote {gt}: 16 images of {ds.identity}\n"
     preds = tmp_path / "preds.csv"
     shift = np.where(ds.meta["expression"].to_numpy() == "BR", 3.0, 6.0)[:, None, None]
     write_predictions(preds, ds.ids, ds.points + shift * np.array([0.6, 0.8]))
@@ -41,7 +42,7 @@ def test_score_prints_the_table(runner, setup):
     std = np.std(np.r_[np.full(8, br), np.full(8, lsm)], ddof=1)
     point = np.r_[np.full(8, 100 * 3 / d), np.full(8, 100 * 6 / d)]
     lines = result.output.splitlines()
-    assert lines[0] == "preds.csv on AFLFP"
+    assert lines[0] == f"preds.csv on AFLFP [ground truth {short(ds.fingerprint)}]"
     assert lines[1] == ("NME = ||P - G||_F / sqrt(w*h) (AFLFP Eq. 3, Frobenius norm of the 68x2 "
                         "error matrix), in % (norm=bbox, agg=frobenius, threshold=66%, protocol "
                         "aflfp-v1)")
@@ -161,7 +162,8 @@ def test_import_lenient_lists_skipped(runner, aflfp_tree, tmp_path):
     result = runner.invoke(main, ["import", str(aflfp_tree), "-o", str(out), "--lenient"])
     assert result.exit_code == 0
     assert "skipped 4 sample(s):" in result.output
-    assert result.output.splitlines()[-1] == f"wrote {out}: 12 images of AFLFP"
+    assert result.output.splitlines()[-1] == (f"wrote {out}: 12 images of AFLFP [ground truth "
+                                              f"{short(load_dataset(out).fingerprint)}]")
 
 
 def test_undefined_statistics_are_one_warning_line_without_source_paths(runner, tmp_path):

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 from aflfp_bench.cli import main
 from aflfp_bench.config import config_file
 from aflfp_bench.dataset import write_manifest
+from aflfp_bench.fingerprint import short
 from aflfp_bench.loaders import load_dataset
 from aflfp_bench.predictions import write_predictions
 
@@ -18,7 +19,7 @@ def files(tmp_path, aflfp_tree, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("AFLFP_BENCH_QUIET")
     ds = load_dataset(aflfp_tree)
-    write_predictions(tmp_path / "preds.csv", ds.ids, ds.points + 1)
+    write_predictions(tmp_path / "preds.csv", ds.ids, ds.points + 2)
     return aflfp_tree, tmp_path / "preds.csv"
 
 
@@ -35,9 +36,11 @@ def test_import_set_default_then_score_without_data(files, tmp_path):
     assert json.loads(config_file().read_text()) == {"data": str(manifest)}
     scored = cli("score", preds)
     assert scored.exit_code == 0, scored.output
+    fingerprint = short(load_dataset(tree).fingerprint)
     assert scored.stderr.splitlines()[0] == (
-        f"ground truth: AFLFP, 16 images, from {manifest} (the configured default)")
-    assert scored.stdout.splitlines()[0] == "preds.csv on AFLFP"
+        f"ground truth: AFLFP, 16 images, fingerprint {fingerprint}, from {manifest} (the "
+        "configured default)")
+    assert scored.stdout.splitlines()[0] == f"preds.csv on AFLFP [ground truth {fingerprint}]"
 
 
 def test_the_environment_and_data_override_the_default(files, tmp_path):
@@ -45,12 +48,14 @@ def test_the_environment_and_data_override_the_default(files, tmp_path):
     cli("import", tree, "-o", "gt.csv", "--set-default")
     other = tmp_path / "other.csv"
     write_manifest(load_dataset(tree), other)
+    fingerprint = short(load_dataset(tree).fingerprint)
     by_env = cli("score", preds, env={"AFLFP_BENCH_DATA": str(other)})
     assert by_env.stderr.splitlines()[0] == (
-        f"ground truth: AFLFP, 16 images, from {other} ($AFLFP_BENCH_DATA)")
+        f"ground truth: AFLFP, 16 images, fingerprint {fingerprint}, from {other} "
+        "($AFLFP_BENCH_DATA)")
     by_option = cli("score", preds, "--data", tree, env={"AFLFP_BENCH_DATA": str(other)})
     assert by_option.stderr.splitlines()[-1] == (
-        f"ground truth: AFLFP, 16 images, from {tree} (--data)")
+        f"ground truth: AFLFP, 16 images, fingerprint {fingerprint}, from {tree} (--data)")
     quiet = cli("--quiet", "score", preds)
     assert quiet.exit_code == 0 and quiet.stderr == ""
 

@@ -31,10 +31,18 @@ def test_demo_runs_end_to_end_on_a_small_synthetic_set(tmp_path):
     means = {name: json.loads((results / f"{name}.synthetic.json").read_text())["overall"]["mean"]
              for name in ("mean-shape", "sdm")}
     assert means["sdm"] < 0.8 * means["mean-shape"]
-    # A second run reuses the cached set.
+    # With no ground truth configured, the demo's set becomes the default, and it says so.
+    from aflfp_bench.config import config_file
+    from aflfp_bench.synthetic import cache_folder
+
+    manifest = (tmp_path / cache_folder(subjects=3, size=64)).with_suffix(".gt.csv")
+    assert lines[-1] == (f"default ground truth (none was configured): {manifest.resolve()}; "
+                         "'aflfp-bench config unset data' removes it")
+    assert json.loads(config_file().read_text()) == {"data": str(manifest.resolve())}
+    # A second run reuses the cached set, and leaves the default alone.
     again = runner.invoke(main, args)
     assert again.exit_code == 0 and "using the synthetic set in" in again.output
-    assert again.output.splitlines()[-9:-1] == result.output.splitlines()[-9:-1]
+    assert again.output.splitlines()[-9:-1] == lines[-10:-2]
     assert again.output.splitlines()[-1].startswith("wall time: synthetic set ")
     # The quick run leaves SDM out, and says so.
     fast = runner.invoke(main, quick)
@@ -50,14 +58,23 @@ def test_demo_runs_end_to_end_on_a_small_synthetic_set(tmp_path):
             f"runs {them}.") in lines
     stages = lines[-1].removeprefix("wall time: ").split("; total ")[0].split(", ")
     assert [s.rsplit(" ", 2)[0] for s in stages] == ["synthetic set", *rows, "report"]
-    # The demo never registers its synthetic set as the user's default ground truth.
-    from aflfp_bench.config import config_file
-
-    assert not config_file().exists()
 
 
-def test_the_command_line_and_the_library_render_the_demo_at_one_size():
-    from aflfp_bench import demo
-    from aflfp_bench.cli import demo as command
+def test_the_demo_and_synth_render_one_default_set():
+    """One default rendering: the demo's and synth's options and the library's functions
+    all take it from one place, and its name says what it is."""
+    import inspect
 
-    assert command.DEMO_SIZE == demo.DEMO_SIZE
+    from aflfp_bench import demo, synth, synthetic
+    from aflfp_bench.cli import main
+
+    defaults = {"subjects": synthetic.DEFAULT_SUBJECTS, "size": synthetic.DEFAULT_SIZE,
+                "seed": synthetic.DEFAULT_SEED}
+    for command in ("demo", "synth"):
+        params = {p.name: p.default for p in main.commands[command].params}
+        assert {k: params[k] for k in defaults} == defaults
+    for func in (demo.run_demo, demo.synthetic_manifest, synth.synthesize):
+        params = inspect.signature(func).parameters
+        assert {k: params[k].default for k in defaults} == defaults
+    assert synthetic.synthetic_name() == (f"AFLFP-synthetic-g{synthetic.GENERATOR_VERSION}"
+                                          f"-n88-px{synthetic.DEFAULT_SIZE}-seed0")

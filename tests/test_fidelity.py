@@ -222,7 +222,7 @@ def test_clinical_command_and_score_json(tmp_path):
     res = runner.invoke(main, ["clinical", str(preds), "--data", str(gt), "--json", str(out)])
     assert res.exit_code == 0, res.output
     lines = res.stdout.splitlines()
-    assert lines[0] == f"Clinical fidelity of {preds.name} on {dataset.name} (24 images)"
+    assert lines[0] == f"Clinical fidelity of {preds.name} on {dataset.identity} (24 images)"
     header = next(line for line in lines if line.startswith("Measure"))
     assert header.split() == ["Measure", "Unit", "Expressions", "n", "ICC", "ICC", "95%", "CI",
                               "r", "MAE", "diff", "MAE", "value", "Side", "agree", "n", "clear",

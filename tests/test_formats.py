@@ -66,7 +66,7 @@ def test_gzip_csv_is_read(golden_formats, tmp_path):
 
 def test_wflw_table_against_the_hand_mapping():
     """The library's table, checked point by point against WFLW's layout as written in the
-    golden generator (jaw every second point, brows' edges averaged, eyes without 62, 66,
+    golden generator (jaw every second point, brows on their upper edge, eyes without 62, 66,
     70, 74, nose and mouth by index)."""
     from tests.golden.make_formats import points, wflw98
 

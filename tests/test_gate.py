@@ -131,7 +131,8 @@ def test_the_default_tolerance_means_the_same_under_every_reading(base):
 
 def test_mismatched_settings_and_partial_candidates_are_invalid_input(tmp_path, base):
     ds, doc = base
-    other = dataclasses.replace(doc, dataset=dataclasses.replace(doc.dataset, name="other"))
+    other = dataclasses.replace(doc, dataset=dataclasses.replace(doc.dataset, name="other",
+                                                                 fingerprint="f" * 64))
     p = doc.per_image
     half = with_per_image(doc, **{k: getattr(p, k)[: len(p) // 2]
                                   for k in ("image_id", "subject", "expression", "keyframe",
@@ -143,8 +144,9 @@ def test_mismatched_settings_and_partial_candidates_are_invalid_input(tmp_path, 
     p = files(tmp_path, base=doc, other=other, half=half, frob=frob)
     runner = CliRunner()
     for name, message in (
-            ("other", "Error: baseline and candidate are not comparable: dataset 'memory' in the "
-                      "baseline but 'other' in the candidate"),
+            ("other", "Error: baseline and candidate are not comparable: ground truth "
+                      f"{doc.dataset.fingerprint[:12]} (memory) in the baseline but ffffffffffff "
+                      "(other) in the candidate"),
             ("frob", "Error: baseline and candidate are not comparable: reading 'NME = mean_k "
                      "||p_k - g_k|| / sqrt(w*h) (per-point mean, the 300-W convention)' in the "
                      "baseline but 'NME = ||P - G||_F / sqrt(w*h) (AFLFP Eq. 3, Frobenius norm "
@@ -225,3 +227,77 @@ def test_an_unwritable_github_output_is_a_warning(tmp_path, base, monkeypatch):
     assert len(warnings) == 2
     assert warnings[0].startswith(f"warning: could not append the summary to {tmp_path} (")
     assert warnings[1].startswith("warning: could not append the step outputs to ")
+
+
+@pytest.mark.parametrize("n_subjects", [1, 2, 3, 5])
+def test_a_set_too_small_for_the_test_is_decided_on_the_tolerance_alone(tmp_path, n_subjects):
+    """With 5 subjects or fewer the signed-rank test can never reach 0.05 (its smallest p
+    is 2 / 2^n): a rise beyond the tolerance fails, and every output says why."""
+    ds = memory_dataset(n_subjects=n_subjects)
+    base = scored(ds, 1.0, 1)
+    worse = shifted(base, 0.15)                  # +15 points on every image
+    same = shifted(base, 0.001)                  # +0.1 points: within the 2% tolerance
+    p = files(tmp_path, base=base, worse=worse, same=same)
+    smallest = 2.0 / 2 ** n_subjects
+    too_few = (f"{n_subjects} subject{'s' if n_subjects > 1 else ''}: too few for the paired "
+               f"test (its smallest p, {smallest:.3g}, is not below alpha 0.05); decided on the "
+               "2% tolerance alone")
+    runner = CliRunner()
+    outputs = [tmp_path / name for name in ("gate.md", "gate.xml", "out")]
+    result = runner.invoke(main, ["gate", str(p["worse"]), "--baseline", str(p["base"]),
+                                  "--markdown", str(outputs[0]), "--junit", str(outputs[1]),
+                                  "--github"], env={"GITHUB_OUTPUT": str(outputs[2])})
+    assert result.exit_code == 1, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "aflfp-bench gate: FAIL: regression"
+    assert lines[3] == too_few
+    assert lines[4] == "note: regression: above the tolerance (too few subjects for the paired test)"
+    assert f"**{too_few[0].upper()}{too_few[1:]}.**" in outputs[0].read_text()
+    suite = ET.parse(outputs[1]).getroot()
+    assert suite.find("properties/property").attrib == {"name": "decision", "value": too_few}
+    assert suite.get("failures") == "1"
+    assert f"decision={too_few}" in outputs[2].read_text().splitlines()
+    within = runner.invoke(main, ["gate", str(p["same"]), "--baseline", str(p["base"])])
+    assert within.exit_code == 0 and too_few in within.stdout.splitlines()
+
+
+def test_six_subjects_are_enough_for_the_test():
+    """2 / 2^6 = 0.03125 < 0.05: the test decides with the tolerance, as usual."""
+    ds = memory_dataset(n_subjects=6)
+    base = scored(ds, 1.0, 1)
+    verdict = gate.compare(shifted(base, 0.15), base, settings=FEW)
+    assert verdict.overall.testable and verdict.decision == "" and not verdict.passed
+    assert gate.smallest_p(6) == 2.0 / 64 and gate.smallest_p(5) == 2.0 / 32
+
+
+@pytest.mark.parametrize("which", ["candidate", "baseline"])
+def test_an_unreadable_input_is_exit_3_for_the_gate_and_1_for_score(tmp_path, base, which,
+                                                                    monkeypatch):
+    """A file the system refuses to read (here: no read permission, as for any user but
+    root) is invalid input: the gate's exit 3 (not click's usage error), score's exit 1."""
+    ds, doc = base
+    p = files(tmp_path, base=doc, cand=doc)
+    locked = p["cand" if which == "candidate" else "base"]
+    real_open = open
+
+    def refusing(file, *args, **kw):
+        if str(file) == str(locked):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kw)
+
+    import builtins
+    import os
+
+    monkeypatch.setattr(builtins, "open", refusing)
+    monkeypatch.setattr(os, "access", lambda *a, **k: False)   # click's readable check
+    result = CliRunner().invoke(main, ["gate", str(p["cand"]), "--baseline", str(p["base"])])
+    message = f"Error: {locked}: cannot read (Permission denied)\n"
+    assert (result.exit_code, result.stderr) == (3, message)
+    gt = tmp_path / "gt.csv"
+    write_manifest(ds, gt)
+    preds = tmp_path / "preds.csv"
+    write_predictions(preds, ds.ids, ds.points)
+    locked = preds
+    scored_out = CliRunner().invoke(main, ["score", str(preds), "--data", str(gt)])
+    assert (scored_out.exit_code, scored_out.stderr.splitlines()[-1]) == (
+        1, f"Error: {preds}: cannot read (Permission denied)")

@@ -25,8 +25,8 @@ def test_export_int8_runs_in_the_onnx_adapter_close_to_the_float_model(tmp_path,
                                        "-o", str(out), "--calibration", str(small_synthetic),
                                        "--calibration-images", "32", "--seed", "3"])
     assert result.exit_code == 0, result.output
-    assert result.stdout == (f"wrote {out}: int8 (32 calibration crops of AFLFP-synthetic "
-                             "(synthetic))\n")
+    assert result.stdout == (f"wrote {out}: int8 (32 calibration crops of "
+                             f"{load_dataset(small_synthetic).identity})\n")
     model, reference = get_adapter("onnx", out), get_adapter("onnx", None)
     record = json.loads(model.meta["quantization"])
     assert record["format"] == "QDQ" and record["calibration_crops"] == 32

@@ -134,7 +134,7 @@ def test_renderings_agree(docs):
     rep = build_report(_results(docs), settings=Settings(resamples=200))
     rows = list(csv.reader(io.StringIO(report_csv(rep))))
     assert rows[0] == ["table", "method", "published", "setting", "stat", *rep.columns]
-    assert rows[1][3] == "memory: " + rep.settings.reading
+    assert rows[1][3] == f"{docs[0].identity}: {rep.settings.reading}"
     good_mean = next(r for r in rows if r[1] == "good" and r[4] == "mean")
     assert float(good_mean[-1]) == pytest.approx(100 * docs[1]["good"].overall.mean, abs=1e-4)
     best = rep.best[AVG]
@@ -194,18 +194,19 @@ def test_mixed_readings_are_refused_with_one_line_or_split(tmp_path, docs):
     result = runner.invoke(main, ["report", str(pa), str(pb), "--resamples", "20", "--split"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0] == ("Setting 1 of 2: memory, NME = ||P - G||_F / sqrt(w*h) (AFLFP Eq. 3, "
-                        "Frobenius norm of the 68x2 error matrix)")
+    assert lines[0] == (f"Setting 1 of 2: {ds.identity}, NME = ||P - G||_F / sqrt(w*h) (AFLFP "
+                        "Eq. 3, Frobenius norm of the 68x2 error matrix)")
     assert sum(line == "Table 2" for line in lines) == 2
-    assert "Setting 2 of 2: memory, NME = mean_k ||p_k - g_k||" in result.output
+    assert f"Setting 2 of 2: {ds.identity}, NME = mean_k ||p_k - g_k||" in result.output
 
 
 def test_other_settings_are_refused_too(tmp_path, docs):
     a = docs[1]["good"]
-    b = dataclasses.replace(docs[1]["bad"], dataset=dataclasses.replace(docs[1]["bad"].dataset,
-                                                                        name="other"))
-    with pytest.raises(BenchError, match="results are not comparable: dataset 'memory' in a.json "
-                                         "but 'other' in b.json"):
+    b = dataclasses.replace(docs[1]["bad"], dataset=dataclasses.replace(
+        docs[1]["bad"].dataset, name="other", fingerprint="e" * 64))
+    with pytest.raises(BenchError, match=re.escape(
+            f"results are not comparable: ground truth {a.dataset.fingerprint[:12]} (memory) in "
+            "a.json but eeeeeeeeeeee (other) in b.json")):
         check_comparable([Result("a", a, "a.json"), Result("b", b, "b.json")])
 
 

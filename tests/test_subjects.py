@@ -180,8 +180,8 @@ def test_import_records_the_subjects_file_in_the_manifest(synthetic, tmp_path):
     out = runner.invoke(main, ["import", str(synthetic), "-o", str(tmp_path / "gt.csv"),
                                "--subjects", str(other)])
     assert out.exit_code == 0, out.output
-    assert out.stdout == (f"wrote {tmp_path / 'gt.csv'}: 192 images of AFLFP-synthetic "
-                          f"(synthetic), subjects from {other}\n")
+    assert out.stdout == (f"wrote {tmp_path / 'gt.csv'}: 192 images of "
+                          f"{load_dataset(synthetic).identity}, subjects from {other}\n")
     assert out.stderr == (f"note: {other}: 1 subject(s) of the ground truth have no row (3); "
                           "their images are left out of the palsy breakdowns\n")
     header = json.loads((tmp_path / "gt.csv").read_text().splitlines()[0].split(" ", 2)[2])

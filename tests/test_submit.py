@@ -28,16 +28,23 @@ def test_new_then_check_until_it_passes(tmp_path, monkeypatch):
         f"Error: {where}: field method: still the template's placeholder; fill it in",
         f"Error: {where}: field authors: still the template's placeholder; fill it in",
         f"Error: {where}: field training_data: still the template's placeholder; fill it in",
+        f"Error: {where}: field dataset: still the template's placeholder; fill it in",
         f"Error: {where}: field notes: still the template's placeholder; fill it in",
         f"Error: {where}: field 'predictions': 'predictions.csv' does not exist in "
         "submissions/my-det",
-        "5 problem(s)"]
+        "6 problem(s)"]
+    assert "ground_truth" not in doc and made.stderr.startswith("note: no ground truth is "
+                                                                "configured")
     ds = memory_dataset(n_subjects=2)
     write_predictions(folder / "predictions.csv", ds.ids, ds.points)
     doc.update(method="My detector", authors=["A. Author"], training_data="synthetic",
-               notes="made by hand")
+               dataset="memory", notes="made by hand")
     (folder / "submission.json").write_text(json.dumps(doc))
-    assert cli("submit", "check", folder).output == f"{folder}: ok\n"
+    ok = cli("submit", "check", folder)
+    assert ok.stdout == f"{folder}: ok\n"
+    assert ok.stderr == (f"note: {folder / 'submission.json'}: no ground_truth field: the "
+                         "leaderboard scores it, with a warning, against its own ground truth "
+                         "when the dataset's name matches\n")
     again = cli("submit", "new", "my-det")
     assert again.exit_code == 1 and again.output.splitlines()[-1].startswith(
         "Error: submissions/my-det: already exists")

@@ -8,6 +8,7 @@ from aflfp_bench.errors import BenchError
 from aflfp_bench.loaders import load_dataset
 from aflfp_bench.protocol import EXPRESSION_CODES, LEFT_SIDE, RIGHT_SIDE, mirror_index
 from aflfp_bench.synth import synthesize
+from aflfp_bench.synthetic import GENERATOR_VERSION
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +20,8 @@ def tiny(tmp_path_factory):
 
 def test_layout_loads_as_aflfp_and_is_labelled_synthetic(tiny):
     ds = load_dataset(tiny)
-    assert len(ds) == 2 * 16 * 4 and ds.synthetic and ds.label == "AFLFP-synthetic (synthetic)"
+    assert len(ds) == 2 * 16 * 4 and ds.synthetic
+    assert ds.label == f"AFLFP-synthetic-g{GENERATOR_VERSION}-n2-px96-seed3 (synthetic)"
     assert set(ds.meta["expression"]) == set(EXPRESSION_CODES)
     assert (ds.meta[["width", "height"]] == 96).all().all()
     inside = (ds.points >= 0) & (ds.points <= 95)

@@ -13,6 +13,7 @@ import click
 
 from ..errors import BenchError
 from ..escape import plain
+from ..fingerprint import short
 from ..progress import progress_bar, quiet
 
 DATA_ENV = "AFLFP_BENCH_DATA"
@@ -60,6 +61,21 @@ def notes_of(source: str, notes) -> None:
         echo_err(f"note: {source}: {note}")
 
 
+def diagnostics_of(source: str, scores, *, strict: bool = False) -> None:
+    """The likely mistakes of a scored prediction file: a warning line each on stderr, or
+    with ``strict`` an error (exit 1) naming the first."""
+    for found in scores.diagnostics:
+        if strict:
+            raise BenchError(f"{source}: {found.message} (--strict)")
+        echo_err(f"warning: {source}: {found.message}")
+
+
+strict_option = click.option(
+    "--strict", is_flag=True,
+    help="Exit 1 when the predictions look like a classic mistake (mirrored, x/y swapped, "
+         "scaled, normalised, offset, in a crop's frame, WFLW order) instead of warning.")
+
+
 # ------------------------------------------------------------------ option bundles
 
 
@@ -75,7 +91,7 @@ def lenient_option(func):
 
 
 subjects_option = click.option(
-    "--subjects", metavar="FILE", type=click.Path(dir_okay=False),
+    "--subjects", metavar="FILE", type=click.Path(dir_okay=False, readable=False),
     help="Subjects file (CSV: subject, affected_side, grade, score) for the palsy "
          "breakdowns [default: the one the ground truth names, else subjects.csv beside it].")
 
@@ -169,9 +185,9 @@ def prediction_options(func):
                      help="Coordinates are 1-based (MATLAB's convention): subtract 1."),
         click.option("--id-column", metavar="NAME",
                      help="The image id column of a CSV that has no image_id column."),
-        click.option("--ids", "ids_file", type=click.Path(dir_okay=False), metavar="FILE",
+        click.option("--ids", "ids_file", type=click.Path(readable=False), metavar="FILE",
                      help="Image ids of an .npy of points, one per line in its order."),
-        click.option("--coco-images", type=click.Path(dir_okay=False), metavar="FILE",
+        click.option("--coco-images", type=click.Path(readable=False), metavar="FILE",
                      help="COCO file mapping the image_id of keypoint results to file_name."),
     ]
     names = ["markup", "one_based", "id_column", "ids_file", "coco_images"]
@@ -237,7 +253,8 @@ def load_ground_truth(path: str | None, lenient: bool = False, *, announce: bool
     else:
         dataset = load_dataset(path, lenient=lenient, subjects=subjects)
     if announce and not quiet():
-        echo_err(f"ground truth: {dataset.label}, {len(dataset)} images, from {path} ({origin})")
+        echo_err(f"ground truth: {dataset.label}, {len(dataset)} images, fingerprint "
+                 f"{short(dataset.fingerprint)}, from {path} ({origin})")
     if dataset.skipped:
         click.echo(f"skipped {len(dataset.skipped)} sample(s):", err=True)
         for where, reason in dataset.skipped:
@@ -250,22 +267,3 @@ def load_ground_truth(path: str | None, lenient: bool = False, *, announce: bool
                      f"truth have no row ({shown}); their images are left out of the palsy "
                      "breakdowns")
     return dataset
-
-
-def submissions_ground_truth(data, submissions, subjects=None):
-    """--data (or the environment variable); else the demo's synthetic set when every
-    submission is for it; else the configured default. ``subjects``: --subjects."""
-    if data:
-        return load_ground_truth(data, subjects=subjects)
-    from ..demo import synthetic_manifest
-    from ..synth import SYNTHETIC_NAME
-
-    wanted = {s.meta["dataset"] for s in submissions if s.kind == "predictions"}
-    if wanted <= {SYNTHETIC_NAME}:
-        return load_ground_truth(str(synthetic_manifest(echo=echo_err)),
-                                 origin="the toolkit's synthetic set: every submission is for it",
-                                 subjects=subjects)
-    if ground_truth_source(None) is not None:
-        return load_ground_truth(None, subjects=subjects)
-    raise click.UsageError(f"submissions are for {', '.join(sorted(wanted))}: "
-                           + NO_GROUND_TRUTH.removeprefix("no ground truth: "))

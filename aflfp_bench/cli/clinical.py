@@ -35,7 +35,7 @@ def _mm_per_pixel(ctx, param, value):
 
 
 @click.command()
-@click.argument("predictions", type=click.Path())
+@click.argument("predictions", type=click.Path(readable=False))
 @data_option
 @subjects_option
 @prediction_options
@@ -80,7 +80,7 @@ def clinical(predictions, data, subjects, read_options, json_out, clear, mm_per_
     section, doc = clinical_document(dataset, preds, clear=clear, mm_per_pixel=mm_per_pixel)
     if json_out != "-":
         click.echo(clinical_text(section, predictions=doc["predictions"]["name"],
-                                 dataset=dataset.label, n_images=doc["n_images"]))
+                                 dataset=dataset.identity, n_images=doc["n_images"]))
     if json_out:
         write_output(json_out, dumps(doc), "JSON")
         if json_out != "-":

@@ -5,11 +5,12 @@ from __future__ import annotations
 import click
 
 from ..progress import progress_bar
+from ..synthetic import DEFAULT_SEED, DEFAULT_SIZE, DEFAULT_SUBJECTS, synthetic_name
 from ._common import lenient_option, library_errors, load_ground_truth, subjects_option
 
 
 @click.command("import")
-@click.argument("directory", type=click.Path())
+@click.argument("directory", type=click.Path(readable=False))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Manifest CSV to write.")
 @click.option("--set-default", is_flag=True,
@@ -42,22 +43,26 @@ def import_(directory, output, set_default, image_root, subjects, lenient):
                    subjects=dataset.subjects.source if dataset.subjects else None,
                    image_root=image_root)
     listed = f", subjects from {dataset.subjects.source}" if dataset.subjects else ""
-    click.echo(f"wrote {output}: {len(dataset)} images of {dataset.label}{listed}")
+    click.echo(f"wrote {output}: {len(dataset)} images of {dataset.identity}{listed}")
     if set_default:
         click.echo(f"default ground truth: {set_value('data', output)}")
 
 
 @click.command()
 @click.argument("out", type=click.Path(file_okay=False))
-@click.option("--subjects", type=click.IntRange(1, 10000), default=88, show_default=True)
-@click.option("--size", type=click.IntRange(64, 2048), default=256, show_default=True,
-              help="Image side in pixels.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--subjects", type=click.IntRange(1, 10000), default=DEFAULT_SUBJECTS,
+              show_default=True)
+@click.option("--size", type=click.IntRange(64, 2048), default=DEFAULT_SIZE, show_default=True,
+              help="Image side in pixels (the demo's rendering unless changed).")
+@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               help="Processes (default: CPU count).")
 @library_errors
 def synth(out, subjects, size, seed, workers):
     """Write a synthetic palsy dataset in the AFLFP release layout to OUT.
+
+    The set is named by what it is (AFLFP-synthetic-g<generator>-n<subjects>-px<size>-
+    seed<seed>), so two renderings never pass for one another.
 
     \b
     Example:
@@ -68,4 +73,5 @@ def synth(out, subjects, size, seed, workers):
     with progress_bar(subjects, "Rendering synthetic subjects") as update:
         synthesize(out, subjects=subjects, size=size, seed=seed, workers=workers,
                    progress=update)
-    click.echo(f"wrote {out}: {subjects * 64} synthetic images of {subjects} subjects")
+    click.echo(f"wrote {out}: {subjects * 64} synthetic images of {subjects} subjects "
+               f"({synthetic_name(subjects=subjects, size=size, seed=seed)})")

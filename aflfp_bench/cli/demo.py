@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
-from ._common import library_errors
-
-#: aflfp_bench.demo.DEMO_SIZE, repeated here so that the command line starts without
-#: importing the demo (a test keeps the two equal).
-DEMO_SIZE = 128
+from ..synthetic import DEFAULT_SEED, DEFAULT_SIZE, DEFAULT_SUBJECTS
+from ._common import DATA_ENV, library_errors
 
 
 @click.command()
 @click.option("--out", type=click.Path(file_okay=False),
               help="Working folder (default: the cache, $AFLFP_BENCH_CACHE or "
                    "~/.cache/aflfp-bench).")
-@click.option("--subjects", type=click.IntRange(1, 10000), default=88, show_default=True)
-@click.option("--size", type=click.IntRange(64, 2048), default=DEMO_SIZE, show_default=True,
+@click.option("--subjects", type=click.IntRange(1, 10000), default=DEFAULT_SUBJECTS,
+              show_default=True)
+@click.option("--size", type=click.IntRange(64, 2048), default=DEFAULT_SIZE, show_default=True,
               help="Image side in pixels of the demo's synthetic set.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=None)
 @click.option("--full", is_flag=True,
               help="Also run SDM's 10-fold cross-validation and emotrics (minutes more).")
@@ -29,13 +29,20 @@ def demo(out, subjects, size, seed, workers, full):
     The quick run (a minute or so on 2 cores, the first time) cross-validates
     the mean shape and runs the bundled cascaded FCN (the [onnx] extra) on every image;
     --full adds SDM's 10-fold training and emotrics (the [dlib] extra). Prints each
-    stage's wall time.
+    stage's wall time. When no ground truth is configured (aflfp-bench config show), the
+    demo's synthetic set becomes the default, and it says so, so that score, report,
+    leaderboard and gate then run against it without --data.
 
     \b
     Example:
       aflfp-bench demo
     """
+    from ..config import default_data, set_value
     from ..demo import default_cache, run_demo
 
-    run_demo(out or default_cache(), subjects=subjects, size=size, seed=seed,
-             workers=workers, full=full, echo=click.echo)
+    done = run_demo(out or default_cache(), subjects=subjects, size=size, seed=seed,
+                    workers=workers, full=full, echo=click.echo)
+    if default_data() is None and not os.environ.get(DATA_ENV):
+        stored = set_value("data", str(done["manifest"]))
+        click.echo(f"default ground truth (none was configured): {stored}; "
+                   "'aflfp-bench config unset data' removes it")

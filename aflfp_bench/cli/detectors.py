@@ -152,17 +152,17 @@ def _box_report(counts) -> str:
 @adapter_option
 @model_box_option
 @data_option
-@click.option("--images", "images_dir", type=click.Path(file_okay=False),
+@click.option("--images", "images_dir", type=click.Path(file_okay=False, readable=False),
               help="Instead of --data: every image under this folder (jpg, jpeg, png, bmp), "
                    "faces found by the adapter's detector.")
-@click.option("--video", type=click.Path(dir_okay=False),
+@click.option("--video", type=click.Path(dir_okay=False, readable=False),
               help="Instead of --data: the frames of this video (needs the [cv] extra).")
 @click.option("--every", type=click.IntRange(1), default=1, show_default=True,
               help="With --video: predict every N-th frame.")
 @click.option("--all-faces", is_flag=True,
               help="With --images/--video: every face found (a 'face' column, 0 = largest), "
                    "not only the largest.")
-@click.option("--model", type=click.Path(dir_okay=False),
+@click.option("--model", type=click.Path(dir_okay=False, readable=False),
               help="Model file (.npz, .onnx, or a dlib .dat for emotrics); onnx defaults to "
                    "the bundled model.")
 @workers_option
@@ -287,7 +287,7 @@ def train(adapter, box, data, output, training, lenient):
     with progress_bar(len(dataset), f"{adapter}: reading training faces") as update:
         runner.train(dataset, adapter, output, box="gt" if box == "auto" else box,
                      progress=update, log=echo_err, **options)
-    click.echo(f"wrote {output}: {adapter} trained on {len(dataset)} images of {dataset.label}")
+    click.echo(f"wrote {output}: {adapter} trained on {len(dataset)} images of {dataset.identity}")
 
 
 @click.command()

@@ -9,7 +9,7 @@ from ._common import library_errors, load_ground_truth
 
 
 @click.command()
-@click.argument("model", type=click.Path(dir_okay=False))
+@click.argument("model", type=click.Path(dir_okay=False, readable=False))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="The model file to write.")
 @click.option("--quantize", type=click.Choice(["int8"]), required=True,
@@ -42,4 +42,4 @@ def export(model, output, quantize, calibration, calibration_images, seed):
     crops = calibration_crops(dataset, size=source.size, margin=source.margin,
                               n=calibration_images, seed=seed)
     quantize_int8(source.path, output, crops, calibration=dataset.label, seed=seed)
-    click.echo(f"wrote {output}: int8 ({len(crops)} calibration crops of {dataset.label})")
+    click.echo(f"wrote {output}: int8 ({len(crops)} calibration crops of {dataset.identity})")

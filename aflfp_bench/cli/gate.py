@@ -20,8 +20,8 @@ from ._common import (
 
 
 @click.command()
-@click.argument("preds", type=click.Path())
-@click.option("--baseline", required=True, type=click.Path(),
+@click.argument("preds", type=click.Path(readable=False))
+@click.option("--baseline", required=True, type=click.Path(readable=False),
               help="Submission folder, scores JSON or prediction file.")
 @data_option
 @settings_options(stats=True)

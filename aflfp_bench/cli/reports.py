@@ -21,12 +21,11 @@ from ._common import (
     prediction_options,
     settings_options,
     subjects_option,
-    submissions_ground_truth,
 )
 
 
 @click.command()
-@click.argument("results", nargs=-1, type=click.Path())
+@click.argument("results", nargs=-1, type=click.Path(readable=False))
 @data_option
 @subjects_option
 @settings_options(stats=True)
@@ -75,7 +74,7 @@ def report(results, data, subjects, settings, read_options, names, conditions, r
         subs, skipped = discover(SUBMISSIONS)
         for slug, reason in skipped:
             echo_err(f"skipped submission {slug}: {reason}")
-        board = build(SUBMISSIONS, submissions_ground_truth(data, subs, subjects), settings)
+        board = build(SUBMISSIONS, load_ground_truth(data, subjects=subjects), settings)
         models = [submissions_report(board, subs, reference=reference,
                                      show_published=published)]
         _emit(models, html_out, markdown, latex, as_csv)
@@ -120,7 +119,7 @@ def _emit(models, html_out, markdown, latex, as_csv):
     outputs = []
     for k, model in enumerate(models):
         if len(models) > 1 and not as_csv:
-            outputs.append(f"Setting {k + 1} of {len(models)}: {model.settings.dataset}, "
+            outputs.append(f"Setting {k + 1} of {len(models)}: {model.settings.identity}, "
                            f"{model.settings.reading}")
         outputs += [render(model) for flag, render in chosen if flag] or [tables.report_text(model)]
     click.echo("\n\n".join(o.rstrip("\n") for o in outputs))
@@ -132,7 +131,7 @@ def _emit(models, html_out, markdown, latex, as_csv):
 
 
 @click.command("leaderboard")
-@click.argument("directory", default=SUBMISSIONS, type=click.Path(file_okay=False))
+@click.argument("directory", default=SUBMISSIONS, type=click.Path(file_okay=False, readable=False))
 @data_option
 @subjects_option
 @settings_options(stats=True)
@@ -148,7 +147,10 @@ def _emit(models, html_out, markdown, latex, as_csv):
 def leaderboard(directory, data, subjects, settings, html_out, markdown, keep_going, cache_dir, verify):
     """Score every submission in DIRECTORY (default: submissions/) and rank them.
 
-    Scores are cached outside DIRECTORY, keyed by the hash of predictions, ground truth
+    Every submission is scored against one ground truth (--data, else the configured
+    default, as report and gate use); one made for another (the ground_truth fingerprint
+    of its submission.json) is skipped with one line naming both. Scores are cached
+    outside DIRECTORY, keyed by the hash of predictions, ground truth
     and settings and signed with the cache's own secret; an entry that does not check is
     rescored with a warning. A malformed submission is reported and skipped; then the
     exit status is 1 unless --keep-going.
@@ -162,7 +164,7 @@ def leaderboard(directory, data, subjects, settings, html_out, markdown, keep_go
     from ..submissions import discover
 
     subs, _ = discover(directory)
-    dataset = submissions_ground_truth(data, subs, subjects)
+    dataset = load_ground_truth(data, subjects=subjects)
     with progress_bar(len(subs), "Scoring submissions") as update:
         board = board_of.build(directory, dataset, settings, cache=cache_dir, verify=verify,
                                progress=update)

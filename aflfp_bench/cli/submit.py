@@ -6,7 +6,19 @@ import sys
 
 import click
 
-from ._common import SUBMISSIONS, echo_err, library_errors
+from ._common import (
+    SUBMISSIONS,
+    data_option,
+    echo_err,
+    ground_truth_source,
+    library_errors,
+    load_ground_truth,
+)
+
+
+def _configured_ground_truth(data):
+    """The ground truth of --data or the configured default (None when there is none)."""
+    return None if ground_truth_source(data) is None else load_ground_truth(data)
 
 
 @click.group()
@@ -23,9 +35,14 @@ def submit():
 @click.argument("slug")
 @click.option("--dir", "directory", default=SUBMISSIONS, show_default=True,
               type=click.Path(file_okay=False), help="The submissions folder.")
+@data_option
 @library_errors
-def new(slug, directory):
+def new(slug, directory, data):
     """Write a template submission folder DIR/SLUG with its submission.json.
+
+    Its dataset and ground_truth fields name the ground truth the predictions are to be
+    made for: --data, else the configured default (without either, dataset is left to
+    fill in and there is no fingerprint).
 
     \b
     Example:
@@ -47,29 +64,50 @@ def new(slug, directory):
     if folder.exists():
         raise BenchError(f"{folder}: already exists; choose another SLUG or check it with "
                          f"'aflfp-bench submit check {folder}'")
+    dataset = _configured_ground_truth(data)
     folder.mkdir(parents=True)
-    write_text(folder / SUBMISSION_FILE, dumps(template(slug, datetime.date.today())),
+    write_text(folder / SUBMISSION_FILE, dumps(template(slug, datetime.date.today(), dataset)),
                "submission")
     click.echo(f"wrote {folder / SUBMISSION_FILE}")
+    if dataset is None:
+        echo_err("note: no ground truth is configured: the dataset field is to fill in and "
+                 "the submission names no ground_truth fingerprint (give --data, or 'aflfp-bench "
+                 "config set data PATH', and run submit new again)")
+    else:
+        echo_err(f"for the ground truth {dataset.identity}: make the predictions for its "
+                 f"{len(dataset)} images")
     click.echo(f"next: put your predictions in {folder / 'predictions.csv'} (any format of "
                f"docs/formats.md; rename the field if the file differs), replace every "
                f"'FILL IN', then run: aflfp-bench submit check {folder}")
 
 
 @submit.command("check")
-@click.argument("directory", type=click.Path(file_okay=False))
+@click.argument("directory", type=click.Path(file_okay=False, readable=False))
+@data_option
 @library_errors
-def check(directory):
+def check(directory, data):
     """List every problem of the submission in DIRECTORY (all schema errors, not only the
     first); exit 1 if there is any.
+
+    With a ground truth (--data, else the configured default), its ground_truth field
+    must be that ground truth's fingerprint; a submission without the field is scored by
+    the leaderboard with a warning (and is reported here as a note).
 
     \b
     Example:
       aflfp-bench submit check submissions/my-detector
     """
+    from ..submissions import SUBMISSION_FILE, load_submission
     from ..submissions import check as problems_of
 
-    problems = problems_of(directory)
+    dataset = _configured_ground_truth(data)
+    problems = problems_of(directory, dataset)
+    if not problems:
+        sub = load_submission(directory)
+        if sub.kind == "predictions" and sub.ground_truth is None:
+            echo_err(f"note: {sub.folder / SUBMISSION_FILE}: no ground_truth field: the "
+                     "leaderboard scores it, with a warning, against its own ground truth "
+                     "when the dataset's name matches")
     for line in problems:
         echo_err(f"Error: {line}")
     if problems:

@@ -74,20 +74,23 @@ def openface_text(header, rows):
 
 def wflw98(pts):
     """98 WFLW points whose iBUG-68 reading is ``pts``: iBUG jaw point k is WFLW 2k (the
-    odd contour points lie elsewhere); each iBUG brow point between the corners is the
-    mean of an upper WFLW point (1.5 px above) and its lower partner (1.5 px below); the
-    eye points WFLW has and iBUG lacks (62, 66, 70, 74) and the pupils (96, 97) are far
-    from anything iBUG reads."""
+    odd contour points lie elsewhere); the iBUG brow points are WFLW's upper brow edge
+    (33-37, 42-46), and the lower edge (38-41, 47-50) lies 3 px below the upper one's
+    inner points (a reading that averaged the edges would be 1.5 px off); the eye points
+    WFLW has and iBUG lacks (62, 66, 70, 74) and the pupils (96, 97) are far from anything
+    iBUG reads."""
     w = [(999.0, 999.0)] * 98
     for k in range(17):
         w[2 * k] = pts[k]
     for k in range(16):
         w[2 * k + 1] = (pts[k][0] + 0.5, pts[k][1] + 9.0)
-    w[33], w[46] = pts[17], pts[26]
-    for ibug, upper, lower in ((18, 34, 41), (19, 35, 40), (20, 36, 39), (21, 37, 38),
-                               (22, 42, 50), (23, 43, 49), (24, 44, 48), (25, 45, 47)):
-        x, y = pts[ibug]
-        w[upper], w[lower] = (x, y - 1.5), (x, y + 1.5)
+    for ibug, upper in zip(range(17, 27), (*range(33, 38), *range(42, 47))):
+        w[upper] = pts[ibug]
+    # The lower edges run back from the inner end: 38-41 under 37-34, 47-50 under 45-42.
+    for upper, lower in ((37, 38), (36, 39), (35, 40), (34, 41),
+                         (45, 47), (44, 48), (43, 49), (42, 50)):
+        x, y = w[upper]
+        w[lower] = (x, y + 3.0)
     for ibug, wflw in zip(range(27, 36), range(51, 60)):
         w[wflw] = pts[ibug]
     for ibug, wflw in zip(range(36, 48), (60, 61, 63, 64, 65, 67, 68, 69, 71, 72, 73, 75)):

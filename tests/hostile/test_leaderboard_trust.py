@@ -38,7 +38,8 @@ def ds():
 def submit(root, slug, ds=None, points=None, **fields):
     folder = root / slug
     folder.mkdir(parents=True)
-    doc = {**META, **fields}
+    made_for = {} if ds is None else {"ground_truth": ds.fingerprint}
+    doc = {**META, **made_for, **fields}
     (folder / "submission.json").write_text(json.dumps(doc))
     if points is not None:
         write_predictions(folder / doc["predictions"], ds.ids, points)
