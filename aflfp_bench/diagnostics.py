@@ -37,6 +37,11 @@ FACTOR = 0.5
 #: Two explanations within this ratio of each other count as equally good; the one listed
 #: first in :data:`MISTAKES` (the more specific) is named.
 TIE = 1.01
+#: A fitted explanation (a scale, a crop's margin) must beat one without a free parameter
+#: by this ratio: a fit always gains a little (a factor of 127.2 explains predictions
+#: normalised to a 128-px image slightly better than 128 itself, when the detector's own
+#: error has a slight scale).
+FITTED_TIE = 1.1
 #: The mark of a flagged row in the reports and on the leaderboard.
 FLAG = "⚠"
 #: A fitted scale factor nearer 1 than this is no resolution mismatch.
@@ -255,7 +260,7 @@ def diagnose(gt, pred, *, d, aggregate, boxes, sizes, mistakes=MISTAKES) -> list
             given, corrected, detail = found
             if not (np.isfinite(given) and given > 0 and corrected < FACTOR * given):
                 continue
-            ratio = corrected / given
+            ratio = corrected / given * (FITTED_TIE if m.fitted else 1.0)
             if best is None or ratio * TIE < best[0]:
                 best = (ratio, Diagnostic(m.key, m.description, m.undone, given, corrected,
                                           "all" if m.points is None else _range(m.points),

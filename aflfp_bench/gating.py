@@ -37,6 +37,7 @@ import numpy as np
 from .atomic import write_text
 from .document import Scores
 from .errors import BenchError, UndefinedStatisticWarning
+from .escape import md_escape
 from .formats import ReadOptions
 from .protocol import EXPRESSION_CODES
 from .results import difference, paired, resolve
@@ -101,6 +102,8 @@ class Verdict:
     reading: str = ""
     #: The tolerance in a few words ("2%", "+0.20-point").
     tolerance_name: str = ""
+    #: The ground truth both sides were measured against, as outputs name it.
+    ground_truth: str = ""
 
     @property
     def passed(self) -> bool:
@@ -181,7 +184,7 @@ def compare(candidate: Scores, baseline: Scores, *, max_increase: float | None =
         rule = f"{100 * max_increase_rel:g}% of the baseline's mean"
         name = f"{100 * max_increase_rel:g}%"
     return Verdict(checks, checks[0].limit, alpha, int(cand.size), int(len(boot.subjects)),
-                   rule, candidate.settings.reading, name)
+                   rule, candidate.settings.reading, name, candidate.dataset.identity)
 
 
 class GateInputError(BenchError):
@@ -255,7 +258,7 @@ def summary_text(v: Verdict) -> str:
              f"difference {_pts(o.delta)} points (95% CI [{_pts(o.ci[0])}, {_pts(o.ci[1])}]), "
              f"Wilcoxon p = {_p(o.p_value)}; tolerance {_pts(v.tolerance)} points ({v.rule}), "
              f"alpha {v.alpha:g}; {v.n_images} images of {v.n_subjects} subjects",
-             v.reading,
+             f"{v.reading}, on {v.ground_truth}",
              *([v.decision] if v.decision else []),
              f"note: {o.note}"]
     for c in v.checks[1:]:
@@ -266,7 +269,8 @@ def summary_text(v: Verdict) -> str:
 
 def summary_markdown(v: Verdict) -> str:
     lines = [f"### aflfp-bench gate: {'✅ pass' if v.passed else '❌ regression'}", "",
-             f"{v.reading}. Tolerance {_pts(v.tolerance)} NME points ({v.rule}), alpha "
+             f"{v.reading}, on {md_escape(v.ground_truth)}. Tolerance {_pts(v.tolerance)} NME "
+             f"points ({v.rule}), alpha "
              f"{v.alpha:g} (Wilcoxon signed-rank on per-subject means), {v.n_images} images of "
              f"{v.n_subjects} subjects.", "",
              *([f"**{v.decision[0].upper()}{v.decision[1:]}.**", ""] if v.decision else []),
@@ -283,10 +287,11 @@ def junit_xml(v: Verdict) -> str:
     failures = sum(c.failed for c in v.checks)
     out = ['<?xml version="1.0" encoding="UTF-8"?>',
            f'<testsuite name="aflfp-bench gate" tests="{len(v.checks)}" failures="{failures}" '
-           'errors="0" skipped="0">']
+           'errors="0" skipped="0">', "  <properties>",
+           f'    <property name="ground_truth" value={quoteattr(v.ground_truth)}/>']
     if v.decision:
-        out += ["  <properties>", f'    <property name="decision" value={quoteattr(v.decision)}/>',
-                "  </properties>"]
+        out.append(f'    <property name="decision" value={quoteattr(v.decision)}/>')
+    out.append("  </properties>")
     for c in v.checks:
         detail = (f"{v.reading}: baseline {100 * c.baseline:.4f}%, candidate "
                   f"{100 * c.candidate:.4f}%, delta {_pts(c.delta)} points, 95% CI "

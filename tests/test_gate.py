@@ -88,7 +88,8 @@ def test_cli_exit_codes_and_outputs(tmp_path, base, monkeypatch):
     tolerance = 0.02 * 100 * doc.overall.mean
     assert "difference +0.50 points" in lines[1]
     assert f"tolerance +{tolerance:.2f} points (2% of the baseline's mean)" in lines[1]
-    assert lines[2] == "NME = mean_k ||p_k - g_k|| / sqrt(w*h) (per-point mean, the 300-W convention)"
+    assert lines[2] == ("NME = mean_k ||p_k - g_k|| / sqrt(w*h) (per-point mean, the 300-W "
+                        f"convention), on {doc.dataset.identity}")
     suite = ET.parse(out["xml"]).getroot()
     assert suite.get("tests") == "17" and suite.get("failures") == "1"
     failing = [tc.get("name") for tc in suite if tc.find("failure") is not None]
@@ -254,7 +255,8 @@ def test_a_set_too_small_for_the_test_is_decided_on_the_tolerance_alone(tmp_path
     assert lines[4] == "note: regression: above the tolerance (too few subjects for the paired test)"
     assert f"**{too_few[0].upper()}{too_few[1:]}.**" in outputs[0].read_text()
     suite = ET.parse(outputs[1]).getroot()
-    assert suite.find("properties/property").attrib == {"name": "decision", "value": too_few}
+    properties = {p.get("name"): p.get("value") for p in suite.iter("property")}
+    assert properties == {"ground_truth": ds.identity, "decision": too_few}
     assert suite.get("failures") == "1"
     assert f"decision={too_few}" in outputs[2].read_text().splitlines()
     within = runner.invoke(main, ["gate", str(p["same"]), "--baseline", str(p["base"])])
