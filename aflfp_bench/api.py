@@ -116,7 +116,7 @@ def score(dataset, predictions, *, norm: str = DEFAULT_NORM, agg: str = DEFAULT_
     dataset = _dataset(dataset)
     preds = _predictions(predictions, dataset, allow_missing, format_options)
     scores = score_of(dataset, preds, Settings(norm=norm, agg=agg, threshold=threshold))
-    for found in scores.diagnostics:
+    for found in scores.mistakes:
         warnings.warn(f"{scores.predictions}: {found.message}", PredictionMistakeWarning,
                       stacklevel=2)
     return scores

@@ -48,6 +48,11 @@ FLAG = "⚠"
 MIN_SCALE_CHANGE = 0.1
 #: A 0/1-based offset: the mean offset within this many pixels of +-1 in both axes.
 OFFSET_SLACK = 0.25
+#: A crop's frame moves every point by the crop's origin: at least this fraction of the
+#: face box on average (a detector's own bias is a few per cent of the box; where the
+#: images are crops around their faces, a bias in proportion to the face is otherwise
+#: what a crop's margin fits).
+CROP_MIN_SHIFT = 0.1
 
 
 @dataclass(frozen=True)
@@ -153,6 +158,9 @@ def _crop(pred, frame):
     """Predictions in the frame of a crop whose origin is the box origin moved by one
     fitted fraction of the box's size per axis (a crop with a margin)."""
     origin, size = frame.boxes[:, None, :2], frame.boxes[:, None, 2:]
+    shift = np.nanmean(((frame.gt - pred) / size).reshape(-1, 2), axis=0)
+    if not np.hypot(*shift) >= CROP_MIN_SHIFT:
+        return None
     rest = frame.gt - pred - origin                                # (n, k, 2)
     margin = (size * rest).sum(axis=(0, 1)) / np.maximum((size * size).sum(axis=(0, 1))
                                                           * pred.shape[1], 1e-300)

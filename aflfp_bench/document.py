@@ -18,7 +18,13 @@ from pathlib import Path
 import numpy as np
 
 from . import jsonfile
-from .clinical_section import Clinical, field_dict, nan_if_null
+from .clinical_section import (  # noqa: F401  (ClinicalMeasure, ClinicalSettings: re-exported)
+    Clinical,
+    ClinicalMeasure,
+    ClinicalSettings,
+    field_dict,
+    nan_if_null,
+)
 from .diagnostics import Diagnostic
 from .errors import BenchError
 from .files import excerpt
@@ -27,7 +33,10 @@ from .palsy import Palsy
 from .schema import errors as schema_errors
 from .schema import load_schema
 
-SCHEMA = {"name": "aflfp-bench/scores", "version": 2}
+SCHEMA = {"name": "aflfp-bench/scores", "version": 3}
+#: The versions read: 2 lacks the ground truth's fingerprint and the diagnostics, which
+#: it may omit (compared by dataset name, not checked for mistakes).
+READ_VERSIONS = (2, 3)
 SCHEMA_FILE = "scores.schema.json"
 #: The largest scores document read (a full AFLFP document is about 3 MB).
 MAX_BYTES = 256 << 20
@@ -183,8 +192,9 @@ class Scores:
     notes: list[str] = field(default_factory=list)
     #: The palsy breakdowns (:mod:`.palsy`), when the subjects' affected sides are known.
     palsy: Palsy | None = None
-    #: Likely mistakes of the prediction file (:mod:`.diagnostics`); empty when none.
-    diagnostics: list[Diagnostic] = field(default_factory=list)
+    #: Likely mistakes of the prediction file (:mod:`.diagnostics`): empty when none was
+    #: found, None in a document written before the diagnostics existed (not checked).
+    diagnostics: list[Diagnostic] | None = None
     #: The fidelity result with its per-image arrays, kept in memory when the document was
     #: made from predictions (the HTML report's Bland-Altman plots use it); not in JSON.
     fidelity: dict | None = field(default=None, repr=False, compare=False)
@@ -192,6 +202,11 @@ class Scores:
     @property
     def n_images(self) -> int:
         return self.coverage.n_scored
+
+    @property
+    def mistakes(self) -> list[Diagnostic]:
+        """The diagnostics found (none when none was found or none was looked for)."""
+        return self.diagnostics or []
 
     #: The levels of :meth:`to_frame`.
     LEVELS = ("image", "expression", "keyframe", "fold", "region", "side", "landmark",
@@ -246,7 +261,8 @@ class Scores:
         }
         if self.offset_px is not None:
             doc["offset_px"] = [float(v) for v in self.offset_px]
-        doc["diagnostics"] = [d.to_dict() for d in self.diagnostics]
+        if self.diagnostics is not None:
+            doc["diagnostics"] = [d.to_dict() for d in self.diagnostics]
         for key in ("by_expression", "by_keyframe", "by_fold", "by_region", "by_side"):
             doc[key] = {k: field_dict(v) for k, v in getattr(self, key).items()}
         doc["by_landmark"] = list(self.by_landmark)
@@ -309,7 +325,8 @@ class Scores:
             gt_mean_shape=doc.get("gt_mean_shape"),
             boxes=BoxCounts(boxes["gt"], boxes["detector"], boxes["fallback"]) if boxes else None,
             clinical=clinical, palsy=Palsy.from_dict(doc),
-            diagnostics=[Diagnostic.from_dict(d) for d in doc.get("diagnostics", [])])
+            diagnostics=(None if "diagnostics" not in doc
+                         else [Diagnostic.from_dict(d) for d in doc["diagnostics"]]))
 
     @classmethod
     def from_json(cls, path) -> Scores:
@@ -355,7 +372,7 @@ def _validate(doc, where: str) -> None:
     if not isinstance(head, dict) or head.get("name") != SCHEMA["name"]:
         raise BenchError(f"{where}: not an aflfp-bench scores document (schema "
                          f"{excerpt(head)})")
-    if head.get("version") != SCHEMA["version"] or isinstance(head.get("version"), bool):
+    if head.get("version") not in READ_VERSIONS or isinstance(head.get("version"), bool):
         raise BenchError(f"{where}: scores schema version {excerpt(head.get('version'))} is not "
                          f"supported (expected {SCHEMA['version']}); score the predictions again")
     problems = schema_errors(doc, load_schema(SCHEMA_FILE))

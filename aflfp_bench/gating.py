@@ -66,6 +66,17 @@ class Check:
     #: Whether the paired test can reach alpha with this check's subjects at all; when it
     #: cannot, the check is decided on the tolerance alone.
     testable: bool = True
+    #: The subjects of the check, and those whose mean difference the test ranks (finite,
+    #: not zero).
+    n_subjects: int = 0
+    n_differences: int = 0
+
+    @property
+    def subjects_text(self) -> str:
+        """``3 subjects``, or ``2 of 8 subjects differ from the baseline``."""
+        if self.n_differences == self.n_subjects:
+            return f"{self.n_subjects} subject{'s' if self.n_subjects != 1 else ''}"
+        return f"{self.n_differences} of {self.n_subjects} subjects differ from the baseline"
 
     @property
     def failed(self) -> bool:
@@ -116,22 +127,29 @@ class Verdict:
     @property
     def decision(self) -> str:
         """How the verdict was decided, when not as usual (the tolerance and the paired
-        test): one line saying that there are too few subjects for the test; else ""."""
-        if self.overall.testable:
-            return ""
-        return (f"{self.n_subjects} subject{'s' if self.n_subjects != 1 else ''}: too few for "
-                f"the paired test (its smallest p, {_p(smallest_p(self.n_subjects))}, is not "
-                f"below alpha {self.alpha:g}); decided on the {self.tolerance_name} tolerance "
-                "alone")
+        test): one line saying which gated checks had too few subjects (with a difference)
+        for the test, so that the tolerance alone decided them; else ""."""
+        alone = f"decided on the {self.tolerance_name} tolerance alone"
+        o = self.overall
+        if not o.testable:
+            smallest = smallest_p(o.n_differences)
+            why = (f" (its smallest p, {_p(smallest)}, is not below alpha {self.alpha:g})"
+                   if math.isfinite(smallest) else "")
+            return f"{o.subjects_text}: too few for the paired test{why}; {alone}"
+        untested = [c.name for c in self.checks if c.counts and not c.testable]
+        if untested:
+            return (f"{', '.join(untested)}: too few subjects with a difference for the paired "
+                    f"test; {alone}")
+        return ""
 
 
-def smallest_p(n_subjects: int) -> float:
-    """The smallest two-sided p-value the signed-rank test can give ``n_subjects``
-    per-subject differences (every one of the same sign, no ties): 2 / 2^n up to 50; nan
-    for none."""
-    if n_subjects < 1:
+def smallest_p(n_differences: int) -> float:
+    """The smallest two-sided p-value the signed-rank test can give ``n_differences``
+    non-zero per-subject differences (every one of the same sign, no ties): 2 / 2^n up to
+    50; nan for none."""
+    if n_differences < 1:
         return float("nan")
-    return signed_rank_p(np.arange(1.0, n_subjects + 1.0))
+    return signed_rank_p(np.arange(1.0, n_differences + 1.0))
 
 
 def compare(candidate: Scores, baseline: Scores, *, max_increase: float | None = None,
@@ -145,7 +163,7 @@ def compare(candidate: Scores, baseline: Scores, *, max_increase: float | None =
     if why:
         raise GateInputError(f"baseline and candidate are not comparable: {why}")
     for side, scores in (("candidate", candidate), ("baseline", baseline)):
-        for found in scores.diagnostics:
+        for found in scores.mistakes:
             raise GateInputError(f"the {side}'s predictions ({scores.predictions}) are not a "
                                  f"result: {found.message}; fix them and score again")
     base_pi, cand_pi = baseline.per_image, candidate.per_image
@@ -177,7 +195,9 @@ def compare(candidate: Scores, baseline: Scores, *, max_increase: float | None =
             checks.append(Check(name, mean, float(cand[m].mean()), cmp["delta"],
                                 tuple(cmp["ci"]), cmp["p_value"], cmp["significant"],
                                 cmp["delta"] > limit, counts, limit,
-                                testable=bool(smallest_p(cmp["n_subjects"]) < alpha)))
+                                testable=bool(smallest_p(cmp["n_differences"]) < alpha),
+                                n_subjects=cmp["n_subjects"],
+                                n_differences=cmp["n_differences"]))
     if max_increase is not None:
         rule, name = f"absolute, {_pts(max_increase)} points", f"{_pts(max_increase)}-point"
     else:

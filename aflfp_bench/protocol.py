@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import unicodedata
 from functools import lru_cache
 from importlib import resources
 
@@ -90,10 +91,13 @@ def canonical_subject(subject: object) -> str:
 
 
 def make_folds(subjects, *, n_folds: int = N_FOLDS, seed: str = FOLD_SEED) -> dict[str, int]:
-    """The seeded fold procedure: order subjects by SHA-256 of ``'<seed>/<subject>'`` and
-    deal them round-robin into folds ``1..n_folds``. Deterministic for a set of subjects."""
+    """The seeded fold procedure: order subjects by SHA-256 of ``'<seed>/<subject>'`` (the
+    subject's name NFC-normalised, so that a name stored decomposed by one file system and
+    composed by another falls in one fold) and deal them round-robin into folds
+    ``1..n_folds``. Deterministic for a set of subjects."""
     names = sorted({canonical_subject(s) for s in subjects})
-    order = sorted(names, key=lambda s: hashlib.sha256(f"{seed}/{s}".encode()).hexdigest())
+    order = sorted(names, key=lambda s: hashlib.sha256(
+        f"{seed}/{unicodedata.normalize('NFC', s)}".encode()).hexdigest())
     return {s: i % n_folds + 1 for i, s in enumerate(order)}
 
 

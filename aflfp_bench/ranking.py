@@ -190,7 +190,7 @@ def build(root, dataset: Dataset, settings: Settings | None = None, *, cache=Non
                     key=lambda e: e.scores.overall.mean)
     _rank(scored, settings)
     published = sorted((e for e in entries if e.scores is None), key=lambda e: e.mean)
-    notes = [found.note(e.submission.method) for e in scored for found in e.scores.diagnostics]
+    notes = [found.note(e.submission.method) for e in scored for found in e.scores.mistakes]
     notes += [f"Published entries left out: {', '.join(names)} "
               f"{'are' if len(names) > 1 else 'is'} {why}." for why, names in left.items()]
     board = Leaderboard(scored + published, sorted(skipped), settings, dataset.name,

@@ -81,8 +81,13 @@ class Row:
     cells: dict[str, Cell | None]
     published: bool = False
     condition: str | None = None
-    #: Its predictions look like a classic mistake (:mod:`.diagnostics`; a note says which).
-    flagged: bool = False
+    #: The classic mistake its predictions look like (:mod:`.diagnostics`; a note says
+    #: more), or None.
+    mistake: str | None = None
+
+    @property
+    def flagged(self) -> bool:
+        return self.mistake is not None
 
 
 @dataclass(frozen=True)
@@ -221,7 +226,7 @@ def build_report(results: list[Result], *, settings: Settings | None = None,
         cells = {c: _cell(a.nme[m], a.subject[m], boot)
                  for c, m in _masks(a.expression, columns).items()}
         rows.append(Row(r.name, cells, condition=r.condition,
-                        flagged=bool(r.scores.diagnostics)))
+                        mistake=next((d.mistake for d in r.scores.mistakes), None)))
     names = [r.name for r in results]
     if reference is None:
         reference = min(rows, key=lambda row: row.cells[AVG].mean).name
@@ -245,10 +250,11 @@ def build_report(results: list[Result], *, settings: Settings | None = None,
         n_subjects=int(len(boot.subjects)), level=boot.level,
         scores_toolkits=tuple(sorted({r.scores.toolkit for r in results})),
         boxes={r.name: text for r in results if (text := box_text(r.scores.boxes))},
-        identity=first.dataset.identity)
+        identity=next((r.scores.dataset for r in results if r.scores.dataset.fingerprint),
+                      first.dataset).identity)
     report = ReportModel(columns, rows, table3, reference, best, report_settings, keyframes,
                          table3_test, results)
-    report.notes += [found.note(r.name) for r in results for found in r.scores.diagnostics]
+    report.notes += [found.note(r.name) for r in results for found in r.scores.mistakes]
     report.versus_best = _versus_best(rows, arrays, boot, settings.alpha)
     _place_published(report, published, show_published)
     return report
@@ -300,7 +306,8 @@ def _table3(results, rows, arrays, boot, alpha):
     dup = sorted({c for c in conditions if conditions.count(c) > 1})
     if dup:
         raise BenchError(f"two results have the training condition {excerpt(dup[0])}")
-    table3 = [Row(r.condition, {AVG: row.cells[AVG]}, condition=r.condition) for r, row in tagged]
+    table3 = [Row(r.condition, {AVG: row.cells[AVG]}, condition=r.condition, mistake=row.mistake)
+              for r, row in tagged]
     test = None
     if len(tagged) == 2:
         (a, _), (b, _) = tagged

@@ -79,12 +79,16 @@ def resolve(path, dataset: Dataset | None, settings: Settings | None = None, *,
             options: ReadOptions | None = None) -> tuple[Scores, np.ndarray | None]:
     """``(scores, predicted points or None)`` of a scores JSON, a prediction file or
     folder (read with ``options``, scored against ``dataset`` under ``settings``), or a
-    submission folder (its prediction file, read with the submission's own options)."""
+    submission folder (its prediction file, read with the submission's own options; one
+    made for another ground truth than ``dataset`` is a BenchError naming both)."""
     target = Path(path)
     if target.is_dir() and (target / SUBMISSION_FILE).is_file():
         sub = load_submission(target)
         if sub.kind != "predictions":
             raise BenchError(f"{target}: a published submission has no per-image scores")
+        why = sub.made_for(dataset) if dataset is not None else None
+        if why:
+            raise BenchError(why)
         target, options = sub.predictions, sub.read_options()
     if is_scores_file(target):
         return read_scores(target), None
@@ -175,13 +179,16 @@ def difference(a: Scores, b: Scores, where_a: str, where_b: str, *,
 
 
 def check_comparable(results: list[Result]) -> None:
-    """All results must share protocol, dataset, reading and threshold: one table never
-    mixes numbers computed otherwise."""
-    for r in results[1:]:
-        why = difference(results[0].scores, r.scores, results[0].source, r.source)
-        if why:
-            raise BenchError(f"results are not comparable: {why}; report each setting in its "
-                             "own tables with --split")
+    """All results must share protocol, ground truth, reading and threshold: one table
+    never mixes numbers computed otherwise. Every pair is compared: a document without a
+    fingerprint matches two different ones by name, so agreement with one result proves
+    nothing about the others."""
+    for i, a in enumerate(results):
+        for b in results[i + 1:]:
+            why = difference(a.scores, b.scores, a.source, b.source)
+            if why:
+                raise BenchError(f"results are not comparable: {why}; report each setting in "
+                                 "its own tables with --split")
 
 
 def split_by_setting(results: list[Result]) -> list[list[Result]]:
@@ -190,7 +197,8 @@ def split_by_setting(results: list[Result]) -> list[list[Result]]:
     groups: list[list[Result]] = []
     for r in results:
         home = next((g for g in groups
-                     if difference(g[0].scores, r.scores, g[0].source, r.source) is None), None)
+                     if all(difference(m.scores, r.scores, m.source, r.source) is None
+                            for m in g)), None)
         if home is None:
             groups.append([r])
         else:

@@ -244,7 +244,9 @@ def paired_comparison(values, reference, subjects, boot: Bootstrap, *,
 
     Returns ``delta`` (mean(values) - mean(reference)), ``ci`` (its subject-bootstrap
     interval), ``p_value`` (Wilcoxon signed-rank on per-subject mean differences),
-    ``n_subjects`` and ``significant`` (p < alpha; False when p is undefined).
+    ``n_subjects``, ``n_differences`` (the subjects whose mean difference is finite and
+    not zero: those the test ranks) and ``significant`` (p < alpha; False when p is
+    undefined).
 
     >>> subjects = [s for s in "abcdef" for _ in range(2)]
     >>> ref = [0.1, 0.2, 0.15, 0.1, 0.3, 0.2, 0.1, 0.1, 0.2, 0.25, 0.3, 0.1]
@@ -260,5 +262,6 @@ def paired_comparison(values, reference, subjects, boot: Bootstrap, *,
     delta, lo, hi = cluster_mean_ci(values - reference, subjects, boot)
     _, per_subject = subject_means(values - reference, subjects)
     p = wilcoxon_p(per_subject)
+    differences = int((np.isfinite(per_subject) & (per_subject != 0)).sum())
     return {"delta": delta, "ci": [lo, hi], "p_value": p, "n_subjects": int(per_subject.size),
-            "significant": bool(np.isfinite(p) and p < alpha)}
+            "n_differences": differences, "significant": bool(np.isfinite(p) and p < alpha)}

@@ -58,18 +58,8 @@ class Submission:
 
     def made_for(self, dataset) -> str | None:
         """Why the predictions cannot be scored against ``dataset`` (a Dataset), in one
-        line; None when they can. The fingerprint decides; a submission without one is
-        matched by the dataset's name."""
-        where = self.folder / SUBMISSION_FILE
-        if self.ground_truth is not None:
-            if same(self.ground_truth, dataset.fingerprint):
-                return None
-            return (f"{where}: made for ground truth {short(self.ground_truth)}, not for "
-                    f"{dataset.identity}")
-        if self.meta["dataset"] != dataset.name:
-            return (f"{where}: field dataset: predictions are for {self.meta['dataset']!r}, "
-                    f"the ground truth is {dataset.name!r}")
-        return None
+        line; None when they can (:func:`made_for`)."""
+        return made_for(self.meta, dataset, self.folder / SUBMISSION_FILE)
 
     @property
     def predictions(self) -> Path:
@@ -82,6 +72,23 @@ class Submission:
                for name in ("ids", "coco_images") if name in self.meta}
         return ReadOptions(markup=self.meta.get("markup", "ibug68"),
                            one_based=bool(self.meta.get("one_based", False)), **aux)
+
+
+def made_for(meta: dict, dataset, where) -> str | None:
+    """Why predictions described by ``meta`` (a submission's fields) cannot be scored
+    against ``dataset``, in one line naming both; None when they can. The fingerprint
+    (``ground_truth``) decides; a submission without one is matched by ``dataset``'s
+    name."""
+    fingerprint = meta.get("ground_truth")
+    if isinstance(fingerprint, str):
+        if same(fingerprint, dataset.fingerprint):
+            return None
+        return (f"{where}: field ground_truth: made for ground truth {short(fingerprint)}, "
+                f"not for {dataset.identity}")
+    if meta.get("dataset") != dataset.name:
+        return (f"{where}: field dataset: predictions are for {meta.get('dataset')!r}, the "
+                f"ground truth is {dataset.name!r}")
+    return None
 
 
 def safe_path(folder: Path, relative: str, source: Path, field: str = "predictions") -> Path:
@@ -174,13 +181,10 @@ def check(folder, dataset=None) -> list[str]:
                         safe_path(folder, meta[name], where, name)
                     except BenchError as exc:
                         out.append(str(exc))
-            fingerprint = meta.get("ground_truth")
-            if (dataset is not None and isinstance(fingerprint, str)
-                    and same(fingerprint, dataset.fingerprint) is False):
-                out.append(f"{where}: field ground_truth: {short(fingerprint)} is not the ground "
-                           f"truth's fingerprint ({dataset.identity}); make the predictions "
-                           "for it, or check against the ground truth they were made for "
-                           "(--data)")
+            why = made_for(meta, dataset, where) if dataset is not None else None
+            if why:
+                out.append(f"{why}: the leaderboard would skip it (check against the ground "
+                           "truth the predictions were made for with --data)")
     return out
 
 

@@ -228,7 +228,9 @@ def report_markdown(report: ReportModel) -> str:
 # ------------------------------------------------------------------ LaTeX
 
 def _latex_dagger(text: str) -> str:
-    return text.replace(DAGGER, r"$^\dagger$")
+    """The tables' marks in LaTeX: the dagger, and the flag of a row whose predictions look
+    like a mistake (pdflatex has no glyph for it)."""
+    return text.replace(DAGGER, r"$^\dagger$").replace(FLAG, r"$^{(!)}$")
 
 
 def _latex(grid, caption: str) -> str:
@@ -254,7 +256,7 @@ def report_latex(report: ReportModel) -> str:
     if apart:
         caption, t2, t3 = apart
         out += [_latex(g, caption) for g in (t2, t3) if g]
-    out += [f"% {note}" for note in report.notes]
+    out += [f"% {_latex_dagger(plain(note))}" for note in report.notes]
     return "\n\n".join(out)
 
 
@@ -266,12 +268,13 @@ def report_csv(report: ReportModel) -> str:
     differences in % (``delta_vs_ref``: Mean minus the reference's Mean, paired on common
     images, with its subject-bootstrap interval); ``p_value`` of the Wilcoxon test;
     ``setting``: the formula and data the row's numbers were computed with (published
-    rows shown apart carry their own)."""
+    rows shown apart carry their own); ``mistake``: the classic mistake the row's
+    predictions look like (metrics.md, "Mistake diagnostics"; empty when none)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     extra = [c for c in report.apart_columns if c not in report.columns]
     columns = [c for c in [*EXPRESSION_CODES, AVG] if c in report.columns or c in extra]
-    w.writerow(["table", "method", "published", "setting", "stat", *columns])
+    w.writerow(["table", "method", "published", "mistake", "setting", "stat", *columns])
     stats = STATS
     here = f"{report.settings.identity}: {report.settings.reading}"
     tables = (("2", report.rows2, here), ("3", report.rows3, here),
@@ -282,8 +285,8 @@ def report_csv(report: ReportModel) -> str:
                 values = [_csv_value(row.cells.get(c), stat) for c in columns]
                 if row.published and not any(values):
                     continue
-                w.writerow([table, plain(row.name), str(row.published).lower(), setting, stat,
-                            *values])
+                w.writerow([table, plain(row.name), str(row.published).lower(),
+                            row.mistake or "", setting, stat, *values])
     return buf.getvalue()
 
 
@@ -330,7 +333,7 @@ def leaderboard_grid(board) -> list[list[str]]:
         by = e.scores.by_expression
         cols = [fmt_pct(by[c].mean) if c in by else "n/a" for c in board.columns]
         rank = f"{e.rank}{TIE if e.tied_with_above else ''}"
-        method = plain(e.submission.method) + (f" {FLAG}" if e.scores.diagnostics else "")
+        method = plain(e.submission.method) + (f" {FLAG}" if e.scores.mistakes else "")
         grid.append([rank, method, fmt_pct(e.mean),
                      f"[{fmt_pct(e.lo)}, {fmt_pct(e.hi)}]", *(_palsy_gap(e.scores) if gap else []),
                      *cols, *about])

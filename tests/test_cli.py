@@ -68,7 +68,7 @@ def test_score_json_is_versioned_and_byte_identical(runner, setup, tmp_path):
         assert runner.invoke(main, ["score", str(preds), "--data", str(gt), "--json", str(out)]).exit_code == 0
     assert a.read_bytes() == b.read_bytes()
     doc = json.loads(a.read_text())
-    assert doc["schema"] == {"name": "aflfp-bench/scores", "version": 2}
+    assert doc["schema"] == {"name": "aflfp-bench/scores", "version": 3}
     assert doc["protocol"] == "aflfp-v1" and doc["n_images"] == 16
     assert doc["settings"] == {
         "norm": "bbox", "agg": "frobenius", "threshold": 0.66, "std_ddof": 1,

@@ -212,7 +212,9 @@ def test_a_document_without_the_field_reads_as_no_diagnostic(tmp_path, ds, clean
 
     doc = json.loads(score(ds, (list(ds.ids), clean)).to_json())
     del doc["diagnostics"], doc["dataset"]["fingerprint"]
-    assert Scores.from_dict(doc).diagnostics == []
+    old = Scores.from_dict(doc)
+    assert old.diagnostics is None and old.mistakes == []
+    assert json.loads(old.to_json()) == doc          # not checked: the field stays absent
 
 
 def test_the_gate_refuses_a_candidate_that_looks_like_a_mistake(tmp_path, gt, ds, clean):
@@ -238,6 +240,15 @@ def test_report_and_leaderboard_flag_the_row(tmp_path, gt, ds, clean):
     rows = [line.split("  ")[0] for line in report.stdout.splitlines() if "  Mean  " in line]
     assert rows == ["good (ref)", f"bad {FLAG}"]
     assert f"{FLAG} bad: the predictions look scaled by one factor" in report.stdout
+    as_csv = runner.invoke(main, ["report", str(good), str(bad), "--data", str(gt),
+                                  "--resamples", "50", "--csv"])
+    flags = {(r.split(",")[1], r.split(",")[3]) for r in as_csv.stdout.splitlines()[1:]}
+    assert flags == {("good", ""), ("bad", "scale")}
+    latex = runner.invoke(main, ["report", str(good), str(bad), "--data", str(gt),
+                                 "--resamples", "50", "--latex", "--name", "good",
+                                 "--name", "bad\n\\input{x}"]).stdout
+    assert FLAG not in latex and r"bad\textbackslash{}ninput" not in latex
+    assert r"$^{(!)}$" in latex and "\n\\input" not in latex
     subs = tmp_path / "subs"
     for slug, points in (("good", clean), ("bad", clean * 0.5)):
         (subs / slug).mkdir(parents=True)

@@ -303,3 +303,36 @@ def test_an_unreadable_input_is_exit_3_for_the_gate_and_1_for_score(tmp_path, ba
     scored_out = CliRunner().invoke(main, ["score", str(preds), "--data", str(gt)])
     assert (scored_out.exit_code, scored_out.stderr.splitlines()[-1]) == (
         1, f"Error: {preds}: cannot read (Permission denied)")
+
+
+def test_subjects_without_a_difference_do_not_count_for_the_test():
+    """The signed-rank test drops zero differences: a change that moves only 2 of 8
+    subjects can never be significant, so the tolerance alone decides, and says so."""
+    ds = memory_dataset(n_subjects=8)
+    base = scored(ds, 1.0, 1)
+    moved = np.isin(base.per_image.subject.astype(str), ["1", "2"])
+    worse = with_per_image(base, nme=base.per_image.nme + 0.2 * moved)
+    verdict = gate.compare(worse, base, settings=FEW)
+    assert not verdict.passed and not verdict.overall.testable
+    assert verdict.decision == ("2 of 8 subjects differ from the baseline: too few for the "
+                                "paired test (its smallest p, 0.5, is not below alpha 0.05); "
+                                "decided on the 2% tolerance alone")
+    same = gate.compare(base, base, settings=FEW)
+    assert same.passed and same.decision == ("0 of 8 subjects differ from the baseline: too "
+                                             "few for the paired test; decided on the 2% "
+                                             "tolerance alone")
+
+
+def test_a_gated_expression_with_too_few_differences_is_named():
+    ds = memory_dataset(n_subjects=8)
+    base = scored(ds, 1.0, 1)
+    p = base.per_image
+    hit = (p.expression == "BR") & np.isin(p.subject.astype(str), ["1", "2"])
+    rise = np.where(p.expression == "BR", 0.0, 0.001 * (1 + p.fold))   # every subject moves
+    worse = with_per_image(base, nme=p.nme + rise + 0.5 * hit)
+    verdict = gate.compare(worse, base, per_expression=True, settings=FEW)
+    assert verdict.overall.testable
+    br = next(c for c in verdict.checks if c.name == "BR")
+    assert not br.testable and br.failed and not verdict.passed
+    assert verdict.decision == ("BR: too few subjects with a difference for the paired test; "
+                                "decided on the 2% tolerance alone")

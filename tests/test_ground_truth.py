@@ -73,11 +73,15 @@ def test_the_fingerprint_ignores_path_order_route_and_name(tmp_path, aflfp_tree)
 
 def test_the_fingerprint_ignores_line_endings_and_unicode_forms(tmp_path):
     """What differs between platforms: CRLF files, and file names a file system stores
-    decomposed (NFD, e.g. HFS+) or composed (NFC)."""
-    name = "Zoë-face"
+    decomposed (NFD, e.g. HFS+) or composed (NFC); with many subjects, so that their
+    folds (seeded by the name) must agree too."""
+    names = [f"{first}-face" for first in ("Zoë", "Renée", "José", "Ångström", "Müller",
+                                           "Núñez", "Çelik", "Søren", "Łukasz", "Dvořák",
+                                           "Ngô", "Ōta")]
     plain, windows = tmp_path / "plain", tmp_path / "windows"
-    write_sample(plain, unicodedata.normalize("NFC", name), FACE)
-    write_sample(windows, unicodedata.normalize("NFD", name), FACE)
+    for name in names:
+        write_sample(plain, unicodedata.normalize("NFC", name), FACE)
+        write_sample(windows, unicodedata.normalize("NFD", name), FACE)
     for pts in windows.glob("*.pts"):
         pts.write_bytes(pts.read_bytes().replace(b"\n", b"\r\n"))
     a, b = load_dataset(plain), load_dataset(windows)
@@ -161,7 +165,8 @@ def test_documents_without_a_fingerprint_are_compared_by_name_with_a_warning(tmp
     a, old = tmp_path / "a.json", tmp_path / "old.json"
     assert cli("score", preds, "--data", gt, "--json", a).exit_code == 0
     doc = json.loads(a.read_text())
-    del doc["dataset"]["fingerprint"]
+    del doc["dataset"]["fingerprint"], doc["diagnostics"]
+    doc["schema"]["version"] = 2                     # as written before both existed
     old.write_text(json.dumps(doc))
     out = cli("report", a, old, "--resamples", "20", "--name", "new", "--name", "old")
     assert out.exit_code == 0, out.output
@@ -199,11 +204,17 @@ def test_the_leaderboard_skips_a_submission_made_for_another_ground_truth(tmp_pa
     assert out.exit_code == 1, out.output
     ranked = [line.split()[1] for line in out.stdout.splitlines()[1:] if line[:1].isdigit()]
     assert sorted(ranked) == ["Mine", "Short", "Unsaid"]
-    assert (f"skipped theirs: {subs / 'theirs' / 'submission.json'}: made for ground truth "
-            f"{short(other.fingerprint)}, not for {ds.identity}") in out.stderr.splitlines()
+    assert (f"skipped theirs: {subs / 'theirs' / 'submission.json'}: field ground_truth: made "
+            f"for ground truth {short(other.fingerprint)}, not for {ds.identity}"
+            ) in out.stderr.splitlines()
     assert (f"warning: unsaid: submission.json names no ground_truth fingerprint: scored "
             f"against {ds.identity} on the strength of its dataset name") in out.stderr.splitlines()
     assert f"Leaderboard on {ds.identity}:" in out.stdout
+    # A submission folder as the gate's baseline or a report's result: the same rule.
+    gate = cli("gate", subs / "mine", "--baseline", subs / "theirs", "--data", gt)
+    assert gate.exit_code == 3 and "field ground_truth: made for ground truth" in gate.stderr
+    report = cli("report", subs / "mine", subs / "theirs", "--data", gt, "--resamples", "20")
+    assert report.exit_code == 1 and "field ground_truth: made for ground truth" in report.stderr
 
 
 def test_submit_new_fills_the_ground_truth_and_check_verifies_it(tmp_path, setup, monkeypatch):
@@ -221,10 +232,19 @@ def test_submit_new_fills_the_ground_truth_and_check_verifies_it(tmp_path, setup
     other_gt, other = _other_truth(tmp_path, ds)
     wrong = cli("submit", "check", folder, "--data", other_gt)
     assert wrong.exit_code == 1
-    assert (f"Error: {folder / 'submission.json'}: field ground_truth: {short(ds.fingerprint)} is "
-            f"not the ground truth's fingerprint ({other.identity}); make the predictions for "
-            "it, or check against the ground truth they were made for (--data)"
+    assert (f"Error: {folder / 'submission.json'}: field ground_truth: made for ground truth "
+            f"{short(ds.fingerprint)}, not for {other.identity}: the leaderboard would skip it "
+            "(check against the ground truth the predictions were made for with --data)"
             ) in wrong.stderr.splitlines()
+    # Without the field, the dataset's name is what the leaderboard matches, so check does.
+    del meta["ground_truth"]
+    meta["dataset"] = "Something else"
+    (folder / "submission.json").write_text(json.dumps(meta))
+    renamed = cli("submit", "check", folder, "--data", gt)
+    assert renamed.exit_code == 1 and (
+        f"Error: {folder / 'submission.json'}: field dataset: predictions are for 'Something "
+        "else', the ground truth is 'AFLFP': the leaderboard would skip it (check against the "
+        "ground truth the predictions were made for with --data)") in renamed.stderr.splitlines()
 
 
 def test_the_demo_to_leaderboard_path_scores_against_the_demos_own_set(tmp_path, monkeypatch):
@@ -256,5 +276,6 @@ def test_the_demo_to_leaderboard_path_scores_against_the_demos_own_set(tmp_path,
     other = cli("leaderboard", "--data", tmp_path / "big", "--resamples", "20")
     assert other.exit_code == 1
     big = load_dataset(tmp_path / "big")
-    assert (f"skipped mean: {folder.relative_to(tmp_path) / 'submission.json'}: made for ground "
-            f"truth {short(synthetic.fingerprint)}, not for {big.identity}") in other.stderr
+    assert (f"skipped mean: {folder.relative_to(tmp_path) / 'submission.json'}: field "
+            f"ground_truth: made for ground truth {short(synthetic.fingerprint)}, not for "
+            f"{big.identity}") in other.stderr

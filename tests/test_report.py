@@ -133,9 +133,10 @@ def test_published_rows_of_another_reading_are_shown_apart(docs):
 def test_renderings_agree(docs):
     rep = build_report(_results(docs), settings=Settings(resamples=200))
     rows = list(csv.reader(io.StringIO(report_csv(rep))))
-    assert rows[0] == ["table", "method", "published", "setting", "stat", *rep.columns]
-    assert rows[1][3] == f"{docs[0].identity}: {rep.settings.reading}"
-    good_mean = next(r for r in rows if r[1] == "good" and r[4] == "mean")
+    assert rows[0] == ["table", "method", "published", "mistake", "setting", "stat",
+                       *rep.columns]
+    assert rows[1][3:5] == ["", f"{docs[0].identity}: {rep.settings.reading}"]
+    good_mean = next(r for r in rows if r[1] == "good" and r[5] == "mean")
     assert float(good_mean[-1]) == pytest.approx(100 * docs[1]["good"].overall.mean, abs=1e-4)
     best = rep.best[AVG]
     md = report_markdown(rep)
@@ -223,7 +224,7 @@ def test_cli_report_formats_and_html(tmp_path, docs):
                                   "--csv", "--markdown"])
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("**Table 2.**")
-    assert "table,method,published,setting,stat" in result.stdout and "Bad method" in result.stdout
+    assert "table,method,published,mistake,setting,stat" in result.stdout and "Bad method" in result.stdout
     assert out.is_file() and "Bad method" in out.read_text()
     assert result.stderr == f"wrote {out}\n"
 

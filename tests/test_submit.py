@@ -43,8 +43,9 @@ def test_new_then_check_until_it_passes(tmp_path, monkeypatch):
     ok = cli("submit", "check", folder)
     assert ok.stdout == f"{folder}: ok\n"
     assert ok.stderr == (f"note: {folder / 'submission.json'}: no ground_truth field: the "
-                         "leaderboard scores it, with a warning, against its own ground truth "
-                         "when the dataset's name matches\n")
+                         "leaderboard scores it against the board's ground truth when its "
+                         "dataset name matches, with a warning; 'aflfp-bench submit new' fills "
+                         "the field\n")
     again = cli("submit", "new", "my-det")
     assert again.exit_code == 1 and again.output.splitlines()[-1].startswith(
         "Error: submissions/my-det: already exists")

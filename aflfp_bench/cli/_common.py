@@ -64,7 +64,7 @@ def notes_of(source: str, notes) -> None:
 def diagnostics_of(source: str, scores, *, strict: bool = False) -> None:
     """The likely mistakes of a scored prediction file: a warning line each on stderr, or
     with ``strict`` an error (exit 1) naming the first."""
-    for found in scores.diagnostics:
+    for found in scores.mistakes:
         if strict:
             raise BenchError(f"{source}: {found.message} (--strict)")
         echo_err(f"warning: {source}: {found.message}")

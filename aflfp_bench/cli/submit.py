@@ -106,8 +106,8 @@ def check(directory, data):
         sub = load_submission(directory)
         if sub.kind == "predictions" and sub.ground_truth is None:
             echo_err(f"note: {sub.folder / SUBMISSION_FILE}: no ground_truth field: the "
-                     "leaderboard scores it, with a warning, against its own ground truth "
-                     "when the dataset's name matches")
+                     "leaderboard scores it against the board's ground truth when its dataset "
+                     "name matches, with a warning; 'aflfp-bench submit new' fills the field")
     for line in problems:
         echo_err(f"Error: {line}")
     if problems:
