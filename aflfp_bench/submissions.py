@@ -87,7 +87,8 @@ def made_for(meta: dict, dataset, where) -> str | None:
                 f"not for {dataset.identity}")
     if meta.get("dataset") != dataset.name:
         return (f"{where}: field dataset: predictions are for {meta.get('dataset')!r}, the "
-                f"ground truth is {dataset.name!r}")
+                f"ground truth is {dataset.name!r} (if they were made for it, say so: "
+                f"\"ground_truth\": \"{short(dataset.fingerprint)}\")")
     return None
 
 

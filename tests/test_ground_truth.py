@@ -243,8 +243,10 @@ def test_submit_new_fills_the_ground_truth_and_check_verifies_it(tmp_path, setup
     renamed = cli("submit", "check", folder, "--data", gt)
     assert renamed.exit_code == 1 and (
         f"Error: {folder / 'submission.json'}: field dataset: predictions are for 'Something "
-        "else', the ground truth is 'AFLFP': the leaderboard would skip it (check against the "
-        "ground truth the predictions were made for with --data)") in renamed.stderr.splitlines()
+        f"else', the ground truth is 'AFLFP' (if they were made for it, say so: "
+        f"\"ground_truth\": \"{short(ds.fingerprint)}\"): the leaderboard would skip it (check "
+        "against the ground truth the predictions were made for with --data)"
+        ) in renamed.stderr.splitlines()
 
 
 def test_the_demo_to_leaderboard_path_scores_against_the_demos_own_set(tmp_path, monkeypatch):
