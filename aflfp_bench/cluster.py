@@ -34,6 +34,10 @@ _LOCAL = re.compile(r"local:(\d+)")
 _REMOTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+:\d{1,5}")
 #: The most worker processes ``local:N`` starts (as for ``--workers``).
 MAX_LOCAL = 64
+#: How long a scheduler's address has to accept a connection and send Dask's handshake.
+HANDSHAKE_SECONDS = 10.0
+#: A Dask handshake message is a few hundred bytes; its first 8 bytes give its length.
+_HANDSHAKE_MAX = 1 << 20
 
 
 def check_address(text: str) -> str:
@@ -179,6 +183,54 @@ class Cluster:
                                  f"{__version__}: install the same version everywhere")
 
 
+def probe(address: str, seconds: float = HANDSHAKE_SECONDS) -> None:
+    """Check, within ``seconds`` in all, that a Dask scheduler answers at the ``tcp://``
+    ``address``: it sends its handshake as soon as it accepts (a length of a few hundred
+    bytes, then the message). Anything else (nothing: a listener that never answers, an
+    HTTP server waiting for a request; bytes that are no Dask frame) is one BenchError
+    saying what was found; Dask itself would wait for ever or fail with a traceback."""
+    import socket
+    import struct
+    import time
+
+    from distributed.comm.addressing import parse_host_port
+
+    host, port = parse_host_port(address.removeprefix("tcp://"))
+    deadline = time.monotonic() + seconds
+    try:
+        conn = socket.create_connection((host, port), timeout=seconds)
+    except OSError as exc:
+        raise BenchError(f"cannot reach the Dask scheduler at {address} "
+                         f"({exc.strerror or exc})") from None
+    got = b""
+    try:
+        while len(got) < 8 and (left := deadline - time.monotonic()) > 0:
+            conn.settimeout(left)
+            try:
+                chunk = conn.recv(8 - len(got))
+            except TimeoutError:
+                break
+            except OSError as exc:
+                raise BenchError(f"the connection to {address} failed before Dask's "
+                                 f"handshake ({exc.strerror or exc})") from None
+            if not chunk:
+                break
+            got += chunk
+    finally:
+        conn.close()
+    if len(got) < 8:
+        what = ("closed the connection" if got or time.monotonic() < deadline
+                else f"sent nothing for {seconds:g} s")
+        raise BenchError(f"no Dask scheduler at {address}: it accepted a connection but "
+                         f"{what} instead of Dask's handshake (another service?)")
+    (length,) = struct.unpack("<Q", got)
+    if not 0 < length <= _HANDSHAKE_MAX:
+        shown = got.decode("ascii", "replace")
+        kind = "an HTTP server" if got.startswith(b"HTTP/") else "a service"
+        raise BenchError(f"no Dask scheduler at {address}: {kind} answered ({shown!r}...), "
+                         "not Dask's handshake")
+
+
 @contextmanager
 def connect(address: str):
     """A :class:`Cluster` for ``address`` (see :func:`check_address`), closed on exit."""
@@ -202,6 +254,8 @@ def connect(address: str):
                     silence_logs=logging.ERROR)
             client = distributed.Client(local)
         else:
+            if address.startswith("tcp://"):
+                probe(address)
             client = distributed.Client(address, timeout="20s")
     except (OSError, TimeoutError, ValueError, TypeError) as exc:
         # ValueError: a scheme Dask does not know; TypeError: tls:// without TLS settings

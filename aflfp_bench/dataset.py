@@ -31,7 +31,7 @@ import pandas as pd
 from . import jsonfile
 from .atomic import replacing
 from .errors import BenchError
-from .escape import plain
+from .escape import csv_cell, csv_text, plain
 from .files import decode_text, excerpt, read_bytes
 from .fingerprint import fingerprint_of, short
 from .protocol import N_POINTS
@@ -45,6 +45,21 @@ META_COLUMNS = ("image_id", "subject", "expression", "keyframe", "frame", "fold"
 BOX_COLUMNS = ("box_x", "box_y", "box_w", "box_h")
 MANIFEST_COLUMNS = META_COLUMNS + BOX_COLUMNS
 POINT_COLUMNS = tuple(f"{axis}{i}" for i in range(N_POINTS) for axis in "xy")
+#: The longest image id (the scores document's limit).
+MAX_ID = 1000
+#: The manifest's columns of names from users (written as CSV cells no spreadsheet runs).
+TEXT_COLUMNS = ("image_id", "subject", "image")
+
+
+#: A point is "far outside" its image when it lies more than this fraction of the image's
+#: width (height) beyond its left or right (top or bottom) edge.
+FAR_OUTSIDE = 0.5
+
+
+def far_outside(points: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """Which coordinates of ``(n, k, 2)`` points lie far outside their ``(n, 1, 2)`` image
+    sizes (:data:`FAR_OUTSIDE`)."""
+    return (points < -FAR_OUTSIDE * size) | (points > (1 + FAR_OUTSIDE) * size)
 
 
 def tight_boxes(points: np.ndarray) -> np.ndarray:
@@ -77,6 +92,11 @@ class Dataset:
             raise ValueError(f"points must have shape ({n}, {N_POINTS}, 2), got {self.points.shape}")
         if self.boxes.shape != (n, 4):
             raise ValueError(f"boxes must have shape ({n}, 4), got {self.boxes.shape}")
+        long = self.meta["image_id"].astype(str).str.len() > MAX_ID
+        if long.any():
+            first = str(self.meta.loc[long, "image_id"].iloc[0])
+            raise BenchError(f"{self.name}: an image id of {len(first)} characters "
+                             f"({excerpt(first)}); at most {MAX_ID}")
         dup = self.meta["image_id"].duplicated(keep=False)
         if dup.any():
             first = self.meta.loc[dup, "image_id"].iloc[0]
@@ -146,6 +166,8 @@ def write_manifest(dataset: Dataset, path, *, subjects=None, image_root: str | N
         header["subjects"] = Path(os.path.relpath(Path(subjects).resolve(),
                                                   path.parent.resolve())).as_posix()
     table = dataset.meta.loc[:, list(META_COLUMNS)].copy()
+    for col in TEXT_COLUMNS:
+        table[col] = table[col].map(csv_cell)
     table[list(BOX_COLUMNS)] = dataset.boxes
     coords = pd.DataFrame(dataset.points.reshape(len(dataset), -1), columns=list(POINT_COLUMNS))
     table = pd.concat([table.reset_index(drop=True), coords], axis=1)
@@ -231,11 +253,14 @@ def read_manifest(path, *, named_subjects: bool = True) -> Dataset:
     missing = [c for c in MANIFEST_COLUMNS + POINT_COLUMNS if c not in table.columns]
     if missing:
         raise BenchError(f"{path}: manifest lacks column(s) {', '.join(missing[:5])}")
-    for col in ("image_id", "subject", "image"):
+    for col in TEXT_COLUMNS:
         empty = table[col].isna().to_numpy()
         if empty.any():
             row = int(np.flatnonzero(empty)[0])
             raise BenchError(f"{path}:{_line_of(body, row)}: column '{col}': empty value")
+        quoted = table[col].str.startswith("'")
+        if quoted.any():
+            table.loc[quoted, col] = table.loc[quoted, col].map(csv_text)
     whole = ("fold", "width", "height")
     numeric = list(whole + BOX_COLUMNS + POINT_COLUMNS)
     block = table[numeric]
@@ -248,6 +273,18 @@ def read_manifest(path, *, named_subjects: bool = True) -> Dataset:
             row = int(np.flatnonzero(bad)[0])
             raise BenchError(f"{path}:{_line_of(body, row)}: column '{col}': {values[row, j]:g} is not a "
                              "positive whole number")
+    sizes = values[:, len(whole) + 2:len(whole) + 4]
+    if (sizes <= 0).any():
+        row, j = (int(v[0]) for v in np.nonzero(sizes <= 0))
+        raise BenchError(f"{path}:{_line_of(body, row)}: column '{BOX_COLUMNS[2 + j]}': "
+                         f"{sizes[row, j]:g}: a box's width and height must be positive")
+    first_point = len(whole) + len(BOX_COLUMNS)
+    far = far_outside(values[:, first_point:].reshape(-1, N_POINTS, 2), values[:, None, 1:3])
+    if far.any():
+        row, k, axis = (int(v[0]) for v in np.nonzero(far))
+        raise BenchError(f"{path}:{_line_of(body, row)}: column '{'xy'[axis]}{k}': point {k + 1} "
+                         f"lies far outside the {values[row, 1]:g}x{values[row, 2]:g} image "
+                         "(columns width, height): the image or its points are wrong")
     dup = table["image_id"].duplicated()
     if dup.any():
         row = int(np.flatnonzero(dup)[0])

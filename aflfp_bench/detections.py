@@ -12,6 +12,7 @@ detections and puts the mapped ground-truth box where the detector found nothing
 from __future__ import annotations
 
 import csv
+import io
 import math
 import threading
 from concurrent.futures import ProcessPoolExecutor
@@ -23,6 +24,7 @@ from .atomic import write_text
 from .cluster import visible
 from .dataset import Dataset
 from .errors import BenchError
+from .escape import csv_cell, csv_text
 from .faces import BoxMapping, Detector, choose, shipped_mapping
 from .images import load_gray
 from .urls import absolute
@@ -62,16 +64,18 @@ def _read(path: Path) -> dict[str, np.ndarray]:
             values = []
         if len(row) != 5 or len(values) != 4:
             raise BenchError(f"{path}:{line}: expected 'image_id,x,y,w,h'")
-        found[row[0]] = np.asarray(values)
+        found[csv_text(row[0])] = np.asarray(values)
     return found
 
 
 def _write(path: Path, found: dict[str, np.ndarray]) -> None:
-    lines = [HEADER]
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(HEADER.split(","))
     for image_id, box in found.items():
-        cells = ["" if not np.isfinite(v) else repr(float(v)) for v in box]
-        lines.append(",".join([image_id, *cells]))
-    write_text(path, "\n".join(lines) + "\n", "detections")
+        writer.writerow([csv_cell(image_id),
+                         *("" if not np.isfinite(v) else repr(float(v)) for v in box)])
+    write_text(path, text.getvalue(), "detections")
 
 
 def detect_all(dataset: Dataset, kind: str, path=None, *, workers: int = 1,

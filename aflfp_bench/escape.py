@@ -1,5 +1,5 @@
-"""User text made safe for each output: the terminal, Markdown and LaTeX. (HTML is
-escaped by jinja2's autoescape.)
+"""User text made safe for each output: the terminal, Markdown, LaTeX and CSV cells.
+(HTML is escaped by jinja2's autoescape.)
 
 Method names, training-data notes, dates and file names come from users and from
 submissions; none of them may change the shape of a table, inject a link or an image,
@@ -12,6 +12,17 @@ import re
 
 #: C0 and C1 control characters and DEL (ANSI escape sequences start with ESC).
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+#: Invisible characters that change how the text around them reads: Unicode's format
+#: characters (category Cf: bidirectional overrides and isolates U+202A-202E and
+#: U+2066-2069, zero-width spaces and joiners U+200B-200F, the byte-order mark, the soft
+#: hyphen, ...), the combining grapheme joiner and the Hangul fillers, which show as
+#: nothing. :func:`plain` shows each as ``<U+202E>``; names refuse them
+#: (data/submission.schema.json). Written as a regular expression's class, escapes and all.
+INVISIBLE = (r"\u00ad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u115f"
+             r"\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164"
+             r"\ufeff\uffa0\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f"
+             r"\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f")
+_INVISIBLE = re.compile(f"[{INVISIBLE}]")
 _SPACE = re.compile(r"[\t\n\r\v\f\u2028\u2029]+")
 
 #: Markers a table builder puts around text to be shown bold; :func:`markdown_cell` turns
@@ -26,8 +37,15 @@ _LATEX = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{"
 
 
 def plain(text) -> str:
-    """One line of printable text: line breaks become spaces, control characters go."""
-    return _CONTROL.sub("", _SPACE.sub(" ", str(text)))
+    """One line of printable text: line breaks become spaces, control characters go, and
+    invisible format characters show as ``<U+202E>``."""
+    return visible(_CONTROL.sub("", _SPACE.sub(" ", str(text))))
+
+
+def visible(text: str) -> str:
+    """``text`` with every invisible format character (:data:`INVISIBLE`) shown as
+    ``<U+XXXX>``: nothing in it can reorder or hide what is printed around it."""
+    return _INVISIBLE.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
 
 
 def md_escape(text) -> str:
@@ -43,3 +61,29 @@ def markdown_cell(text: str) -> str:
 
 def latex_escape(text) -> str:
     return "".join(_LATEX.get(ch, ch) for ch in plain(text))
+
+
+#: The first characters that make a spreadsheet run a cell as a formula (OWASP's
+#: CSV-injection rule), and the quote that escapes them.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def csv_cell(text: str) -> str:
+    """``text`` as a CSV cell that no spreadsheet runs as a formula: a text starting with
+    ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a quote before it (and so
+    does one starting with a quote, so that :func:`csv_text` undoes it exactly). For text
+    cells only: a number's minus sign is left alone."""
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def csv_text(cell: str) -> str:
+    """The text of a cell written by :func:`csv_cell` (other cells as they are)."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(_FORMULA_STARTS) else cell
+
+
+def figure_text(text) -> str:
+    """User text for a matplotlib figure, shown as written: ``$...$`` is not mathematics
+    (an undefined macro would fail the figure), and a leading underscore, which would
+    hide a legend entry, stays visible (after a space)."""
+    shown = plain(text).replace("$", r"\$")
+    return " " + shown if shown.startswith("_") else shown

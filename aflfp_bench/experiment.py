@@ -32,6 +32,11 @@ from .runfile import check_file
 from .settings import Settings
 
 NORMAL, PALSY = "Normal face", "Palsy face"
+#: The files the experiment writes in OUTDIR besides its models (the CLI checks, before
+#: any work, that none is a file the run reads).
+OUTDIR_FILES = ("normal.csv", "palsy.csv", "normal.method.json", "palsy.method.json",
+                "detections-palsy.csv", "detections-normal.csv", "table3.txt", "table3.md",
+                "report.html")
 
 
 def _draw(size: int, n: int, seed: int) -> np.ndarray:

@@ -107,13 +107,43 @@ def decode_text(data: bytes, path) -> str:
                          f"0x{data[exc.start]:02x}); save the file as UTF-8") from None
 
 
+#: Folder walks go no deeper than this below their root (a tree nested 1,000 levels deep
+#: would otherwise exhaust the interpreter's recursion or the machine's patience).
+MAX_WALK_DEPTH = 64
+
+
+def _walk(root, *, followlinks: bool):
+    """``(folder, [sub-folder names], [other names])`` for ``root`` and every folder below
+    it, top-down, without recursion; the caller may prune the sub-folder list in place.
+    Deeper than :data:`MAX_WALK_DEPTH` is a BenchError."""
+    stack = [(os.fspath(root), 0)]
+    while stack:
+        folder, depth = stack.pop()
+        if depth > MAX_WALK_DEPTH:
+            raise BenchError(f"{os.fspath(root)}: folders nested more than {MAX_WALK_DEPTH} "
+                             "levels deep")
+        dirs, names = [], []
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    try:
+                        is_dir = entry.is_dir(follow_symlinks=followlinks)
+                    except OSError:
+                        is_dir = False
+                    (dirs if is_dir else names).append(entry.name)
+        except OSError:
+            continue
+        yield folder, dirs, names
+        stack.extend((os.path.join(folder, d), depth + 1) for d in reversed(dirs))
+
+
 def walk_inside(root: Path) -> list[Path]:
     """Every file under the folder ``root`` (sorted); BenchError for a link, a special
     file, or anything resolving outside ``root``: for files a submission must keep inside."""
     root = Path(root)
     real_root = root.resolve()
     found = []
-    for folder, dirs, names in os.walk(root, followlinks=False):
+    for folder, dirs, names in _walk(root, followlinks=False):
         for name in sorted(dirs + names):
             p = Path(folder) / name
             info = p.lstat()
@@ -134,7 +164,7 @@ def walk_folders(root):
     links followed, each real folder once (a link back to a parent cannot loop); folders
     whose name starts with a dot are skipped."""
     seen = set()
-    for folder, dirs, names in os.walk(root, followlinks=True):
+    for folder, dirs, names in _walk(root, followlinks=True):
         real = os.path.realpath(folder)
         if real in seen:
             dirs[:] = []
@@ -142,3 +172,30 @@ def walk_folders(root):
         seen.add(real)
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         yield Path(folder), sorted(names)
+
+
+def same_file(a, b) -> bool:
+    """Whether two paths name one file or folder: equal once resolved (links, ``..``), or
+    the same file on disk (a hard link, another case on a case-insensitive file system)."""
+    a, b = os.path.realpath(a), os.path.realpath(b)
+    if a == b:
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def inside(path, tree) -> bool:
+    """Whether ``path`` (which need not exist) is ``tree`` or lies anywhere below it, seen
+    through links, ``..`` and case-insensitive file systems."""
+    if not os.path.isdir(tree):
+        return False
+    current = os.path.realpath(path)
+    while True:
+        if same_file(current, tree):
+            return True
+        parent = os.path.dirname(current)
+        if parent == current:
+            return False
+        current = parent

@@ -37,7 +37,7 @@ import numpy as np
 from .atomic import write_text
 from .document import Scores
 from .errors import BenchError, UndefinedStatisticWarning
-from .escape import md_escape
+from .escape import md_escape, plain
 from .formats import ReadOptions
 from .protocol import EXPRESSION_CODES
 from .results import difference, paired, resolve
@@ -278,7 +278,7 @@ def summary_text(v: Verdict) -> str:
              f"difference {_pts(o.delta)} points (95% CI [{_pts(o.ci[0])}, {_pts(o.ci[1])}]), "
              f"Wilcoxon p = {_p(o.p_value)}; tolerance {_pts(v.tolerance)} points ({v.rule}), "
              f"alpha {v.alpha:g}; {v.n_images} images of {v.n_subjects} subjects",
-             f"{v.reading}, on {v.ground_truth}",
+             plain(f"{v.reading}, on {v.ground_truth}"),
              *([v.decision] if v.decision else []),
              f"note: {o.note}"]
     for c in v.checks[1:]:
@@ -289,7 +289,8 @@ def summary_text(v: Verdict) -> str:
 
 def summary_markdown(v: Verdict) -> str:
     lines = [f"### aflfp-bench gate: {'✅ pass' if v.passed else '❌ regression'}", "",
-             f"{v.reading}, on {md_escape(v.ground_truth)}. Tolerance {_pts(v.tolerance)} NME "
+             f"{md_escape(v.reading)}, on {md_escape(v.ground_truth)}. Tolerance "
+             f"{_pts(v.tolerance)} NME "
              f"points ({v.rule}), alpha "
              f"{v.alpha:g} (Wilcoxon signed-rank on per-subject means), {v.n_images} images of "
              f"{v.n_subjects} subjects.", "",

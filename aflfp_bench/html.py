@@ -9,6 +9,7 @@ import os
 from ._version import __version__
 from .atomic import write_text
 from .clinical import LABELS, UNITS
+from .escape import visible
 from .protocol import EXPRESSION_NAMES
 from .protocol import NAME as PROTOCOL
 from .report import AVG, ReportModel
@@ -16,11 +17,19 @@ from .tables import DAGGER, cell_marks, ci_text, fmt_pct, row_label, table3_test
 
 
 def environment():
+    """The templates' environment: autoescaped, strict, and every text shown with its
+    invisible format characters made visible (:func:`.escape.visible`)."""
     import jinja2
+    import markupsafe
+
+    def shown(value):
+        if isinstance(value, str) and not isinstance(value, markupsafe.Markup):
+            return visible(value)
+        return value
 
     return jinja2.Environment(loader=jinja2.PackageLoader("aflfp_bench", "templates"),
                               autoescape=True, undefined=jinja2.StrictUndefined,
-                              trim_blocks=True, lstrip_blocks=True)
+                              trim_blocks=True, lstrip_blocks=True, finalize=shown)
 
 
 #: What the Avg column holds, in words.

@@ -9,6 +9,7 @@ whole image (at prediction), so a truncated file fails there.
 from __future__ import annotations
 
 import io
+import stat
 import warnings
 from pathlib import Path
 
@@ -30,6 +31,8 @@ def open_image(path):
     from PIL import Image, UnidentifiedImageError
 
     path = path if is_url(path) else Path(path)
+    if not is_url(path):
+        _regular(path)
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     source = io.BytesIO(read_url(path, max_bytes=MAX_URL_BYTES)) if is_url(path) else path
     try:
@@ -44,6 +47,20 @@ def open_image(path):
     except (OSError, UnidentifiedImageError, ValueError) as exc:
         reason = "not an image file" if isinstance(exc, UnidentifiedImageError) else str(exc)
         raise BenchError(f"{path}: cannot read image ({reason})") from None
+
+
+def _regular(path: Path) -> None:
+    """Only a regular file is opened as an image: opening a FIFO would wait for a writer
+    for ever, and a device would never end."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise BenchError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise BenchError(f"{path}: cannot read image ({exc.strerror or exc})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise BenchError(f"{path}: not a regular file (a folder, FIFO, socket or device); "
+                         "refusing to open it as an image")
 
 
 def image_size(path) -> tuple[int, int]:

@@ -2,7 +2,9 @@
 
 A JSON file given to the toolkit is read with a size limit, parsed without recursion
 blowing the stack, and must hold only finite numbers (``NaN`` and ``Infinity``, which
-Python's json accepts, are refused) nested no deeper than :data:`MAX_DEPTH`. Every
+Python's json accepts, are refused) nested no deeper than :data:`MAX_DEPTH`, and no key
+twice in one object (a reader and the parser would see different values: the parser
+keeps the last). Every
 problem is a :class:`~.errors.BenchError` naming the file (and line, where the parser
 knows it); file contents are never echoed.
 """
@@ -14,6 +16,7 @@ import math
 from pathlib import Path
 
 from .errors import BenchError
+from .escape import plain
 from .files import decode_text, read_bytes
 
 MAX_DEPTH = 64
@@ -25,10 +28,30 @@ def _reject_constant(name: str):
     raise ValueError(f"non-finite number {name}")
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs):
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        seen = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return found
+
+
 def loads(text: str, where: str, *, max_depth: int = MAX_DEPTH):
     """Parse ``text``; ``where`` names its origin in errors."""
     try:
-        value = json.loads(text, parse_constant=_reject_constant)
+        value = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+    except _DuplicateKey as exc:
+        key = plain(exc.args[0])
+        shown = key if len(key) <= 40 else key[:40] + "..."
+        raise BenchError(f"{where}: key {shown!r} given twice in one object; give each key "
+                         "once") from None
     except RecursionError:
         raise BenchError(f"{where}: JSON nested too deeply (more than {max_depth} levels)") from None
     except json.JSONDecodeError as exc:

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from . import jsonfile
-from .dataset import Dataset, read_manifest, tight_boxes
+from .dataset import Dataset, far_outside, read_manifest, tight_boxes
 from .errors import BenchError
 from .files import walk_folders
 from .protocol import KEYFRAMES, assign_folds, canonical_subject, expression_code
@@ -100,6 +100,19 @@ def _sample(image: Path, pts: Path, problems: _Problems):
             if message.startswith(path):
                 message = re.sub(r"^:(\d+): ", r"line \1: ", message[len(path):]).lstrip(": ")
         problems(pts, message)
+        return None
+    extent = np.ptp(points, axis=0)
+    if not (extent > 0).all():
+        problems(pts, f"every point on one {'point' if not extent.any() else 'line'} (a box of "
+                      f"{extent[0]:g} x {extent[1]:g}): not a face's annotation")
+        return None
+    far = far_outside(points[None], np.array([[[width, height]]], dtype=float))[0]
+    if far.any():
+        k = int(np.flatnonzero(far.any(axis=1))[0])
+        x, y = points[k]
+        problems(image, f"a {width}x{height} image, but its annotation ({pts.name}) puts point "
+                        f"{k + 1} at ({x:g}, {y:g}), far outside it: the image or its .pts is "
+                        "not the one annotated")
         return None
     return points, width, height
 

@@ -260,7 +260,8 @@ def score_bins(scores: np.ndarray, subjects: np.ndarray) -> dict[str, np.ndarray
         return {}
     names, first = np.unique(subjects[known], return_index=True)
     per_subject = scores[known][first]
-    edges = np.quantile(per_subject, [1 / 3, 2 / 3])
+    # Of halves, doubled: the interpolation of scores near +-1e308 cannot overflow.
+    edges = 2 * np.quantile(per_subject / 2, [1 / 3, 2 / 3])
     bin_of = np.searchsorted(edges, scores, side="left")  # a score on an edge: the lower bin
     ranges = [(scores[m].min(), scores[m].max(), m)
               for m in (known & (bin_of == b) for b in range(3)) if m.any()]

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from .escape import plain
+from .escape import figure_text, plain
 from .palsy import Palsy
 from .subjects import GRADES
 
@@ -127,9 +127,9 @@ def gap_figure(results) -> str | None:
         err = np.vstack([mean - lo, hi - mean])
         ax.bar(x - 0.4 + width * (i + 0.5), mean, width, yerr=np.where(np.isfinite(err), err, 0),
                color=PALETTE[i % 8], hatch=HATCHES[i % 8], edgecolor="white", capsize=2,
-               label=name, error_kw={"linewidth": 0.8})
+               label=figure_text(name), error_kw={"linewidth": 0.8})
     ax.axhline(0, color="black", linewidth=0.8)
-    ax.set_xticks(x, labels)
+    ax.set_xticks(x, [figure_text(label) for label in labels])
     ax.set_ylabel("affected - unaffected (NME points)")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     return data_uri(fig)

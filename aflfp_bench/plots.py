@@ -14,6 +14,7 @@ import textwrap
 import numpy as np
 
 from .errors import BenchError
+from .escape import figure_text, plain
 from .images import open_image
 from .protocol import KEYFRAMES, REGIONS
 from .report import ReportModel
@@ -97,7 +98,8 @@ def ced(report: ReportModel) -> str:
     for i, name, doc in _methods(report):
         nme = np.sort(doc.per_image.nme)
         frac = np.searchsorted(nme, grid, side="right") / nme.size
-        ax.plot(100 * grid, frac, label=name, markevery=20, markersize=5, **_style(i))
+        ax.plot(100 * grid, frac, label=figure_text(name), markevery=20, markersize=5,
+                **_style(i))
     ax.axvline(100 * thr, color="0.4", linewidth=0.8)
     ax.set(xlabel="NME (%)", ylabel="fraction of images", ylim=(0, 1.01),
            title="Cumulative error distribution")
@@ -116,7 +118,7 @@ def _dodged(fig, ax, labels, series, ylabel, title):
         hi = np.array([100 * (c.hi - c.mean) if c else np.nan for c in cells])
         st = _style(i)
         ax.errorbar(off, means, yerr=[lo, hi], fmt=st["marker"], color=st["color"], capsize=2,
-                    markersize=5, label=name, linestyle="none")
+                    markersize=5, label=figure_text(name), linestyle="none")
     ax.set_xticks(x, labels)
     ax.set(ylabel=ylabel, title=title)
     _legend_below(fig, ax)
@@ -143,7 +145,7 @@ def keyframes(report: ReportModel) -> str:
         lo = np.array([100 * cells[k].lo if k in cells else np.nan for k in KEYFRAMES])
         hi = np.array([100 * cells[k].hi if k in cells else np.nan for k in KEYFRAMES])
         st = _style(i)
-        ax.plot(x, means, label=name, **st)
+        ax.plot(x, means, label=figure_text(name), **st)
         ax.fill_between(x, lo, hi, color=st["color"], alpha=0.12)
     ax.set_xticks(x, KEYFRAMES)
     ax.set(ylabel="NME (%)", title="NME by keyframe (expression intensity), 95% CI")
@@ -160,7 +162,8 @@ def regions(report: ReportModel) -> str:
     width = 0.8 / max(1, len(methods))
     for k, (i, name, doc) in enumerate(methods):
         vals = [100 * doc.by_region[n].mean for n in names]
-        ax.bar(x - 0.4 + width * (k + 0.5), vals, width, label=name, color=PALETTE[i % 8],
+        ax.bar(x - 0.4 + width * (k + 0.5), vals, width, label=figure_text(name),
+               color=PALETTE[i % 8],
                hatch=HATCHES[i % 8], edgecolor="black", linewidth=0.5)
     ax.set_xticks(x, names)
     ax.set(ylabel="NME (%)", title="NME by facial region")
@@ -203,7 +206,8 @@ def landmarks(report: ReportModel, *, per_row: int = 4) -> str | None:
             ax.plot(*shape[idx].T, color="0.75", linewidth=0.8, zorder=1)
         ax.scatter(*shape.T, c=vals, s=18, cmap="viridis", norm=norm, edgecolors="0.2",
                    linewidths=0.3, zorder=2)
-        ax.set_title(f"{short_label(name, 26)}\nmean {np.mean(vals):.2f}%", fontsize=8)
+        ax.set_title(f"{short_label(figure_text(name), 26)}\nmean {np.mean(vals):.2f}%",
+                     fontsize=8)
         ax.set_aspect("equal")
         ax.invert_yaxis()
     for ax in axes.ravel():
@@ -231,7 +235,7 @@ def sides(report: ReportModel) -> str:
         ax.bar(x + offset, vals, 0.4, label=f"subject's {side}", hatch=hatch,
                color=["#56B4E9" if side == "right" else "#E69F00"] * len(methods),
                edgecolor="black", linewidth=0.5)
-    ax.set_xticks(x, [short_label(name) for _, name, _ in methods], fontsize=8)
+    ax.set_xticks(x, [short_label(figure_text(name)) for _, name, _ in methods], fontsize=8)
     ax.set(ylabel="NME (%)", title="Left vs right half of the face (asymmetry of error)")
     _legend_below(fig, ax)
     return data_uri(fig)
@@ -287,12 +291,12 @@ def overlays(report: ReportModel, *, n_each: int = 3) -> dict[str, str]:
             continue
         side = 200
         sheet = Image.new("RGB", (n_each * (side + 8) + 8, 2 * (side + 38) + 26), "white")
-        ImageDraw.Draw(sheet).text((8, 6), result.name, fill="black")
+        ImageDraw.Draw(sheet).text((8, 6), plain(result.name), fill="black")
         for n, ((kind, j), path) in enumerate(zip(picks, paths)):
             k = row_of[ids[j]]
             with open_image(path) as im:
                 panel = _overlay_panel(im, ds.points[k], result.points[k], ds.boxes[k],
-                                       f"{kind}: {ds.ids[k]}\nNME {100 * nme[j]:.2f}%", side)
+                                       f"{kind}: {plain(ds.ids[k])}\nNME {100 * nme[j]:.2f}%", side)
             sheet.paste(panel, (8 + (n % n_each) * (side + 8), 26 + (n // n_each) * (side + 38)))
         buf = io.BytesIO()
         sheet.save(buf, format="PNG", optimize=False)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .clinical import LABELS, RELEVANT, UNITS
+from .escape import figure_text
 from .fidelity import MAIN
 from .plots import PALETTE, _plt, data_uri, short_label
 from .report import ReportModel
@@ -45,10 +46,11 @@ def bland_altman(report: ReportModel) -> dict[str, str]:
                 for y, style in ((bias, "-"), (bias - 1.96 * sd, "--"), (bias + 1.96 * sd, "--")):
                     ax.axhline(y, color="black", linestyle=style, linewidth=0.8)
             unit = UNITS.get(m, "")
-            ax.set_title(f"{short_label(LABELS.get(m, m), 34)}\n{unit}, n = {rel.sum()}",
+            ax.set_title(f"{short_label(figure_text(LABELS.get(m, m)), 34)}\n{figure_text(unit)}, "
+                         f"n = {rel.sum()}",
                          fontsize=9)
             ax.set(xlabel="mean of L-R differences",
                    ylabel="predicted - ground truth" if m == MAIN[0] else "")
-        fig.suptitle(short_label(r.name, 90), fontsize=10, y=0.99)
+        fig.suptitle(short_label(figure_text(r.name), 90), fontsize=10, y=0.99)
         out[r.name] = data_uri(fig, tight=False)
     return out

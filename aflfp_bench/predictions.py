@@ -11,6 +11,7 @@ dataset. Every problem is a :class:`BenchError` naming the file and line (and co
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,8 +20,8 @@ import numpy as np
 
 from . import formats, markup
 from .atomic import replacing
-from .dataset import POINT_COLUMNS, Dataset
-from .errors import BenchError
+from .dataset import POINT_COLUMNS, Dataset, far_outside
+from .errors import BenchError, UndefinedStatisticWarning
 from .files import excerpt
 from .formats import ReadOptions, Records
 from .formats.wide import BOX_KINDS
@@ -31,9 +32,6 @@ from .sources import IMAGE_EXTS
 __all__ = ["Predictions", "ReadOptions", "predictions_from_arrays", "predictions_from_frame",
            "read_predictions", "write_predictions"]
 
-#: A point is "far outside" when it lies more than this fraction of the image's width
-#: (height) beyond its left or right (top or bottom) edge.
-FAR_OUTSIDE = 0.5
 WIDE_COLUMNS = ("image_id",) + POINT_COLUMNS
 
 
@@ -206,14 +204,31 @@ def _check_values(records: Records, rows: np.ndarray, dataset: Dataset) -> None:
         raise BenchError(f"{records.where(r)}: {records.column(k, axis)}: value "
                          f"{coords[r, k, axis]} is not finite")
     size = dataset.meta[["width", "height"]].to_numpy(dtype=float)[rows][:, None, :]
-    far = (coords < -FAR_OUTSIDE * size) | (coords > (1 + FAR_OUTSIDE) * size)
+    far = far_outside(coords, size)
     if far.any():
         r, k, axis = (int(v[0]) for v in np.nonzero(far))
         w, h = size[r, 0]
         x, y = coords[r, k]
         raise BenchError(f"{records.where(r)}: {records.column(k, axis)}: landmark {k} at "
                          f"({x:g}, {y:g}) is far outside the {w:g}x{h:g} image of "
-                         f"{dataset.ids[rows[r]]!r}")
+                         f"{dataset.ids[rows[r]]!r}{_likely_mistake(dataset, rows, coords)}")
+
+
+def _likely_mistake(dataset: Dataset, rows: np.ndarray, coords: np.ndarray) -> str:
+    """``; the predictions look ...`` when one of the classic mistakes (:mod:`.diagnostics`)
+    explains a file whose points leave the images (e.g. a resolution mismatch), else ""."""
+    from .diagnostics import diagnose
+    from .metrics import aggregate, normalizer
+
+    if coords.shape[1] != N_POINTS:
+        return ""
+    gt, boxes = dataset.points[rows], dataset.boxes[rows]
+    sizes = dataset.meta[["width", "height"]].to_numpy(dtype=float)[rows]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UndefinedStatisticWarning)
+        found = diagnose(gt, coords, d=normalizer(gt, boxes=boxes), aggregate=aggregate,
+                         boxes=boxes, sizes=sizes)
+    return "".join(f"; {d.message}" for d in found)
 
 
 def write_predictions(path, ids, points) -> None:

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import unicodedata
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +29,8 @@ from ._version import __version__
 from .dataset import Dataset
 from .document import Scores
 from .errors import BenchError, UndefinedStatisticWarning
-from .files import walk_inside
+from .escape import INVISIBLE, plain
+from .files import inside, walk_inside
 from .formats import ReadOptions
 from .protocol import EXPRESSION_CODES
 from .published import incomparable
@@ -36,7 +39,7 @@ from .results import Result, paired, resolve
 from .scorecache import ScoreCache
 from .settings import Settings
 from .stats import cluster_mean_ci, make_bootstrap, paired_comparison
-from .submissions import Submission, discover
+from .submissions import SUBMISSION_FILE, Submission, discover
 from .userdirs import cache_dir
 
 
@@ -127,6 +130,13 @@ def default_cache() -> Path:
     return cache_dir() / "leaderboard"
 
 
+def name_key(name: str) -> str:
+    """What makes two method names the same on a board: compatibility-normalised (NFKC),
+    case-folded, invisible characters dropped, runs of spaces as one."""
+    text = unicodedata.normalize("NFKC", name).casefold()
+    return " ".join(re.sub(f"[{INVISIBLE}]", "", text).split())
+
+
 def score_cached(sub: Submission, dataset: Dataset, gt_key: str, settings: Settings,
                  cache: ScoreCache | None, warn) -> tuple[Scores, bool]:
     """(scores, whether they came from the cache); ``cache`` None rescores. A submission
@@ -161,15 +171,28 @@ def build(root, dataset: Dataset, settings: Settings | None = None, *, cache=Non
     (default :func:`default_cache`); ``verify``: rescore every entry, believing no cache."""
     root = Path(root)
     settings = settings or Settings()
-    store = None if verify else ScoreCache(default_cache() if cache is None else cache)
+    folder = default_cache() if cache is None else Path(cache)
+    if not verify and inside(folder, root):
+        raise BenchError(f"{folder}: the score cache may not be inside {root}, the submissions "
+                         "being ranked (a pull request could ship a forged cache); keep it in "
+                         "the user's cache folder, or give --cache elsewhere")
+    store = None if verify else ScoreCache(folder)
     notices: list[str] = []
     subs, skipped = discover(root)
     gt_key = ground_truth_key(dataset)
     entries, n_scored, n_cached = [], 0, 0
     left: dict[str, list[str]] = {}
+    names: dict[str, Submission] = {}
     for sub in subs:
         if progress:
             progress(1)
+        first = names.setdefault(name_key(sub.method), sub)
+        if first is not sub:
+            skipped.append((sub.slug, f"{sub.folder / SUBMISSION_FILE}: field method: "
+                                      f"{plain(sub.method)!r} is already the method of "
+                                      f"{first.folder} ({plain(first.method)!r}); method names "
+                                      "are unique on a board"))
+            continue
         if sub.kind == "published":
             why = incomparable(sub.published(), dataset=dataset.name,
                                synthetic=dataset.synthetic, norm=settings.norm, agg=settings.agg)
@@ -182,6 +205,10 @@ def build(root, dataset: Dataset, settings: Settings | None = None, *, cache=Non
             scores, cached = score_cached(sub, dataset, gt_key, settings, store, notices.append)
         except BenchError as exc:
             skipped.append((sub.slug, str(exc)))
+            continue
+        except (Exception, RecursionError) as exc:   # noqa: BLE001  (one entry never takes the board)
+            skipped.append((sub.slug, f"{sub.folder}: could not be scored "
+                                      f"({type(exc).__name__}: {plain(str(exc))[:200]})"))
             continue
         n_cached += cached
         n_scored += not cached

@@ -31,6 +31,7 @@ import numpy as np
 from .atomic import replacing
 from .dataset import POINT_COLUMNS
 from .errors import BenchError
+from .escape import csv_cell, csv_text
 from .files import check_regular, decode_text, read_maybe_gzip
 
 PRECISION = 3
@@ -95,7 +96,7 @@ def format_rows(rows, *, run: Run | None = None) -> str:
         if not writable_id(image_id):
             raise BenchError(f"image id {image_id!r} contains a comma, quote or line break")
         face = f"{row[3]},{row[4]}," if run is not None and run.faces else ""
-        line = f"{image_id},{face}{fmt % tuple(points.ravel())}"
+        line = f"{csv_cell(image_id)},{face}{fmt % tuple(points.ravel())}"
         if run is not None:
             line += f",{row[2]},{run.cells}"
         out.append(line + "\n")
@@ -138,11 +139,13 @@ class RunFile:
 
     @classmethod
     def open(cls, path, run: Run, ids) -> RunFile:
-        """Check an existing output against ``run`` for the ``ids`` this run predicts,
+        """Check an existing output against ``run`` for the ``ids`` this run predicts (a
+        collection, or any container that answers ``in``: a video's frames are not listed),
         then resume it (or start it)."""
         path = Path(path)
         lines = _existing_lines(path)
-        done, incomplete = check_lines(path, lines, run, set(ids)) if lines else (set(), set())
+        wanted = set(ids) if isinstance(ids, (list, tuple)) else ids
+        done, incomplete = check_lines(path, lines, run, wanted) if lines else (set(), set())
         work = _working(path)
         if lines and lines[0] != header(run.faces):
             lines = []   # only a header of the other face setting (check_lines saw no row)
@@ -201,7 +204,8 @@ def check_lines(path: Path, lines: list[str], run: Run,
     for n, line in enumerate(lines[1:-1], 2):  # the last element is '' or a partial row
         if not line:
             continue
-        image_id, *rest = line.split(",")
+        cell, *rest = line.split(",")
+        image_id = csv_text(cell)
         if len(rest) != width:
             raise BenchError(f"{path}:{n}: not a row of this tool's prediction files; choose "
                              "another output or remove it")

@@ -20,6 +20,7 @@ from .atomic import replacing
 from .dataset import Dataset
 from .detections import training_boxes
 from .errors import BenchError
+from .escape import csv_cell, plain
 from .predictor import Predictor, found_job, model_blob, shard_job
 from .runfile import Run, RunFile, model_digest
 
@@ -185,7 +186,8 @@ def _write_missing(out, missing: list[tuple[str, str]]) -> None:
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(MISSING_HEADER.split(","))
-    writer.writerows(sorted(missing))
+    writer.writerows([csv_cell(image_id), csv_cell(plain(reason))]
+                     for image_id, reason in sorted(missing))
     with replacing(path, "list of images without a face") as tmp:
         tmp.write_text(text.getvalue(), encoding="utf-8")
 
@@ -208,7 +210,7 @@ def predict_found(items, name: str, model, out, *, ids=(), all_faces: bool = Fal
     _init(name, model, None, None, flip, all_faces)   # a missing extra fails here
     counts = Counter()
     missing: list[tuple[str, str]] = []
-    with RunFile.open(out, run, list(ids)) as sink:
+    with RunFile.open(out, run, ids) as sink:
         done = sink.done
 
         def todo():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,9 +20,9 @@ IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp")
 
 
 def image_folder(root) -> list[tuple[str, str]]:
-    """``(id, path)`` of every image under ``root`` (recursive; jpg, jpeg, png, bmp in any
-    case; links followed, a folder linking back to a parent visited once, hidden folders
-    skipped), sorted by id.
+    """``(id, path)`` of every image under ``root`` (recursive; regular files named jpg,
+    jpeg, png, bmp in any case; links followed, a folder linking back to a parent visited
+    once, hidden folders skipped), sorted by id.
     Two images with one id (``a.jpg`` and ``a.png``) are an error naming both."""
     root = Path(root)
     if not root.is_dir():
@@ -33,6 +34,8 @@ def image_folder(root) -> list[tuple[str, str]]:
             if ext.lower() not in IMAGE_EXTS:
                 continue
             path = os.path.join(folder, name)
+            if not os.path.isfile(path):          # only regular files are images (no FIFO)
+                continue
             image_id = Path(os.path.relpath(os.path.join(folder, stem), root)).as_posix()
             if image_id in found:
                 raise BenchError(f"{path}: two images have the id {image_id!r} (also "
@@ -50,6 +53,26 @@ def _cv2():
     except ImportError:
         raise MissingExtra("reading videos needs OpenCV: pip install 'aflfp-bench[cv]'") from None
     return cv2
+
+
+@dataclass(frozen=True)
+class FrameIds:
+    """The ids ``<stem>/<index>`` of every ``every``-th frame below ``declared``, answering
+    ``in`` in constant time and memory."""
+
+    stem: str
+    every: int
+    declared: int
+
+    def __contains__(self, image_id) -> bool:
+        head, _, tail = str(image_id).rpartition("/")
+        if head != self.stem or not (tail.isascii() and tail.isdigit()):
+            return False
+        index = int(tail)
+        return index < self.declared and index % self.every == 0
+
+    def __len__(self) -> int:
+        return -(-self.declared // self.every)
 
 
 class Video:
@@ -72,15 +95,17 @@ class Video:
         #: Frames the container declares (0 when it does not say); an estimate only.
         self.declared = max(count, 0)
 
-    def ids(self) -> list[str]:
-        """The ids of the frames the container declares (a guide for resuming)."""
-        return [self.frame_id(k) for k in range(0, self.declared, self.every)]
+    def ids(self) -> FrameIds:
+        """The ids of the frames the container declares (a guide for resuming), as a
+        container that answers ``in`` without listing them (a header may declare 2^31
+        frames)."""
+        return FrameIds(self.path.stem, self.every, self.declared)
 
     def frame_id(self, index: int) -> str:
         return f"{self.path.stem}/{index}"
 
     def __len__(self) -> int:
-        return -(-self.declared // self.every)
+        return len(self.ids())
 
     def frames(self, skip=frozenset()) -> Iterator[tuple[str, np.ndarray | None]]:
         """``(id, gray)`` of every ``every``-th frame in order; ``gray`` is None for an id

@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from . import jsonfile
 from .errors import BenchError
+from .escape import INVISIBLE, plain
 from .files import check_regular, walk_inside
 from .fingerprint import same, short
 from .formats.records import ReadOptions
@@ -130,7 +131,11 @@ def _read_meta(folder: Path):
 
 def _field_problems(meta) -> list[str]:
     """Every schema error of ``meta`` (``field: what is wrong``), then the date's."""
-    problems = schema_errors(meta, load_schema(SCHEMA_FILE))
+    invisible = f" does not match ^[^{INVISIBLE}]*$"
+    problems = [p.removesuffix(invisible) + " holds an invisible format character (a "
+                "bidirectional override, a zero-width character, ...); a name must read as "
+                "it is" if p.endswith(invisible) else p
+                for p in schema_errors(meta, load_schema(SCHEMA_FILE))]
     date = meta.get("date") if isinstance(meta, dict) else None
     if isinstance(date, str) and not _real_date(date) and not any(
             p.startswith("date:") for p in problems):
@@ -227,4 +232,7 @@ def discover(root) -> tuple[list[Submission], list[tuple[str, str]]]:
             valid.append(load_submission(folder))
         except BenchError as exc:
             skipped.append((folder.name, str(exc)))
+        except (OSError, RecursionError, ValueError) as exc:
+            skipped.append((folder.name, f"{folder}: cannot be read ({type(exc).__name__}: "
+                                         f"{plain(str(exc))[:200]})"))
     return valid, skipped

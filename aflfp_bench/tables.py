@@ -14,7 +14,15 @@ import io
 import math
 
 from .diagnostics import FLAG
-from .escape import BOLD_CLOSE, BOLD_OPEN, latex_escape, markdown_cell, md_escape, plain
+from .escape import (
+    BOLD_CLOSE,
+    BOLD_OPEN,
+    csv_cell,
+    latex_escape,
+    markdown_cell,
+    md_escape,
+    plain,
+)
 from .protocol import EXPRESSION_CODES
 from .report import AVG, STATS, Cell, ReportModel, Row
 
@@ -285,8 +293,8 @@ def report_csv(report: ReportModel) -> str:
                 values = [_csv_value(row.cells.get(c), stat) for c in columns]
                 if row.published and not any(values):
                     continue
-                w.writerow([table, plain(row.name), str(row.published).lower(),
-                            row.mistake or "", setting, stat, *values])
+                w.writerow([table, csv_cell(plain(row.name)), str(row.published).lower(),
+                            row.mistake or "", csv_cell(plain(setting)), stat, *values])
     return buf.getvalue()
 
 

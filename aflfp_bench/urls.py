@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 
 from .errors import BenchError, MissingExtra
 
@@ -51,9 +52,25 @@ def _reason(exc: Exception) -> str:
     return f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:200]
 
 
+def _regular_local(url: str, path: str) -> None:
+    """A ``file://`` object must be a regular file: opening a FIFO would wait for ever."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise BenchError(f"{url}: no such file") from None
+    except OSError as exc:
+        raise BenchError(f"{url}: cannot read ({exc.strerror or exc})") from None
+    if not stat.S_ISREG(mode):
+        raise BenchError(f"{url}: not a regular file (a folder, FIFO, socket or device); "
+                         "refusing to read it")
+
+
 def read_url(url: str, *, max_bytes: int) -> bytes:
     """The bytes of the object at ``url`` (at most ``max_bytes``)."""
     fs, path = _filesystem(url)
+    protocols = fs.protocol if isinstance(fs.protocol, (tuple, list)) else (fs.protocol,)
+    if {"file", "local"} & set(protocols):
+        _regular_local(url, path)
     try:
         with fs.open(path, "rb") as fh:
             data = fh.read(max_bytes + 1)

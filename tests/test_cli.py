@@ -171,17 +171,20 @@ def test_undefined_statistics_are_one_warning_line_without_source_paths(runner, 
 
     folder = tmp_path / "faces"
     write_sample(folder, "a")
-    write_sample(folder, "flat", points=np.tile(FACE[:1], (68, 1)))   # a zero-size box
+    closed = FACE.copy()
+    closed[45] = closed[36]                  # outer eye corners at one place
+    write_sample(folder, "closed", points=closed)
     gt = tmp_path / "gt.csv"
     assert runner.invoke(main, ["import", str(folder), "-o", str(gt)]).exit_code == 0
     ds = load_dataset(gt)
     preds = tmp_path / "p.csv"
-    write_predictions(preds, ds.ids, ds.points + 1.0)
-    result = runner.invoke(main, ["score", str(preds), "--data", str(gt)])
+    write_predictions(preds, ds.ids, ds.points + 1.5)
+    result = runner.invoke(main, ["score", str(preds), "--data", str(gt), "--norm",
+                                  "inter-ocular"])
     assert result.exit_code == 0, result.output
     warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
-    assert warnings[0] == ("warning: 1 image(s) have a zero or undefined bbox normaliser; their "
-                           "NME is nan")
+    assert warnings[0] == ("warning: 1 image(s) have a zero or undefined inter-ocular "
+                           "normaliser; their NME is nan")
     assert ".py" not in result.stderr
 
 

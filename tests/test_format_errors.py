@@ -267,12 +267,17 @@ def test_notes_on_stderr(gt):
 # ------------------------------------------------------- odd but possible inputs
 
 
-def test_a_huge_landmark_index_is_a_count_error(gt, tmp_path):
+def test_a_landmark_index_beyond_the_markup_names_its_line(gt, tmp_path):
     p = tmp_path / "p.csv"
-    p.write_text((GOLDEN / "long.csv").read_text() + "1-BR-neutral,1e20,1,1\n")
-    fails(run(gt, p), f"{p}: landmark indices up to 100000000000000000000 "
-                      "(100000000000000000001 points): expected 68 points (ibug68); the markups "
-                      "are ibug68 (68 points), wflw98 (98 points)")
+    text = (GOLDEN / "long.csv").read_text()
+    p.write_text(text + "1-BR-neutral,1e20,1,1\n")
+    line = len(text.splitlines()) + 1
+    fails(run(gt, p), f"{p}:{line}: column 'landmark': 1e+20 is beyond the 68 points of the "
+                      "markup (0..67)")
+    p.write_text(text.replace("\n1-BR-neutral,5,", "\n1-BR-neutral,68,", 1))
+    first = next(k for k, row in enumerate(text.splitlines(), 1) if row.startswith("1-BR-neutral,5,"))
+    fails(run(gt, p), f"{p}:{first}: column 'landmark': 68 is beyond the 68 points of the "
+                      "markup (0..67)")
 
 
 def test_npz_members_are_checked(gt, tmp_path):

@@ -110,7 +110,8 @@ def test_all_faces_adds_the_face_columns_largest_first(folder, tmp_path):
     (gt / "sub").mkdir(parents=True)
     for name in ("a.png", "sub/b.jpg"):
         shutil.copy(root / name, gt / name)
-        write_pts((gt / name).with_suffix(".pts"), np.full((68, 2), 10.0))
+        write_pts((gt / name).with_suffix(".pts"),
+                  10.0 + np.c_[np.arange(68) % 9, np.arange(68) // 9])
     score = CliRunner().invoke(main, ["score", str(out), "--data", str(gt)])
     assert score.exit_code == 1
     assert score.output.splitlines()[-1] == (
@@ -171,7 +172,9 @@ def test_no_images(folder, tmp_path):
 
 
 def test_cascaded_fcn_without_a_model_points_to_the_bundled_one(tmp_path):
-    result = invoke("--adapter", "cascaded-fcn", "--images", tmp_path, "-o", tmp_path / "p.csv")
+    (tmp_path / "photos").mkdir()
+    result = invoke("--adapter", "cascaded-fcn", "--images", tmp_path / "photos", "-o",
+                    tmp_path / "p.csv")
     assert result.exit_code == 1
     assert result.output.splitlines()[-1] == (
         "Error: adapter 'cascaded-fcn' needs a trained model: pass --model FILE (train one with "

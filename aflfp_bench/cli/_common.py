@@ -8,6 +8,7 @@ traceback); 2 a usage error; a library error may carry its own code (the gate's 
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
 import click
 
@@ -55,10 +56,50 @@ def echo_err(message: str) -> None:
     click.echo(plain(message), err=True)
 
 
+def echo_out(message: str) -> None:
+    """One line of user text on standard output, made inert (:func:`..escape.plain`)."""
+    click.echo(plain(message))
+
+
 def notes_of(source: str, notes) -> None:
     """Notes on how a prediction file was read (several faces, a mapped markup), on stderr."""
     for note in notes:
         echo_err(f"note: {source}: {note}")
+
+
+def read_inputs(preds, read_options=None) -> list[tuple[str, str]]:
+    """A prediction file (or folder) and the files its options name, as inputs of
+    :func:`refuse_overwrites`."""
+    found = [(preds, "a prediction file")]
+    if read_options is not None:
+        found += [(read_options.ids, "the --ids file"),
+                  (read_options.coco_images, "the --coco-images file")]
+    return found
+
+
+def result_inputs(path, read_options=None) -> list[tuple[str, str]]:
+    """What a result given to report or gate makes the run read: the file or folder (a
+    submission folder as a whole), its sidecar of a method name, and its options' files."""
+    from ..results import SIDECAR_SUFFIX
+
+    given = Path(path)
+    sidecar = given.with_name(given.stem + SIDECAR_SUFFIX)
+    return [*read_inputs(path, read_options), (sidecar if sidecar.is_file() else None,
+                                               "a result's sidecar")]
+
+
+def refuse_overwrites(outputs, *, dataset=None, inputs=()) -> None:
+    """The one check of every command that writes, before it computes anything: no output
+    (``(option, path)`` pairs) may be, or land inside, what the run reads (the ``dataset``
+    it loaded, and ``inputs``: ``(path, what)`` pairs; :mod:`..outputs`)."""
+    from ..outputs import Reads, check_outputs
+
+    reads = Reads()
+    if dataset is not None:
+        reads.add_dataset(dataset)
+    for path, what in inputs:
+        reads.add(path, what)
+    check_outputs(outputs, reads)
 
 
 def diagnostics_of(source: str, scores, *, strict: bool = False) -> None:

@@ -14,6 +14,8 @@ from ._common import (
     load_ground_truth,
     notes_of,
     prediction_options,
+    read_inputs,
+    refuse_overwrites,
     subjects_option,
 )
 
@@ -74,6 +76,9 @@ def clinical(predictions, data, subjects, read_options, json_out, clear, mm_per_
 
         mm_per_pixel = read_pixel_sizes(mm_per_pixel)
     dataset = load_ground_truth(data, lenient, subjects=subjects)
+    refuse_overwrites([("--json", json_out)], dataset=dataset,
+                      inputs=[*read_inputs(predictions, read_options),
+                              (getattr(mm_per_pixel, "source", None), "the pixel sizes")])
     preds = read_predictions(predictions, dataset, options=read_options,
                              allow_missing=allow_missing)
     notes_of(predictions, preds.notes)

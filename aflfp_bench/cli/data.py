@@ -6,7 +6,14 @@ import click
 
 from ..progress import progress_bar
 from ..synthetic import DEFAULT_SEED, DEFAULT_SIZE, DEFAULT_SUBJECTS, synthetic_name
-from ._common import lenient_option, library_errors, load_ground_truth, subjects_option
+from ._common import (
+    echo_out,
+    lenient_option,
+    library_errors,
+    load_ground_truth,
+    refuse_overwrites,
+    subjects_option,
+)
 
 
 @click.command("import")
@@ -38,12 +45,14 @@ def import_(directory, output, set_default, image_root, subjects, lenient):
     from ..config import set_value
     from ..dataset import write_manifest
 
+    refuse_overwrites([("-o", output)], inputs=[(directory, "the dataset being imported"),
+                                                 (subjects, "the subjects file")])
     dataset = load_ground_truth(directory, lenient, announce=False, subjects=subjects)
     write_manifest(dataset, output,
                    subjects=dataset.subjects.source if dataset.subjects else None,
                    image_root=image_root)
     listed = f", subjects from {dataset.subjects.source}" if dataset.subjects else ""
-    click.echo(f"wrote {output}: {len(dataset)} images of {dataset.identity}{listed}")
+    echo_out(f"wrote {output}: {len(dataset)} images of {dataset.identity}{listed}")
     if set_default:
         click.echo(f"default ground truth: {set_value('data', output)}")
 

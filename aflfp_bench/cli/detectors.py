@@ -4,6 +4,7 @@ detector adapters."""
 from __future__ import annotations
 
 import functools
+import os
 
 import click
 
@@ -11,9 +12,11 @@ from ..progress import progress_bar
 from ._common import (
     data_option,
     echo_err,
+    echo_out,
     lenient_option,
     library_errors,
     load_ground_truth,
+    refuse_overwrites,
     scheduler_option,
     workers_option,
 )
@@ -214,6 +217,7 @@ def predict(ctx, adapter, box, data, images_dir, video, every, all_faces, model,
             if given:
                 raise click.UsageError(f"{flag} applies to --images and --video")
         dataset = load_ground_truth(data, lenient)
+        refuse_overwrites([("-o", output)], dataset=dataset, inputs=[(model, "the model")])
         with maybe_connect(scheduler) as cluster, \
                 progress_bar(len(dataset), f"{adapter}: predicting") as update:
             counts = runner.predict(dataset, adapter, model, output, box=box, workers=workers,
@@ -225,6 +229,9 @@ def predict(ctx, adapter, box, data, images_dir, video, every, all_faces, model,
                                "detector finds the faces")
     if images_dir and every != 1:
         raise click.UsageError("--every applies to --video")
+    refuse_overwrites([("-o", output), ("-o", runner.missing_path(output))],
+                      inputs=[(images_dir, "the images"), (video, "the video"),
+                              (model, "the model")])
     with maybe_connect(scheduler) as cluster:
         _predict_found(adapter, model, output, images_dir, video, every, all_faces, workers,
                        flip_test, cluster=cluster, **shards)
@@ -239,7 +246,7 @@ def _predict_found(adapter, model, output, images_dir, video, every, all_faces, 
     runner.prepare_found(adapter, model, flip, all_faces)
     if images_dir:
         items = sources.image_folder(images_dir)
-        ids, total, label = [i for i, _ in items], len(items), "images"
+        ids, total, label = {i for i, _ in items}, len(items), "images"
     else:
         clip = sources.Video(video, every)
         ids, total, label = clip.ids(), len(clip), "frames"
@@ -283,11 +290,14 @@ def train(adapter, box, data, output, training, lenient):
     from ..dataset import concat
 
     options = checked_training(adapter, training)
-    dataset = concat([load_ground_truth(d, lenient, origin="--data") for d in data])
+    loaded = [load_ground_truth(d, lenient, origin="--data") for d in data]
+    for part in loaded:
+        refuse_overwrites([("-o", output)], dataset=part)
+    dataset = concat(loaded)
     with progress_bar(len(dataset), f"{adapter}: reading training faces") as update:
         runner.train(dataset, adapter, output, box="gt" if box == "auto" else box,
                      progress=update, log=echo_err, **options)
-    click.echo(f"wrote {output}: {adapter} trained on {len(dataset)} images of {dataset.identity}")
+    echo_out(f"wrote {output}: {adapter} trained on {len(dataset)} images of {dataset.identity}")
 
 
 @click.command()
@@ -313,6 +323,7 @@ def cv(adapter, box, data, output, folds, workers, scheduler, flip_test, trainin
     options = checked_training(adapter, training)
     chosen = _parse_folds(folds)
     dataset = load_ground_truth(data, lenient)
+    refuse_overwrites([("-o", output)], dataset=dataset)
     with maybe_connect(scheduler) as cluster, \
             progress_bar(len(dataset), f"{adapter}: cross-validation") as update:
         counts = cross_validate(dataset, adapter, output, folds=chosen, box=box, workers=workers,
@@ -355,13 +366,17 @@ def table3(normal, data, adapter, box, outdir, folds, workers, scheduler, flip_t
     """
     from ..cluster import maybe_connect
     from ..dataset import concat
+    from ..experiment import OUTDIR_FILES, write_report
     from ..experiment import table3 as run_table3
-    from ..experiment import write_report
 
     options = checked_training(adapter, training)
     chosen = _parse_folds(folds)
     dataset = load_ground_truth(data, lenient)   # first: a missing --data fails before any work
-    normal_set = concat([load_ground_truth(d, lenient, origin="--normal") for d in normal])
+    normal_parts = [load_ground_truth(d, lenient, origin="--normal") for d in normal]
+    written = [("-o", outdir)] + [("-o", os.path.join(outdir, name)) for name in OUTDIR_FILES]
+    for part in (dataset, *normal_parts):
+        refuse_overwrites(written, dataset=part)
+    normal_set = concat(normal_parts)
     seed = options.pop("seed", 0)
     n_test = len(dataset) if chosen is None else int(dataset.meta["fold"].isin(chosen).sum())
     with maybe_connect(scheduler) as cluster, \

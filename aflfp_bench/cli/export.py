@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..errors import BenchError
-from ._common import library_errors, load_ground_truth
+from ._common import echo_out, library_errors, load_ground_truth, refuse_overwrites
 
 
 @click.command()
@@ -39,7 +39,8 @@ def export(model, output, quantize, calibration, calibration_images, seed):
     if "quantization" in source.meta:     # before loading the calibration images
         raise BenchError(f"{model}: already quantized ({source.meta['quantization'][:60]})")
     dataset = load_ground_truth(calibration, origin="--calibration")
+    refuse_overwrites([("-o", output)], dataset=dataset, inputs=[(model, "the model")])
     crops = calibration_crops(dataset, size=source.size, margin=source.margin,
                               n=calibration_images, seed=seed)
     quantize_int8(source.path, output, crops, calibration=dataset.label, seed=seed)
-    click.echo(f"wrote {output}: int8 ({len(crops)} calibration crops of {dataset.identity})")
+    echo_out(f"wrote {output}: int8 ({len(crops)} calibration crops of {dataset.identity})")

@@ -15,6 +15,8 @@ from ._common import (
     library_errors,
     load_ground_truth,
     prediction_options,
+    refuse_overwrites,
+    result_inputs,
     settings_options,
 )
 
@@ -84,6 +86,13 @@ def gate(preds, baseline, data, settings, read_options, max_increase_rel, max_in
                                                            "prediction files need the ground truth"))
         with gating.inputs():
             dataset = load_ground_truth(data)
+    with gating.inputs():
+        refuse_overwrites(
+            [("--markdown", md_out), ("--junit", junit_out), ("--bench-json", bench_out),
+             ("$GITHUB_STEP_SUMMARY", os.environ.get("GITHUB_STEP_SUMMARY")),
+             ("$GITHUB_OUTPUT", os.environ.get("GITHUB_OUTPUT") if github else None)],
+            dataset=dataset, inputs=[*result_inputs(preds, read_options),
+                                     *result_inputs(baseline, read_options)])
     verdict = gating.compare(gating.load_side(preds, dataset, settings, read_options),
                              gating.load_side(baseline, dataset, settings, read_options),
                              max_increase=absolute, max_increase_rel=relative,

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..errors import BenchError
+from ..escape import plain
 from ..progress import progress_bar
 from ._common import (
     NO_GROUND_TRUTH,
@@ -19,6 +20,8 @@ from ._common import (
     load_ground_truth,
     notes_of,
     prediction_options,
+    refuse_overwrites,
+    result_inputs,
     settings_options,
     subjects_option,
 )
@@ -71,10 +74,13 @@ def report(results, data, subjects, settings, read_options, names, conditions, r
         if not Path(SUBMISSIONS).is_dir():
             raise click.UsageError("no RESULTS given and no submissions/ folder here: pass score "
                                    "JSON or prediction files")
+        dataset = load_ground_truth(data, subjects=subjects)
+        refuse_overwrites([("--html", html_out)], dataset=dataset,
+                          inputs=[(SUBMISSIONS, "the submissions")])
         subs, skipped = discover(SUBMISSIONS)
         for slug, reason in skipped:
             echo_err(f"skipped submission {slug}: {reason}")
-        board = build(SUBMISSIONS, load_ground_truth(data, subjects=subjects), settings)
+        board = build(SUBMISSIONS, dataset, settings)
         models = [submissions_report(board, subs, reference=reference,
                                      show_published=published)]
         _emit(models, html_out, markdown, latex, as_csv)
@@ -87,6 +93,8 @@ def report(results, data, subjects, settings, read_options, names, conditions, r
         raise click.UsageError("--subjects applies to prediction files scored here; score "
                                "JSON files carry the breakdowns they were scored with")
     dataset = load_ground_truth(data, subjects=subjects) if needs_data else None
+    refuse_overwrites([("--html", html_out)], dataset=dataset,
+                      inputs=[item for r in results for item in result_inputs(r, read_options)])
     loaded = load_results(results, names=names, conditions=[c or None for c in conditions],
                           dataset=dataset, settings=settings, allow_missing=allow_missing,
                           options=read_options)
@@ -119,8 +127,8 @@ def _emit(models, html_out, markdown, latex, as_csv):
     outputs = []
     for k, model in enumerate(models):
         if len(models) > 1 and not as_csv:
-            outputs.append(f"Setting {k + 1} of {len(models)}: {model.settings.identity}, "
-                           f"{model.settings.reading}")
+            outputs.append(plain(f"Setting {k + 1} of {len(models)}: "
+                                 f"{model.settings.identity}, {model.settings.reading}"))
         outputs += [render(model) for flag, render in chosen if flag] or [tables.report_text(model)]
     click.echo("\n\n".join(o.rstrip("\n") for o in outputs))
     if html_out:
@@ -163,8 +171,10 @@ def leaderboard(directory, data, subjects, settings, html_out, markdown, keep_go
     from .. import tables
     from ..submissions import discover
 
-    subs, _ = discover(directory)
     dataset = load_ground_truth(data, subjects=subjects)
+    refuse_overwrites([("--html", html_out)], dataset=dataset,
+                      inputs=[(directory, "the submissions being ranked")])
+    subs, _ = discover(directory)
     with progress_bar(len(subs), "Scoring submissions") as update:
         board = board_of.build(directory, dataset, settings, cache=cache_dir, verify=verify,
                                progress=update)

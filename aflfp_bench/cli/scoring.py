@@ -12,6 +12,8 @@ from ._common import (
     load_ground_truth,
     notes_of,
     prediction_options,
+    read_inputs,
+    refuse_overwrites,
     settings_options,
     strict_option,
     subjects_option,
@@ -56,6 +58,8 @@ def score(preds, data, subjects, settings, read_options, json_out, allow_missing
     from ..summaries import score_table
 
     dataset = load_ground_truth(data, lenient, subjects=subjects)
+    refuse_overwrites([("--json", json_out)], dataset=dataset,
+                      inputs=read_inputs(preds, read_options))
     predictions = read_predictions(preds, dataset, options=read_options,
                                    allow_missing=allow_missing)
     notes_of(preds, predictions.notes)

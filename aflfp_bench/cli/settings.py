@@ -6,7 +6,7 @@ import os
 
 import click
 
-from ._common import DATA_ENV, library_errors
+from ._common import DATA_ENV, echo_out, library_errors
 
 
 @click.group("config")
@@ -32,12 +32,12 @@ def show():
     from .. import config as settings
 
     values = settings.load()
-    click.echo(f"configuration: {settings.config_file()}")
+    echo_out(f"configuration: {settings.config_file()}")
     for key, meaning in settings.KEYS.items():
-        click.echo(f"{key} = {values.get(key, '(not set)')}    # {meaning}")
+        echo_out(f"{key} = {values.get(key, '(not set)')}    # {meaning}")
     if os.environ.get(DATA_ENV):
-        click.echo(f"note: ${DATA_ENV} is set ({os.environ[DATA_ENV]}); it overrides data, "
-                   "and --data overrides both")
+        echo_out(f"note: ${DATA_ENV} is set ({os.environ[DATA_ENV]}); it overrides data, "
+                 "and --data overrides both")
 
 
 @config.command("set")

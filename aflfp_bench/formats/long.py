@@ -7,6 +7,7 @@ import pandas as pd
 
 from ..errors import BenchError
 from ..files import excerpt
+from ..markup import MARKUPS
 from .records import Records, Source, read_table, require
 
 
@@ -26,6 +27,10 @@ def parse(src: Source, head: list[str], n_points: int, id_column: str = "image_i
         raise BenchError(f"{where(int(bad[0]))}: column 'landmark': {landmark[bad[0]]:g} is not "
                          "a whole number from 0")
     top = int(landmark.max()) if landmark.size else 0
+    if top >= n_points and top + 1 not in MARKUPS.values():
+        row = int(np.flatnonzero(landmark >= n_points)[0])
+        raise BenchError(f"{where(row)}: column 'landmark': {landmark[row]:g} is beyond the "
+                         f"{n_points} points of the markup (0..{n_points - 1})")
     if top >= n_points:   # another markup: the caller's count check says which
         return Records([], np.empty((0, n_points, 2)), where, lambda p, a: "",
                        found=f"landmark indices up to {top} ({top + 1} points)",

@@ -24,7 +24,9 @@ SUCCESS = "success"
 
 
 def looks_like(head: list[str]) -> bool:
-    return "x_0" in head and "y_0" in head
+    """OpenFace's 2-D landmark columns (either axis: a file with one is read as OpenFace's,
+    so that the other's absence is named)."""
+    return "x_0" in head or "y_0" in head
 
 
 def _rows(src, head):
@@ -52,10 +54,10 @@ def parse_file(src, head: list[str], id_column: str | None) -> Records:
     """One OpenFace CSV with an id column."""
     path = src.path
     column = id_column or "image_id"
+    k, numeric = _rows(src, head)          # its landmark columns first: say which are missing
     if column not in head:
         raise BenchError(f"{path}:1: an OpenFace CSV needs a column naming each row's image "
                          f"(image_id, or --id-column NAME); it has none called {excerpt(column)}")
-    k, numeric = _rows(src, head)
     require(path, head, numeric, "OpenFace")
     values, where, (keys,) = read_table(src, head, numeric, [column])
     ok = _succeeded(values, head, k)

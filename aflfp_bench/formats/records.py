@@ -7,6 +7,7 @@ import csv
 import io
 import math
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import BenchError
+from ..escape import csv_text
 from ..files import decode_text, excerpt, read_maybe_gzip
 
 #: Bounds on a prediction file's text (after decompression): a base plus this much per
@@ -78,20 +80,42 @@ def read_source(path: Path, n_images: int) -> Source:
     return Source(path, decode_text(data, path))
 
 
+#: No format has a wider header: OpenFace's FeatureExtraction writes about 700 columns.
+MAX_COLUMNS = 4096
+#: The longest header cell, id or text value read (the scores document holds ids of at
+#: most 1,000 characters).
+MAX_CELL = 1000
+
+
 def header(src: Source) -> list[str]:
+    """The header's cells, stripped; a header wider than any format, or with a cell longer
+    than :data:`MAX_CELL`, is refused at once."""
+    line = src.text.partition("\n")[0]
+    if line.count(",") >= MAX_COLUMNS:
+        raise BenchError(f"{src.path}:1: {line.count(',') + 1} columns; no prediction format "
+                         f"has more than {MAX_COLUMNS}")
     try:
         first = next(src.rows(), [])
     except csv.Error as exc:
         raise BenchError(f"{src.path}:1: not a CSV header ({exc})") from None
+    if len(first) > MAX_COLUMNS:
+        raise BenchError(f"{src.path}:1: {len(first)} columns; no prediction format has more "
+                         f"than {MAX_COLUMNS}")
+    long = next((c for c in first if len(c) > MAX_CELL), None)
+    if long is not None:
+        raise BenchError(f"{src.path}:1: a header cell of {len(long)} characters "
+                         f"({excerpt(long)}); at most {MAX_CELL}")
     return [c.strip() for c in first]
 
 
 def require(path: Path, head: list[str], columns, fmt: str) -> None:
-    missing = [c for c in columns if c not in head]
+    present = set(head)
+    missing = [c for c in columns if c not in present]
     if missing:
         shown = ", ".join(missing[:4]) + (" ..." if len(missing) > 4 else "")
         raise BenchError(f"{path}:1: {fmt} CSV lacks column(s) {shown}")
-    dup = sorted({c for c in head if head.count(c) > 1})
+    counts = Counter(head)
+    dup = sorted(c for c, n in counts.items() if n > 1)
     if dup:
         raise BenchError(f"{path}:1: duplicate column(s) {', '.join(dup[:4])}")
 
@@ -107,26 +131,40 @@ def point_columns(path: Path, head: list[str], x: str, y: str) -> int:
     k = 0..K-1; BenchError naming what is wrong otherwise."""
     xs, ys = indexed_columns(head, x), indexed_columns(head, y)
     if not xs or xs != list(range(len(xs))) or xs != ys:
-        missing = sorted(set(range(max(xs + ys, default=0) + 1)) - (set(xs) & set(ys)))
+        top = max(xs + ys, default=0)
+        if top >= MAX_COLUMNS:
+            raise BenchError(f"{path}:1: column {x % top if top in xs else y % top}: no format "
+                             f"has that many points")
+        missing = sorted(set(range(top + 1)) - (set(xs) & set(ys)))
         what = ", ".join((x % k if k not in xs else y % k) for k in missing[:3])
         raise BenchError(f"{path}:1: coordinate columns {x % 0}..{y % max(xs + ys, default=0)} "
                          f"are not complete (missing {what or x % 0})")
     return len(xs)
 
 
+_RECORD_PARTS = re.compile(r'"[^"]*"|\r\n|\n|\r')
+
+
 def _lines(src: Source) -> list[int]:
-    """1-based starting line of each data record (blank lines and quoted newlines counted)."""
-    starts = []
-    reader = src.rows()
-    line = 1
-    try:
-        for i, row in enumerate(reader):
-            if i > 0 and row:
-                starts.append(line)
-            line = reader.line_num + 1
-    except csv.Error:
-        pass  # only asked for a clean file's lines
-    return starts
+    """1-based starting line of each data record (blank lines and quoted newlines counted),
+    found without the csv module, so that no field it would refuse (one longer than its
+    limit) can stop an error from naming its line."""
+    records: list[tuple[int, bool]] = []          # (starting line, blank) of each record
+    line, start, blank, pos = 1, 1, True, 0
+    for m in _RECORD_PARTS.finditer(src.text):
+        blank = blank and m.start() == pos
+        pos = m.end()
+        part = m.group()
+        if part.startswith('"'):
+            blank = False
+            line += part.count("\n") + part.count("\r") - part.count("\r\n")
+            continue
+        records.append((start, blank))
+        line += 1
+        start, blank = line, True
+    if pos < len(src.text) or not blank:
+        records.append((start, blank and pos == len(src.text)))
+    return [first for first, empty in records[1:] if not empty]
 
 
 def lazy_where(src: Source) -> Callable[[int], str]:
@@ -171,7 +209,7 @@ def _careful(src: Source, head: list[str], numeric: list[str], texts: list[str])
                     raise BenchError(f"{path}:{line}: column '{col}': {excerpt(cell)} is not "
                                      "finite")
                 out.append(value)
-            text_values.append([row[j].strip() for j in text_index])
+            text_values.append([csv_text(row[j].strip()) for j in text_index])
             values.append(out)
             lines.append(line)
         line = reader.line_num + 1
@@ -182,7 +220,19 @@ def _careful(src: Source, head: list[str], numeric: list[str], texts: list[str])
 
 def read_table(src: Source, head: list[str], numeric: list[str], texts: list[str]):
     """(values (n, len(numeric)), where, text columns) in one parse: pandas when the file is
-    clean, the careful csv parser (exact line and column) when it is not."""
+    clean, the careful csv parser (exact line and column) when it is not. A text value
+    longer than :data:`MAX_CELL` is refused, naming its line and column."""
+    values, where, columns = _read_table(src, head, numeric, texts)
+    for name, column in zip(texts, columns):
+        long = next((i for i, v in enumerate(column) if len(v) > MAX_CELL), None)
+        if long is not None:
+            raise BenchError(f"{where(long)}: column '{name}': a value of "
+                             f"{len(column[long])} characters ({excerpt(column[long])}); at "
+                             f"most {MAX_CELL}")
+    return values, where, columns
+
+
+def _read_table(src: Source, head: list[str], numeric: list[str], texts: list[str]):
     try:
         # Bytes parse faster than text (pandas encodes text again); the text is UTF-8.
         data = src.text.encode("utf-8")
@@ -195,7 +245,8 @@ def read_table(src: Source, head: list[str], numeric: list[str], texts: list[str
         if all(k.kind in "if" for k in block.dtypes):
             values = block.to_numpy(dtype=float)
             if np.isfinite(values).all() and not frame[texts].isna().any().any():
-                columns = [frame[c].astype(str).str.strip().tolist() for c in texts]
+                columns = [[csv_text(v) for v in frame[c].astype(str).str.strip().tolist()]
+                           for c in texts]
                 return values, lazy_where(src), columns
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, KeyError):
         pass
