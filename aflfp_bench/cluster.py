@@ -36,6 +36,8 @@ _REMOTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+:\d{1,5}")
 MAX_LOCAL = 64
 #: How long a scheduler's address has to accept a connection and send Dask's handshake.
 HANDSHAKE_SECONDS = 10.0
+#: How long connecting the client may take in all, once the handshake was seen.
+CLIENT_SECONDS = 60.0
 #: A Dask handshake message is a few hundred bytes; its first 8 bytes give its length.
 _HANDSHAKE_MAX = 1 << 20
 
@@ -185,10 +187,11 @@ class Cluster:
 
 def probe(address: str, seconds: float = HANDSHAKE_SECONDS) -> None:
     """Check, within ``seconds`` in all, that a Dask scheduler answers at the ``tcp://``
-    ``address``: it sends its handshake as soon as it accepts (a length of a few hundred
-    bytes, then the message). Anything else (nothing: a listener that never answers, an
-    HTTP server waiting for a request; bytes that are no Dask frame) is one BenchError
-    saying what was found; Dask itself would wait for ever or fail with a traceback."""
+    ``address``: it sends its handshake as soon as it accepts (a length, then a message
+    of a few hundred bytes that unpacks to a mapping). Anything else (nothing: a listener
+    that never answers, an HTTP server waiting for a request; a length and then silence;
+    bytes that are no Dask message) is one BenchError saying what was found; Dask itself
+    would wait for ever or fail with a traceback."""
     import socket
     import struct
     import time
@@ -202,33 +205,84 @@ def probe(address: str, seconds: float = HANDSHAKE_SECONDS) -> None:
     except OSError as exc:
         raise BenchError(f"cannot reach the Dask scheduler at {address} "
                          f"({exc.strerror or exc})") from None
-    got = b""
     try:
-        while len(got) < 8 and (left := deadline - time.monotonic()) > 0:
-            conn.settimeout(left)
-            try:
-                chunk = conn.recv(8 - len(got))
-            except TimeoutError:
-                break
-            except OSError as exc:
-                raise BenchError(f"the connection to {address} failed before Dask's "
-                                 f"handshake ({exc.strerror or exc})") from None
-            if not chunk:
-                break
-            got += chunk
+        head = _receive(conn, 8, deadline, address)
+        (length,) = struct.unpack("<Q", head) if len(head) == 8 else (0,)
+        if len(head) == 8 and 0 < length <= _HANDSHAKE_MAX:
+            body = _receive(conn, length, deadline, address)
+        else:
+            body = b""
     finally:
         conn.close()
-    if len(got) < 8:
-        what = ("closed the connection" if got or time.monotonic() < deadline
-                else f"sent nothing for {seconds:g} s")
+    if len(head) < 8 or (0 < length <= _HANDSHAKE_MAX and len(body) < length):
+        what = ("closed the connection" if time.monotonic() < deadline
+                else f"sent nothing more for {seconds:g} s")
         raise BenchError(f"no Dask scheduler at {address}: it accepted a connection but "
-                         f"{what} instead of Dask's handshake (another service?)")
-    (length,) = struct.unpack("<Q", got)
-    if not 0 < length <= _HANDSHAKE_MAX:
-        shown = got.decode("ascii", "replace")
-        kind = "an HTTP server" if got.startswith(b"HTTP/") else "a service"
+                         f"{what} before Dask's handshake was complete (another service?)")
+    if not (0 < length <= _HANDSHAKE_MAX and _is_handshake(body)):
+        shown = head.decode("ascii", "replace")
+        kind = "an HTTP server" if head.startswith(b"HTTP/") else "a service"
         raise BenchError(f"no Dask scheduler at {address}: {kind} answered ({shown!r}...), "
                          "not Dask's handshake")
+
+
+def _within(make, seconds: float, address: str):
+    """``make()`` run with a hard time limit (a thread: Dask's own timeouts do not cover
+    every step); any failure of it is one BenchError naming ``address``."""
+    import threading
+
+    done: dict = {}
+
+    def run():
+        try:
+            done["value"] = make()
+        except BaseException as exc:   # noqa: BLE001  (reported below, on one line)
+            done["error"] = exc
+
+    worker = threading.Thread(target=run, daemon=True, name="aflfp-bench-connect")
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise BenchError(f"the Dask scheduler at {address} did not complete the connection "
+                         f"within {seconds:g} s")
+    if "error" in done:
+        exc = done["error"]
+        raise BenchError(f"cannot reach the Dask scheduler at {address} "
+                         f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]})")
+    return done["value"]
+
+
+def _receive(conn, n: int, deadline: float, address: str) -> bytes:
+    """Up to ``n`` bytes from ``conn`` before ``deadline`` (fewer when it closes or the
+    time runs out)."""
+    import time
+
+    got = b""
+    while len(got) < n and (left := deadline - time.monotonic()) > 0:
+        conn.settimeout(left)
+        try:
+            chunk = conn.recv(min(n - len(got), 1 << 16))
+        except TimeoutError:
+            break
+        except OSError as exc:
+            raise BenchError(f"the connection to {address} failed before Dask's handshake "
+                             f"({exc.strerror or exc})") from None
+        if not chunk:
+            break
+        got += chunk
+    return got
+
+
+def _is_handshake(body: bytes) -> bool:
+    """Whether ``body`` unpacks as Dask's handshake: frames holding a mapping."""
+    from distributed.protocol.core import loads
+    from distributed.protocol.utils import unpack_frames
+
+    try:
+        frames, buffers = unpack_frames(body, partial=True)
+        return not buffers and isinstance(loads(frames, deserialize=False), dict)
+    except Exception:   # noqa: BLE001  (anything that does not unpack is not Dask)
+        return False
 
 
 @contextmanager
@@ -256,7 +310,8 @@ def connect(address: str):
         else:
             if address.startswith("tcp://"):
                 probe(address)
-            client = distributed.Client(address, timeout="20s")
+            client = _within(lambda: distributed.Client(address, timeout="20s"),
+                             CLIENT_SECONDS, address)
     except (OSError, TimeoutError, ValueError, TypeError) as exc:
         # ValueError: a scheme Dask does not know; TypeError: tls:// without TLS settings
         if local is not None:

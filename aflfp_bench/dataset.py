@@ -45,21 +45,26 @@ META_COLUMNS = ("image_id", "subject", "expression", "keyframe", "frame", "fold"
 BOX_COLUMNS = ("box_x", "box_y", "box_w", "box_h")
 MANIFEST_COLUMNS = META_COLUMNS + BOX_COLUMNS
 POINT_COLUMNS = tuple(f"{axis}{i}" for i in range(N_POINTS) for axis in "xy")
+#: Columns a manifest may carry beyond its own (a spreadsheet's additions), at most.
+MAX_EXTRA_COLUMNS = 64
 #: The longest image id (the scores document's limit).
 MAX_ID = 1000
 #: The manifest's columns of names from users (written as CSV cells no spreadsheet runs).
 TEXT_COLUMNS = ("image_id", "subject", "image")
 
 
-#: A point is "far outside" its image when it lies more than this fraction of the image's
-#: width (height) beyond its left or right (top or bottom) edge.
+#: A predicted point is "far outside" its image when it lies more than this fraction of
+#: the image's width (height) beyond its left or right (top or bottom) edge.
 FAR_OUTSIDE = 0.5
+#: An annotated point may lie at most this far outside (no 300-W point leaves its image):
+#: beyond it, the image is not the one annotated.
+GT_OUTSIDE = 0.1
 
 
-def far_outside(points: np.ndarray, size: np.ndarray) -> np.ndarray:
-    """Which coordinates of ``(n, k, 2)`` points lie far outside their ``(n, 1, 2)`` image
-    sizes (:data:`FAR_OUTSIDE`)."""
-    return (points < -FAR_OUTSIDE * size) | (points > (1 + FAR_OUTSIDE) * size)
+def far_outside(points: np.ndarray, size: np.ndarray, margin: float = FAR_OUTSIDE) -> np.ndarray:
+    """Which coordinates of ``(n, k, 2)`` points lie more than ``margin`` of their
+    ``(n, 1, 2)`` image sizes outside the image."""
+    return (points < -margin * size) | (points > (1 + margin) * size)
 
 
 def tight_boxes(points: np.ndarray) -> np.ndarray:
@@ -243,6 +248,10 @@ def read_manifest(path, *, named_subjects: bool = True) -> Dataset:
     one replaces it)."""
     path = Path(path)
     header, body = _manifest_text(path)
+    width = body.partition("\n")[0].count(",") + 1
+    if width > len(MANIFEST_COLUMNS) + len(POINT_COLUMNS) + MAX_EXTRA_COLUMNS:
+        raise BenchError(f"{path}:2: {width} columns; a manifest has "
+                         f"{len(MANIFEST_COLUMNS) + len(POINT_COLUMNS)}")
     text_cols = {c: str for c in ("image_id", "subject", "expression", "keyframe", "image")}
     try:
         # Bytes parse faster than text (pandas encodes text again); the text is UTF-8.
@@ -253,6 +262,9 @@ def read_manifest(path, *, named_subjects: bool = True) -> Dataset:
     missing = [c for c in MANIFEST_COLUMNS + POINT_COLUMNS if c not in table.columns]
     if missing:
         raise BenchError(f"{path}: manifest lacks column(s) {', '.join(missing[:5])}")
+    if table.empty:
+        raise BenchError(f"{path}: a manifest of no images (its header only); import the "
+                         "dataset again")
     for col in TEXT_COLUMNS:
         empty = table[col].isna().to_numpy()
         if empty.any():
@@ -274,12 +286,16 @@ def read_manifest(path, *, named_subjects: bool = True) -> Dataset:
             raise BenchError(f"{path}:{_line_of(body, row)}: column '{col}': {values[row, j]:g} is not a "
                              "positive whole number")
     sizes = values[:, len(whole) + 2:len(whole) + 4]
-    if (sizes <= 0).any():
-        row, j = (int(v[0]) for v in np.nonzero(sizes <= 0))
+    small = sizes <= 0
+    if not small.any():              # so small that w * h underflows: no normaliser
+        small[:, 0] = ~(sizes.prod(axis=1) >= np.finfo(float).tiny)
+    if small.any():
+        row, j = (int(v[0]) for v in np.nonzero(small))
         raise BenchError(f"{path}:{_line_of(body, row)}: column '{BOX_COLUMNS[2 + j]}': "
                          f"{sizes[row, j]:g}: a box's width and height must be positive")
     first_point = len(whole) + len(BOX_COLUMNS)
-    far = far_outside(values[:, first_point:].reshape(-1, N_POINTS, 2), values[:, None, 1:3])
+    far = far_outside(values[:, first_point:].reshape(-1, N_POINTS, 2), values[:, None, 1:3],
+                      GT_OUTSIDE)
     if far.any():
         row, k, axis = (int(v[0]) for v in np.nonzero(far))
         raise BenchError(f"{path}:{_line_of(body, row)}: column '{'xy'[axis]}{k}': point {k + 1} "

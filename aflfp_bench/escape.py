@@ -15,13 +15,15 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 #: Invisible characters that change how the text around them reads: Unicode's format
 #: characters (category Cf: bidirectional overrides and isolates U+202A-202E and
 #: U+2066-2069, zero-width spaces and joiners U+200B-200F, the byte-order mark, the soft
-#: hyphen, ...), the combining grapheme joiner and the Hangul fillers, which show as
-#: nothing. :func:`plain` shows each as ``<U+202E>``; names refuse them
+#: hyphen, ...), and the characters that show as nothing on their own: the combining
+#: grapheme joiner, the Hangul fillers, the Khmer inherent vowels, the Mongolian and other
+#: variation selectors, the blank Braille pattern. :func:`plain` shows each as ``<U+202E>``; names refuse them
 #: (data/submission.schema.json). Written as a regular expression's class, escapes and all.
 INVISIBLE = (r"\u00ad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u115f"
-             r"\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164"
-             r"\ufeff\uffa0\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f"
-             r"\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f")
+             r"\u1160\u17b4-\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+             r"\u2066-\u206f\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb\U000110bd"
+             r"\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+             r"\U000e0001\U000e0020-\U000e007f\U000e0100-\U000e01ef")
 _INVISIBLE = re.compile(f"[{INVISIBLE}]")
 _SPACE = re.compile(r"[\t\n\r\v\f\u2028\u2029]+")
 

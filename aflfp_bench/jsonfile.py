@@ -28,6 +28,14 @@ def _reject_constant(name: str):
     raise ValueError(f"non-finite number {name}")
 
 
+def _int(text: str) -> int:
+    """An integer, refused beyond what a float holds (``1`` followed by 400 zeros would
+    overflow every comparison with a float)."""
+    if len(text.lstrip("-")) > 308:
+        raise ValueError(f"integer of {len(text)} digits, too large for a number")
+    return int(text)
+
+
 class _DuplicateKey(ValueError):
     pass
 
@@ -46,7 +54,8 @@ def _unique_keys(pairs):
 def loads(text: str, where: str, *, max_depth: int = MAX_DEPTH):
     """Parse ``text``; ``where`` names its origin in errors."""
     try:
-        value = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+        value = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys,
+                           parse_int=_int)
     except _DuplicateKey as exc:
         key = plain(exc.args[0])
         shown = key if len(key) <= 40 else key[:40] + "..."

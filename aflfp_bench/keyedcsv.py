@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from collections.abc import Iterator
 
 from .errors import BenchError
 from .files import excerpt
+
+#: The widest header read (a subjects or pixel-size file has a handful of columns).
+MAX_COLUMNS = 4096
 
 
 def line_error(source, line: int, message: str) -> BenchError:
@@ -30,6 +34,10 @@ def records(text: str, source, *, required: tuple[str, ...],
     >>> list(records("id,size,\\n\\na, 2 ,\\n", "f.csv", required=("id",), what="file"))
     [(3, {'id': 'a', 'size': '2'})]
     """
+    first = text.partition("\n")[0]
+    if first.count(",") >= MAX_COLUMNS:
+        raise line_error(source, 1, f"{first.count(',') + 1} columns; a {what} has far fewer "
+                                    f"(at most {MAX_COLUMNS})")
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader, None)
@@ -41,7 +49,7 @@ def records(text: str, source, *, required: tuple[str, ...],
         if lacking:
             raise line_error(source, 1, f"the header lacks column(s) {', '.join(lacking)} (got "
                                     f"{', '.join(excerpt(n) for n in names[:6])})")
-        twice = sorted({n for n in names if n and names.count(n) > 1})
+        twice = sorted(n for n, k in Counter(names).items() if n and k > 1)
         if twice:
             raise line_error(source, 1, f"column {excerpt(twice[0])} appears twice")
         unnamed = [i for i, n in enumerate(names) if not n]

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from . import jsonfile
-from .dataset import Dataset, far_outside, read_manifest, tight_boxes
+from .dataset import GT_OUTSIDE, Dataset, far_outside, read_manifest, tight_boxes
 from .errors import BenchError
 from .files import walk_folders
 from .protocol import KEYFRAMES, assign_folds, canonical_subject, expression_code
@@ -102,11 +102,11 @@ def _sample(image: Path, pts: Path, problems: _Problems):
         problems(pts, message)
         return None
     extent = np.ptp(points, axis=0)
-    if not (extent > 0).all():
+    if not (extent > 0).all() or not extent.prod() >= np.finfo(float).tiny:
         problems(pts, f"every point on one {'point' if not extent.any() else 'line'} (a box of "
                       f"{extent[0]:g} x {extent[1]:g}): not a face's annotation")
         return None
-    far = far_outside(points[None], np.array([[[width, height]]], dtype=float))[0]
+    far = far_outside(points[None], np.array([[[width, height]]], dtype=float), GT_OUTSIDE)[0]
     if far.any():
         k = int(np.flatnonzero(far.any(axis=1))[0])
         x, y = points[k]

@@ -186,23 +186,28 @@ def build(root, dataset: Dataset, settings: Settings | None = None, *, cache=Non
     for sub in subs:
         if progress:
             progress(1)
-        first = names.setdefault(name_key(sub.method), sub)
-        if first is not sub:
+        first = names.get(name_key(sub.method))
+        if first is not None:
             skipped.append((sub.slug, f"{sub.folder / SUBMISSION_FILE}: field method: "
                                       f"{plain(sub.method)!r} is already the method of "
                                       f"{first.folder} ({plain(first.method)!r}); method names "
                                       "are unique on a board"))
             continue
-        if sub.kind == "published":
-            why = incomparable(sub.published(), dataset=dataset.name,
-                               synthetic=dataset.synthetic, norm=settings.norm, agg=settings.agg)
-            if why is not None:
-                left.setdefault(why, []).append(sub.method)
-                continue
-            entries.append(Entry(sub, mean=sub.meta["table2"]["Avg"] / 100))
-            continue
         try:
-            scores, cached = score_cached(sub, dataset, gt_key, settings, store, notices.append)
+            if sub.kind == "published":
+                why = incomparable(sub.published(), dataset=dataset.name,
+                                   synthetic=dataset.synthetic, norm=settings.norm,
+                                   agg=settings.agg)
+                if why is not None:
+                    left.setdefault(why, []).append(sub.method)
+                    continue
+                entries.append(Entry(sub, mean=sub.meta["table2"]["Avg"] / 100))
+            else:
+                scores, cached = score_cached(sub, dataset, gt_key, settings, store,
+                                              notices.append)
+                n_cached += cached
+                n_scored += not cached
+                entries.append(Entry(sub, scores))
         except BenchError as exc:
             skipped.append((sub.slug, str(exc)))
             continue
@@ -210,9 +215,7 @@ def build(root, dataset: Dataset, settings: Settings | None = None, *, cache=Non
             skipped.append((sub.slug, f"{sub.folder}: could not be scored "
                                       f"({type(exc).__name__}: {plain(str(exc))[:200]})"))
             continue
-        n_cached += cached
-        n_scored += not cached
-        entries.append(Entry(sub, scores))
+        names[name_key(sub.method)] = sub           # on the board: the name is taken
     scored = sorted((e for e in entries if e.scores is not None),
                     key=lambda e: e.scores.overall.mean)
     _rank(scored, settings)

@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from . import jsonfile
 from .errors import BenchError
 from .escape import INVISIBLE, plain
-from .files import check_regular, walk_inside
+from .files import check_regular, excerpt, walk_inside
 from .fingerprint import same, short
 from .formats.records import ReadOptions
 from .published import Published
@@ -87,7 +87,7 @@ def made_for(meta: dict, dataset, where) -> str | None:
         return (f"{where}: field ground_truth: made for ground truth {short(fingerprint)}, "
                 f"not for {dataset.identity}")
     if meta.get("dataset") != dataset.name:
-        return (f"{where}: field dataset: predictions are for {meta.get('dataset')!r}, the "
+        return (f"{where}: field dataset: predictions are for {excerpt(meta.get('dataset'))}, the "
                 f"ground truth is {dataset.name!r} (if they were made for it, say so: "
                 f"\"ground_truth\": \"{short(dataset.fingerprint)}\")")
     return None
@@ -97,20 +97,20 @@ def safe_path(folder: Path, relative: str, source: Path, field: str = "predictio
     """``folder/relative`` when it stays inside ``folder`` through no link; else BenchError."""
     where = f"{source}: field '{field}'"
     if PurePosixPath(relative).is_absolute() or PureWindowsPath(relative).is_absolute():
-        raise BenchError(f"{where}: {relative!r} is an absolute path; give a path inside the "
+        raise BenchError(f"{where}: {excerpt(relative)} is an absolute path; give a path inside the "
                          "submission folder")
     parts = PurePosixPath(relative.replace("\\", "/")).parts
     if ".." in parts:
-        raise BenchError(f"{where}: {relative!r} leaves the submission folder ('..')")
+        raise BenchError(f"{where}: {excerpt(relative)} leaves the submission folder ('..')")
     path = folder
     for part in parts:
         path = path / part
         if path.is_symlink():
-            raise BenchError(f"{where}: {relative!r} goes through a link ({path.name})")
+            raise BenchError(f"{where}: {excerpt(relative)} goes through a link ({path.name})")
     if not path.exists():
-        raise BenchError(f"{where}: {relative!r} does not exist in {folder}")
+        raise BenchError(f"{where}: {excerpt(relative)} does not exist in {folder}")
     if folder.resolve() not in path.resolve().parents:
-        raise BenchError(f"{where}: {relative!r} resolves outside the submission folder")
+        raise BenchError(f"{where}: {excerpt(relative)} resolves outside the submission folder")
     if path.is_dir():
         walk_inside(path)
     else:
@@ -232,7 +232,7 @@ def discover(root) -> tuple[list[Submission], list[tuple[str, str]]]:
             valid.append(load_submission(folder))
         except BenchError as exc:
             skipped.append((folder.name, str(exc)))
-        except (OSError, RecursionError, ValueError) as exc:
+        except (Exception, RecursionError) as exc:  # noqa: BLE001  (one folder never takes the board)
             skipped.append((folder.name, f"{folder}: cannot be read ({type(exc).__name__}: "
                                          f"{plain(str(exc))[:200]})"))
     return valid, skipped

@@ -92,9 +92,11 @@ def refuse_overwrites(outputs, *, dataset=None, inputs=()) -> None:
     """The one check of every command that writes, before it computes anything: no output
     (``(option, path)`` pairs) may be, or land inside, what the run reads (the ``dataset``
     it loaded, and ``inputs``: ``(path, what)`` pairs; :mod:`..outputs`)."""
+    from ..config import config_file
     from ..outputs import Reads, check_outputs
 
-    reads = Reads()
+    reads = Reads().add(config_file() if config_file().is_file() else None,
+                        "the configuration")
     if dataset is not None:
         reads.add_dataset(dataset)
     for path, what in inputs:

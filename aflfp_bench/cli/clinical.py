@@ -9,6 +9,7 @@ import click
 
 from ._common import (
     data_option,
+    echo_err,
     lenient_option,
     library_errors,
     load_ground_truth,
@@ -89,4 +90,4 @@ def clinical(predictions, data, subjects, read_options, json_out, clear, mm_per_
     if json_out:
         write_output(json_out, dumps(doc), "JSON")
         if json_out != "-":
-            click.echo(f"wrote {json_out}", err=True)
+            echo_err(f"wrote {json_out}")

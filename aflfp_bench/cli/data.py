@@ -48,13 +48,14 @@ def import_(directory, output, set_default, image_root, subjects, lenient):
     refuse_overwrites([("-o", output)], inputs=[(directory, "the dataset being imported"),
                                                  (subjects, "the subjects file")])
     dataset = load_ground_truth(directory, lenient, announce=False, subjects=subjects)
+    refuse_overwrites([("-o", output)], dataset=dataset)       # a manifest's images too
     write_manifest(dataset, output,
                    subjects=dataset.subjects.source if dataset.subjects else None,
                    image_root=image_root)
     listed = f", subjects from {dataset.subjects.source}" if dataset.subjects else ""
     echo_out(f"wrote {output}: {len(dataset)} images of {dataset.identity}{listed}")
     if set_default:
-        click.echo(f"default ground truth: {set_value('data', output)}")
+        echo_out(f"default ground truth: {set_value('data', output)}")
 
 
 @click.command()
@@ -82,5 +83,5 @@ def synth(out, subjects, size, seed, workers):
     with progress_bar(subjects, "Rendering synthetic subjects") as update:
         synthesize(out, subjects=subjects, size=size, seed=seed, workers=workers,
                    progress=update)
-    click.echo(f"wrote {out}: {subjects * 64} synthetic images of {subjects} subjects "
+    echo_out(f"wrote {out}: {subjects * 64} synthetic images of {subjects} subjects "
                f"({synthetic_name(subjects=subjects, size=size, seed=seed)})")

@@ -7,7 +7,7 @@ import os
 import click
 
 from ..synthetic import DEFAULT_SEED, DEFAULT_SIZE, DEFAULT_SUBJECTS
-from ._common import DATA_ENV, library_errors
+from ._common import DATA_ENV, echo_out, library_errors
 
 
 @click.command()
@@ -44,5 +44,5 @@ def demo(out, subjects, size, seed, workers, full):
                     workers=workers, full=full, echo=click.echo)
     if default_data() is None and not os.environ.get(DATA_ENV):
         stored = set_value("data", str(done["manifest"]))
-        click.echo(f"default ground truth (none was configured): {stored}; "
+        echo_out(f"default ground truth (none was configured): {stored}; "
                    "'aflfp-bench config unset data' removes it")

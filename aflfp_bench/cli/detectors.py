@@ -222,7 +222,7 @@ def predict(ctx, adapter, box, data, images_dir, video, every, all_faces, model,
                 progress_bar(len(dataset), f"{adapter}: predicting") as update:
             counts = runner.predict(dataset, adapter, model, output, box=box, workers=workers,
                                     flip=flip_test, progress=update, cluster=cluster, **shards)
-        click.echo(f"wrote {output}: {len(dataset)} images; {_box_report(counts)}")
+        echo_out(f"wrote {output}: {len(dataset)} images; {_box_report(counts)}")
         return
     if box == "gt":
         raise click.UsageError(f"--box gt needs ground truth; with {wild[0]} the adapter's "
@@ -262,7 +262,7 @@ def _predict_found(adapter, model, output, images_dir, video, every, all_faces, 
                                       all_faces=all_faces, workers=workers, flip=flip,
                                       progress=tick, **where)
     resumed = f", {counts['resumed']} already done" if counts["resumed"] else ""
-    click.echo(f"wrote {output}: {counts['images']} {label} with a face, {counts['faces']} "
+    echo_out(f"wrote {output}: {counts['images']} {label} with a face, {counts['faces']} "
                f"face(s){resumed}")
     if counts["missing"]:
         echo_err(f"{counts['missing']} {label} without a face (or unreadable): listed in "
@@ -329,7 +329,7 @@ def cv(adapter, box, data, output, folds, workers, scheduler, flip_test, trainin
         counts = cross_validate(dataset, adapter, output, folds=chosen, box=box, workers=workers,
                                 flip=flip_test, progress=update, log=echo_err, cluster=cluster,
                                 **options)
-    click.echo(f"wrote {output}: {_box_report(counts)}")
+    echo_out(f"wrote {output}: {_box_report(counts)}")
 
 
 @click.group()
@@ -385,5 +385,5 @@ def table3(normal, data, adapter, box, outdir, folds, workers, scheduler, flip_t
                           workers=workers, flip=flip_test, seed=seed, progress=update,
                           log=echo_err, cluster=cluster, **options)
     click.echo(write_report(done["files"], dataset, outdir).rstrip("\n"))
-    click.echo(f"wrote {outdir}/table3.txt, table3.md, report.html ({done['n_train']} training "
-               "images per model)", err=True)
+    echo_err(f"wrote {outdir}/table3.txt, table3.md, report.html ({done['n_train']} training "
+             "images per model)")

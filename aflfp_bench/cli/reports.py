@@ -135,7 +135,7 @@ def _emit(models, html_out, markdown, latex, as_csv):
         from ..html import write_html
 
         write_html(models, html_out)
-        click.echo(f"wrote {html_out}", err=True)
+        echo_err(f"wrote {html_out}")
 
 
 @click.command("leaderboard")
@@ -169,11 +169,14 @@ def leaderboard(directory, data, subjects, settings, html_out, markdown, keep_go
     """
     from .. import ranking as board_of
     from .. import tables
+    from ..ranking import default_cache
     from ..submissions import discover
 
     dataset = load_ground_truth(data, subjects=subjects)
-    refuse_overwrites([("--html", html_out)], dataset=dataset,
-                      inputs=[(directory, "the submissions being ranked")])
+    cache = cache_dir or default_cache()
+    refuse_overwrites([("--html", html_out), ("--cache", None if verify else cache)],
+                      dataset=dataset, inputs=[(directory, "the submissions being ranked")])
+    refuse_overwrites([("--html", html_out)], inputs=[(cache, "the score cache")])
     subs, _ = discover(directory)
     with progress_bar(len(subs), "Scoring submissions") as update:
         board = board_of.build(directory, dataset, settings, cache=cache_dir, verify=verify,
@@ -189,6 +192,6 @@ def leaderboard(directory, data, subjects, settings, html_out, markdown, keep_go
         from ..html import write_leaderboard_html
 
         write_leaderboard_html(board, html_out)
-        click.echo(f"wrote {html_out}", err=True)
+        echo_err(f"wrote {html_out}")
     if board.skipped and not keep_going:
         sys.exit(1)

@@ -54,7 +54,7 @@ def set_(key, value):
     from .. import config as settings
 
     stored = settings.set_value(key, value)
-    click.echo(f"{key} = {stored}")
+    echo_out(f"{key} = {stored}")
 
 
 @config.command("unset")

@@ -10,9 +10,11 @@ from ._common import (
     SUBMISSIONS,
     data_option,
     echo_err,
+    echo_out,
     ground_truth_source,
     library_errors,
     load_ground_truth,
+    refuse_overwrites,
 )
 
 
@@ -65,10 +67,11 @@ def new(slug, directory, data):
         raise BenchError(f"{folder}: already exists; choose another SLUG or check it with "
                          f"'aflfp-bench submit check {folder}'")
     dataset = _configured_ground_truth(data)
+    refuse_overwrites([("--dir", folder)], dataset=dataset)
     folder.mkdir(parents=True)
     write_text(folder / SUBMISSION_FILE, dumps(template(slug, datetime.date.today(), dataset)),
                "submission")
-    click.echo(f"wrote {folder / SUBMISSION_FILE}")
+    echo_out(f"wrote {folder / SUBMISSION_FILE}")
     if dataset is None:
         echo_err("note: no ground truth is configured: the dataset field is to fill in and "
                  "the submission names no ground_truth fingerprint (give --data, or 'aflfp-bench "
@@ -76,7 +79,7 @@ def new(slug, directory, data):
     else:
         echo_err(f"for the ground truth {dataset.identity}: make the predictions for its "
                  f"{len(dataset)} images")
-    click.echo(f"next: put your predictions in {folder / 'predictions.csv'} (any format of "
+    echo_out(f"next: put your predictions in {folder / 'predictions.csv'} (any format of "
                f"docs/formats.md; rename the field if the file differs), replace every "
                f"'FILL IN', then run: aflfp-bench submit check {folder}")
 
@@ -113,4 +116,4 @@ def check(directory, data):
     if problems:
         echo_err(f"{len(problems)} problem(s)")
         sys.exit(1)
-    click.echo(f"{directory}: ok")
+    echo_out(f"{directory}: ok")

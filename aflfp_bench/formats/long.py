@@ -27,7 +27,8 @@ def parse(src: Source, head: list[str], n_points: int, id_column: str = "image_i
         raise BenchError(f"{where(int(bad[0]))}: column 'landmark': {landmark[bad[0]]:g} is not "
                          "a whole number from 0")
     top = int(landmark.max()) if landmark.size else 0
-    if top >= n_points and top + 1 not in MARKUPS.values():
+    if top >= n_points and (top + 1 not in MARKUPS.values()
+                            or len(np.unique(landmark)) != top + 1):
         row = int(np.flatnonzero(landmark >= n_points)[0])
         raise BenchError(f"{where(row)}: column 'landmark': {landmark[row]:g} is beyond the "
                          f"{n_points} points of the markup (0..{n_points - 1})")

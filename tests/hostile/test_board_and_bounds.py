@@ -398,3 +398,117 @@ def test_scores_of_1e308_keep_their_bins_apart():
         warnings.simplefilter("error")
         bins = score_bins(scores, subjects)
     assert list(bins) == ["-1.7e+308", "0", "1.7e+308"]
+
+
+# ---------------------------------------------------------------- a second pass
+
+
+def test_a_wide_subjects_file_is_refused_at_once(tmp_path, ds):
+    wide = tmp_path / "w.csv"
+    wide.write_text("subject,affected_side," + ",".join(f"c{i}" for i in range(150_000)) + "\n")
+    start = time.perf_counter()
+    from aflfp_bench.subjects import read_subjects
+
+    with pytest.raises(BenchError, match=r"w\.csv:1: 150002 columns"):
+        read_subjects(wide)
+    assert time.perf_counter() - start < 30
+
+
+def test_a_json_integer_beyond_a_float_is_one_entry_skipped(tmp_path, ds):
+    subs = tmp_path / "subs"
+    folder = submit(subs, "huge", ds, ds.points)
+    text = (folder / "submission.json").read_text()
+    (folder / "submission.json").write_text(text.replace('"schema_version": 1',
+                                                         '"schema_version": 1' + "0" * 400))
+    submit(subs, "fine", ds, ds.points + 1.5)
+    board = ranking.build(subs, ds, FEW, cache=tmp_path / "cache")
+    assert [e.submission.slug for e in board.entries] == ["fine"]
+    assert "too large for a number" in dict(board.skipped)["huge"]
+
+
+def test_a_broken_entry_cannot_take_a_name(tmp_path, ds):
+    subs = tmp_path / "subs"
+    squat = submit(subs, "0-squat", ds, ds.points, method="Victim")
+    (squat / "preds.csv").write_text("not,a,prediction,file\n")
+    submit(subs, "victim", ds, ds.points + 1.5, method="Victim")
+    board = ranking.build(subs, ds, FEW, cache=tmp_path / "cache")
+    assert [e.submission.slug for e in board.entries] == ["victim"]
+
+
+@pytest.mark.parametrize("char", ["\ufe0f", "\u180b", "\U000e0100", "\u17b4", "\u2800"])
+def test_characters_that_show_as_nothing_are_refused_in_names(tmp_path, ds, char):
+    subs = tmp_path / "subs"
+    submit(subs, "twin", ds, ds.points + 1.5, method=f"Mine{char}")
+    check = cli("submit", "check", subs / "twin")
+    assert check.exit_code == 1 and "invisible format character" in check.stderr
+
+
+def test_the_names_pattern_is_the_toolkits_list_of_invisible_characters():
+    from aflfp_bench.escape import INVISIBLE
+    from aflfp_bench.schema import load_schema
+
+    props = load_schema("submission.schema.json")["properties"]
+    assert props["method"]["pattern"] == props["authors"]["items"]["pattern"] == \
+        f"^[^{INVISIBLE}]*$"
+
+
+def test_a_long_format_typo_is_named_where_it_is(tmp_path, ds):
+    p = tmp_path / "long.csv"
+    rows = ["image_id,landmark,x,y"] + [f"{i},{k},{x},{y}" for i, face in zip(ds.ids, ds.points)
+                                        for k, (x, y) in enumerate(face)]
+    rows[10] = rows[10].split(",")[0] + ",97," + ",".join(rows[10].split(",")[2:])
+    p.write_text("\n".join(rows) + "\n")
+    with pytest.raises(BenchError, match=r"long\.csv:11: column 'landmark': 97 is beyond the 68"):
+        read_predictions(p, ds)
+
+
+def test_a_header_only_manifest_and_a_vanishing_box(tmp_path, ds):
+    gt = tmp_path / "gt.csv"
+    write_manifest(ds, gt)
+    lines = gt.read_text().splitlines()
+    (tmp_path / "empty.csv").write_text("\n".join(lines[:2]) + "\n")
+    with pytest.raises(BenchError, match="a manifest of no images"):
+        load_dataset(tmp_path / "empty.csv")
+    head = lines[1].split(",")
+    row = lines[2].split(",")
+    row[head.index("box_w")] = row[head.index("box_h")] = "1e-200"
+    (tmp_path / "tiny.csv").write_text("\n".join([lines[0], lines[1], ",".join(row)]) + "\n")
+    with pytest.raises(BenchError, match=r"tiny\.csv:3: column 'box_w': 1e-200: a box's width"):
+        load_dataset(tmp_path / "tiny.csv")
+
+
+@pytest.mark.parametrize("kind", ["length-then-silence", "garbage"])
+def test_a_dask_probe_needs_the_whole_handshake(kind):
+    pytest.importorskip("distributed")
+    import struct
+
+    from aflfp_bench.cluster import probe
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    port = server.getsockname()[1]
+
+    def answer():
+        conn, _ = server.accept()
+        conn.sendall(struct.pack("<Q", 64) if kind == "length-then-silence"
+                     else struct.pack("<Q", 40) + b"\x01" * 8 + b"x" * 32)
+        time.sleep(3)
+        conn.close()
+
+    threading.Thread(target=answer, daemon=True).start()
+    with pytest.raises(BenchError, match=f"no Dask scheduler at tcp://127.0.0.1:{port}"):
+        probe(f"tcp://127.0.0.1:{port}", seconds=1.0)
+    server.close()
+
+
+def test_a_real_scheduler_passes_the_probe():
+    distributed = pytest.importorskip("distributed")
+    from aflfp_bench.cluster import probe
+
+    cluster = distributed.LocalCluster(n_workers=0, processes=False, protocol="tcp",
+                                       dashboard_address=None)
+    try:
+        probe(cluster.scheduler_address, seconds=5.0)
+    finally:
+        cluster.close()

@@ -178,3 +178,77 @@ def test_predict_cv_train_outputs(work):
     for args, option, target in checks:
         refused(cli(*args), option, target)
     unchanged(work, before)
+
+
+def test_import_of_a_manifest_protects_its_images_and_subjects(work):
+    image = next(work["tree"].rglob("*.jpg"))
+    before = tree_hash(work["root"])
+    for target in (work["subjects"], image):
+        refused(cli("import", work["gt"], "-o", target), "-o", target)
+    unchanged(work, before)
+
+
+def test_manifest_images_outside_its_root_are_protected(work):
+    gt = work["gt"]
+    head, *rest = gt.read_text().splitlines(keepends=True)
+    columns = rest[0].split(",")
+    image = columns.index("image")
+    rows = []
+    for line in rest[1:]:
+        cells = line.split(",")
+        cells[image] = "../" + cells[image]
+        rows.append(",".join(cells))
+    other = work["root"] / "moved.csv"
+    other.write_text(head.replace('"root": "AFLFP"', '"root": "AFLFP/2"') + rest[0] + "".join(rows))
+    ds = load_dataset(other)
+    victim = ds.image_path(0)
+    assert victim.is_file()
+    before = tree_hash(work["root"])
+    refused(cli("score", work["preds"], "--data", other, "--json", victim), "--json", victim)
+    unchanged(work, before)
+
+
+def test_folders_read_through_a_link_are_protected(tmp_path):
+    from ..conftest import FACE, write_sample
+
+    outside = tmp_path / "outside"
+    write_sample(outside, "b", FACE)
+    data = tmp_path / "W"
+    write_sample(data / "own", "a", FACE)
+    os.symlink(outside, data / "sub")
+    before = tree_hash(tmp_path)
+    out = cli("import", data, "-o", outside / "b.pts")
+    refused(out, "-o", outside / "b.pts")
+    assert tree_hash(tmp_path) == before
+
+
+def test_the_configuration_the_run_reads_is_protected(work, tmp_path):
+    from aflfp_bench.config import config_file
+
+    assert cli("config", "set", "data", work["gt"]).exit_code == 0
+    before = config_file().read_text()
+    refused(cli("score", work["preds"], "--json", config_file()), "--json", config_file())
+    assert config_file().read_text() == before
+
+
+def test_the_leaderboard_cache_and_submit_new_stay_out_of_what_is_read(work):
+    subs = work["root"] / "subs"
+    subs.mkdir()
+    (work["root"] / "cache").mkdir()
+    before = tree_hash(work["root"])
+    inside = work["tree"] / "1"
+    refused(cli("leaderboard", subs, "--data", work["tree"], "--cache", inside), "--cache",
+            inside)
+    cache = work["root"] / "cache"
+    refused(cli("leaderboard", subs, "--data", work["gt"], "--cache", cache, "--html",
+                cache / "secret"), "--html", cache / "secret")
+    refused(cli("submit", "new", "x", "--dir", work["tree"], "--data", work["tree"]), "--dir",
+            work["tree"] / "x")
+    unchanged(work, before)
+
+
+def test_user_paths_are_printed_inert(tmp_path):
+    out = tmp_path / "o\u202eX"
+    result = cli("synth", out, "--subjects", "1", "--size", "64", "--workers", "1")
+    assert result.exit_code == 0, result.output
+    assert "\u202e" not in result.output and "<U+202E>" in result.output
