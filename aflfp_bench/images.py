@@ -9,13 +9,13 @@ whole image (at prediction), so a truncated file fails there.
 from __future__ import annotations
 
 import io
-import stat
 import warnings
 from pathlib import Path
 
 import numpy as np
 
 from .errors import BenchError
+from .files import check_regular
 from .urls import is_url, read_url
 
 #: Images above this many pixels are refused (PIL's own bomb limit).
@@ -32,7 +32,7 @@ def open_image(path):
 
     path = path if is_url(path) else Path(path)
     if not is_url(path):
-        _regular(path)
+        check_regular(path)    # a FIFO would wait for a writer for ever
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     source = io.BytesIO(read_url(path, max_bytes=MAX_URL_BYTES)) if is_url(path) else path
     try:
@@ -47,20 +47,6 @@ def open_image(path):
     except (OSError, UnidentifiedImageError, ValueError) as exc:
         reason = "not an image file" if isinstance(exc, UnidentifiedImageError) else str(exc)
         raise BenchError(f"{path}: cannot read image ({reason})") from None
-
-
-def _regular(path: Path) -> None:
-    """Only a regular file is opened as an image: opening a FIFO would wait for a writer
-    for ever, and a device would never end."""
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        raise BenchError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise BenchError(f"{path}: cannot read image ({exc.strerror or exc})") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise BenchError(f"{path}: not a regular file (a folder, FIFO, socket or device); "
-                         "refusing to open it as an image")
 
 
 def image_size(path) -> tuple[int, int]:

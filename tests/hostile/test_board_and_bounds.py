@@ -323,6 +323,15 @@ def test_a_video_declaring_two_billion_frames_lists_none(tmp_path):
 
 @pytest.mark.parametrize("behaviour", ["silent", "http", "close"])
 def test_a_scheduler_address_that_is_not_dask_is_one_line_within_bounds(behaviour):
+    sends = {"silent": b"", "http": b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n",
+             "close": None}
+    start = time.perf_counter()
+    _probe_a_server(sends[behaviour])
+    assert time.perf_counter() - start < 10
+
+
+def _probe_a_server(sends: bytes | None) -> None:
+    """Probe a listener that sends ``sends`` (None: closes at once) and then waits."""
     pytest.importorskip("distributed")
     from aflfp_bench.cluster import probe
 
@@ -333,20 +342,17 @@ def test_a_scheduler_address_that_is_not_dask_is_one_line_within_bounds(behaviou
 
     def answer():
         conn, _ = server.accept()
-        if behaviour == "http":
-            conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
-        if behaviour == "close":
-            conn.close()
-            return
-        time.sleep(3)
+        if sends is not None:
+            conn.sendall(sends)
+            time.sleep(3)
         conn.close()
 
     threading.Thread(target=answer, daemon=True).start()
-    start = time.perf_counter()
-    with pytest.raises(BenchError, match=f"no Dask scheduler at tcp://127.0.0.1:{port}"):
-        probe(f"tcp://127.0.0.1:{port}", seconds=1.0)
-    assert time.perf_counter() - start < 10
-    server.close()
+    try:
+        with pytest.raises(BenchError, match=f"no Dask scheduler at tcp://127.0.0.1:{port}"):
+            probe(f"tcp://127.0.0.1:{port}", seconds=1.0)
+    finally:
+        server.close()
 
 
 # ---------------------------------------------------------------- blame the right file
@@ -479,27 +485,10 @@ def test_a_header_only_manifest_and_a_vanishing_box(tmp_path, ds):
 
 @pytest.mark.parametrize("kind", ["length-then-silence", "garbage"])
 def test_a_dask_probe_needs_the_whole_handshake(kind):
-    pytest.importorskip("distributed")
     import struct
 
-    from aflfp_bench.cluster import probe
-
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(1)
-    port = server.getsockname()[1]
-
-    def answer():
-        conn, _ = server.accept()
-        conn.sendall(struct.pack("<Q", 64) if kind == "length-then-silence"
-                     else struct.pack("<Q", 40) + b"\x01" * 8 + b"x" * 32)
-        time.sleep(3)
-        conn.close()
-
-    threading.Thread(target=answer, daemon=True).start()
-    with pytest.raises(BenchError, match=f"no Dask scheduler at tcp://127.0.0.1:{port}"):
-        probe(f"tcp://127.0.0.1:{port}", seconds=1.0)
-    server.close()
+    _probe_a_server(struct.pack("<Q", 64) if kind == "length-then-silence"
+                    else struct.pack("<Q", 40) + b"\x01" * 8 + b"x" * 32)
 
 
 def test_a_real_scheduler_passes_the_probe():
