@@ -20,20 +20,21 @@ from ._version import __version__
 _EXPORTS = {
     "load_dataset": "api", "read_predictions": "api", "score": "api", "compare": "api",
     "leaderboard": "api", "gate": "api", "get_adapter": "api", "train": "api", "Report": "api",
-    "Scores": "document", "Dataset": "dataset", "Predictions": "predictions",
-    "Verdict": "gating", "Leaderboard": "ranking", "Adapter": "adapters",
-    "BenchError": "errors", "MissingExtra": "errors",
-    "UndefinedStatisticWarning": "errors",
+    "Scores": "scoring.document", "Dataset": "reading.dataset",
+    "Predictions": "reading.predictions", "Verdict": "board.gate",
+    "Leaderboard": "board.leaderboard", "Adapter": "running.adapters",
+    "BenchError": "errors", "MissingExtra": "errors", "UndefinedStatisticWarning": "errors",
+    "GroundTruthWarning": "errors", "PredictionMistakeWarning": "errors",
 }
 
 __all__ = [
-    "Adapter", "BenchError", "Dataset", "Leaderboard", "MissingExtra", "Predictions", "Report",
-    "Scores", "UndefinedStatisticWarning", "Verdict", "__version__", "compare", "gate",
-    "get_adapter", "leaderboard", "load_dataset", "read_predictions", "score", "train",
+    "Adapter", "BenchError", "Dataset", "GroundTruthWarning", "Leaderboard", "MissingExtra",
+    "PredictionMistakeWarning", "Predictions", "Report", "Scores", "UndefinedStatisticWarning",
+    "Verdict", "__version__", "compare", "gate", "get_adapter", "leaderboard", "load_dataset",
+    "read_predictions", "score", "train",
 ]
 
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load lazily
-    from .adapters import Adapter
     from .api import (
         Report,
         compare,
@@ -45,12 +46,19 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load lazi
         score,
         train,
     )
-    from .dataset import Dataset
-    from .document import Scores
-    from .errors import BenchError, MissingExtra, UndefinedStatisticWarning
-    from .gating import Verdict
-    from .predictions import Predictions
-    from .ranking import Leaderboard
+    from .board.gate import Verdict
+    from .board.leaderboard import Leaderboard
+    from .errors import (
+        BenchError,
+        GroundTruthWarning,
+        MissingExtra,
+        PredictionMistakeWarning,
+        UndefinedStatisticWarning,
+    )
+    from .reading.dataset import Dataset
+    from .reading.predictions import Predictions
+    from .running.adapters import Adapter
+    from .scoring.document import Scores
 
 
 def __getattr__(name: str):

@@ -11,18 +11,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .adapters import get_adapter
-from .dataset import Dataset
-from .document import Scores
+from .board.gate import Verdict
+from .board.leaderboard import Leaderboard
 from .errors import BenchError
-from .formats import ReadOptions
-from .gating import Verdict
-from .metrics import DEFAULT_AGG, DEFAULT_NORM
-from .predictions import Predictions
-from .ranking import Leaderboard
-from .report import STATS, ReportModel
-from .results import Result
-from .settings import Settings
+from .reading.dataset import Dataset
+from .reading.formats import ReadOptions
+from .reading.predictions import Predictions
+from .running.adapters import get_adapter
+from .scoring.comparison import Result
+from .scoring.document import Scores
+from .scoring.metrics import DEFAULT_AGG, DEFAULT_NORM
+from .scoring.report import STATS, ReportModel
+from .scoring.settings import Settings
 
 __all__ = ["Report", "compare", "gate", "get_adapter", "leaderboard", "load_dataset",
            "read_predictions", "score", "train"]
@@ -38,7 +38,7 @@ def load_dataset(path, *, lenient: bool = False, subjects=None) -> Dataset:
     >>> len(ds), ds.name
     (3, 'golden')
     """
-    from .loaders import load_dataset as load
+    from .reading.loaders import load_dataset as load
 
     return load(path, lenient=lenient, subjects=subjects)
 
@@ -54,7 +54,7 @@ def read_predictions(path, dataset, *, markup: str = "ibug68", one_based: bool =
     ``dataset`` (a :class:`~.dataset.Dataset` or its path); the options are the
     command line's (``--markup``, ``--one-based``, ``--id-column``, ``--ids``,
     ``--coco-images``)."""
-    from .predictions import read_predictions as read
+    from .reading.predictions import read_predictions as read
 
     options = ReadOptions(markup=markup, one_based=one_based, id_column=id_column,
                           ids=None if ids is None else Path(ids),
@@ -64,7 +64,7 @@ def read_predictions(path, dataset, *, markup: str = "ibug68", one_based: bool =
 
 def _predictions(predictions, dataset: Dataset, allow_missing: bool,
                  format_options: dict) -> Predictions:
-    from .predictions import predictions_from_arrays, predictions_from_frame
+    from .reading.predictions import predictions_from_arrays, predictions_from_frame
 
     if isinstance(predictions, Predictions):
         return predictions
@@ -111,7 +111,7 @@ def score(dataset, predictions, *, norm: str = DEFAULT_NORM, agg: str = DEFAULT_
     import warnings
 
     from .errors import PredictionMistakeWarning
-    from .scores import score as score_of
+    from .scoring.scorer import score as score_of
 
     dataset = _dataset(dataset)
     preds = _predictions(predictions, dataset, allow_missing, format_options)
@@ -126,7 +126,7 @@ def train(dataset, adapter: str, output, *, box: str = "gt", **options):
     """Train adapter ``adapter`` on ``dataset`` (a Dataset or its path) and save the model
     to ``output`` (as ``aflfp-bench train``); ``options`` are its training options
     (``seed``, ``epochs``, ...). Returns the trained adapter, ready to predict."""
-    from .runner import train as train_adapter
+    from .running.runner import train as train_adapter
 
     return train_adapter(_dataset(dataset), adapter, output, box=box, **options)
 
@@ -172,28 +172,28 @@ class Report:
         return self._frame(self.model.rows3)
 
     def to_text(self) -> str:
-        from .tables import report_text
+        from .rendering.tables import report_text
 
         return report_text(self.model)
 
     def to_markdown(self) -> str:
-        from .tables import report_markdown
+        from .rendering.tables import report_markdown
 
         return report_markdown(self.model)
 
     def to_latex(self) -> str:
-        from .tables import report_latex
+        from .rendering.tables import report_latex
 
         return report_latex(self.model)
 
     def to_csv(self) -> str:
-        from .tables import report_csv
+        from .rendering.tables import report_csv
 
         return report_csv(self.model)
 
     def to_html(self, path=None) -> str:
         """The self-contained HTML page (figures embedded); written to ``path`` when given."""
-        from .html import render_html, write_html
+        from .rendering.html import render_html, write_html
 
         if path is not None:
             write_html(self.model, path)
@@ -205,7 +205,7 @@ class Report:
 
 
 def _result(item, name, dataset, settings, allow_missing) -> Result:
-    from .results import resolve
+    from .board.results import resolve
 
     if isinstance(item, Scores):
         return Result(name or Path(item.predictions).stem, item, item.predictions)
@@ -230,9 +230,9 @@ def compare(*results, names=None, conditions=None, reference: str | None = None,
     >>> float(rep.table2().loc[("a", "mean"), "Avg"].round(2))
     37.49
     """
-    from .published import paper_table2, paper_table3
-    from .report import build_report
-    from .results import check_comparable
+    from .scoring.comparison import check_comparable
+    from .scoring.published import paper_table2, paper_table3
+    from .scoring.report import build_report
 
     if not results:
         raise ValueError("compare needs at least one result")
@@ -261,7 +261,7 @@ def leaderboard(directory, dataset, *, norm: str = DEFAULT_NORM, agg: str = DEFA
     """Score and rank every submission under ``directory`` (as ``aflfp-bench
     leaderboard``); ``cache``: the score cache's folder (default: the user cache),
     ``verify``: rescore everything."""
-    from .ranking import build
+    from .board.leaderboard import build
 
     return build(directory, _dataset(dataset),
                  _settings(norm, agg, threshold, alpha, resamples, seed), cache=cache,
@@ -281,8 +281,8 @@ def gate(candidate, baseline, *, dataset=None, max_increase: float | None = None
     >>> v.passed
     True
     """
-    from .gating import compare as compare_scores
-    from .results import resolve
+    from .board.gate import compare as compare_scores
+    from .board.results import resolve
 
     settings = _settings(norm, agg, threshold, alpha, resamples, seed)
     data = None if dataset is None else _dataset(dataset)

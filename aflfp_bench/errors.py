@@ -36,4 +36,4 @@ class GroundTruthWarning(UserWarning):
 
 class PredictionMistakeWarning(UserWarning):
     """Predictions that look like a classic mistake (mirrored, x and y swapped, scaled,
-    normalised, ...: :mod:`aflfp_bench.diagnostics`); they are scored as given."""
+    normalised, ...: :mod:`aflfp_bench.scoring.diagnostics`); they are scored as given."""

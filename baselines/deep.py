@@ -14,12 +14,11 @@ import warnings
 
 import numpy as np
 
-from aflfp_bench._version import __version__
-from aflfp_bench.adapters import Adapter
-from aflfp_bench.crops import crop_dataset
-from aflfp_bench.errors import BenchError, MissingExtra
-from aflfp_bench.protocol import NAME as PROTOCOL_NAME
-
+from .._version import __version__
+from ..errors import BenchError, MissingExtra
+from ..protocol import NAME as PROTOCOL_NAME
+from ..running.adapters import Adapter
+from ..running.crops import crop_dataset
 from .heatmaps import DECODINGS, DEFAULT_DECODING
 from .onnx_model import FORMAT, OnnxModel
 

@@ -28,10 +28,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from aflfp_bench.atomic import replacing
-from aflfp_bench.errors import BenchError
-from aflfp_bench.protocol import mirror_index
-
+from ..errors import BenchError
+from ..protocol import mirror_index
+from ..reading.atomic import replacing
 from .heatmaps import SIGMA
 from .nets import build
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from aflfp_bench.adapters import Adapter
-from aflfp_bench.errors import BenchError, MissingExtra
+from ..errors import BenchError, MissingExtra
+from ..running.adapters import Adapter
 
 MODEL_FILE = "shape_predictor_68_face_landmarks.dat"
 INSTALL = "pip install 'aflfp-bench[dlib]'"

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from aflfp_bench.adapters import Adapter
-from aflfp_bench.errors import BenchError
-from aflfp_bench.faces import BoxMapping
+from ..errors import BenchError
+from ..running.adapters import Adapter
+from ..running.faces import BoxMapping
 
 
 class MeanShape(Adapter):

@@ -7,7 +7,7 @@ A model is one ``.onnx`` file (opset 17, dynamic batch) with input ``image``
 how to use it; keys, all strings:
 
 ``format`` (``aflfp-bench/landmarks-onnx v1``), ``arch``, ``output`` (``heatmaps`` or
-``points``), ``input_size``, ``margin`` (crop margin, :mod:`aflfp_bench.crops`), ``decoding``
+``points``), ``input_size``, ``margin`` (crop margin, :mod:`aflfp_bench.running.crops`), ``decoding``
 (heatmap decoder, :mod:`.heatmaps`), ``box`` (``gt`` or ``detector``: the boxes it was
 trained on), ``detector``, ``box_mapping`` (JSON), ``training_data``, ``protocol_version``,
 ``toolkit_version``, ``settings`` (JSON of the training settings).
@@ -26,11 +26,10 @@ from pathlib import Path
 
 import numpy as np
 
-from aflfp_bench.adapters import Adapter
-from aflfp_bench.crops import crop_gray
-from aflfp_bench.errors import BenchError, MissingExtra
-from aflfp_bench.faces import BoxMapping
-
+from ..errors import BenchError, MissingExtra
+from ..running.adapters import Adapter
+from ..running.crops import crop_gray
+from ..running.faces import BoxMapping
 from .heatmaps import DEFAULT_DECODING, decode
 
 FORMAT = "aflfp-bench/landmarks-onnx v1"

@@ -28,11 +28,11 @@ from pathlib import Path
 
 import numpy as np
 
-from aflfp_bench.adapters import Adapter
-from aflfp_bench.crops import crop_dataset, crop_gray
-from aflfp_bench.errors import BenchError
-from aflfp_bench.faces import BoxMapping
-from aflfp_bench.protocol import mirror_index
+from ..errors import BenchError
+from ..protocol import mirror_index
+from ..running.adapters import Adapter
+from ..running.crops import crop_dataset, crop_gray
+from ..running.faces import BoxMapping
 
 CHUNK = 256
 

@@ -14,11 +14,11 @@ import numpy as np
 
 from aflfp_bench.baselines.heatmaps import DECODINGS, decode
 from aflfp_bench.baselines.onnx_model import OnnxModel
-from aflfp_bench.crops import crop_gray
-from aflfp_bench.demo import synthetic_manifest
-from aflfp_bench.images import load_gray
-from aflfp_bench.loaders import load_dataset
-from aflfp_bench.metrics import nme
+from aflfp_bench.reading.images import load_gray
+from aflfp_bench.reading.loaders import load_dataset
+from aflfp_bench.running.crops import crop_gray
+from aflfp_bench.running.demo import synthetic_manifest
+from aflfp_bench.scoring.metrics import nme
 
 
 def main() -> None:

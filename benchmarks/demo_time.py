@@ -34,7 +34,7 @@ def _clone(into: Path) -> Path:
 
 def render_cost(size: int = 128) -> float:
     """Seconds per rendered image (one subject of 64 images, in this process)."""
-    from aflfp_bench.synth import _subject
+    from aflfp_bench.running.synth import _subject
 
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 
-from aflfp_bench.demo import default_cache
-from aflfp_bench.predictions import write_predictions
-from aflfp_bench.synth import synthesize
-from aflfp_bench.synthetic import cache_folder
+from aflfp_bench.reading.predictions import write_predictions
+from aflfp_bench.running.demo import default_cache
+from aflfp_bench.running.synth import synthesize
+from aflfp_bench.running.synthetic import cache_folder
 
 
 def full_synthetic(data: Path | None = None) -> Path:

@@ -18,12 +18,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from aflfp_bench import runner
-from aflfp_bench.dataset import concat
-from aflfp_bench.loaders import load_dataset
-from aflfp_bench.metrics import AGGS, nme
-from aflfp_bench.predictions import read_predictions
-from aflfp_bench.published import paper_table2
+from aflfp_bench.reading.dataset import concat
+from aflfp_bench.reading.loaders import load_dataset
+from aflfp_bench.reading.predictions import read_predictions
+from aflfp_bench.running import runner
+from aflfp_bench.scoring.metrics import AGGS, nme
+from aflfp_bench.scoring.published import paper_table2
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "300w"
 TRAIN = ("lfpw_train", "helen_train", "afw")

@@ -122,7 +122,7 @@ def main() -> None:
     from aflfp_bench.baselines.deep import CascadedFCN
     from aflfp_bench.baselines.export_graph import export_module
     from aflfp_bench.baselines.nets import build
-    from aflfp_bench.quantize import quantize_int8
+    from aflfp_bench.running.quantize import quantize_int8
 
     torch.set_num_threads(args.threads)
     crops = np.random.default_rng(0).uniform(0, 255, (32, 96, 96)).astype(np.float32)

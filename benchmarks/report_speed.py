@@ -19,11 +19,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from aflfp_bench.dataset import write_manifest
-from aflfp_bench.loaders import load_dataset
+from aflfp_bench.board.results import load_results
 from aflfp_bench.protocol import EXPRESSION_CODES, KEYFRAMES
-from aflfp_bench.results import load_results
-from aflfp_bench.stats import cluster_mean_ci, make_bootstrap
+from aflfp_bench.reading.dataset import write_manifest
+from aflfp_bench.reading.loaders import load_dataset
+from aflfp_bench.scoring.stats import cluster_mean_ci, make_bootstrap
 from benchmarks.fullset import full_synthetic, noisy_predictions
 
 

@@ -35,9 +35,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from aflfp_bench.demo import default_cache
-from aflfp_bench.synth import synthesize
-from aflfp_bench.synthetic import cache_folder
+from aflfp_bench.running.demo import default_cache
+from aflfp_bench.running.synth import synthesize
+from aflfp_bench.running.synthetic import cache_folder
 
 ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
               "AFLFP_BENCH_QUIET": "1"}

@@ -26,14 +26,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from aflfp_bench.dataset import write_manifest
-from aflfp_bench.diagnostics import diagnose
-from aflfp_bench.fingerprint import fingerprint_of
-from aflfp_bench.loaders import load_dataset
-from aflfp_bench.metrics import aggregate, normalizer
-from aflfp_bench.predictions import read_predictions
 from aflfp_bench.protocol import mirror_index
-from aflfp_bench.scores import score
+from aflfp_bench.reading.dataset import write_manifest
+from aflfp_bench.reading.fingerprint import fingerprint_of
+from aflfp_bench.reading.loaders import load_dataset
+from aflfp_bench.reading.predictions import read_predictions
+from aflfp_bench.scoring.diagnostics import diagnose
+from aflfp_bench.scoring.metrics import aggregate, normalizer
+from aflfp_bench.scoring.scorer import score
 from benchmarks.fullset import full_synthetic, noisy_predictions
 
 

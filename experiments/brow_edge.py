@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from aflfp_bench.loaders import load_dataset
+from aflfp_bench.reading.loaders import load_dataset
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "300w"
 BROWS = (np.arange(17, 22), np.arange(22, 27))

@@ -18,7 +18,7 @@ Training on another machine (a GPU): ``--save-crops FILE`` writes the training c
 ``--train-only`` stops once the model is saved. Then run this script here with the same
 ``--work``: it finds the model and evaluates it. Where no Haar detector runs (OpenCV 5),
 ``--save-test-crops FILE`` (with ``--crops``: the boxes use its mapping) writes LFPW test
-as the crops the model would see (:mod:`aflfp_bench.testcrops`), and ``--test-crops FILE`` evaluates
+as the crops the model would see (:mod:`aflfp_bench.running.crop_sets`), and ``--test-crops FILE`` evaluates
 on them instead of the images; ``--check-crops`` runs both routes here and prints the
 largest difference between their predictions.
 
@@ -38,13 +38,13 @@ from pathlib import Path
 
 import numpy as np
 
-from aflfp_bench import testcrops
-from aflfp_bench.atomic import replacing
 from aflfp_bench.baselines.deep import CascadedFCN
-from aflfp_bench.crops import crop_dataset
-from aflfp_bench.detections import training_boxes
-from aflfp_bench.faces import BoxMapping, shipped_mapping
-from aflfp_bench.loaders import load_dataset
+from aflfp_bench.reading.atomic import replacing
+from aflfp_bench.reading.loaders import load_dataset
+from aflfp_bench.running import crop_sets as testcrops
+from aflfp_bench.running.crops import crop_dataset
+from aflfp_bench.running.detections import training_boxes
+from aflfp_bench.running.faces import BoxMapping, shipped_mapping
 from experiments.real_faces import SHARED, add_sdm_options, evaluate, load_train, sdm_and_emotrics
 
 
@@ -86,7 +86,7 @@ def evaluate_crops(model_path: Path, data: dict, label: str) -> None:
     """The model's NMEs (per-point, as real_faces prints them) on saved test crops, with and
     without the flip test."""
     from aflfp_bench.baselines.onnx_model import OnnxModel
-    from aflfp_bench.metrics import nme
+    from aflfp_bench.scoring.metrics import nme
 
     model = OnnxModel(model_path, threads=0)
     gt = data["points"]
@@ -101,7 +101,7 @@ def evaluate_crops(model_path: Path, data: dict, label: str) -> None:
 def check_crops(test, model: Path, work: Path) -> None:
     """The crop route's predictions against the image route's (the csv files just made)."""
     from aflfp_bench.baselines.onnx_model import OnnxModel
-    from aflfp_bench.predictions import read_predictions
+    from aflfp_bench.reading.predictions import read_predictions
 
     meta = OnnxModel(model)
     path = work / "test-crops.npz"
@@ -182,9 +182,9 @@ def compare_with_sdm(test, work: Path) -> None:
     """The cascade, without and with the flip test, against SDM without it (SDM's better
     setting) face by face (inter-pupil NME): the mean difference with a bootstrap 95%
     interval over faces, the Wilcoxon signed-rank p and the faces won."""
-    from aflfp_bench.metrics import nme
-    from aflfp_bench.predictions import read_predictions
-    from aflfp_bench.stats import make_bootstrap, paired_comparison
+    from aflfp_bench.reading.predictions import read_predictions
+    from aflfp_bench.scoring.metrics import nme
+    from aflfp_bench.scoring.stats import make_bootstrap, paired_comparison
 
     def errors(name):
         return 100 * nme(test.points, read_predictions(work / name, test).points,

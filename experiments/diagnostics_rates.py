@@ -4,7 +4,7 @@
 synthetic baselines'), makes each mistake on purpose (:data:`MADE`: the way a user makes
 it, e.g. coordinates normalised to the detector's box, not the ground truth's), and
 counts, over whole files and over random subsets of images, how often
-:func:`aflfp_bench.diagnostics.diagnose` flags a clean file (a false alarm) and names the
+:func:`aflfp_bench.scoring.diagnostics.diagnose` flags a clean file (a false alarm) and names the
 mistake made (a detection). Used by ``experiments.diagnostics_real_faces`` and, for the
 synthetic baselines, by ``python -m experiments.diagnostics_rates --synthetic``.
 """
@@ -16,11 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-from aflfp_bench.diagnostics import diagnose
-from aflfp_bench.markup import WFLW98_TO_IBUG68
-from aflfp_bench.metrics import aggregate, normalizer
-from aflfp_bench.predictions import read_predictions
 from aflfp_bench.protocol import mirror_index
+from aflfp_bench.protocol.markup import WFLW98_TO_IBUG68
+from aflfp_bench.reading.predictions import read_predictions
+from aflfp_bench.scoring.diagnostics import diagnose
+from aflfp_bench.scoring.metrics import aggregate, normalizer
 
 
 def _detector_boxes(gt_boxes: np.ndarray, rng) -> np.ndarray:
@@ -115,8 +115,8 @@ def rates(files: dict, *, draws: int = 200, subset: int = 50, rng=None) -> dict:
 
 
 def _synthetic_files(results: Path) -> dict:
-    from aflfp_bench.config import default_data
-    from aflfp_bench.loaders import load_dataset
+    from aflfp_bench.reading.config import default_data
+    from aflfp_bench.reading.loaders import load_dataset
 
     configured = default_data()
     if configured is None:
@@ -130,7 +130,7 @@ def _synthetic_files(results: Path) -> dict:
 
 
 def main() -> None:
-    from aflfp_bench.userdirs import cache_dir
+    from aflfp_bench.reading.userdirs import cache_dir
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--synthetic", action="store_true",

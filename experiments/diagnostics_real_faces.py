@@ -9,7 +9,7 @@ model with its own detector), SDM trained here on LFPW train + HELEN train + AFW
 * False alarms: every clean prediction file (one per detector and set), and random
   subsets of ``--subset`` images of it (``--draws`` per file), scored with the
   diagnostics: any diagnostic is a false alarm.
-* Detection: each mistake of :data:`aflfp_bench.diagnostics.MISTAKES` applied to every
+* Detection: each mistake of :data:`aflfp_bench.scoring.diagnostics.MISTAKES` applied to every
   clean file (and to the same subsets); a detection is the right mistake named.
 
 Usage: python -m experiments.diagnostics_real_faces [--shared DIR] [--work DIR]
@@ -24,10 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
-from aflfp_bench import runner
-from aflfp_bench.dataset import concat
-from aflfp_bench.loaders import load_dataset
-from aflfp_bench.predictions import read_predictions
+from aflfp_bench.reading.dataset import concat
+from aflfp_bench.reading.loaders import load_dataset
+from aflfp_bench.reading.predictions import read_predictions
+from aflfp_bench.running import runner
 
 SETS = ("lfpw_test", "afw", "helen_train", "lfpw_train")
 TRAIN = ("lfpw_train", "helen_train", "afw")

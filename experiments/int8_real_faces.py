@@ -21,9 +21,9 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "300w"
 
 def evaluate(model: Path, test, work: Path) -> tuple[float, float, float]:
     """(inter-pupil NME, bbox NME, seconds) of ``model`` on ``test`` with detector boxes."""
-    from aflfp_bench import runner
-    from aflfp_bench.metrics import nme
-    from aflfp_bench.predictions import read_predictions
+    from aflfp_bench.reading.predictions import read_predictions
+    from aflfp_bench.running import runner
+    from aflfp_bench.scoring.metrics import nme
 
     out = work / f"{model.stem}.csv"
     out.unlink(missing_ok=True)
@@ -44,7 +44,7 @@ def main() -> None:
     args = ap.parse_args()
     if not (args.shared / "lfpw_test").is_dir():
         sys.exit(f"no 300-W data in {args.shared}")
-    from aflfp_bench.loaders import load_dataset
+    from aflfp_bench.reading.loaders import load_dataset
 
     work = Path(tempfile.mkdtemp(prefix="aflfp-int8-"))
     int8 = args.out or work / (args.model.stem + ".int8.onnx")

@@ -22,15 +22,15 @@ from pathlib import Path
 
 import numpy as np
 
-from aflfp_bench import runner
-from aflfp_bench.atomic import replacing
 from aflfp_bench.baselines.deep import CascadedFCN
-from aflfp_bench.crops import crop_dataset
-from aflfp_bench.dataset import concat
-from aflfp_bench.detections import training_boxes
-from aflfp_bench.loaders import load_dataset
-from aflfp_bench.metrics import nme
-from aflfp_bench.predictions import read_predictions
+from aflfp_bench.reading.atomic import replacing
+from aflfp_bench.reading.dataset import concat
+from aflfp_bench.reading.loaders import load_dataset
+from aflfp_bench.reading.predictions import read_predictions
+from aflfp_bench.running import runner
+from aflfp_bench.running.crops import crop_dataset
+from aflfp_bench.running.detections import training_boxes
+from aflfp_bench.scoring.metrics import nme
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "300w"
 TRAIN = ("lfpw_train", "helen_train", "afw")
@@ -56,7 +56,7 @@ def crops(shared: Path, work: Path) -> dict:
 
 
 def train(data: dict, loss: str, work: Path, args) -> tuple[Path, list[float]]:
-    from aflfp_bench.faces import BoxMapping
+    from aflfp_bench.running.faces import BoxMapping
 
     model = work / f"cascade-{loss}.onnx"
     losses: list[float] = []

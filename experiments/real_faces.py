@@ -22,11 +22,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from aflfp_bench import runner
-from aflfp_bench.dataset import concat
-from aflfp_bench.loaders import load_dataset
-from aflfp_bench.metrics import nme
-from aflfp_bench.predictions import read_predictions
+from aflfp_bench.reading.dataset import concat
+from aflfp_bench.reading.loaders import load_dataset
+from aflfp_bench.reading.predictions import read_predictions
+from aflfp_bench.running import runner
+from aflfp_bench.scoring.metrics import nme
 
 TRAIN = ("lfpw_train", "helen_train", "afw")
 PATCHES = (32.0, 24.0, 16.0, 12.0, 10.0, 8.0)

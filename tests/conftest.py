@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from aflfp_bench.pts import format_pts
+from aflfp_bench.reading.pts import format_pts
 
 FACE = np.c_[np.linspace(10, 60, 68), 20 + 30 * np.abs(np.sin(np.arange(68)))]
 
@@ -55,7 +55,7 @@ def _own_cache(tmp_path_factory, monkeypatch):
 @pytest.fixture(scope="session")
 def small_synthetic(tmp_path_factory) -> Path:
     """A rendered synthetic set of 3 subjects at 96 px (seed 7), made once per session."""
-    from aflfp_bench.synth import synthesize
+    from aflfp_bench.running.synth import synthesize
 
     root = tmp_path_factory.mktemp("deep") / "synthetic"
     synthesize(root, subjects=3, size=96, seed=7, workers=2)
@@ -79,7 +79,7 @@ def golden_formats():
 
     import pandas as pd
 
-    from aflfp_bench.dataset import Dataset, tight_boxes
+    from aflfp_bench.reading.dataset import Dataset, tight_boxes
 
     doc = json.loads((GOLDEN_FORMATS / "expected.json").read_text())
     images = doc["images"]
@@ -99,8 +99,8 @@ def memory_dataset(n_subjects: int = 12, seed: int = 0, name: str = "memory",
     keyframe, random faces of about 100 px."""
     import pandas as pd
 
-    from aflfp_bench.dataset import Dataset, tight_boxes
     from aflfp_bench.protocol import EXPRESSION_CODES, KEYFRAMES, assign_folds
+    from aflfp_bench.reading.dataset import Dataset, tight_boxes
 
     rng = np.random.default_rng(seed)
     rows = [(f"{s}-{e}-{k}", str(s), e, k, j, f"{s}/{e}_{j}.jpg", 256, 256)
@@ -115,9 +115,9 @@ def memory_dataset(n_subjects: int = 12, seed: int = 0, name: str = "memory",
 
 def scored(dataset, noise: float, seed: int, shift=None, **settings):
     """The scores of gt + Gaussian noise (+ an optional per-image shift)."""
-    from aflfp_bench.predictions import Predictions
-    from aflfp_bench.scores import score
-    from aflfp_bench.settings import Settings
+    from aflfp_bench.reading.predictions import Predictions
+    from aflfp_bench.scoring.scorer import score
+    from aflfp_bench.scoring.settings import Settings
 
     rng = np.random.default_rng(seed)
     pts = dataset.points + rng.normal(0, noise, dataset.points.shape)

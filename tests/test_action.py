@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from aflfp_bench.board.gate import github_outputs
 from aflfp_bench.cli import main
-from aflfp_bench.gating import github_outputs
 
 ROOT = Path(__file__).resolve().parents[1]
 ACTION = (ROOT / "action.yml").read_text()
@@ -27,7 +27,7 @@ def test_every_input_used_is_declared_and_every_output_is_made():
     outputs = set(re.findall(r"^  ([a-z-]+):\n", _section("outputs"), flags=re.M))
     mapped = set(re.findall(r"steps\.gate\.outputs\.([a-z-]+) \}\}", ACTION))
     assert outputs == mapped
-    from aflfp_bench.gating import Check, Verdict
+    from aflfp_bench.board.gate import Check, Verdict
 
     made = github_outputs(Verdict([Check("overall", 0.1, 0.1, 0.0, (0.0, 0.0), 1.0, False,
                                          False, True)], 0.002, 0.05, 10, 5))

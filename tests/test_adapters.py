@@ -7,22 +7,22 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from aflfp_bench import runner
-from aflfp_bench.adapters import adapter_class
 from aflfp_bench.baselines.mean_shape import MeanShape
 from aflfp_bench.baselines.sdm import SDM
 from aflfp_bench.cli import main
-from aflfp_bench.crops import crop_gray, crop_transform, load_gray
-from aflfp_bench.document import BoxCounts
 from aflfp_bench.errors import BenchError
-from aflfp_bench.faces import BoxMapping, Detector, choose, iou, shipped_mapping
-from aflfp_bench.folds import cross_validate
-from aflfp_bench.loaders import load_dataset
-from aflfp_bench.metrics import nme
-from aflfp_bench.predictions import read_predictions
-from aflfp_bench.predictor import flip_test
-from aflfp_bench.scores import score
-from aflfp_bench.synth import synthesize
+from aflfp_bench.reading.loaders import load_dataset
+from aflfp_bench.reading.predictions import read_predictions
+from aflfp_bench.running import runner
+from aflfp_bench.running.adapters import adapter_class
+from aflfp_bench.running.crops import crop_gray, crop_transform, load_gray
+from aflfp_bench.running.crossval import cross_validate
+from aflfp_bench.running.faces import BoxMapping, Detector, choose, iou, shipped_mapping
+from aflfp_bench.running.predictor import flip_test
+from aflfp_bench.running.synth import synthesize
+from aflfp_bench.scoring.document import BoxCounts
+from aflfp_bench.scoring.metrics import nme
+from aflfp_bench.scoring.scorer import score
 
 SMALL_SDM = {"cells": 2, "ridge": 1.0, "n_init": 2, "n_stages": 3}
 
@@ -132,7 +132,7 @@ def test_cv_defaults_to_the_papers_detector_boxes_on_aflfp_data(synthetic, tmp_p
     assert missed == counts["fallback"]
     doc = score(synthetic, read_predictions(out, synthetic))
     assert doc.boxes == BoxCounts(0, counts["detector"], counts["fallback"])
-    from aflfp_bench.report import box_text
+    from aflfp_bench.scoring.report import box_text
 
     assert box_text(doc.boxes) == (f"detector boxes ({counts['fallback']} of {len(synthetic)} image(s) "
                              "without a detection used the ground-truth box mapped to the "
@@ -178,8 +178,8 @@ class _Template:
 
 
 def test_flip_test_averages_with_the_mirrored_prediction_mapped_back():
-    from aflfp_bench.faces import mirror_box
     from aflfp_bench.protocol import mirror_index
+    from aflfp_bench.running.faces import mirror_box
 
     gray = np.zeros((40, 50), dtype=np.uint8)
     box = np.array([10.0, 5.0, 20.0, 30.0])
@@ -282,7 +282,7 @@ def test_emotrics_on_the_astronaut_photo():
 
 
 def test_cli_train_predict_score(synthetic, tmp_path):
-    from aflfp_bench.dataset import write_manifest
+    from aflfp_bench.reading.dataset import write_manifest
 
     train, test = _split(synthetic)
     gt_train, gt_test = tmp_path / "train.csv", tmp_path / "test.csv"

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 import aflfp_bench as ab
-from aflfp_bench.dataset import write_manifest
 from aflfp_bench.errors import BenchError
+from aflfp_bench.reading.dataset import write_manifest
 
 from .conftest import GOLDEN_FORMATS as GOLDEN
 
@@ -111,8 +111,8 @@ def test_predict_images_finds_the_faces_itself(tmp_path, monkeypatch):
     ground-truth boxes); nan where no face is found."""
     from PIL import Image
 
-    from aflfp_bench import faces
     from aflfp_bench.baselines.mean_shape import MeanShape
+    from aflfp_bench.running import faces
 
     class TwoOrNone:
         def __init__(self, kind):

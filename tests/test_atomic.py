@@ -1,7 +1,7 @@
 import pytest
 
-from aflfp_bench.atomic import replacing, write_text
 from aflfp_bench.errors import BenchError
+from aflfp_bench.reading.atomic import replacing, write_text
 
 
 def test_an_interrupted_write_keeps_the_old_file_and_no_temporary(tmp_path):

@@ -16,14 +16,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from aflfp_bench.html import write_html
-from aflfp_bench.loaders import load_dataset
-from aflfp_bench.predictions import write_predictions
-from aflfp_bench.published import paper_table2
-from aflfp_bench.report import build_report
-from aflfp_bench.results import load_results
-from aflfp_bench.settings import Settings
-from aflfp_bench.synth import synthesize
+from aflfp_bench.board.results import load_results
+from aflfp_bench.reading.loaders import load_dataset
+from aflfp_bench.reading.predictions import write_predictions
+from aflfp_bench.rendering.html import write_html
+from aflfp_bench.running.synth import synthesize
+from aflfp_bench.scoring.published import paper_table2
+from aflfp_bench.scoring.report import build_report
+from aflfp_bench.scoring.settings import Settings
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")

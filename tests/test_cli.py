@@ -7,9 +7,9 @@ import pytest
 from click.testing import CliRunner
 
 from aflfp_bench.cli import main
-from aflfp_bench.fingerprint import short
-from aflfp_bench.loaders import load_dataset
-from aflfp_bench.predictions import write_predictions
+from aflfp_bench.reading.fingerprint import short
+from aflfp_bench.reading.loaders import load_dataset
+from aflfp_bench.reading.predictions import write_predictions
 
 
 @pytest.fixture
@@ -191,7 +191,7 @@ def test_undefined_statistics_are_one_warning_line_without_source_paths(runner, 
 def test_progress_without_a_terminal_is_a_plain_line_every_tenth():
     import io
 
-    from aflfp_bench.progress import _Lines
+    from aflfp_bench.running.progress import _Lines
 
     class Clock:
         t = 0.0

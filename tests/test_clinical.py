@@ -9,8 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from aflfp_bench import synth_face
-from aflfp_bench.clinical import (
+from aflfp_bench.errors import UndefinedStatisticWarning
+from aflfp_bench.protocol import mirror_index
+from aflfp_bench.running import synth_face
+from aflfp_bench.scoring.clinical import (
     ALL_MEASURES,
     LABELS,
     MEASURES,
@@ -21,12 +23,7 @@ from aflfp_bench.clinical import (
     facial_measures,
     midline_measures,
 )
-from aflfp_bench.errors import UndefinedStatisticWarning
-from aflfp_bench.fidelity import (
-    MAIN,
-    fidelity,
-)
-from aflfp_bench.protocol import mirror_index
+from aflfp_bench.scoring.fidelity import MAIN, fidelity
 
 GOLDEN = Path(__file__).parent / "golden" / "clinical"
 FACE = json.loads((GOLDEN / "half_closed_eye.json").read_text())
@@ -222,7 +219,7 @@ def test_shifting_the_mouth_sideways_moves_the_excursion_asymmetry_by_nearly_twi
 
 def test_pixel_size_files(tmp_path):
     from aflfp_bench.errors import BenchError
-    from aflfp_bench.pixelsize import parse_pixel_sizes, read_pixel_sizes
+    from aflfp_bench.reading.pixelsize import parse_pixel_sizes, read_pixel_sizes
 
     sizes = parse_pixel_sizes("mm_per_pixel,id\n0.5,a\n\n0.25, b \n", "f.csv")
     assert sizes.sizes == {"a": 0.5, "b": 0.25}

@@ -7,11 +7,11 @@ import pytest
 from click.testing import CliRunner
 
 from aflfp_bench.cli import main
-from aflfp_bench.config import config_file
-from aflfp_bench.dataset import write_manifest
-from aflfp_bench.fingerprint import short
-from aflfp_bench.loaders import load_dataset
-from aflfp_bench.predictions import write_predictions
+from aflfp_bench.reading.config import config_file
+from aflfp_bench.reading.dataset import write_manifest
+from aflfp_bench.reading.fingerprint import short
+from aflfp_bench.reading.loaders import load_dataset
+from aflfp_bench.reading.predictions import write_predictions
 
 
 @pytest.fixture

@@ -230,7 +230,7 @@ def test_onnx_models_decoded_in_numpy_without_a_top25_output(tmp_path):
 
 @pytest.fixture(scope="module")
 def small_synthetic(tmp_path_factory):
-    from aflfp_bench.synth import synthesize
+    from aflfp_bench.running.synth import synthesize
 
     root = tmp_path_factory.mktemp("deep") / "synthetic"
     synthesize(root, subjects=3, size=96, seed=7, workers=2)
@@ -238,7 +238,7 @@ def small_synthetic(tmp_path_factory):
 
 
 def _folds(root):
-    from aflfp_bench.loaders import load_dataset
+    from aflfp_bench.reading.loaders import load_dataset
 
     return sorted(set(load_dataset(root).meta["fold"].tolist()))
 
@@ -270,8 +270,8 @@ def test_train_predict_and_cv_from_the_cli(tmp_path, small_synthetic):
 
 
 def test_table3_experiment_end_to_end(tmp_path, small_synthetic):
-    from aflfp_bench.runfile import model_digest
-    from aflfp_bench.synth import synthesize
+    from aflfp_bench.running.runfile import model_digest
+    from aflfp_bench.running.synth import synthesize
 
     normal = tmp_path / "normal"
     synthesize(normal, subjects=1, size=96, seed=11, workers=1)
@@ -310,11 +310,11 @@ def test_table3_experiment_end_to_end(tmp_path, small_synthetic):
     assert "training sdm" not in res.stderr          # the models were reused
     assert json.loads((flipped / "palsy.method.json").read_text())["name"] == "sdm (palsy faces, flip test)"
     from aflfp_bench.baselines.sdm import SDM
-    from aflfp_bench.crops import load_gray
-    from aflfp_bench.detections import detect_all
-    from aflfp_bench.loaders import load_dataset
-    from aflfp_bench.predictions import read_predictions
-    from aflfp_bench.predictor import flip_test
+    from aflfp_bench.reading.loaders import load_dataset
+    from aflfp_bench.reading.predictions import read_predictions
+    from aflfp_bench.running.crops import load_gray
+    from aflfp_bench.running.detections import detect_all
+    from aflfp_bench.running.predictor import flip_test
 
     full = load_dataset(small_synthetic)
     in_a = (full.meta["fold"] == a).to_numpy()

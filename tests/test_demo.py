@@ -32,8 +32,8 @@ def test_demo_runs_end_to_end_on_a_small_synthetic_set(tmp_path):
              for name in ("mean-shape", "sdm")}
     assert means["sdm"] < 0.8 * means["mean-shape"]
     # With no ground truth configured, the demo's set becomes the default, and it says so.
-    from aflfp_bench.config import config_file
-    from aflfp_bench.synthetic import cache_folder
+    from aflfp_bench.reading.config import config_file
+    from aflfp_bench.running.synthetic import cache_folder
 
     manifest = (tmp_path / cache_folder(subjects=3, size=64)).with_suffix(".gt.csv")
     assert lines[-1] == (f"default ground truth (none was configured): {manifest.resolve()}; "
@@ -65,8 +65,8 @@ def test_the_demo_and_synth_render_one_default_set():
     all take it from one place, and its name says what it is."""
     import inspect
 
-    from aflfp_bench import demo, synth, synthetic
     from aflfp_bench.cli import main
+    from aflfp_bench.running import demo, synth, synthetic
 
     defaults = {"subjects": synthetic.DEFAULT_SUBJECTS, "size": synthetic.DEFAULT_SIZE,
                 "seed": synthetic.DEFAULT_SEED}

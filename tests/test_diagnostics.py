@@ -13,13 +13,13 @@ import pytest
 from click.testing import CliRunner
 
 from aflfp_bench.cli import main
-from aflfp_bench.dataset import write_manifest
-from aflfp_bench.diagnostics import FLAG, MISTAKES
-from aflfp_bench.document import Scores
-from aflfp_bench.markup import WFLW98_TO_IBUG68
-from aflfp_bench.metrics import nme
-from aflfp_bench.predictions import write_predictions
 from aflfp_bench.protocol import mirror_index
+from aflfp_bench.protocol.markup import WFLW98_TO_IBUG68
+from aflfp_bench.reading.dataset import write_manifest
+from aflfp_bench.reading.predictions import write_predictions
+from aflfp_bench.scoring.diagnostics import FLAG, MISTAKES
+from aflfp_bench.scoring.document import Scores
+from aflfp_bench.scoring.metrics import nme
 
 from .conftest import memory_dataset
 
@@ -90,7 +90,7 @@ EXACT = [
 
 
 def _as_read(path, ds):
-    from aflfp_bench.predictions import read_predictions
+    from aflfp_bench.reading.predictions import read_predictions
 
     return read_predictions(path, ds).points
 
@@ -169,8 +169,8 @@ def test_clean_files_of_every_error_level_are_not_flagged(ds, noise):
 def test_a_detectors_own_bias_is_not_a_mistake(ds):
     """A constant offset (a detector's bias), a few per cent of scale, a poor detector:
     none is one of the mistakes."""
-    from aflfp_bench.predictions import Predictions
-    from aflfp_bench.scores import score
+    from aflfp_bench.reading.predictions import Predictions
+    from aflfp_bench.scoring.scorer import score
 
     rng = np.random.default_rng(4)
     centre = ds.points.mean(axis=1, keepdims=True)
@@ -182,7 +182,7 @@ def test_a_detectors_own_bias_is_not_a_mistake(ds):
 
 
 def test_the_mistakes_have_unique_keys_known_to_the_schema():
-    from aflfp_bench.schema import load_schema
+    from aflfp_bench.reading.schema import load_schema
 
     keys = [m.key for m in MISTAKES]
     items = load_schema("scores.schema.json")["properties"]["diagnostics"]["items"]

@@ -7,8 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from aflfp_bench import api, keyedcsv, metrics, signrank, stats
-from aflfp_bench.dataset import write_manifest
+from aflfp_bench import api
+from aflfp_bench.reading import keyedcsv
+from aflfp_bench.reading.dataset import write_manifest
+from aflfp_bench.scoring import metrics, signrank, stats
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -9,12 +9,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from aflfp_bench.clinical import (
-    ALL_MEASURES,
-)
-from aflfp_bench.document import Clinical
 from aflfp_bench.errors import UndefinedStatisticWarning
-from aflfp_bench.fidelity import (
+from aflfp_bench.protocol import mirror_index
+from aflfp_bench.scoring.clinical import ALL_MEASURES
+from aflfp_bench.scoring.document import Clinical
+from aflfp_bench.scoring.fidelity import (
     clinical_of,
     fidelity,
     icc_2_1,
@@ -23,7 +22,6 @@ from aflfp_bench.fidelity import (
     pearson_r,
     summary_json,
 )
-from aflfp_bench.protocol import mirror_index
 
 GOLDEN = Path(__file__).parent / "golden" / "clinical"
 FACE = json.loads((GOLDEN / "half_closed_eye.json").read_text())
@@ -170,7 +168,7 @@ def test_affected_side_agreement_undefined_warns_and_is_null():
     assert all(w.category is UndefinedStatisticWarning for w in caught)
     s = res["measures"]["fissure_height"]
     assert np.isnan(s["affected_agreement"]) and s["n_affected"] == 0
-    from aflfp_bench.document import dumps
+    from aflfp_bench.reading.jsonfile import dumps
 
     dumped = json.loads(dumps(Clinical.from_dict(summary_json(res)).to_dict()))
     assert dumped["measures"]["fissure_height"]["affected_agreement"] is None
@@ -206,8 +204,8 @@ def test_old_clinical_sections_still_read():
 
 def test_clinical_command_and_score_json(tmp_path):
     from aflfp_bench.cli import main
-    from aflfp_bench.loaders import load_dataset
-    from aflfp_bench.predictions import write_predictions
+    from aflfp_bench.reading.loaders import load_dataset
+    from aflfp_bench.reading.predictions import write_predictions
     from tests.conftest import make_aflfp
 
     root = make_aflfp(tmp_path / "AFLFP", subjects=("1", "2", "3"),
@@ -260,10 +258,10 @@ def test_clinical_command_and_score_json(tmp_path):
 def test_score_text_does_not_compute_the_clinical_section(tmp_path, monkeypatch):
     """``score`` prints no clinical section, so it computes one only for --json; the
     text is the same either way."""
-    from aflfp_bench import scores
     from aflfp_bench.cli import main
-    from aflfp_bench.loaders import load_dataset
-    from aflfp_bench.predictions import write_predictions
+    from aflfp_bench.reading.loaders import load_dataset
+    from aflfp_bench.reading.predictions import write_predictions
+    from aflfp_bench.scoring import scorer as scores
     from tests.conftest import make_aflfp
 
     root = make_aflfp(tmp_path / "AFLFP", subjects=("1", "2"), expressions=("Brow Raise",))

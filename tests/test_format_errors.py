@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from aflfp_bench.cli import main
-from aflfp_bench.dataset import write_manifest
+from aflfp_bench.reading.dataset import write_manifest
 from tests.conftest import GOLDEN_FORMATS as GOLDEN
 
 HINT_98 = "pass --markup wflw98 to map WFLW's 98 points to iBUG's 68"

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from aflfp_bench import markup
-from aflfp_bench.formats import ReadOptions
-from aflfp_bench.predictions import read_predictions
+from aflfp_bench.protocol import markup
+from aflfp_bench.reading.formats import ReadOptions
+from aflfp_bench.reading.predictions import read_predictions
 
 GOLDEN = Path(__file__).parent / "golden" / "formats"
 
@@ -77,7 +77,7 @@ def test_wflw_table_against_the_hand_mapping():
 
 
 def test_markup_enums_agree_with_the_schemas():
-    from aflfp_bench.schema import load_schema
+    from aflfp_bench.reading.schema import load_schema
 
     scores = load_schema("scores.schema.json")["properties"]["predictions"]["properties"]
     submission = load_schema("submission.schema.json")["properties"]
@@ -90,7 +90,7 @@ def test_pixel_convention_on_a_hand_made_image(tmp_path, golden_formats):
     column 7, row 4 of a 16x16 image is at (7, 4) (the crop the adapters see puts it on
     its centre pixel); a prediction written 1-based says (8, 5), and --one-based reads it
     as (7, 4)."""
-    from aflfp_bench.crops import crop_gray
+    from aflfp_bench.running.crops import crop_gray
 
     image = np.full((16, 16), 20, dtype=np.uint8)
     image[4, 7] = 255
@@ -116,7 +116,7 @@ def test_pixel_convention_on_a_hand_made_image(tmp_path, golden_formats):
 def test_id_column_read_as_text_whatever_the_spaces_around_its_name(cell):
     """Ids that look like numbers stay as written ('001', not '1') when the header cell of
     the id column has spaces around it: the fast parser and the careful one agree."""
-    from aflfp_bench.formats import ReadOptions, Source, parse_text
+    from aflfp_bench.reading.formats import ReadOptions, Source, parse_text
 
     head = ",".join([cell] + [f"{a}{k}" for k in range(68) for a in "xy"])
     rows = [",".join([i] + ["1.5"] * 136) for i in ("001", "0.10", "1e3")]

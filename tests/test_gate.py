@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from aflfp_bench import gating as gate
+from aflfp_bench.board import gate as gate
 from aflfp_bench.cli import main
-from aflfp_bench.dataset import write_manifest
-from aflfp_bench.predictions import write_predictions
-from aflfp_bench.settings import Settings
+from aflfp_bench.reading.dataset import write_manifest
+from aflfp_bench.reading.predictions import write_predictions
+from aflfp_bench.scoring.settings import Settings
 
 from .conftest import memory_dataset, scored, with_per_image
 

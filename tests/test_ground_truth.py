@@ -16,10 +16,10 @@ import pytest
 from click.testing import CliRunner
 
 from aflfp_bench.cli import main
-from aflfp_bench.dataset import read_manifest, write_manifest
-from aflfp_bench.fingerprint import short
-from aflfp_bench.loaders import load_dataset
-from aflfp_bench.predictions import write_predictions
+from aflfp_bench.reading.dataset import read_manifest, write_manifest
+from aflfp_bench.reading.fingerprint import short
+from aflfp_bench.reading.loaders import load_dataset
+from aflfp_bench.reading.predictions import write_predictions
 
 from .conftest import FACE, memory_dataset, write_sample
 

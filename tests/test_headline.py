@@ -5,16 +5,16 @@ import math
 
 import pytest
 
-from aflfp_bench.headline import (
+from aflfp_bench.rendering.headline import (
     best_sentence,
     comparison_sentence,
     headlines,
     only_method_sentence,
     p_text,
 )
-from aflfp_bench.report import AVG, Cell, Comparison, build_report
-from aflfp_bench.results import Result
-from aflfp_bench.settings import Settings
+from aflfp_bench.scoring.comparison import Result
+from aflfp_bench.scoring.report import AVG, Cell, Comparison, build_report
+from aflfp_bench.scoring.settings import Settings
 
 from .conftest import memory_dataset, scored
 

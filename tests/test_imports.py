@@ -22,6 +22,6 @@ def test_import_aflfp_bench_never_imports_heavy_libraries():
 
 def test_score_path_imports_only_what_it_needs():
     loaded = _modules_after(
-        "import aflfp_bench.cli, aflfp_bench.predictions, aflfp_bench.scores, "
-        "aflfp_bench.dataset, aflfp_bench.tables, aflfp_bench.metrics")
+        "import aflfp_bench.cli, aflfp_bench.reading.predictions, aflfp_bench.scoring.scorer, "
+        "aflfp_bench.reading.dataset, aflfp_bench.rendering.tables, aflfp_bench.scoring.metrics")
     assert not loaded & set(HEAVY + SCORE_PATH_EXTRA)

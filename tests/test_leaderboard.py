@@ -6,15 +6,15 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from aflfp_bench import ranking as leaderboard
+from aflfp_bench.board import leaderboard as leaderboard
+from aflfp_bench.board.submissions import discover, load_submission
 from aflfp_bench.cli import main
-from aflfp_bench.dataset import write_manifest
 from aflfp_bench.errors import BenchError
-from aflfp_bench.html import render_leaderboard_html
-from aflfp_bench.predictions import write_predictions
-from aflfp_bench.schema import errors, load_schema
-from aflfp_bench.settings import Settings
-from aflfp_bench.submissions import discover, load_submission
+from aflfp_bench.reading.dataset import write_manifest
+from aflfp_bench.reading.predictions import write_predictions
+from aflfp_bench.reading.schema import errors, load_schema
+from aflfp_bench.rendering.html import render_leaderboard_html
+from aflfp_bench.scoring.settings import Settings
 
 from .conftest import memory_dataset
 
@@ -64,7 +64,7 @@ def test_ranking_marks_and_published_rows(board_dir, ds):
     assert ranked[1].tied_with_above and not ranked[2].tied_with_above
     assert ranked[0].lo < ranked[0].mean < ranked[0].hi
     assert board.entries[-1].published and board.entries[-1].rank is None
-    from aflfp_bench.tables import leaderboard_text
+    from aflfp_bench.rendering.tables import leaderboard_text
 
     text = leaderboard_text(board).splitlines()
     assert text[2].startswith("2≈") and text[3].startswith("3 ")
@@ -79,7 +79,7 @@ def test_published_entries_of_another_dataset_or_reading_are_left_out_with_a_not
     assert not any(e.published for e in board.entries)
     assert board.notes == ["Published entries left out: Paper is published for AFLFP (real "
                            "images), while these results are on memory (real images)."]
-    from aflfp_bench.tables import leaderboard_markdown, leaderboard_text
+    from aflfp_bench.rendering.tables import leaderboard_markdown, leaderboard_text
 
     assert leaderboard_text(board).splitlines()[-1] == board.notes[0]
     assert leaderboard_markdown(board).splitlines()[-1] == board.notes[0]
@@ -215,8 +215,8 @@ def test_a_submission_companion_file_stays_inside(tmp_path):
 
 def test_the_palsy_gap_column_appears_with_the_subjects_and_keys_the_cache(board_dir, ds,
                                                                           tmp_path):
-    from aflfp_bench.subjects import parse_subjects
-    from aflfp_bench.tables import leaderboard_text
+    from aflfp_bench.reading.subjects import parse_subjects
+    from aflfp_bench.rendering.tables import leaderboard_text
 
     subjects = sorted(set(ds.meta["subject"]))
     text = "subject,affected_side\n" + "".join(

@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 
-from aflfp_bench.dataset import read_manifest, write_manifest
 from aflfp_bench.errors import BenchError
-from aflfp_bench.loaders import load_dataset
-from aflfp_bench.pts import read_pts
+from aflfp_bench.reading.dataset import read_manifest, write_manifest
+from aflfp_bench.reading.loaders import load_dataset
+from aflfp_bench.reading.pts import read_pts
 
 from .conftest import FACE, make_aflfp, write_sample
 

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aflfp_bench import metrics
 from aflfp_bench.errors import UndefinedStatisticWarning
+from aflfp_bench.scoring import metrics
 
 GOLDEN = Path(__file__).parent / "golden"
 NME_CASES = sorted((GOLDEN / "nme").glob("*.json"))

@@ -79,7 +79,7 @@ def test_one_line_naming_the_extra(name, data, tmp_path, monkeypatch):
 
 def test_reading_a_video_names_the_cv_extra(data, tmp_path, monkeypatch):
     """With a detector that needs no extra, the video reader is what asks for OpenCV."""
-    from aflfp_bench import faces
+    from aflfp_bench.running import faces
 
     class NoExtra:
         def __init__(self, kind):

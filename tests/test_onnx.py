@@ -24,9 +24,9 @@ def test_bundled_model_works_out_of_the_box(small_synthetic):
     on the very images it is tested on."""
     from aflfp_bench.baselines.mean_shape import MeanShape
     from aflfp_bench.baselines.onnx_model import OnnxModel, bundled_model
-    from aflfp_bench.crops import load_gray
-    from aflfp_bench.loaders import load_dataset
-    from aflfp_bench.metrics import nme
+    from aflfp_bench.reading.loaders import load_dataset
+    from aflfp_bench.running.crops import load_gray
+    from aflfp_bench.scoring.metrics import nme
 
     meta = json.loads(bundled_model().with_suffix(".json").read_text())
     assert meta["training_data"]["seed"] != 7          # not the fixture's subjects
@@ -41,16 +41,17 @@ def test_bundled_model_works_out_of_the_box(small_synthetic):
 
 
 def test_test_crops_give_the_runners_predictions(tmp_path, small_synthetic):
-    """aflfp_bench.testcrops (evaluation where no Haar detector runs, e.g. a GPU machine)
+    """aflfp_bench.running.crop_sets (evaluation where no Haar detector runs, e.g. a GPU machine)
     feeds the model what ``runner.predict`` does: detector boxes with fallbacks, and the
     flip test."""
     pytest.importorskip("cv2")
     pytest.importorskip("onnxruntime")
-    from aflfp_bench import runner, testcrops
     from aflfp_bench.baselines.onnx_model import OnnxModel, bundled_model
-    from aflfp_bench.faces import shipped_mapping
-    from aflfp_bench.loaders import load_dataset
-    from aflfp_bench.predictions import read_predictions
+    from aflfp_bench.reading.loaders import load_dataset
+    from aflfp_bench.reading.predictions import read_predictions
+    from aflfp_bench.running import crop_sets as testcrops
+    from aflfp_bench.running import runner
+    from aflfp_bench.running.faces import shipped_mapping
 
     ds = load_dataset(small_synthetic)
     ds = ds.subset(np.arange(0, len(ds), 8))

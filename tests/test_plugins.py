@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from aflfp_bench import adapters
 from aflfp_bench.cli import main
-from aflfp_bench.dataset import write_manifest
 from aflfp_bench.errors import BenchError
-from aflfp_bench.loaders import load_dataset
-from aflfp_bench.predictions import read_predictions
+from aflfp_bench.reading.dataset import write_manifest
+from aflfp_bench.reading.loaders import load_dataset
+from aflfp_bench.reading.predictions import read_predictions
+from aflfp_bench.running import adapters
 
 from .plugin import TEMPLATE, CentreLine
 
@@ -49,7 +49,7 @@ def test_a_plugin_adapter_runs_from_the_cli_and_the_api(plugin, aflfp_tree, tmp_
 def test_an_entry_point_that_is_not_an_adapter_is_refused(plugin):
     with pytest.raises(BenchError, match=r"the entry point of adapter 'broken' "
                                          r"\(tests.plugin:TEMPLATE\) is not an "
-                                         r"aflfp_bench.adapters.Adapter"):
+                                         r"aflfp_bench.running.adapters.Adapter"):
         adapters.adapter_class("broken")
     with pytest.raises(BenchError, match=r"unknown adapter 'nope'; installed: .*centre-line"):
         adapters.adapter_class("nope")

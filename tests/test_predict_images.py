@@ -9,11 +9,11 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from aflfp_bench import faces
 from aflfp_bench.baselines.mean_shape import MeanShape
 from aflfp_bench.cli import main
-from aflfp_bench.faces import BoxMapping
-from aflfp_bench.pts import write_pts
+from aflfp_bench.reading.pts import write_pts
+from aflfp_bench.running import faces
+from aflfp_bench.running.faces import BoxMapping
 
 SHAPE = np.c_[np.linspace(0.1, 0.9, 68), 0.5 + 0.3 * np.sin(np.arange(68))]
 MAPPING = BoxMapping(0.1, -0.2, 1.25, 1.5)
@@ -190,10 +190,10 @@ def test_round_trip_on_the_synthetic_set(small_synthetic, tmp_path):
     image is scored or listed, and each row is the adapter on the inverted detection."""
     pytest.importorskip("cv2", reason="needs the [cv] extra")
     pytest.importorskip("onnxruntime", reason="needs the [onnx] extra")
-    from aflfp_bench.adapters import get_adapter
-    from aflfp_bench.faces import Detector
-    from aflfp_bench.images import load_gray
-    from aflfp_bench.loaders import load_dataset
+    from aflfp_bench.reading.images import load_gray
+    from aflfp_bench.reading.loaders import load_dataset
+    from aflfp_bench.running.adapters import get_adapter
+    from aflfp_bench.running.faces import Detector
 
     out = tmp_path / "p.csv"
     result = invoke("--adapter", "onnx", "--images", small_synthetic, "-o", out, "--workers", 2)
@@ -249,7 +249,7 @@ def test_a_video_that_is_not_one(folder, tmp_path):
 
 
 def test_a_header_only_output_of_the_other_face_setting_is_started_afresh(folder, tmp_path):
-    from aflfp_bench.runfile import header
+    from aflfp_bench.running.runfile import header
 
     root, model = folder
     out = tmp_path / "p.csv"

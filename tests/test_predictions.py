@@ -3,9 +3,9 @@ import pandas as pd
 import pytest
 
 from aflfp_bench.errors import BenchError
-from aflfp_bench.loaders import load_dataset
-from aflfp_bench.predictions import read_predictions, write_predictions
-from aflfp_bench.pts import write_pts
+from aflfp_bench.reading.loaders import load_dataset
+from aflfp_bench.reading.predictions import read_predictions, write_predictions
+from aflfp_bench.reading.pts import write_pts
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from aflfp_bench.published import paper_data, paper_table2, paper_table3
+from aflfp_bench.scoring.published import paper_data, paper_table2, paper_table3
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -15,10 +15,10 @@ pytest.importorskip("onnxruntime")
 
 def test_export_int8_runs_in_the_onnx_adapter_close_to_the_float_model(tmp_path,
                                                                         small_synthetic):
-    from aflfp_bench.adapters import get_adapter
     from aflfp_bench.baselines.onnx_model import bundled_model
-    from aflfp_bench.images import load_gray
-    from aflfp_bench.loaders import load_dataset
+    from aflfp_bench.reading.images import load_gray
+    from aflfp_bench.reading.loaders import load_dataset
+    from aflfp_bench.running.adapters import get_adapter
 
     out = tmp_path / "m.int8.onnx"
     result = CliRunner().invoke(main, ["-q", "export", "--quantize", "int8", str(bundled_model()),

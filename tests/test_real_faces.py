@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from aflfp_bench.loaders import load_dataset
+from aflfp_bench.reading.loaders import load_dataset
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "300w"
 

@@ -11,12 +11,12 @@ from markupsafe import escape
 
 from aflfp_bench.cli import main
 from aflfp_bench.errors import BenchError
-from aflfp_bench.html import environment, render_html
-from aflfp_bench.published import paper_table2, paper_table3
-from aflfp_bench.report import AVG, build_report
-from aflfp_bench.results import Result, check_comparable
-from aflfp_bench.settings import Settings
-from aflfp_bench.tables import report_csv, report_latex, report_markdown, report_text
+from aflfp_bench.rendering.html import environment, render_html
+from aflfp_bench.rendering.tables import report_csv, report_latex, report_markdown, report_text
+from aflfp_bench.scoring.comparison import Result, check_comparable
+from aflfp_bench.scoring.published import paper_table2, paper_table3
+from aflfp_bench.scoring.report import AVG, build_report
+from aflfp_bench.scoring.settings import Settings
 
 from .conftest import memory_dataset, scored
 
@@ -262,8 +262,8 @@ class _Page(HTMLParser):
 
 
 def test_html_table2_puts_avg_first_and_names_every_code(docs):
-    from aflfp_bench.clinical import LABELS
     from aflfp_bench.protocol import EXPRESSION_NAMES
+    from aflfp_bench.scoring.clinical import LABELS
 
     rep = build_report(_results(docs), settings=Settings(resamples=100))
     text_before = report_text(rep)
@@ -285,7 +285,7 @@ def test_html_table2_puts_avg_first_and_names_every_code(docs):
 
 
 def test_html_opens_with_the_answer_and_every_figure_is_described(docs):
-    from aflfp_bench.headline import headlines
+    from aflfp_bench.rendering.headline import headlines
 
     rep = build_report(_results(docs), settings=Settings(resamples=100))
     html = render_html(rep)

@@ -19,8 +19,8 @@ import pytest
 from click.testing import CliRunner
 
 from aflfp_bench.cli import main
-from aflfp_bench.cluster import check_address
 from aflfp_bench.errors import BenchError
+from aflfp_bench.running.cluster import check_address
 
 SDM = ["--adapter", "sdm", "--n-init", "1", "--max-train", "96"]
 ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
@@ -62,7 +62,7 @@ def test_local_workers_are_capped():
                                        ("tls://127.0.0.1:8786", "TLS")])
 def test_unusable_scheduler_is_one_line(text, why):
     pytest.importorskip("distributed")
-    from aflfp_bench.cluster import connect
+    from aflfp_bench.running.cluster import connect
 
     with pytest.raises(BenchError, match=f"cannot reach the Dask scheduler at {text} .*{why}"):
         with connect(text):
@@ -130,7 +130,7 @@ def test_cv_resumes_on_a_cluster(tmp_path, small_synthetic, scheduler):
     local, dask = tmp_path / "local", tmp_path / "dask"
     local.mkdir(), dask.mkdir()
     args = ["cv", "--adapter", "mean-shape", "--data", str(small_synthetic)]
-    from aflfp_bench.loaders import load_dataset
+    from aflfp_bench.reading.loaders import load_dataset
 
     last = str(max(load_dataset(small_synthetic).meta["fold"]))
     for out, where in ((local, []), (dask, ["--scheduler", scheduler])):
@@ -238,7 +238,7 @@ def test_images_from_a_url_on_a_cluster(tmp_path, small_synthetic, scheduler):
 
 def test_no_gpu_worker_is_refused(scheduler):
     distributed = pytest.importorskip("distributed")
-    from aflfp_bench.cluster import Cluster
+    from aflfp_bench.running.cluster import Cluster
 
     with distributed.Client(scheduler) as client:
         remote = Cluster(client, scheduler)
@@ -253,9 +253,9 @@ def test_lost_worker_same_files(tmp_path, small_synthetic):
     """A worker process killed while it runs a fold: the fold runs again on another
     worker and every file is the same, byte for byte."""
     distributed = pytest.importorskip("distributed")
-    from aflfp_bench.cluster import Cluster
-    from aflfp_bench.folds import cross_validate
-    from aflfp_bench.loaders import load_dataset
+    from aflfp_bench.reading.loaders import load_dataset
+    from aflfp_bench.running.cluster import Cluster
+    from aflfp_bench.running.crossval import cross_validate
 
     local, dask = tmp_path / "local", tmp_path / "dask"
     local.mkdir(), dask.mkdir()
@@ -304,7 +304,7 @@ def test_local_workers_have_the_pools_environment(monkeypatch):
     """local:N workers: one BLAS thread, and no MALLOC_TRIM_THRESHOLD_ of Dask's nanny
     (the local pool's processes have neither set by the toolkit)."""
     pytest.importorskip("distributed")
-    from aflfp_bench.cluster import connect
+    from aflfp_bench.running.cluster import connect
 
     monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)

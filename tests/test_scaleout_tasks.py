@@ -14,7 +14,7 @@ import numpy as np
 
 def two_models(dataset, tmp_path):
     """Two mean-shape models of different subjects, as bytes."""
-    from aflfp_bench.runner import train
+    from aflfp_bench.running.runner import train
 
     subjects = dataset.meta["subject"].to_numpy()
     blobs = []
@@ -29,9 +29,9 @@ def two_models(dataset, tmp_path):
 def test_each_thread_holds_its_own_predictor(small_synthetic, tmp_path):
     """Tasks of two runs on one multi-threaded worker: neither replaces the other's
     model, and each gets the rows of its own."""
-    from aflfp_bench import predictor
-    from aflfp_bench.loaders import load_dataset
-    from aflfp_bench.runner import work_items
+    from aflfp_bench.reading.loaders import load_dataset
+    from aflfp_bench.running import predictor
+    from aflfp_bench.running.runner import work_items
 
     dataset = load_dataset(small_synthetic)
     items = work_items(dataset, range(6))
@@ -98,9 +98,9 @@ class _Inline:
 
 
 def test_a_model_trained_twice_predicts_with_the_saved_one(small_synthetic, tmp_path):
-    from aflfp_bench.folds import cross_validate
-    from aflfp_bench.loaders import load_dataset
-    from aflfp_bench.runner import predict
+    from aflfp_bench.reading.loaders import load_dataset
+    from aflfp_bench.running.crossval import cross_validate
+    from aflfp_bench.running.runner import predict
 
     dataset = load_dataset(small_synthetic)
     first, second = two_models(dataset, tmp_path)
@@ -124,10 +124,10 @@ def test_workers_get_absolute_paths(small_synthetic, tmp_path, monkeypatch):
     remote worker's working folder is not the client's)."""
     from dataclasses import replace
 
-    from aflfp_bench.folds import cross_validate
-    from aflfp_bench.loaders import load_dataset
-    from aflfp_bench.runner import predict, predict_found
-    from aflfp_bench.sources import image_folder
+    from aflfp_bench.reading.loaders import load_dataset
+    from aflfp_bench.reading.sources import image_folder
+    from aflfp_bench.running.crossval import cross_validate
+    from aflfp_bench.running.runner import predict, predict_found
 
     monkeypatch.chdir(small_synthetic.parent)
     dataset = load_dataset(small_synthetic.name)

@@ -4,7 +4,7 @@ samples of every size and kind: no ties, ties, zeros, small and large."""
 import numpy as np
 import pytest
 
-from aflfp_bench.signrank import average_ranks, signed_rank_p
+from aflfp_bench.scoring.signrank import average_ranks, signed_rank_p
 
 scipy_stats = pytest.importorskip("scipy.stats")
 
@@ -38,7 +38,7 @@ def test_an_undefined_difference_gives_an_undefined_p():
     import warnings
 
     from aflfp_bench.errors import UndefinedStatisticWarning
-    from aflfp_bench.stats import make_bootstrap, paired_comparison
+    from aflfp_bench.scoring.stats import make_bootstrap, paired_comparison
 
     assert np.isnan(signed_rank_p([0.1, 0.2, np.nan, 0.3]))
     subjects = [f"s{k}" for k in range(12)]
@@ -52,7 +52,7 @@ def test_an_undefined_difference_gives_an_undefined_p():
 
 
 def test_a_shared_bootstrap_draw_cannot_be_changed():
-    from aflfp_bench.stats import make_bootstrap
+    from aflfp_bench.scoring.stats import make_bootstrap
 
     boot = make_bootstrap(["a", "b", "c"], n_resamples=5, seed=1)
     assert make_bootstrap(["c", "b", "a"], n_resamples=5, seed=1) is boot

@@ -5,8 +5,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from aflfp_bench import stats
 from aflfp_bench.errors import UndefinedStatisticWarning
+from aflfp_bench.scoring import stats
 
 GOLDEN = Path(__file__).parent / "golden" / "stats"
 

@@ -9,16 +9,16 @@ import pytest
 from click.testing import CliRunner
 
 from aflfp_bench.cli import main
-from aflfp_bench.dataset import Dataset, read_manifest, write_manifest
-from aflfp_bench.document import Scores
 from aflfp_bench.errors import BenchError
-from aflfp_bench.loaders import load_dataset
-from aflfp_bench.predictions import predictions_from_arrays, write_predictions
-from aflfp_bench.scores import score
-from aflfp_bench.settings import Settings
-from aflfp_bench.subjects import parse_subjects, read_subjects
-from aflfp_bench.summaries import score_table
-from aflfp_bench.synth import grade_of_severity
+from aflfp_bench.reading.dataset import Dataset, read_manifest, write_manifest
+from aflfp_bench.reading.loaders import load_dataset
+from aflfp_bench.reading.predictions import predictions_from_arrays, write_predictions
+from aflfp_bench.reading.subjects import parse_subjects, read_subjects
+from aflfp_bench.rendering.summaries import score_table
+from aflfp_bench.running.synth import grade_of_severity
+from aflfp_bench.scoring.document import Scores
+from aflfp_bench.scoring.scorer import score
+from aflfp_bench.scoring.settings import Settings
 
 GOLDEN = Path(__file__).parent / "golden" / "palsy"
 
@@ -156,7 +156,7 @@ def test_subjects_missing_from_the_file_are_listed_and_left_out(tmp_path):
 
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory):
-    from aflfp_bench.synth import synthesize
+    from aflfp_bench.running.synth import synthesize
 
     root = tmp_path_factory.mktemp("subjects") / "synthetic"
     synthesize(root, subjects=3, size=96, workers=1)
@@ -244,10 +244,10 @@ def test_report_refuses_subjects_for_score_files_only(synthetic, tmp_path):
 
 
 def test_the_report_shows_the_palsy_gap_in_text_markdown_and_html(tmp_path):
-    from aflfp_bench.html import render_html
-    from aflfp_bench.report import build_report
-    from aflfp_bench.results import Result
-    from aflfp_bench.tables import report_markdown, report_text
+    from aflfp_bench.rendering.html import render_html
+    from aflfp_bench.rendering.tables import report_markdown, report_text
+    from aflfp_bench.scoring.comparison import Result
+    from aflfp_bench.scoring.report import build_report
 
     _, ds, preds = _golden_dataset(tmp_path)
     with_gap = Result("with <gap>", score(ds, preds, Settings(agg="mean")), "a.csv")
@@ -272,10 +272,10 @@ def test_the_report_shows_the_palsy_gap_in_text_markdown_and_html(tmp_path):
 
 
 def test_a_report_without_subjects_has_no_palsy_part(tmp_path):
-    from aflfp_bench.html import render_html
-    from aflfp_bench.report import build_report
-    from aflfp_bench.results import Result
-    from aflfp_bench.tables import report_text
+    from aflfp_bench.rendering.html import render_html
+    from aflfp_bench.rendering.tables import report_text
+    from aflfp_bench.scoring.comparison import Result
+    from aflfp_bench.scoring.report import build_report
 
     _, ds, preds = _golden_dataset(tmp_path)
     ds.subjects = None
@@ -298,7 +298,7 @@ def test_a_subjects_file_given_replaces_the_datasets_own(synthetic, tmp_path):
     import shutil
     import warnings
 
-    from aflfp_bench.subjects import SubjectsFileWarning
+    from aflfp_bench.reading.subjects import SubjectsFileWarning
 
     copy = tmp_path / "copy"
     shutil.copytree(synthetic, copy)
@@ -322,7 +322,7 @@ def test_a_subjects_file_given_replaces_the_datasets_own(synthetic, tmp_path):
 
 
 def test_score_bins_keep_apart_scores_that_print_alike():
-    from aflfp_bench.palsy import score_bins
+    from aflfp_bench.scoring.palsy import score_bins
 
     subjects = np.array(["a", "b", "c"], dtype=object)
     bins = score_bins(np.array([70.000001, 70.000002, 70.000003]), subjects)

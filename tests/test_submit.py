@@ -5,7 +5,7 @@ import json
 from click.testing import CliRunner
 
 from aflfp_bench.cli import main
-from aflfp_bench.predictions import write_predictions
+from aflfp_bench.reading.predictions import write_predictions
 
 from .conftest import memory_dataset
 

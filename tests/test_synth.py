@@ -3,12 +3,12 @@ import json
 import numpy as np
 import pytest
 
-from aflfp_bench import synth_face
 from aflfp_bench.errors import BenchError
-from aflfp_bench.loaders import load_dataset
 from aflfp_bench.protocol import EXPRESSION_CODES, LEFT_SIDE, RIGHT_SIDE, mirror_index
-from aflfp_bench.synth import synthesize
-from aflfp_bench.synthetic import GENERATOR_VERSION
+from aflfp_bench.reading.loaders import load_dataset
+from aflfp_bench.running import synth_face
+from aflfp_bench.running.synth import synthesize
+from aflfp_bench.running.synthetic import GENERATOR_VERSION
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,7 @@ def stored(small_synthetic):
 
 
 def test_an_image_from_a_url_is_the_file(small_synthetic, stored):
-    from aflfp_bench.images import image_size, load_gray
+    from aflfp_bench.reading.images import image_size, load_gray
 
     path = sorted(small_synthetic.rglob("*.jpg"))[0]
     url = f"{stored}/{path.relative_to(small_synthetic).as_posix()}"
@@ -41,8 +41,8 @@ def test_predictions_from_a_url_manifest_equal_the_folders(small_synthetic, stor
     """``import --image-root URL``: the manifest names the store; every command reads the
     images from there, and predicts what it predicts from the folder."""
     pytest.importorskip("onnxruntime")
-    from aflfp_bench.loaders import load_dataset
-    from aflfp_bench.subjects import beside
+    from aflfp_bench.reading.loaders import load_dataset
+    from aflfp_bench.reading.subjects import beside
 
     runner = CliRunner()
     manifest = tmp_path / "gt.csv"
@@ -60,7 +60,7 @@ def test_predictions_from_a_url_manifest_equal_the_folders(small_synthetic, stor
 
 
 def test_url_errors_are_one_line(stored, small_synthetic, tmp_path):
-    from aflfp_bench.images import load_gray
+    from aflfp_bench.reading.images import load_gray
 
     with pytest.raises(BenchError, match=f"^{stored}/nothing.jpg: no such file$"):
         load_gray(f"{stored}/nothing.jpg")
@@ -76,8 +76,8 @@ def test_url_errors_are_one_line(stored, small_synthetic, tmp_path):
 
 def report_page(small_synthetic, root: str, tmp_path) -> str:
     """The HTML report of predictions 1 px off, its images at ``root``."""
-    from aflfp_bench.loaders import load_dataset
-    from aflfp_bench.predictions import write_predictions
+    from aflfp_bench.reading.loaders import load_dataset
+    from aflfp_bench.reading.predictions import write_predictions
 
     runner = CliRunner()
     manifest = tmp_path / "gt.csv"
@@ -111,8 +111,8 @@ class _Refusing(MemoryFileSystem):
 
 
 def test_a_stores_own_error_is_one_line():
-    from aflfp_bench.images import load_gray
-    from aflfp_bench.urls import is_file
+    from aflfp_bench.reading.images import load_gray
+    from aflfp_bench.reading.urls import is_file
 
     fsspec.register_implementation(_Refusing.protocol, _Refusing, clobber=True)
     url = f"{_Refusing.protocol}://bucket/a.jpg"

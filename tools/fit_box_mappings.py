@@ -13,10 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
-from aflfp_bench.faces import DETECTORS, BoxMapping, Detector, choose, mapping_record
-from aflfp_bench.images import load_gray
-from aflfp_bench.loaders import load_dataset
-from aflfp_bench.progress import progress_bar
+from aflfp_bench.reading.images import load_gray
+from aflfp_bench.reading.loaders import load_dataset
+from aflfp_bench.running.faces import DETECTORS, BoxMapping, Detector, choose, mapping_record
+from aflfp_bench.running.progress import progress_bar
 
 SETS = ("lfpw_train", "helen_train", "afw")
 OUT = Path(__file__).resolve().parents[1] / "aflfp_bench" / "data" / "box_mappings.json"

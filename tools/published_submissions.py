@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from aflfp_bench.published import paper_data
+from aflfp_bench.scoring.published import paper_data
 
 AUTHORS = ["Yifan Xia", "Charles Nduka", "Ruben Yap Kannan", "Elena Pescarini",
            "Juan Enrique Berner", "Hui Yu"]

@@ -26,9 +26,9 @@ def main() -> None:
     import torch
     from onnx import numpy_helper
 
-    from aflfp_bench.adapters import adapter_class
-    from aflfp_bench.atomic import replacing
     from aflfp_bench.baselines.nets import build
+    from aflfp_bench.reading.atomic import replacing
+    from aflfp_bench.running.adapters import adapter_class
 
     old = onnx.load(str(args.model))
     meta = {p.key: p.value for p in old.metadata_props}

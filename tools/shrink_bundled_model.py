@@ -87,9 +87,9 @@ def shrink(model):
 def bbox_nme(model_path: Path, dataset, limit: int) -> float:
     """Per-point bbox NME (the 300-W reading) of the model on the first ``limit`` images."""
     from aflfp_bench.baselines.onnx_model import OnnxModel
-    from aflfp_bench.crops import crop_gray
-    from aflfp_bench.images import load_gray
-    from aflfp_bench.metrics import nme
+    from aflfp_bench.reading.images import load_gray
+    from aflfp_bench.running.crops import crop_gray
+    from aflfp_bench.scoring.metrics import nme
 
     model = OnnxModel(model_path, threads=2)
     n = min(limit, len(dataset))
@@ -110,9 +110,9 @@ def main() -> None:
     args = ap.parse_args()
     import onnx
 
-    from aflfp_bench.atomic import replacing
-    from aflfp_bench.demo import synthetic_manifest
-    from aflfp_bench.loaders import load_dataset
+    from aflfp_bench.reading.atomic import replacing
+    from aflfp_bench.reading.loaders import load_dataset
+    from aflfp_bench.running.demo import synthetic_manifest
 
     work = Path(tempfile.mkdtemp(prefix="aflfp-shrink-"))
     source = args.source

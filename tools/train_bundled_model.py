@@ -21,9 +21,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from aflfp_bench import runner
-from aflfp_bench.loaders import load_dataset
-from aflfp_bench.synth import synthesize
+from aflfp_bench.reading.loaders import load_dataset
+from aflfp_bench.running import runner
+from aflfp_bench.running.synth import synthesize
 
 SYNTH = {"subjects": 16, "size": 256, "seed": 1}
 TRAIN = {"width": 0.0625, "epochs": 15, "batch_size": 8, "lr": 1e-3, "seed": 0}

@@ -12,7 +12,7 @@ import warnings
 import click
 
 from .._version import __version__
-from ..progress import set_quiet
+from ..running.progress import set_quiet
 from . import clinical, data, demo, detectors, export, gate, reports, scoring, settings, submit
 from ._common import show_warning
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import click
 
 from ..errors import BenchError
-from ..escape import plain
-from ..fingerprint import short
-from ..progress import progress_bar, quiet
+from ..reading.fingerprint import short
+from ..reading.text import plain
+from ..running.progress import progress_bar, quiet
 
 DATA_ENV = "AFLFP_BENCH_DATA"
 SUBMISSIONS = "submissions"
@@ -80,7 +80,7 @@ def read_inputs(preds, read_options=None) -> list[tuple[str, str]]:
 def result_inputs(path, read_options=None) -> list[tuple[str, str]]:
     """What a result given to report or gate makes the run read: the file or folder (a
     submission folder as a whole), its sidecar of a method name, and its options' files."""
-    from ..results import SIDECAR_SUFFIX
+    from ..board.results import SIDECAR_SUFFIX
 
     given = Path(path)
     sidecar = given.with_name(given.stem + SIDECAR_SUFFIX)
@@ -92,8 +92,8 @@ def refuse_overwrites(outputs, *, dataset=None, inputs=()) -> None:
     """The one check of every command that writes, before it computes anything: no output
     (``(option, path)`` pairs) may be, or land inside, what the run reads (the ``dataset``
     it loaded, and ``inputs``: ``(path, what)`` pairs; :mod:`..outputs`)."""
-    from ..config import config_file
-    from ..outputs import Reads, check_outputs
+    from ..reading.config import config_file
+    from ..reading.outputs import Reads, check_outputs
 
     reads = Reads().add(config_file() if config_file().is_file() else None,
                         "the configuration")
@@ -146,8 +146,8 @@ workers_option = click.option("--workers", type=click.IntRange(1, 64), default=1
 def _scheduler(ctx, param, value):
     if not value:
         return None
-    from ..cluster import check_address
     from ..errors import BenchError
+    from ..running.cluster import check_address
 
     try:
         return check_address(value)
@@ -164,8 +164,8 @@ scheduler_option = click.option(
 
 def settings_options(*, stats: bool = False):
     """--norm, --agg, --threshold (and with ``stats`` --alpha, --resamples, --seed),
-    gathered into one ``settings`` argument (:class:`~aflfp_bench.settings.Settings`)."""
-    from ..metrics import (
+    gathered into one ``settings`` argument (:class:`~aflfp_bench.scoring.settings.Settings`)."""
+    from ..scoring.metrics import (
         AGGS,
         DEFAULT_AGG,
         DEFAULT_NORM,
@@ -202,7 +202,7 @@ def settings_options(*, stats: bool = False):
     def decorate(func):
         @functools.wraps(func)
         def gather(*args, **kw):
-            from ..settings import Settings
+            from ..scoring.settings import Settings
 
             kw["settings"] = Settings(**{name: kw.pop(name) for name in names})
             return func(*args, **kw)
@@ -216,8 +216,8 @@ def settings_options(*, stats: bool = False):
 
 def prediction_options(func):
     """--markup, --one-based, --id-column, --ids, --coco-images, gathered into one
-    ``read_options`` argument (:class:`~aflfp_bench.formats.ReadOptions`)."""
-    from ..markup import DEFAULT, MARKUPS
+    ``read_options`` argument (:class:`~aflfp_bench.reading.formats.ReadOptions`)."""
+    from ..protocol.markup import DEFAULT, MARKUPS
 
     options = [
         click.option("--markup", type=click.Choice(tuple(MARKUPS)), default=DEFAULT,
@@ -239,7 +239,7 @@ def prediction_options(func):
     def gather(*args, **kw):
         from pathlib import Path
 
-        from ..formats import ReadOptions
+        from ..reading.formats import ReadOptions
 
         markup, one_based, id_column, ids, coco = (kw.pop(name) for name in names)
         kw["read_options"] = ReadOptions(markup=markup, one_based=one_based,
@@ -269,7 +269,7 @@ def ground_truth_source(data: str | None):
         from_env = (ctx is not None and "data" in ctx.params
                     and ctx.get_parameter_source("data") == click.core.ParameterSource.ENVIRONMENT)
         return data, f"${DATA_ENV}" if from_env else "--data"
-    from ..config import default_data
+    from ..reading.config import default_data
 
     found = default_data()
     return None if found is None else (found.path, found.origin)
@@ -283,7 +283,7 @@ def load_ground_truth(path: str | None, lenient: bool = False, *, announce: bool
     once); ``origin`` says where ``path`` came from when it is not ``--data``;
     ``subjects``: a subjects file replacing the dataset's own (subjects of the dataset
     that it lacks are listed on stderr)."""
-    from ..loaders import load_dataset, progress_units
+    from ..reading.loaders import load_dataset, progress_units
 
     source = (path, origin) if origin else ground_truth_source(path)
     if source is None or not source[0]:

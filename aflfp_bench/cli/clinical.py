@@ -66,14 +66,14 @@ def clinical(predictions, data, subjects, read_options, json_out, clear, mm_per_
     Example:
       aflfp-bench clinical cascade.csv --data aflfp.gt.csv --json clinical.json
     """
-    from ..atomic import write_output
-    from ..document import dumps
-    from ..fidelity import clinical_document
-    from ..predictions import read_predictions
-    from ..summaries import clinical_text
+    from ..reading.atomic import write_output
+    from ..reading.jsonfile import dumps
+    from ..reading.predictions import read_predictions
+    from ..rendering.summaries import clinical_text
+    from ..scoring.fidelity import clinical_document
 
     if isinstance(mm_per_pixel, str):                     # read first: fail before the loads
-        from ..pixelsize import read_pixel_sizes
+        from ..reading.pixelsize import read_pixel_sizes
 
         mm_per_pixel = read_pixel_sizes(mm_per_pixel)
     dataset = load_ground_truth(data, lenient, subjects=subjects)

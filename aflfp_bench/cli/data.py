@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from ..progress import progress_bar
-from ..synthetic import DEFAULT_SEED, DEFAULT_SIZE, DEFAULT_SUBJECTS, synthetic_name
+from ..running.progress import progress_bar
+from ..running.synthetic import DEFAULT_SEED, DEFAULT_SIZE, DEFAULT_SUBJECTS, synthetic_name
 from ._common import (
     echo_out,
     lenient_option,
@@ -42,8 +42,8 @@ def import_(directory, output, set_default, image_root, subjects, lenient):
     Example:
       aflfp-bench import ~/data/AFLFP -o aflfp.gt.csv --subjects subjects.csv --set-default
     """
-    from ..config import set_value
-    from ..dataset import write_manifest
+    from ..reading.config import set_value
+    from ..reading.dataset import write_manifest
 
     refuse_overwrites([("-o", output)], inputs=[(directory, "the dataset being imported"),
                                                  (subjects, "the subjects file")])
@@ -78,7 +78,7 @@ def synth(out, subjects, size, seed, workers):
     Example:
       aflfp-bench synth synthetic --subjects 10 --size 128
     """
-    from ..synth import synthesize
+    from ..running.synth import synthesize
 
     with progress_bar(subjects, "Rendering synthetic subjects") as update:
         synthesize(out, subjects=subjects, size=size, seed=seed, workers=workers,

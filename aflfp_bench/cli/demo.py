@@ -6,7 +6,7 @@ import os
 
 import click
 
-from ..synthetic import DEFAULT_SEED, DEFAULT_SIZE, DEFAULT_SUBJECTS
+from ..running.synthetic import DEFAULT_SEED, DEFAULT_SIZE, DEFAULT_SUBJECTS
 from ._common import DATA_ENV, echo_out, library_errors
 
 
@@ -37,8 +37,8 @@ def demo(out, subjects, size, seed, workers, full):
     Example:
       aflfp-bench demo
     """
-    from ..config import default_data, set_value
-    from ..demo import default_cache, run_demo
+    from ..reading.config import default_data, set_value
+    from ..running.demo import default_cache, run_demo
 
     done = run_demo(out or default_cache(), subjects=subjects, size=size, seed=seed,
                     workers=workers, full=full, echo=click.echo)

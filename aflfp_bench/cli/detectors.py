@@ -8,7 +8,7 @@ import os
 
 import click
 
-from ..progress import progress_bar
+from ..running.progress import progress_bar
 from ._common import (
     data_option,
     echo_err,
@@ -31,7 +31,7 @@ class AdapterName(click.Choice):
 
     @property
     def choices(self):
-        from ..adapters import available
+        from ..running.adapters import available
 
         return sorted(available())
 
@@ -122,7 +122,7 @@ def fold_run_options(func):
 
 def checked_training(adapter: str, training: dict) -> dict:
     """The training options given, each checked against the adapter that takes it."""
-    from ..adapters import adapter_class
+    from ..running.adapters import adapter_class
 
     cls = adapter_class(adapter)
     options = {}
@@ -201,8 +201,8 @@ def predict(ctx, adapter, box, data, images_dir, video, every, all_faces, model,
     """
     from click.core import ParameterSource
 
-    from .. import runner
-    from ..cluster import maybe_connect
+    from ..running import runner
+    from ..running.cluster import maybe_connect
 
     if shard_size is not None and not scheduler:
         raise click.UsageError("--shard-size applies to --scheduler")
@@ -241,7 +241,8 @@ def _predict_found(adapter, model, output, images_dir, video, every, all_faces, 
                    **where):
     import time
 
-    from .. import runner, sources
+    from ..reading import sources
+    from ..running import runner
 
     runner.prepare_found(adapter, model, flip, all_faces)
     if images_dir:
@@ -286,8 +287,8 @@ def train(adapter, box, data, output, training, lenient):
     Example:
       aflfp-bench train --adapter sdm --data 300w/lfpw_train --data 300w/helen_train -o sdm.npz
     """
-    from .. import runner
-    from ..dataset import concat
+    from ..reading.dataset import concat
+    from ..running import runner
 
     options = checked_training(adapter, training)
     loaded = [load_ground_truth(d, lenient, origin="--data") for d in data]
@@ -317,8 +318,8 @@ def cv(adapter, box, data, output, folds, workers, scheduler, flip_test, trainin
     Example:
       aflfp-bench cv --adapter sdm --data aflfp.gt.csv -o sdm.cv.csv --workers 2
     """
-    from ..cluster import maybe_connect
-    from ..folds import cross_validate
+    from ..running.cluster import maybe_connect
+    from ..running.crossval import cross_validate
 
     options = checked_training(adapter, training)
     chosen = _parse_folds(folds)
@@ -364,10 +365,10 @@ def table3(normal, data, adapter, box, outdir, folds, workers, scheduler, flip_t
       aflfp-bench experiment table3 --normal 300w/lfpw_train --data aflfp.gt.csv \\
           --adapter sdm -o table3
     """
-    from ..cluster import maybe_connect
-    from ..dataset import concat
-    from ..experiment import OUTDIR_FILES, write_report
-    from ..experiment import table3 as run_table3
+    from ..reading.dataset import concat
+    from ..running.cluster import maybe_connect
+    from ..running.experiment import OUTDIR_FILES, write_report
+    from ..running.experiment import table3 as run_table3
 
     options = checked_training(adapter, training)
     chosen = _parse_folds(folds)

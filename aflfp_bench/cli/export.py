@@ -31,8 +31,8 @@ def export(model, output, quantize, calibration, calibration_images, seed):
     Example:
       aflfp-bench export --quantize int8 cascade.onnx -o cascade.int8.onnx --calibration train/
     """
-    from ..adapters import get_adapter
-    from ..quantize import calibration_crops, quantize_int8, require
+    from ..running.adapters import get_adapter
+    from ..running.quantize import calibration_crops, quantize_int8, require
 
     require()                             # the [quantize] extra, before any work
     source = get_adapter("onnx", model)   # checks the file is an aflfp-bench landmark model

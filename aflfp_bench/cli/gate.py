@@ -67,8 +67,8 @@ def gate(preds, baseline, data, settings, read_options, max_increase_rel, max_in
     Example:
       aflfp-bench gate preds.csv --baseline ci/baseline.json --data gt.csv --junit gate.xml
     """
-    from .. import gating
-    from ..results import is_scores_file
+    from ..board import gate as gating
+    from ..board.results import is_scores_file
 
     given = [o for o, v in (("--max-increase-rel", max_increase_rel),
                             ("--max-increase", max_increase),

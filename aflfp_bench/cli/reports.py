@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from ..errors import BenchError
-from ..escape import plain
-from ..progress import progress_bar
+from ..reading.text import plain
+from ..running.progress import progress_bar
 from ._common import (
     NO_GROUND_TRUTH,
     SUBMISSIONS,
@@ -64,11 +64,12 @@ def report(results, data, subjects, settings, read_options, names, conditions, r
     Example:
       aflfp-bench report sdm.json fcn.json cascade.json --html report.html
     """
-    from ..published import paper_table2, paper_table3
-    from ..ranking import build, submissions_report
-    from ..report import build_report
-    from ..results import check_comparable, is_scores_file, load_results, split_by_setting
-    from ..submissions import discover
+    from ..board.leaderboard import build, submissions_report
+    from ..board.results import is_scores_file, load_results
+    from ..board.submissions import discover
+    from ..scoring.comparison import check_comparable, split_by_setting
+    from ..scoring.published import paper_table2, paper_table3
+    from ..scoring.report import build_report
 
     if not results:
         if not Path(SUBMISSIONS).is_dir():
@@ -120,7 +121,7 @@ def _has(group, name) -> bool:
 
 def _emit(models, html_out, markdown, latex, as_csv):
     """Print each report (several with --split) and write one HTML page of them all."""
-    from .. import tables
+    from ..rendering import tables
 
     chosen = [(markdown, tables.report_markdown), (latex, tables.report_latex),
               (as_csv, tables.report_csv)]
@@ -132,7 +133,7 @@ def _emit(models, html_out, markdown, latex, as_csv):
         outputs += [render(model) for flag, render in chosen if flag] or [tables.report_text(model)]
     click.echo("\n\n".join(o.rstrip("\n") for o in outputs))
     if html_out:
-        from ..html import write_html
+        from ..rendering.html import write_html
 
         write_html(models, html_out)
         echo_err(f"wrote {html_out}")
@@ -167,10 +168,10 @@ def leaderboard(directory, data, subjects, settings, html_out, markdown, keep_go
     Example:
       aflfp-bench leaderboard submissions --data aflfp.gt.csv --html board.html --verify
     """
-    from .. import ranking as board_of
-    from .. import tables
-    from ..ranking import default_cache
-    from ..submissions import discover
+    from ..board import leaderboard as board_of
+    from ..board.leaderboard import default_cache
+    from ..board.submissions import discover
+    from ..rendering import tables
 
     dataset = load_ground_truth(data, subjects=subjects)
     cache = cache_dir or default_cache()
@@ -189,7 +190,7 @@ def leaderboard(directory, data, subjects, settings, html_out, markdown, keep_go
     for slug, reason in board.skipped:
         echo_err(f"skipped {slug}: {reason}")
     if html_out:
-        from ..html import write_leaderboard_html
+        from ..rendering.html import write_leaderboard_html
 
         write_leaderboard_html(board, html_out)
         echo_err(f"wrote {html_out}")

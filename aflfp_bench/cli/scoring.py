@@ -53,9 +53,9 @@ def score(preds, data, subjects, settings, read_options, json_out, allow_missing
     Example:
       aflfp-bench score preds.csv --data aflfp.gt.csv --json scores.json
     """
-    from ..predictions import read_predictions
-    from ..scores import score as score_of
-    from ..summaries import score_table
+    from ..reading.predictions import read_predictions
+    from ..rendering.summaries import score_table
+    from ..scoring.scorer import score as score_of
 
     dataset = load_ground_truth(data, lenient, subjects=subjects)
     refuse_overwrites([("--json", json_out)], dataset=dataset,

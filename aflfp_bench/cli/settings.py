@@ -29,7 +29,7 @@ def show():
     Example:
       aflfp-bench config show
     """
-    from .. import config as settings
+    from ..reading import config as settings
 
     values = settings.load()
     echo_out(f"configuration: {settings.config_file()}")
@@ -51,7 +51,7 @@ def set_(key, value):
     Example:
       aflfp-bench config set data ~/data/aflfp.gt.csv
     """
-    from .. import config as settings
+    from ..reading import config as settings
 
     stored = settings.set_value(key, value)
     echo_out(f"{key} = {stored}")
@@ -67,7 +67,7 @@ def unset(key):
     Example:
       aflfp-bench config unset data
     """
-    from .. import config as settings
+    from ..reading import config as settings
 
     removed = settings.unset(key)
     click.echo(f"{key} removed" if removed else f"{key} was not set")

@@ -54,10 +54,10 @@ def new(slug, directory, data):
     import re
     from pathlib import Path
 
-    from ..atomic import write_text
-    from ..document import dumps
+    from ..board.submissions import SUBMISSION_FILE, template
     from ..errors import BenchError
-    from ..submissions import SUBMISSION_FILE, template
+    from ..reading.atomic import write_text
+    from ..reading.jsonfile import dumps
 
     if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,79}", slug):
         raise click.UsageError(f"SLUG must be lower-case letters, digits, '.', '_' or '-' (at "
@@ -100,8 +100,8 @@ def check(directory, data):
     Example:
       aflfp-bench submit check submissions/my-detector
     """
-    from ..submissions import SUBMISSION_FILE, load_submission
-    from ..submissions import check as problems_of
+    from ..board.submissions import SUBMISSION_FILE, load_submission
+    from ..board.submissions import check as problems_of
 
     dataset = _configured_ground_truth(data)
     problems = problems_of(directory, dataset)

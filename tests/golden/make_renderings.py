@@ -19,14 +19,14 @@ def renderings() -> dict[str, str]:
     """File name -> its text, made from fixed inputs (fixed seeds throughout)."""
     import numpy as np
 
-    from aflfp_bench import ranking as leaderboard
-    from aflfp_bench import tables
-    from aflfp_bench.predictions import write_predictions
-    from aflfp_bench.published import paper_table2, paper_table3
-    from aflfp_bench.report import build_report
-    from aflfp_bench.results import Result
-    from aflfp_bench.settings import Settings
-    from aflfp_bench.summaries import clinical_text, score_table
+    from aflfp_bench.board import leaderboard as leaderboard
+    from aflfp_bench.reading.predictions import write_predictions
+    from aflfp_bench.rendering import tables
+    from aflfp_bench.rendering.summaries import clinical_text, score_table
+    from aflfp_bench.scoring.comparison import Result
+    from aflfp_bench.scoring.published import paper_table2, paper_table3
+    from aflfp_bench.scoring.report import build_report
+    from aflfp_bench.scoring.settings import Settings
     from tests.conftest import memory_dataset, scored
 
     ds = memory_dataset(n_subjects=12, seed=3)

@@ -20,15 +20,15 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from aflfp_bench import ranking
+from aflfp_bench.board import leaderboard as ranking
 from aflfp_bench.cli import main
-from aflfp_bench.dataset import write_manifest
 from aflfp_bench.errors import BenchError
-from aflfp_bench.escape import csv_text, plain
-from aflfp_bench.jsonfile import loads
-from aflfp_bench.loaders import load_dataset
-from aflfp_bench.predictions import read_predictions, write_predictions
-from aflfp_bench.settings import Settings
+from aflfp_bench.reading.dataset import write_manifest
+from aflfp_bench.reading.jsonfile import loads
+from aflfp_bench.reading.loaders import load_dataset
+from aflfp_bench.reading.predictions import read_predictions, write_predictions
+from aflfp_bench.reading.text import csv_text, plain
+from aflfp_bench.scoring.settings import Settings
 
 from ..conftest import FACE, memory_dataset, write_sample
 
@@ -289,7 +289,7 @@ def _remove_chain(top, depth: int) -> None:
 
 
 def test_a_fifo_named_as_an_image_is_not_opened(tmp_path):
-    from aflfp_bench.images import image_size
+    from aflfp_bench.reading.images import image_size
 
     fifo = tmp_path / "face.jpg"
     os.mkfifo(fifo)
@@ -299,7 +299,7 @@ def test_a_fifo_named_as_an_image_is_not_opened(tmp_path):
     worker.start()
     worker.join(20)
     assert "not a regular file" in done["error"]
-    from aflfp_bench.sources import image_folder
+    from aflfp_bench.reading.sources import image_folder
 
     write_sample(tmp_path, "real", FACE, ext=".png")
     assert [i for i, _ in image_folder(tmp_path)] == ["real"]
@@ -314,7 +314,7 @@ def _error(func, *args) -> str:
 
 
 def test_a_video_declaring_two_billion_frames_lists_none(tmp_path):
-    from aflfp_bench.sources import FrameIds
+    from aflfp_bench.reading.sources import FrameIds
 
     ids = FrameIds("clip", 5, 2 ** 31)
     assert "clip/10" in ids and "clip/11" not in ids and f"clip/{2 ** 31}" not in ids
@@ -333,7 +333,7 @@ def test_a_scheduler_address_that_is_not_dask_is_one_line_within_bounds(behaviou
 def _probe_a_server(sends: bytes | None) -> None:
     """Probe a listener that sends ``sends`` (None: closes at once) and then waits."""
     pytest.importorskip("distributed")
-    from aflfp_bench.cluster import probe
+    from aflfp_bench.running.cluster import probe
 
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
@@ -396,7 +396,7 @@ def test_openface_columns_of_one_axis_name_the_other(tmp_path, ds):
 def test_scores_of_1e308_keep_their_bins_apart():
     import warnings
 
-    from aflfp_bench.palsy import score_bins
+    from aflfp_bench.scoring.palsy import score_bins
 
     scores = np.array([-1.7e308] * 3 + [1.7e308] * 3 + [0.0] * 3)
     subjects = np.array(list("aaabbbccc"))
@@ -413,7 +413,7 @@ def test_a_wide_subjects_file_is_refused_at_once(tmp_path, ds):
     wide = tmp_path / "w.csv"
     wide.write_text("subject,affected_side," + ",".join(f"c{i}" for i in range(150_000)) + "\n")
     start = time.perf_counter()
-    from aflfp_bench.subjects import read_subjects
+    from aflfp_bench.reading.subjects import read_subjects
 
     with pytest.raises(BenchError, match=r"w\.csv:1: 150002 columns"):
         read_subjects(wide)
@@ -450,8 +450,8 @@ def test_characters_that_show_as_nothing_are_refused_in_names(tmp_path, ds, char
 
 
 def test_the_names_pattern_is_the_toolkits_list_of_invisible_characters():
-    from aflfp_bench.escape import INVISIBLE
-    from aflfp_bench.schema import load_schema
+    from aflfp_bench.reading.schema import load_schema
+    from aflfp_bench.reading.text import INVISIBLE
 
     props = load_schema("submission.schema.json")["properties"]
     assert props["method"]["pattern"] == props["authors"]["items"]["pattern"] == \
@@ -493,7 +493,7 @@ def test_a_dask_probe_needs_the_whole_handshake(kind):
 
 def test_a_real_scheduler_passes_the_probe():
     distributed = pytest.importorskip("distributed")
-    from aflfp_bench.cluster import probe
+    from aflfp_bench.running.cluster import probe
 
     cluster = distributed.LocalCluster(n_workers=0, processes=False, protocol="tcp",
                                        dashboard_address=None)

@@ -14,11 +14,11 @@ import zlib
 import pytest
 from PIL import Image
 
-from aflfp_bench import runner
 from aflfp_bench.cli import main
-from aflfp_bench.dataset import write_manifest
-from aflfp_bench.loaders import load_dataset
-from aflfp_bench.predictions import write_predictions
+from aflfp_bench.reading.dataset import write_manifest
+from aflfp_bench.reading.loaders import load_dataset
+from aflfp_bench.reading.predictions import write_predictions
+from aflfp_bench.running import runner
 
 from ..conftest import make_aflfp, memory_dataset, scored, write_sample
 from .conftest import one_error

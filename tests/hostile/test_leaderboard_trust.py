@@ -11,15 +11,15 @@ import threading
 import numpy as np
 import pytest
 
-from aflfp_bench import ranking as leaderboard
+from aflfp_bench.board import leaderboard as leaderboard
+from aflfp_bench.board.submissions import load_submission
 from aflfp_bench.cli import main
-from aflfp_bench.dataset import write_manifest
 from aflfp_bench.errors import BenchError
-from aflfp_bench.predictions import write_predictions
-from aflfp_bench.pts import write_pts
-from aflfp_bench.settings import Settings
-from aflfp_bench.submissions import load_submission
-from aflfp_bench.tables import leaderboard_markdown, leaderboard_text
+from aflfp_bench.reading.dataset import write_manifest
+from aflfp_bench.reading.predictions import write_predictions
+from aflfp_bench.reading.pts import write_pts
+from aflfp_bench.rendering.tables import leaderboard_markdown, leaderboard_text
+from aflfp_bench.scoring.settings import Settings
 
 from ..conftest import memory_dataset
 from .conftest import tree_hash

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from aflfp_bench.errors import BenchError
-from aflfp_bench.formats import ReadOptions
-from aflfp_bench.predictions import read_predictions
+from aflfp_bench.reading.formats import ReadOptions
+from aflfp_bench.reading.predictions import read_predictions
 
 from ..conftest import GOLDEN_FORMATS as GOLDEN
 

@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from aflfp_bench.cli import main
-from aflfp_bench.loaders import load_dataset
-from aflfp_bench.predictions import write_predictions
+from aflfp_bench.reading.loaders import load_dataset
+from aflfp_bench.reading.predictions import write_predictions
 
 from ..conftest import make_aflfp
 from .conftest import tree_hash
@@ -223,7 +223,7 @@ def test_folders_read_through_a_link_are_protected(tmp_path):
 
 
 def test_the_configuration_the_run_reads_is_protected(work, tmp_path):
-    from aflfp_bench.config import config_file
+    from aflfp_bench.reading.config import config_file
 
     assert cli("config", "set", "data", work["gt"]).exit_code == 0
     before = config_file().read_text()

@@ -10,13 +10,13 @@ import threading
 import numpy as np
 import pytest
 
-from aflfp_bench import runner
-from aflfp_bench.atomic import write_text
 from aflfp_bench.cli import main
-from aflfp_bench.dataset import write_manifest
-from aflfp_bench.loaders import load_dataset
-from aflfp_bench.predictions import read_predictions
-from aflfp_bench.synth import synthesize
+from aflfp_bench.reading.atomic import write_text
+from aflfp_bench.reading.dataset import write_manifest
+from aflfp_bench.reading.loaders import load_dataset
+from aflfp_bench.reading.predictions import read_predictions
+from aflfp_bench.running import runner
+from aflfp_bench.running.synth import synthesize
 
 from ..conftest import make_aflfp, write_sample
 from .conftest import one_error, tree_hash
@@ -127,7 +127,7 @@ def test_an_output_that_is_a_folder_or_a_fifo_is_never_replaced(tmp_path, gt, cl
     manifest, _ = gt
     preds = tmp_path / "p.csv"
     ds = load_dataset(manifest)
-    from aflfp_bench.predictions import write_predictions
+    from aflfp_bench.reading.predictions import write_predictions
 
     write_predictions(preds, ds.ids, ds.points)
     folder = tmp_path / "out.json"

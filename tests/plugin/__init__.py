@@ -4,7 +4,7 @@ class on the toolkit's base, registered under the entry-point group
 
 import numpy as np
 
-from aflfp_bench.adapters import Adapter
+from aflfp_bench.running.adapters import Adapter
 
 #: A box-relative template: every point in the box's centre column, evenly down it.
 TEMPLATE = np.column_stack([np.full(68, 0.5), np.linspace(0.1, 0.9, 68)])

@@ -1,0 +1,79 @@
+"""A cache of scores documents that a pull request cannot forge.
+
+The cache lives in the user's cache folder (``<cache>/leaderboard``, or any folder given
+with ``--cache``), never in the repository. Each entry is ``<key>.json`` holding the
+scores document and an HMAC-SHA256 of it under a secret made once per cache folder (32
+random bytes in ``secret``, readable by its owner only). An entry whose HMAC does not
+check, that does not parse, or that is not a valid scores document is not believed: the
+caller rescores and is told why. The key (the SHA-256 of predictions, ground truth,
+settings and toolkit version) only says *which* entry; the HMAC says it is ours.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+from pathlib import Path
+
+from ..errors import BenchError
+from ..reading import jsonfile
+from ..reading.atomic import write_text
+from ..scoring.document import Scores
+
+SECRET = "secret"
+MAX_ENTRY = 256 << 20
+
+
+class ScoreCache:
+    def __init__(self, folder):
+        self.folder = Path(folder)
+        self._secret: bytes | None = None
+
+    def _key(self) -> bytes:
+        if self._secret is None:
+            path = self.folder / SECRET
+            if not path.is_file():
+                self.folder.mkdir(parents=True, exist_ok=True)
+                try:
+                    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                except FileExistsError:
+                    pass  # another process made it first
+                else:
+                    with os.fdopen(fd, "wb") as fh:
+                        fh.write(secrets.token_bytes(32))
+            self._secret = path.read_bytes()
+            if len(self._secret) != 32:
+                raise BenchError(f"{path}: not a cache secret (32 bytes); remove it")
+        return self._secret
+
+    def _mac(self, text: str) -> str:
+        return hmac.new(self._key(), text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def get(self, key: str) -> tuple[Scores | None, str | None]:
+        """``(scores, None)`` for a good entry; ``(None, why)`` for a damaged or forged
+        one (or one that is not a valid scores document); ``(None, None)`` when there is
+        none."""
+        path = self.folder / f"{key}.json"
+        if not path.is_file():
+            return None, None
+        try:
+            entry = jsonfile.load(path, max_bytes=MAX_ENTRY, what="cache entry")
+            if not isinstance(entry, dict) or not isinstance(entry.get("scores"), dict):
+                raise BenchError(f"{path}: not a cache entry")
+            text = json.dumps(entry["scores"], indent=1, allow_nan=False) + "\n"
+            if not hmac.compare_digest(str(entry.get("hmac", "")), self._mac(text)):
+                raise BenchError(f"{path}: its signature does not match (edited, or from "
+                                 "another cache)")
+            scores = Scores.from_dict(entry["scores"], str(path))
+        except (BenchError, ValueError) as exc:
+            return None, str(exc)
+        return scores, None
+
+    def put(self, key: str, scores: Scores) -> None:
+        text = scores.to_json()
+        entry = '{"hmac": "' + self._mac(text) + '", "scores": ' + text.rstrip("\n") + "}\n"
+        self.folder.mkdir(parents=True, exist_ok=True)
+        write_text(self.folder / f"{key}.json", entry, "cache entry")

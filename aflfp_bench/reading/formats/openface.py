@@ -1,0 +1,130 @@
+"""OpenFace 2.x: the CSVs FeatureExtraction and FaceLandmarkImg write (``frame, face_id,
+timestamp, confidence, success, ..., x_0..x_67, y_0..y_67, ...`` with ", " separators).
+
+Either one file per image in a folder (OpenFace names each output after its image: the
+file's path relative to the folder, without extension, is its key), or one file with an
+``image_id`` column (or ``--id-column NAME``). A row whose ``success`` is 0 found no face
+and is dropped (its image then has no prediction). With several faces (rows) for one
+image, the most confident is used. Both are counted in the reading's notes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ...errors import BenchError
+from ..files import excerpt
+from .records import Records, header, point_columns, read_source, read_table, require
+
+CONFIDENCE = "confidence"
+#: OpenFace's flag of a tracked face; a row with 0 has no landmarks (they are written as 0).
+SUCCESS = "success"
+
+
+def looks_like(head: list[str]) -> bool:
+    """OpenFace's 2-D landmark columns (either axis: a file with one is read as OpenFace's,
+    so that the other's absence is named)."""
+    return "x_0" in head or "y_0" in head
+
+
+def _rows(src, head):
+    k = point_columns(src.path, head, "x_%d", "y_%d")
+    numeric = [f"x_{i}" for i in range(k)] + [f"y_{i}" for i in range(k)]
+    for name in (CONFIDENCE, SUCCESS):
+        if name in head:
+            numeric.append(name)
+    return k, numeric
+
+
+def _succeeded(values: np.ndarray, head: list[str], k: int) -> np.ndarray:
+    """Indices of the rows that found a face (all rows without a success column)."""
+    if SUCCESS not in head:
+        return np.arange(len(values))
+    column = 2 * k + (CONFIDENCE in head)
+    return np.flatnonzero(values[:, column] != 0)
+
+
+def _points(values: np.ndarray, k: int) -> np.ndarray:
+    return np.stack([values[:, :k], values[:, k:2 * k]], axis=2)
+
+
+def parse_file(src, head: list[str], id_column: str | None) -> Records:
+    """One OpenFace CSV with an id column."""
+    path = src.path
+    column = id_column or "image_id"
+    k, numeric = _rows(src, head)          # its landmark columns first: say which are missing
+    if column not in head:
+        raise BenchError(f"{path}:1: an OpenFace CSV needs a column naming each row's image "
+                         f"(image_id, or --id-column NAME); it has none called {excerpt(column)}")
+    require(path, head, numeric, "OpenFace")
+    values, where, (keys,) = read_table(src, head, numeric, [column])
+    ok = _succeeded(values, head, k)
+    failed = len(values) - len(ok)
+    confidence = values[:, 2 * k] if CONFIDENCE in head else None
+    keep, several = _most_confident(keys, confidence, where, ok)
+    notes = [f"{several} image(s) had several faces: the most confident was used"] if several else []
+    if failed:
+        notes.append(f"{failed} row(s) with success 0 (no face found) were left out")
+    return Records([keys[i] for i in keep], _points(values[keep], k),
+                   lambda i: where(int(keep[i])), lambda p, axis: f"column '{'xy'[axis]}_{p}'",
+                   found=f"{k} points (x_0..y_{k - 1})", notes=notes)
+
+
+def _most_confident(keys: list[str], confidence, where, rows) -> tuple[list[int], int]:
+    """Of the indices ``rows``, those to keep (one per key, the most confident) and the
+    count of keys with several rows; without a confidence column, repeated keys are an
+    error."""
+    best: dict[str, int] = {}
+    several = set()
+    for i in rows.tolist():
+        key = keys[i]
+        if key not in best:
+            best[key] = i
+            continue
+        if confidence is None:
+            raise BenchError(f"{where(i)}: a second row for image_id {excerpt(key)} and no "
+                             "confidence column to choose between them")
+        several.add(key)
+        if confidence[i] > confidence[best[key]]:
+            best[key] = i
+    return sorted(best.values()), len(several)
+
+
+def parse_folder(path: Path, files: list[Path], n_images: int) -> Records:
+    """A folder of per-image OpenFace CSVs."""
+    keys, blocks, wheres = [], [], []
+    several = failed = 0
+    k_all = first = None
+    for f in files:
+        src = read_source(f, n_images)
+        head = header(src)
+        if not looks_like(head):
+            raise BenchError(f"{f}:1: not an OpenFace CSV (no x_0..x_67, y_0..y_67 columns)")
+        k, numeric = _rows(src, head)
+        if k_all is not None and k != k_all:
+            raise BenchError(f"{f}: {k} points, but {first} has {k_all}")
+        k_all, first = k, first or f
+        values, where, _ = read_table(src, head, numeric, [])
+        ok = _succeeded(values, head, k)
+        if not len(ok):
+            failed += 1   # no face found: no prediction for this image
+            continue
+        row = int(ok[0])
+        if len(ok) > 1:
+            several += 1
+            if CONFIDENCE not in head:
+                raise BenchError(f"{where(int(ok[1]))}: several faces and no confidence "
+                                 "column to choose between them")
+            row = int(ok[np.argmax(values[ok, 2 * k])])
+        keys.append(f.relative_to(path).with_suffix("").as_posix())
+        blocks.append(_points(values[row:row + 1], k)[0])
+        wheres.append(where(row))
+    notes = [f"{several} image(s) had several faces: the most confident was used"] if several else []
+    if failed:
+        notes.append(f"{failed} file(s) with no face found (no data row, or success 0): "
+                     "no prediction for their images")
+    coords = np.stack(blocks) if blocks else np.empty((0, k_all or 68, 2))
+    return Records(keys, coords, lambda i: wheres[i], lambda p, axis: f"column '{'xy'[axis]}_{p}'",
+                   found=f"{k_all} points (x_0..y_{(k_all or 68) - 1})", notes=notes)

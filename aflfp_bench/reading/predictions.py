@@ -1,0 +1,253 @@
+"""Prediction files: reading (every format of :mod:`.formats`), validation and alignment
+to a dataset; writing wide CSV.
+
+Coordinates are 0-based pixel coordinates of the original image (``--one-based`` reads
+MATLAB's 1-based ones), in iBUG's 68-point markup (``--markup wflw98`` maps WFLW's 98).
+A record's key is the canonical image id, the image's path relative to the dataset root
+(with or without extension), or the image's own file stem where that is unique in the
+dataset. Every problem is a :class:`BenchError` naming the file and line (and column).
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import BenchError, UndefinedStatisticWarning
+from ..protocol import N_POINTS, markup
+from . import formats
+from .atomic import replacing
+from .dataset import POINT_COLUMNS, Dataset, far_outside
+from .files import excerpt
+from .formats import ReadOptions, Records
+from .formats.wide import BOX_KINDS
+from .rows import format_rows
+from .sources import IMAGE_EXTS
+
+__all__ = ["Predictions", "ReadOptions", "predictions_from_arrays", "predictions_from_frame",
+           "read_predictions", "write_predictions"]
+
+WIDE_COLUMNS = ("image_id",) + POINT_COLUMNS
+
+
+@dataclass
+class Predictions:
+    """Predictions aligned to a dataset: ``points[i]`` is for ``dataset.ids[i]``; rows of
+    images without a prediction (``present[i]`` False) are nan. ``markup`` is the file's
+    own (its points are already mapped to iBUG's 68); ``notes`` report choices made while
+    reading (e.g. the most confident of several faces)."""
+
+    points: np.ndarray
+    present: np.ndarray
+    source: str
+    format: str
+    boxes: dict | None = None
+    markup: str = markup.DEFAULT
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def coverage(self) -> float:
+        return float(self.present.mean()) if self.present.size else float("nan")
+
+
+# -------------------------------------------------------------------- alignment
+
+
+def _normal_key(key: str) -> str:
+    key = key.strip().replace("\\", "/")
+    return key[2:] if key.startswith("./") else key
+
+
+class _KeyIndex:
+    """Record key -> dataset row: the canonical id, else the image's path relative to the
+    dataset root (with or without extension), else the image's file stem where it is
+    unique. The path and stem tables are built only when some key needs them."""
+
+    def __init__(self, dataset: Dataset):
+        self.dataset = dataset
+        self.ids = {image_id: i for i, image_id in enumerate(dataset.ids.tolist())}
+        self.paths: dict[str, int] | None = None
+        self.stems: dict[str, list[int]] = {}
+
+    def _tables(self) -> None:
+        self.paths = {}
+        for i, image in enumerate(self.dataset.meta["image"].astype(str).tolist()):
+            self.paths[image] = i
+            self.paths[os.path.splitext(image)[0]] = i
+            stem = os.path.splitext(image.rsplit("/", 1)[-1])[0]
+            self.stems.setdefault(stem, []).append(i)
+
+    def get(self, key: str, where: Callable[[], str]) -> int | None:
+        """The dataset row of ``key`` (None if none); ``where()``: the record's position,
+        for an error (made only then: a clean file's line numbers are never counted)."""
+        found = self.ids.get(key)
+        if found is not None:
+            return found
+        if self.paths is None:
+            self._tables()
+        key = _normal_key(key)
+        found = self.paths.get(key)
+        if found is not None or "/" in key:
+            return found
+        rows = self.stems.get(key)
+        stem, ext = os.path.splitext(key)
+        if rows is None and ext.lower() in IMAGE_EXTS:
+            rows = self.stems.get(stem)
+        rows = rows or []
+        if len(rows) > 1:
+            shown = ", ".join(repr(self.dataset.ids[i]) for i in rows[:2])
+            raise BenchError(f"{where()}: image_id {excerpt(key)} is the file stem of "
+                             f"{len(rows)} images ({shown}, ...); name it by its path")
+        return rows[0] if rows else None
+
+
+def _check_count(path, records: Records, options: ReadOptions) -> None:
+    want = markup.n_points(options.markup)
+    got = records.count
+    if got != want:
+        raise BenchError(f"{path}: {records.found or f'{got} points'}: "
+                         f"{markup.hint(got, options.markup)}")
+
+
+def read_predictions(path, dataset: Dataset, *, options: ReadOptions | None = None,
+                     allow_missing: bool = False) -> Predictions:
+    """Read, validate and align a prediction file (or folder) to ``dataset``."""
+    path = Path(path)
+    options = options or ReadOptions()
+    records, fmt = formats.parse(path, options, n_images=len(dataset),
+                                 n_points=markup.n_points(options.markup))
+    return _align(records, fmt, str(path), dataset, options, allow_missing)
+
+
+def predictions_from_frame(frame, dataset: Dataset, *, options: ReadOptions | None = None,
+                           allow_missing: bool = False, name: str = "<DataFrame>") -> Predictions:
+    """Predictions from a pandas DataFrame in a CSV layout (wide, long or OpenFace
+    columns), validated like a file; ``name`` stands for the file in errors."""
+    from .formats import Source, parse_text
+
+    options = options or ReadOptions()
+    text = frame.to_csv(index=False, lineterminator="\n")
+    records, fmt = parse_text(Source(Path(name), text), options,
+                              n_points=markup.n_points(options.markup))
+    return _align(records, fmt, name, dataset, options, allow_missing)
+
+
+def predictions_from_arrays(ids, points, dataset: Dataset, *, options: ReadOptions | None = None,
+                            allow_missing: bool = False,
+                            name: str = "<arrays>") -> Predictions:
+    """Predictions from image ids and a ``(n, K, 2)`` array of points, validated like a
+    file; a row that is all nan (e.g. no face found) is no prediction. ``name`` stands for
+    the file in errors."""
+    options = options or ReadOptions()
+    ids = [str(i) for i in ids]
+    pts = np.asarray(points, dtype=float)
+    if pts.ndim != 3 or pts.shape[2] != 2 or len(pts) != len(ids):
+        raise BenchError(f"{name}: points must have shape ({len(ids)}, 68, 2) for the "
+                         f"{len(ids)} ids, got {pts.shape}")
+    kept = np.flatnonzero(~np.isnan(pts).all(axis=(1, 2)))
+    records = Records([ids[i] for i in kept], pts[kept], lambda i: f"{name}: row {kept[i]}",
+                      lambda p, axis: f"point {p} {'xy'[axis]}",
+                      found=f"{pts.shape[1]} points (shape {pts.shape})")
+    return _align(records, "arrays", name, dataset, options, allow_missing)
+
+
+def _align(records: Records, fmt: str, source: str, dataset: Dataset, options: ReadOptions,
+           allow_missing: bool) -> Predictions:
+    _check_count(source, records, options)
+    index = _KeyIndex(dataset)
+    rows = np.empty(len(records.keys), dtype=int)
+    taken: dict[int, int] = {}
+    for r, key in enumerate(records.keys):
+        i = index.get(key, lambda r=r: records.where(r))
+        if i is None:
+            raise BenchError(f"{records.where(r)}: unknown image_id {excerpt(key)} (not in the "
+                             f"ground truth {dataset.label})")
+        if i in taken:
+            raise BenchError(f"{records.where(r)}: duplicate prediction for {dataset.ids[i]!r} "
+                             f"(first at {records.where(taken[i])})")
+        taken[i] = r
+        rows[r] = i
+    if options.one_based:
+        records.coords = records.coords - 1.0
+    _check_values(records, rows, dataset)
+    present = np.zeros(len(dataset), dtype=bool)
+    present[rows] = True
+    n_missing = int((~present).sum())
+    if n_missing and not allow_missing:
+        first = dataset.ids[np.flatnonzero(~present)[0]]
+        raise BenchError(f"{source}: {n_missing} of {len(dataset)} images have no prediction "
+                         f"(first: {first}); pass --allow-missing to score the rest")
+    points = np.full((len(dataset), N_POINTS, 2), np.nan)
+    if len(rows):
+        points[rows] = markup.to_ibug68(records.coords, options.markup)
+    boxes = None
+    if records.box_kinds is not None:
+        boxes = {kind: records.box_kinds.count(kind) for kind in BOX_KINDS}
+    notes = list(records.notes)
+    if options.markup != markup.DEFAULT:
+        notes.append(f"{options.markup} points mapped to iBUG's 68 (docs/formats.md)")
+    if options.one_based:
+        notes.append("1-based coordinates: 1 subtracted")
+    return Predictions(points, present, source, fmt, boxes, options.markup, notes)
+
+
+def _check_values(records: Records, rows: np.ndarray, dataset: Dataset) -> None:
+    coords = records.coords
+    bad = ~np.isfinite(coords)
+    if bad.any():
+        r, k, axis = (int(v[0]) for v in np.nonzero(bad))
+        raise BenchError(f"{records.where(r)}: {records.column(k, axis)}: value "
+                         f"{coords[r, k, axis]} is not finite")
+    size = dataset.meta[["width", "height"]].to_numpy(dtype=float)[rows][:, None, :]
+    far = far_outside(coords, size)
+    if far.any():
+        r, k, axis = (int(v[0]) for v in np.nonzero(far))
+        w, h = size[r, 0]
+        x, y = coords[r, k]
+        raise BenchError(f"{records.where(r)}: {records.column(k, axis)}: landmark {k} at "
+                         f"({x:g}, {y:g}) is far outside the {w:g}x{h:g} image of "
+                         f"{dataset.ids[rows[r]]!r}{_likely_mistake(dataset, rows, coords)}")
+
+
+def _likely_mistake(dataset: Dataset, rows: np.ndarray, coords: np.ndarray) -> str:
+    """``; the predictions look ...`` when one of the classic mistakes (:mod:`.diagnostics`)
+    explains a file whose points leave the images (e.g. a resolution mismatch), else ""."""
+    from ..scoring.diagnostics import diagnose
+    from ..scoring.metrics import aggregate, normalizer
+
+    if coords.shape[1] != N_POINTS:
+        return ""
+    gt, boxes = dataset.points[rows], dataset.boxes[rows]
+    sizes = dataset.meta[["width", "height"]].to_numpy(dtype=float)[rows]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UndefinedStatisticWarning)
+        found = diagnose(gt, coords, d=normalizer(gt, boxes=boxes), aggregate=aggregate,
+                         boxes=boxes, sizes=sizes)
+    return "".join(f"; {d.message}" for d in found)
+
+
+def write_predictions(path, ids, points) -> None:
+    """Write a complete wide CSV atomically (temporary file, then rename); a ``.gz`` name
+    is gzip-compressed. Coordinates have :data:`~.rows.PRECISION` decimals, like every
+    prediction file the toolkit writes."""
+    path = Path(path)
+    ids = [str(i) for i in ids]
+    points = np.asarray(points, dtype=float).reshape(len(ids), N_POINTS, 2)
+    try:
+        text = ",".join(WIDE_COLUMNS) + "\n" + format_rows(zip(ids, points))
+    except BenchError as exc:
+        raise BenchError(f"{path}: {exc}") from None
+    with replacing(path, "predictions") as tmp:
+        if path.suffix.lower() == ".gz":
+            import gzip
+
+            with open(tmp, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as fh:
+                fh.write(text.encode("utf-8"))
+        else:
+            with open(tmp, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)

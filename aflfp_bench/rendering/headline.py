@@ -1,0 +1,94 @@
+"""The report's answer in words: who is best, by how much, and whether it is significant.
+
+One sentence per comparison of the best method (lowest mean NME) with each other one, read
+from :attr:`.report.ReportModel.versus_best` (paired over the same subjects, with the
+report's shared subject bootstrap and Wilcoxon signed-rank test). Differences are in NME
+percentage points ("points").
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..scoring.report import AVG, Cell, Comparison, ReportModel
+
+
+def _num(value: float) -> str:
+    """A number of points with two decimals, never a negative zero."""
+    text = f"{value:.2f}"
+    return "0.00" if text == "-0.00" else text
+
+
+def p_text(p: float | None) -> str:
+    """``p = 0.041``, ``p < 0.001`` or ``p = n/a`` (an undefined test); three significant
+    digits below 0.1, so a p just under 0.05 never reads as 0.05.
+
+    >>> p_text(0.41), p_text(0.0031), p_text(0.0496), p_text(0.0002), p_text(float("nan"))
+    ('p = 0.41', 'p = 0.0031', 'p = 0.0496', 'p < 0.001', 'p = n/a')
+    """
+    if p is None or not math.isfinite(p):
+        return "p = n/a"
+    if p < 0.001:
+        return "p < 0.001"
+    return f"p = {p:.3g}" if p < 0.1 else f"p = {p:.2g}"
+
+
+def _subjects(n: int) -> str:
+    return f"{n} subject" if n == 1 else f"{n} subjects"
+
+
+def comparison_sentence(c: Comparison) -> str:
+    """One comparison in a sentence: by how much the best method is better (or worse, on
+    the images both scored) than the other, its 95% interval and the test's p-value.
+
+    >>> comparison_sentence(Comparison("cascaded FCN", "SDM", 0.004, (0.002, 0.006), 0.003,
+    ...                                True, 88))
+    'cascaded FCN is 0.40 points (95% CI 0.20 to 0.60) better than SDM, p = 0.003 over 88 subjects.'
+    """
+    better = c.delta >= 0
+    size = _num(100 * abs(c.delta))
+    lo, hi = (c.ci[0], c.ci[1]) if better else (-c.ci[1], -c.ci[0])
+    interval = f"95% CI {_num(100 * lo)} to {_num(100 * hi)}"
+    direction = "better than" if better else "worse than"
+    over = f"{p_text(c.p_value)} over {_subjects(c.n_subjects)}"
+    if c.significant:
+        return f"{c.best} is {size} points ({interval}) {direction} {c.other}, {over}."
+    return (f"{c.best} is not significantly different from {c.other} ({over}; "
+            f"{size} points {direction.split()[0]}, {interval}).")
+
+
+def only_method_sentence(name: str, cell: Cell | None, n_subjects: int) -> str:
+    """The sentence of a report with one method: its mean NME, nothing to compare."""
+    if cell is None:
+        return f"{name} is the only method; there is nothing to compare it with."
+    interval = ""
+    if math.isfinite(cell.lo) and math.isfinite(cell.hi):
+        interval = f" (95% CI {_num(100 * cell.lo)} to {_num(100 * cell.hi)})"
+    return (f"{name} is the only method: mean NME {_num(100 * cell.mean)}%{interval} over "
+            f"{_subjects(n_subjects)}; there is nothing to compare it with.")
+
+
+def best_sentence(name: str, cell: Cell, n_methods: int) -> str:
+    """Which method has the lowest mean NME, of how many, and its value."""
+    interval = ""
+    if math.isfinite(cell.lo) and math.isfinite(cell.hi):
+        interval = f" (95% CI {_num(100 * cell.lo)} to {_num(100 * cell.hi)})"
+    return (f"Lowest mean NME of {n_methods} methods: {name}, {_num(100 * cell.mean)}%"
+            f"{interval}.")
+
+
+def headlines(report: ReportModel) -> list[str]:
+    """The report's first lines: the best measured method, then one sentence for its
+    comparison with each other measured method (published rows have no per-image errors
+    and are not compared)."""
+    measured = [row for row in report.rows2 if not row.published]
+    if not measured:
+        return []
+    if len(measured) == 1:
+        row = measured[0]
+        return [only_method_sentence(row.name, row.cells.get(AVG), report.settings.n_subjects)]
+    if not report.versus_best:
+        return []
+    best = next(row for row in measured if row.name == report.versus_best[0].best)
+    return [best_sentence(best.name, best.cells[AVG], len(measured)),
+            *(comparison_sentence(c) for c in report.versus_best)]

@@ -1,0 +1,159 @@
+"""What ``score`` and ``clinical`` print: the summary of one scores document, as text."""
+
+from __future__ import annotations
+
+import math
+
+from ..protocol import EXPRESSION_CODES
+from ..reading.text import plain
+from ..scoring.document import Clinical, Scores
+from ..scoring.metrics import reading
+from ..scoring.palsy import Palsy
+from ..scoring.report import box_text
+from .palsy_report import p_text, signed
+from .tables import fmt_pct, text_table
+
+
+def settings_line(scores: Scores) -> str:
+    s = scores.settings
+    return (f"{s.reading}, in % (norm={s.norm}, agg={s.agg}, threshold={100 * s.threshold:g}%, "
+            f"protocol {scores.protocol})")
+
+
+def coverage_line(scores: Scores) -> str:
+    c = scores.coverage
+    line = f"coverage {c.n_scored}/{c.n_expected} images ({100 * c.fraction:.1f}%)"
+    return line if c.complete else f"WARNING: partial {line}"
+
+
+def score_table(scores: Scores) -> str:
+    """The compact Table-2-style summary printed by ``aflfp-bench score``."""
+    lines = []
+    if not scores.coverage.complete:
+        lines.append(coverage_line(scores))
+    lines.append(f"{plain(scores.predictions)} on {plain(scores.dataset.identity)}")
+    lines.append(settings_line(scores))
+    lines.append(f"{'Expr':<6}{'Mean':>8}{'StD':>8}{'n':>7}")
+    rows = [(c, scores.by_expression[c]) for c in EXPRESSION_CODES if c in scores.by_expression]
+    for label, row in rows + [("Avg", scores.overall)]:
+        lines.append(f"{label:<6}{fmt_pct(row.mean):>8}{fmt_pct(row.std):>8}{row.n:>7}")
+    o, thr = scores.overall, f"{100 * scores.settings.threshold:g}%"
+    auc = "n/a" if not math.isfinite(o.auc) else f"{o.auc:.4f}"
+    lines.append(f"median {fmt_pct(o.median)}  p90 {fmt_pct(o.p90)}  AUC@{thr} {auc}  "
+                 f"FR@{thr} {fmt_pct(o.fr)}%  {coverage_line(scores)}")
+    if scores.settings.agg != "mean":
+        p = scores.per_point_mean
+        lines.append(f"per-point mean NME {fmt_pct(p.mean)}% (StD {fmt_pct(p.std)}), "
+                     f"{reading(scores.settings.norm, 'mean')}: comparable with the 300-W "
+                     "literature, not with the AFLFP paper's tables")
+    if scores.offset_px is not None:
+        x, y = (v if round(v, 2) != 0 else 0.0 for v in scores.offset_px)   # never "-0.00"
+        lines.append(f"mean offset (prediction - ground truth): x {x:+.2f} px, y {y:+.2f} px")
+    boxes = box_text(scores.boxes)
+    if boxes:
+        lines.append(f"face boxes: {boxes}")
+    if scores.palsy is not None:
+        lines += ["", palsy_text(scores.palsy)]
+    return "\n".join(lines)
+
+
+def _ci(values, with_sign: bool = False) -> str:
+    if not all(v is not None and math.isfinite(v) for v in values):
+        return "n/a"
+    fmt = signed if with_sign else fmt_pct
+    return f"[{fmt(values[0])}, {fmt(values[1])}]"
+
+
+def palsy_text(palsy: Palsy) -> str:
+    """The palsy breakdowns of ``score``: affected against unaffected half per region, and
+    the error by grade and by score bin, with their intervals."""
+    level = f"{100 * palsy.level:g}%"
+    lines = [f"Palsy breakdowns ({plain(palsy.source)}; {level} subject-bootstrap intervals)"]
+    if palsy.missing:
+        lines.append(f"subjects without a row (left out): {', '.join(palsy.missing[:10])}"
+                     + (", ..." if len(palsy.missing) > 10 else ""))
+    if palsy.overall is not None:
+        grid = [["Half of the face", "", "Affected", "", "Unaffected", "Gap (A-U)", "",
+                 "p", "Subjects"]]
+        for name, split in [("all points", palsy.overall), *palsy.regions.items()]:
+            a, u, g = split.affected, split.unaffected, split.gap
+            grid.append([name, fmt_pct(a.mean), _ci(a.ci), fmt_pct(u.mean), _ci(u.ci),
+                         signed(g.mean),
+                         _ci(g.ci, with_sign=True), p_text(g.p_value), str(g.n_subjects)])
+        lines.append(_aligned(_merge(grid)))
+    else:
+        lines.append("no subject with a one-sided palsy: no affected-side breakdown")
+    for title, groups in (("grade", palsy.grades), ("score", palsy.score_bins)):
+        if groups:
+            lines.append(f"NME by {title}: " + "; ".join(
+                f"{plain(k)} {fmt_pct(v.mean)} {_ci(v.ci)} ({v.n_subjects} subj.)"
+                for k, v in groups.items()))
+    return "\n".join(lines)
+
+
+def _aligned(grid: list[list[str]]) -> str:
+    """The first column left-aligned, the others right-aligned."""
+    grid = [[plain(c) for c in r] for r in grid]
+    widths = [max(len(r[i]) for r in grid) for i in range(len(grid[0]))]
+    return "\n".join("  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                               for i, (c, w) in enumerate(zip(r, widths))).rstrip() for r in grid)
+
+
+def _merge(grid: list[list[str]]) -> list[list[str]]:
+    """Join each value with its interval: ``2.31 [2.10, 2.52]``."""
+    head = ["Half of the face", "Affected", "Unaffected", "Gap (A-U)", "p", "Subjects"]
+    return [head] + [[r[0], f"{r[1]} {r[2]}", f"{r[3]} {r[4]}", f"{r[5]} {r[6]}", r[7], r[8]]
+                     for r in grid[1:]]
+
+
+def _num(value, fmt: str) -> str:
+    return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else format(value, fmt)
+
+
+def _interval(pair, fmt: str, scale: float = 1.0) -> str:
+    lo, hi = pair
+    if any(v is None or math.isnan(v) for v in (lo, hi)):
+        return "n/a"
+    return f"[{format(scale * lo, fmt)}, {format(scale * hi, fmt)}]"
+
+
+def _share(value: float) -> str:
+    return "n/a" if math.isnan(value) else f"{100 * value:.0f}%"
+
+
+def clinical_grid(section: Clinical) -> list[list[str]]:
+    """One row per facial measure of a clinical section; "-" where a statistic does not
+    apply (the sides of a midline measure), "n/a" where it is undefined."""
+    level = f"{100 * section.settings.level:g}%"
+    grid = [["Measure", "Unit", "Expressions", "n", "ICC", f"ICC {level} CI", "r", "MAE diff",
+             "MAE value", "Side agree", "n clear", "Affected agree", f"Affected {level} CI",
+             "n affected"]]
+    for name, m in section.measures.items():
+        row = [name, m.unit, " ".join(m.expressions), str(m.n), _num(m.icc, ".3f"),
+               _interval(m.icc_ci, ".2f"), _num(m.r, ".3f")]
+        if m.kind == "midline":
+            row += ["-", _num(m.mae_value, ".2f"), "-", "-", "-", "-", "-"]
+        else:
+            row += [_num(m.mae_difference, ".2f"), _num(m.mae_value, ".2f"),
+                    _share(m.side_agreement), str(m.n_clear), _share(m.affected_agreement),
+                    _interval(m.affected_agreement_ci, ".0f", 100), str(m.n_affected)]
+        grid.append(row)
+    return grid
+
+
+def clinical_text(section: Clinical, *, predictions: str, dataset: str, n_images: int) -> str:
+    s = section.settings
+    level = f"{100 * s.level:g}%"
+    return "\n".join([
+        f"Clinical fidelity of {plain(predictions)} on {plain(dataset)} ({n_images} images)",
+        "Asymmetry = left - right (the subject's sides), per image; ICC(2,1) with its "
+        f"{level} interval, Pearson r and mean absolute errors over the images of the "
+        "expressions where each measure matters. Lengths of both point sets in "
+        + ("mm." if s.scale == "mm" else "% of the ground truth's inter-ocular distance."),
+        "Midline measures (one signed x per image, + towards the subject's left): ICC, r and "
+        "MAE of the values.",
+        f"Side agree: smaller side predicted on the same side, among images with a ground-truth "
+        f"ratio below {s.clear_ratio:g} (smile angle: |difference| >= {s.clear_angle_deg:g} deg).",
+        "Affected agree: of those, the images whose affected side is known, the sign of "
+        f"affected - unaffected kept ({level} subject-bootstrap interval).",
+        text_table(clinical_grid(section))])
