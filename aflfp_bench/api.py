@@ -54,7 +54,7 @@ def read_predictions(path, dataset, *, markup: str = "ibug68", one_based: bool =
     ``dataset`` (a :class:`~.dataset.Dataset` or its path); the options are the
     command line's (``--markup``, ``--one-based``, ``--id-column``, ``--ids``,
     ``--coco-images``)."""
-    from .reading.predictions import read_predictions as read
+    from .scoring.diagnostics import read_predictions as read
 
     options = ReadOptions(markup=markup, one_based=one_based, id_column=id_column,
                           ids=None if ids is None else Path(ids),

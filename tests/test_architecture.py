@@ -1,6 +1,8 @@
-"""The shape of the house: no import cycle, the adapters depend on the core and never the
-reverse, command modules import only the shared CLI helpers and the library, modules
-stay small, and the one shared mechanisms are not copied."""
+"""The shape of the house: every module in the subpackage of its stage, each stage
+importing only the stages below it (docs/architecture.md), no import cycle, the adapters
+depend on the core and never the reverse, command modules import only the shared CLI
+helpers and the library, modules stay small, and the one shared mechanisms are not
+copied."""
 
 from __future__ import annotations
 
@@ -81,10 +83,87 @@ def test_the_core_never_imports_an_adapter():
         assert not {m for m in imported if m.startswith("aflfp_bench.baselines")}, name
 
 
+#: The stages, lowest first: a module may import its own stage and those before it.
+LAYERS = ("protocol", "reading", "scoring", "rendering", "board", "running")
+#: The package's own top-level modules: the foundation every stage may import (errors,
+#: the version), the public face (the package, the API, ``python -m``) and the names the
+#: documentation gives for modules that moved into a stage.
+TOP = {"aflfp_bench": "face", "aflfp_bench.__main__": "face", "aflfp_bench.api": "face",
+       "aflfp_bench.errors": "foundation", "aflfp_bench._version": "foundation",
+       "aflfp_bench.adapters": "name", "aflfp_bench.document": "name",
+       "aflfp_bench.fidelity": "name", "aflfp_bench.clinical": "name"}
+
+
+def _stage(module: str) -> str:
+    """The stage of a package module, by its subpackage (never by a prefix of a name:
+    ``aflfp_bench.clinical`` is not ``aflfp_bench.cli``)."""
+    parts = module.split(".")
+    if parts[:2] == ["aflfp_bench", "baselines"]:
+        return "baselines"
+    if len(parts) >= 2 and (parts[1] in LAYERS or parts[1] == "cli") and module not in TOP:
+        return parts[1]
+    return TOP.get(module, "unplaced")
+
+
+def test_every_module_is_in_the_subpackage_of_its_stage():
+    unplaced = sorted(m for m in _modules() if _stage(m) == "unplaced")
+    assert not unplaced, f"modules outside every stage: {unplaced}"
+
+
+def test_each_stage_imports_only_the_stages_below_it():
+    rank = {stage: k for k, stage in enumerate(LAYERS)}
+    rank.update({"foundation": -1, "baselines": len(LAYERS), "name": len(LAYERS),
+                 "cli": len(LAYERS) + 1, "face": len(LAYERS) + 1})
+    wrong = []
+    for name, imported in _graph().items():
+        mine = _stage(name)
+        if mine == "name":        # the names only re-export their module
+            continue
+        for target in imported:
+            theirs = _stage(target)
+            entry = name == "aflfp_bench.__main__"          # python -m: the command line
+            if rank[theirs] > rank[mine] or (theirs == "cli" and mine != "cli" and not entry):
+                wrong.append(f"{name} ({mine}) imports {target} ({theirs})")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_no_module_imports_a_documented_name_instead_of_its_module():
+    names = {m for m, kind in TOP.items() if kind == "name"}
+    users = sorted(f"{name} -> {target}" for name, imported in _graph().items()
+                   for target in imported & names)
+    assert not users, users
+
+
+#: The toolkit's one way of doing each of these, and the modules allowed to do it
+#: directly (each listed for a reason: package data, a model's own metadata, the renderer's
+#: temporary folder).
+ONE_WAY = {
+    "json.loads(": {"aflfp_bench/reading/jsonfile.py", "aflfp_bench/reading/schema.py",
+                    "aflfp_bench/protocol/__init__.py", "aflfp_bench/scoring/published.py",
+                    "aflfp_bench/running/faces.py", "baselines/onnx_model.py",
+                    "baselines/deep_train.py"},
+    "os.replace(": {"aflfp_bench/reading/atomic.py", "aflfp_bench/running/synth.py"},
+    "csv.field_size_limit(": set(),
+    "def plain(": {"aflfp_bench/reading/text.py"},
+    "def dumps(": {"aflfp_bench/reading/jsonfile.py"},
+}
+
+
+def test_the_one_shared_mechanisms_are_not_copied():
+    copies = []
+    for folder in ("aflfp_bench", "baselines"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            text = path.read_text(encoding="utf-8")
+            where = path.relative_to(ROOT).as_posix()
+            copies += [f"{where}: {needle}" for needle, allowed in ONE_WAY.items()
+                       if needle in text and where not in allowed]
+    assert not copies, copies
+
+
 def test_command_modules_import_only_the_shared_helpers_and_the_library():
     for name, imported in _graph().items():
-        if name.startswith("aflfp_bench.cli."):
-            cli = {m for m in imported if m.startswith("aflfp_bench.cli")}
+        if _stage(name) == "cli" and name != "aflfp_bench.cli":
+            cli = {m for m in imported if _stage(m) == "cli"}
             assert cli <= {"aflfp_bench.cli._common"}, (name, cli)
 
 

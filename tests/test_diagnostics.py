@@ -273,3 +273,14 @@ def test_the_api_warns_with_its_own_class(ds, clean):
                                                       r"mirrored"):
         doc = score(ds, (list(ds.ids), clean[:, mirror_index()]))
     assert doc.diagnostics[0].mistake == "mirrored"
+
+
+def test_points_far_outside_the_images_name_the_mistake_that_explains_them(tmp_path, gt, ds,
+                                                                           clean):
+    preds = tmp_path / "x4.csv"
+    write_predictions(preds, ds.ids, clean * 4)
+    out = CliRunner().invoke(main, ["score", str(preds), "--data", str(gt)])
+    assert out.exit_code == 1
+    line = out.stderr.splitlines()[-1]
+    assert "is far outside the 256x256 image of" in line
+    assert line.endswith("rescaled; fitted factor 0.25")

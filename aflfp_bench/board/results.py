@@ -20,8 +20,8 @@ from ..reading import jsonfile
 from ..reading.dataset import Dataset
 from ..reading.files import excerpt
 from ..reading.formats import ReadOptions, sniff
-from ..reading.predictions import read_predictions
 from ..scoring.comparison import Result
+from ..scoring.diagnostics import read_predictions
 from ..scoring.document import Scores
 from ..scoring.scorer import score
 from ..scoring.settings import Settings

@@ -68,8 +68,8 @@ def clinical(predictions, data, subjects, read_options, json_out, clear, mm_per_
     """
     from ..reading.atomic import write_output
     from ..reading.jsonfile import dumps
-    from ..reading.predictions import read_predictions
     from ..rendering.summaries import clinical_text
+    from ..scoring.diagnostics import read_predictions
     from ..scoring.fidelity import clinical_document
 
     if isinstance(mm_per_pixel, str):                     # read first: fail before the loads

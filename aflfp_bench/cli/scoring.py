@@ -53,8 +53,8 @@ def score(preds, data, subjects, settings, read_options, json_out, allow_missing
     Example:
       aflfp-bench score preds.csv --data aflfp.gt.csv --json scores.json
     """
-    from ..reading.predictions import read_predictions
     from ..rendering.summaries import score_table
+    from ..scoring.diagnostics import read_predictions
     from ..scoring.scorer import score as score_of
 
     dataset = load_ground_truth(data, lenient, subjects=subjects)

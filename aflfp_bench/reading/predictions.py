@@ -11,14 +11,13 @@ dataset. Every problem is a :class:`BenchError` naming the file and line (and co
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import BenchError, UndefinedStatisticWarning
+from ..errors import BenchError
 from ..protocol import N_POINTS, markup
 from . import formats
 from .atomic import replacing
@@ -196,6 +195,17 @@ def _align(records: Records, fmt: str, source: str, dataset: Dataset, options: R
     return Predictions(points, present, source, fmt, boxes, options.markup, notes)
 
 
+class OutsideImagesError(BenchError):
+    """Predicted points far outside their images: ``rows`` (the dataset's images the file
+    predicts) and their ``coords`` travel with the error, so that a caller that knows the
+    classic mistakes (:func:`aflfp_bench.scoring.diagnostics.read_predictions`) can name
+    the one that explains them."""
+
+    def __init__(self, message: str, rows: np.ndarray, coords: np.ndarray):
+        super().__init__(message)
+        self.rows, self.coords = rows, coords
+
+
 def _check_values(records: Records, rows: np.ndarray, dataset: Dataset) -> None:
     coords = records.coords
     bad = ~np.isfinite(coords)
@@ -209,26 +219,9 @@ def _check_values(records: Records, rows: np.ndarray, dataset: Dataset) -> None:
         r, k, axis = (int(v[0]) for v in np.nonzero(far))
         w, h = size[r, 0]
         x, y = coords[r, k]
-        raise BenchError(f"{records.where(r)}: {records.column(k, axis)}: landmark {k} at "
-                         f"({x:g}, {y:g}) is far outside the {w:g}x{h:g} image of "
-                         f"{dataset.ids[rows[r]]!r}{_likely_mistake(dataset, rows, coords)}")
-
-
-def _likely_mistake(dataset: Dataset, rows: np.ndarray, coords: np.ndarray) -> str:
-    """``; the predictions look ...`` when one of the classic mistakes (:mod:`.diagnostics`)
-    explains a file whose points leave the images (e.g. a resolution mismatch), else ""."""
-    from ..scoring.diagnostics import diagnose
-    from ..scoring.metrics import aggregate, normalizer
-
-    if coords.shape[1] != N_POINTS:
-        return ""
-    gt, boxes = dataset.points[rows], dataset.boxes[rows]
-    sizes = dataset.meta[["width", "height"]].to_numpy(dtype=float)[rows]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UndefinedStatisticWarning)
-        found = diagnose(gt, coords, d=normalizer(gt, boxes=boxes), aggregate=aggregate,
-                         boxes=boxes, sizes=sizes)
-    return "".join(f"; {d.message}" for d in found)
+        raise OutsideImagesError(
+            f"{records.where(r)}: {records.column(k, axis)}: landmark {k} at ({x:g}, {y:g}) is "
+            f"far outside the {w:g}x{h:g} image of {dataset.ids[rows[r]]!r}", rows, coords)
 
 
 def write_predictions(path, ids, points) -> None:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import UndefinedStatisticWarning
+from ..errors import BenchError, UndefinedStatisticWarning
 from ..protocol import N_POINTS, mirror_index
 from ..protocol.markup import WFLW98_TO_IBUG68
 
@@ -282,3 +282,28 @@ def _range(points: np.ndarray) -> str:
     if len(points) != last - first + 1:
         raise ValueError("the compared points must be one run")
     return f"{first}-{last}"
+
+
+def read_predictions(path, dataset, *, options=None, allow_missing: bool = False):
+    """:func:`aflfp_bench.reading.predictions.read_predictions`, and where the file's points
+    fall far outside the images, its error also names the classic mistake that explains
+    them (a resolution mismatch, normalised coordinates, ...), when one does."""
+    from ..reading import predictions as reading
+
+    try:
+        return reading.read_predictions(path, dataset, options=options,
+                                        allow_missing=allow_missing)
+    except reading.OutsideImagesError as exc:
+        if exc.coords.shape[1:] != (N_POINTS, 2):
+            raise
+        gt, boxes = dataset.points[exc.rows], dataset.boxes[exc.rows]
+        sizes = dataset.meta[["width", "height"]].to_numpy(dtype=float)[exc.rows]
+        from .metrics import aggregate, normalizer
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UndefinedStatisticWarning)
+            found = diagnose(gt, exc.coords, d=normalizer(gt, boxes=boxes),
+                             aggregate=aggregate, boxes=boxes, sizes=sizes)
+        if not found:
+            raise
+        raise BenchError(f"{exc}; {found[0].message}") from None
