@@ -10,7 +10,6 @@ from aflfp_bench.rendering.headline import (
     comparison_sentence,
     headlines,
     only_method_sentence,
-    p_text,
 )
 from aflfp_bench.scoring.comparison import Result
 from aflfp_bench.scoring.report import AVG, Cell, Comparison, build_report
@@ -44,12 +43,6 @@ def test_an_undefined_test_is_not_significant_and_shows_no_p_value():
     c = Comparison("A", "B", 0.0, (-0.0000001, 0.0), NAN, False, 2)
     assert comparison_sentence(c) == ("A is not significantly different from B (p = n/a over 2 "
                                       "subjects; 0.00 points better, 95% CI 0.00 to 0.00).")
-
-
-def test_p_values_in_words():
-    assert [p_text(p) for p in (0.41, 0.05, 0.0496, 0.0312, 0.001, 0.00099, NAN, None)] == [
-        "p = 0.41", "p = 0.05", "p = 0.0496", "p = 0.0312", "p = 0.001", "p < 0.001",
-        "p = n/a", "p = n/a"]
 
 
 def test_one_method_has_nothing_to_compare():

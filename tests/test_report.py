@@ -72,7 +72,7 @@ def test_table3_rows_and_paired_test(docs):
     rep = build_report(_results(docs, ("good", "bad"), ["Normal face", "Palsy face"]),
                        settings=Settings(resamples=200))
     assert [r.name for r in rep.rows3] == ["Normal face", "Palsy face"]
-    assert rep.table3_test["significant"] and rep.table3_test["delta"] < 0
+    assert rep.table3_test.test.significant and rep.table3_test.test.delta < 0
     text = report_text(rep)
     assert "Table 3" in text and re.search(r"Normal face - Palsy face: -\d+\.\d\d points", text)
 

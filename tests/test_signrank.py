@@ -48,7 +48,7 @@ def test_an_undefined_difference_gives_an_undefined_p():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UndefinedStatisticWarning)
         out = paired_comparison(values, ref, subjects, make_bootstrap(subjects, n_resamples=50))
-    assert np.isnan(out["p_value"]) and not out["significant"]
+    assert np.isnan(out.p_value) and not out.significant
 
 
 def test_a_shared_bootstrap_draw_cannot_be_changed():

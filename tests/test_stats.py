@@ -68,10 +68,10 @@ def test_paired_comparison_detects_a_shift_and_not_noise():
     ref = rng.gamma(4, 0.01, subjects.size)
     boot = stats.make_bootstrap(subjects, seed=0)
     shifted = stats.paired_comparison(ref + 0.005, ref, subjects, boot)
-    assert shifted["significant"] and shifted["delta"] == pytest.approx(0.005)
-    assert shifted["ci"][0] == pytest.approx(0.005) and shifted["n_subjects"] == 40
+    assert shifted.significant and shifted.delta == pytest.approx(0.005)
+    assert shifted.ci[0] == pytest.approx(0.005) and shifted.n_subjects == 40
     noisy = stats.paired_comparison(ref + rng.normal(0, 1e-4, ref.size), ref, subjects, boot)
-    assert noisy["ci"][0] < 0 < noisy["ci"][1] and not noisy["significant"]
+    assert noisy.ci[0] < 0 < noisy.ci[1] and not noisy.significant
 
 
 def test_identical_methods_warn_and_are_not_significant():
@@ -79,7 +79,7 @@ def test_identical_methods_warn_and_are_not_significant():
     boot = stats.make_bootstrap(subjects, n_resamples=10)
     with pytest.warns(UndefinedStatisticWarning, match="Wilcoxon test is undefined"):
         out = stats.paired_comparison(np.ones(6), np.ones(6), subjects, boot)
-    assert np.isnan(out["p_value"]) and out["significant"] is False and out["delta"] == 0
+    assert np.isnan(out.p_value) and out.significant is False and out.delta == 0
 
 
 def test_bad_inputs():

@@ -260,7 +260,7 @@ def test_the_report_shows_the_palsy_gap_in_text_markdown_and_html(tmp_path):
     assert lines[gap + 1].split() == ["Method", "all", "points", "p", "jaw", "eyebrows", "nose",
                                       "eyes", "mouth"]
     assert lines[gap + 2].split()[:7] == ["with", "<gap>", "+1.00", "[-3.00,", "+5.00]",
-                                          "1.000", "+1.00"]
+                                          "1", "+1.00"]
     assert "Without subjects' affected sides: without." in lines[gap + 3]
     grade = lines.index("By grade")
     assert lines[grade + 1].split() == ["Method", "HB", "II", "HB", "IV"]

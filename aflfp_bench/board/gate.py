@@ -40,6 +40,7 @@ from ..reading.atomic import write_text
 from ..reading.formats import ReadOptions
 from ..reading.text import plain
 from ..rendering.escape import md_escape
+from ..rendering.numbers import p_value, percent, points
 from ..scoring.comparison import difference, paired
 from ..scoring.document import Scores
 from ..scoring.settings import Settings
@@ -135,7 +136,7 @@ class Verdict:
         o = self.overall
         if not o.testable:
             smallest = smallest_p(o.n_differences)
-            why = (f" (its smallest p, {_p(smallest)}, is not below alpha {self.alpha:g})"
+            why = (f" (its smallest p, {p_value(smallest)}, is not below alpha {self.alpha:g})"
                    if math.isfinite(smallest) else "")
             return f"{o.subjects_text}: too few for the paired test{why}; {alone}"
         untested = [c.name for c in self.checks if c.counts and not c.testable]
@@ -194,14 +195,12 @@ def compare(candidate: Scores, baseline: Scores, *, max_increase: float | None =
             cmp = paired_comparison(cand[m], base[m], subj[m], boot, alpha=alpha)
             mean = float(base[m].mean())
             limit = max_increase if max_increase is not None else max_increase_rel * mean
-            checks.append(Check(name, mean, float(cand[m].mean()), cmp["delta"],
-                                tuple(cmp["ci"]), cmp["p_value"], cmp["significant"],
-                                cmp["delta"] > limit, counts, limit,
-                                testable=bool(smallest_p(cmp["n_differences"]) < alpha),
-                                n_subjects=cmp["n_subjects"],
-                                n_differences=cmp["n_differences"]))
+            checks.append(Check(name, mean, float(cand[m].mean()), cmp.delta, cmp.ci,
+                                cmp.p_value, cmp.significant, cmp.delta > limit, counts, limit,
+                                testable=bool(smallest_p(cmp.n_differences) < alpha),
+                                n_subjects=cmp.n_subjects, n_differences=cmp.n_differences))
     if max_increase is not None:
-        rule, name = f"absolute, {_pts(max_increase)} points", f"{_pts(max_increase)}-point"
+        rule, name = f"absolute, {points(max_increase)} points", f"{points(max_increase)}-point"
     else:
         rule = f"{100 * max_increase_rel:g}% of the baseline's mean"
         name = f"{100 * max_increase_rel:g}%"
@@ -264,35 +263,27 @@ def write_outputs(verdict: Verdict, *, markdown=None, junit=None, bench=None,
     return notes
 
 
-def _pts(value: float) -> str:
-    return f"{100 * value:+.2f}"
-
-
-def _p(value: float) -> str:
-    return "n/a" if not math.isfinite(value) else f"{value:.3g}"
-
-
 def summary_text(v: Verdict) -> str:
     o = v.overall
     head = "PASS" if v.passed else "FAIL: regression"
     lines = [f"aflfp-bench gate: {head}",
-             f"overall: baseline {100 * o.baseline:.2f}%, candidate {100 * o.candidate:.2f}%, "
-             f"difference {_pts(o.delta)} points (95% CI [{_pts(o.ci[0])}, {_pts(o.ci[1])}]), "
-             f"Wilcoxon p = {_p(o.p_value)}; tolerance {_pts(v.tolerance)} points ({v.rule}), "
+             f"overall: baseline {percent(o.baseline)}%, candidate {percent(o.candidate)}%, "
+             f"difference {points(o.delta)} points (95% CI [{points(o.ci[0])}, {points(o.ci[1])}]), "
+             f"Wilcoxon p = {p_value(o.p_value)}; tolerance {points(v.tolerance)} points ({v.rule}), "
              f"alpha {v.alpha:g}; {v.n_images} images of {v.n_subjects} subjects",
              plain(f"{v.reading}, on {v.ground_truth}"),
              *([v.decision] if v.decision else []),
              f"note: {o.note}"]
     for c in v.checks[1:]:
         if c.failed or (c.counts and c.exceeded):
-            lines.append(f"{c.name}: {_pts(c.delta)} points, p = {_p(c.p_value)}: {c.note}")
+            lines.append(f"{c.name}: {points(c.delta)} points, p = {p_value(c.p_value)}: {c.note}")
     return "\n".join(lines)
 
 
 def summary_markdown(v: Verdict) -> str:
     lines = [f"### aflfp-bench gate: {'✅ pass' if v.passed else '❌ regression'}", "",
              f"{md_escape(v.reading)}, on {md_escape(v.ground_truth)}. Tolerance "
-             f"{_pts(v.tolerance)} NME "
+             f"{points(v.tolerance)} NME "
              f"points ({v.rule}), alpha "
              f"{v.alpha:g} (Wilcoxon signed-rank on per-subject means), {v.n_images} images of "
              f"{v.n_subjects} subjects.", "",
@@ -300,8 +291,8 @@ def summary_markdown(v: Verdict) -> str:
              "| check | baseline (%) | candidate (%) | Δ (points) | 95% CI | p | gated | result |",
              "| --- | ---: | ---: | ---: | --- | ---: | :---: | --- |"]
     for c in v.checks:
-        lines.append(f"| {c.name} | {100 * c.baseline:.2f} | {100 * c.candidate:.2f} | {_pts(c.delta)} "
-                     f"| [{_pts(c.ci[0])}, {_pts(c.ci[1])}] | {_p(c.p_value)} | "
+        lines.append(f"| {c.name} | {percent(c.baseline)} | {percent(c.candidate)} | {points(c.delta)} "
+                     f"| [{points(c.ci[0])}, {points(c.ci[1])}] | {p_value(c.p_value)} | "
                      f"{'yes' if c.counts else 'no'} | {'**FAIL**' if c.failed else c.note} |")
     return "\n".join(lines) + "\n"
 
@@ -316,9 +307,9 @@ def junit_xml(v: Verdict) -> str:
         out.append(f'    <property name="decision" value={quoteattr(v.decision)}/>')
     out.append("  </properties>")
     for c in v.checks:
-        detail = (f"{v.reading}: baseline {100 * c.baseline:.4f}%, candidate "
-                  f"{100 * c.candidate:.4f}%, delta {_pts(c.delta)} points, 95% CI "
-                  f"[{_pts(c.ci[0])}, {_pts(c.ci[1])}], p {_p(c.p_value)}: {c.note}"
+        detail = (f"{v.reading}: baseline {percent(c.baseline, 4)}%, candidate "
+                  f"{percent(c.candidate, 4)}%, delta {points(c.delta)} points, 95% CI "
+                  f"[{points(c.ci[0])}, {points(c.ci[1])}], p {p_value(c.p_value)}: {c.note}"
                   + (f"; {v.decision}" if v.decision else ""))
         out.append(f'  <testcase classname="aflfp_bench.gate" name={quoteattr(c.name)}>')
         if c.failed:
@@ -333,7 +324,7 @@ def junit_xml(v: Verdict) -> str:
 def benchmark_json(v: Verdict) -> str:
     """github-action-benchmark ``customSmallerIsBetter``: one entry per check, NME in %."""
     items = [{"name": f"NME {c.name}", "unit": "%", "value": round(100 * c.candidate, 6),
-              "extra": f"{v.reading}; baseline {100 * c.baseline:.4f}%, p {_p(c.p_value)}"}
+              "extra": f"{v.reading}; baseline {percent(c.baseline, 4)}%, p {p_value(c.p_value)}"}
              for c in v.checks]
     return json.dumps(items, indent=1) + "\n"
 
@@ -357,16 +348,16 @@ def github_annotations(v: Verdict) -> list[str]:
     for c in v.checks:
         if c.failed:
             out.append(f"::error title={_command_property(f'NME regression: {c.name}')}::"
-                       + _command_data(f"{c.name}: baseline {100 * c.baseline:.2f}%, candidate "
-                                       f"{100 * c.candidate:.2f}%, {_pts(c.delta)} points "
-                                       f"(p = {_p(c.p_value)}, tolerance "
-                                       f"{_pts(c.limit if math.isfinite(c.limit) else v.tolerance)})"
+                       + _command_data(f"{c.name}: baseline {percent(c.baseline)}%, candidate "
+                                       f"{percent(c.candidate)}%, {points(c.delta)} points "
+                                       f"(p = {p_value(c.p_value)}, tolerance "
+                                       f"{points(c.limit if math.isfinite(c.limit) else v.tolerance)})"
                                        + (f"; {v.decision}" if v.decision else "")))
     if not out:
         o = v.overall
         out.append("::notice title=NME gate passed::" + _command_data(
-            f"baseline {100 * o.baseline:.2f}%, candidate {100 * o.candidate:.2f}%, "
-            f"{_pts(o.delta)} points (p = {_p(o.p_value)}): {o.note}"
+            f"baseline {percent(o.baseline)}%, candidate {percent(o.candidate)}%, "
+            f"{points(o.delta)} points (p = {p_value(o.p_value)}): {o.note}"
             + (f"; {v.decision}" if v.decision else "")))
     return out
 
@@ -379,5 +370,5 @@ def github_outputs(v: Verdict) -> dict[str, str]:
     o = v.overall
     return {"verdict": "pass" if v.passed else "fail", "delta": f"{o.delta:.6g}",
             "delta-points": f"{100 * o.delta:.4f}", "baseline": f"{o.baseline:.6g}",
-            "candidate": f"{o.candidate:.6g}", "p-value": _p(o.p_value),
+            "candidate": f"{o.candidate:.6g}", "p-value": p_value(o.p_value),
             "decision": v.decision or "tolerance and paired test"}

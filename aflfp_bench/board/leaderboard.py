@@ -248,7 +248,7 @@ def _rank(scored: list[Entry], settings: Settings) -> None:
             warnings.simplefilter("ignore", UndefinedStatisticWarning)
             cmp = paired_comparison(mine.nme[ia], arrays[k - 1].nme[ib], mine.subject[ia], boot,
                                     alpha=settings.alpha)
-        entry.tied_with_above, entry.p_above = not cmp["significant"], cmp["p_value"]
+        entry.tied_with_above, entry.p_above = not cmp.significant, cmp.p_value
 
 
 def submissions_report(board: Leaderboard, subs: list[Submission], *, reference=None,

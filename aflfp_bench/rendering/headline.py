@@ -11,26 +11,7 @@ from __future__ import annotations
 import math
 
 from ..scoring.report import AVG, Cell, Comparison, ReportModel
-
-
-def _num(value: float) -> str:
-    """A number of points with two decimals, never a negative zero."""
-    text = f"{value:.2f}"
-    return "0.00" if text == "-0.00" else text
-
-
-def p_text(p: float | None) -> str:
-    """``p = 0.041``, ``p < 0.001`` or ``p = n/a`` (an undefined test); three significant
-    digits below 0.1, so a p just under 0.05 never reads as 0.05.
-
-    >>> p_text(0.41), p_text(0.0031), p_text(0.0496), p_text(0.0002), p_text(float("nan"))
-    ('p = 0.41', 'p = 0.0031', 'p = 0.0496', 'p < 0.001', 'p = n/a')
-    """
-    if p is None or not math.isfinite(p):
-        return "p = n/a"
-    if p < 0.001:
-        return "p < 0.001"
-    return f"p = {p:.3g}" if p < 0.1 else f"p = {p:.2g}"
+from .numbers import fixed, p_phrase
 
 
 def _subjects(n: int) -> str:
@@ -46,11 +27,11 @@ def comparison_sentence(c: Comparison) -> str:
     'cascaded FCN is 0.40 points (95% CI 0.20 to 0.60) better than SDM, p = 0.003 over 88 subjects.'
     """
     better = c.delta >= 0
-    size = _num(100 * abs(c.delta))
+    size = fixed(100 * abs(c.delta))
     lo, hi = (c.ci[0], c.ci[1]) if better else (-c.ci[1], -c.ci[0])
-    interval = f"95% CI {_num(100 * lo)} to {_num(100 * hi)}"
+    interval = f"95% CI {fixed(100 * lo)} to {fixed(100 * hi)}"
     direction = "better than" if better else "worse than"
-    over = f"{p_text(c.p_value)} over {_subjects(c.n_subjects)}"
+    over = f"{p_phrase(c.p_value)} over {_subjects(c.n_subjects)}"
     if c.significant:
         return f"{c.best} is {size} points ({interval}) {direction} {c.other}, {over}."
     return (f"{c.best} is not significantly different from {c.other} ({over}; "
@@ -63,8 +44,8 @@ def only_method_sentence(name: str, cell: Cell | None, n_subjects: int) -> str:
         return f"{name} is the only method; there is nothing to compare it with."
     interval = ""
     if math.isfinite(cell.lo) and math.isfinite(cell.hi):
-        interval = f" (95% CI {_num(100 * cell.lo)} to {_num(100 * cell.hi)})"
-    return (f"{name} is the only method: mean NME {_num(100 * cell.mean)}%{interval} over "
+        interval = f" (95% CI {fixed(100 * cell.lo)} to {fixed(100 * cell.hi)})"
+    return (f"{name} is the only method: mean NME {fixed(100 * cell.mean)}%{interval} over "
             f"{_subjects(n_subjects)}; there is nothing to compare it with.")
 
 
@@ -72,8 +53,8 @@ def best_sentence(name: str, cell: Cell, n_methods: int) -> str:
     """Which method has the lowest mean NME, of how many, and its value."""
     interval = ""
     if math.isfinite(cell.lo) and math.isfinite(cell.hi):
-        interval = f" (95% CI {_num(100 * cell.lo)} to {_num(100 * cell.hi)})"
-    return (f"Lowest mean NME of {n_methods} methods: {name}, {_num(100 * cell.mean)}%"
+        interval = f" (95% CI {fixed(100 * cell.lo)} to {fixed(100 * cell.hi)})"
+    return (f"Lowest mean NME of {n_methods} methods: {name}, {fixed(100 * cell.mean)}%"
             f"{interval}.")
 
 

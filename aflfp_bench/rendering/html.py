@@ -3,7 +3,6 @@ on, undefined variables an error), CSS inline, figures embedded as data URIs."""
 
 from __future__ import annotations
 
-import math
 import os
 
 from .._version import __version__
@@ -13,7 +12,8 @@ from ..reading.atomic import write_text
 from ..reading.text import visible
 from ..scoring.clinical import LABELS, UNITS
 from ..scoring.report import AVG, ReportModel
-from .tables import DAGGER, cell_marks, ci_text, fmt_pct, row_label, table3_test_line
+from .numbers import fixed, interval, p_value, percent, points, share
+from .tables import DAGGER, cell_marks, ci_text, row_label, table3_test_line
 
 
 def environment():
@@ -66,14 +66,14 @@ def _table2_rows(report: ReportModel) -> list[dict]:
             p = None if cell is None or cell.p_value is None else cell.p_value
             diff = ""
             if cell is not None and cell.delta is not None:
-                diff = (f"{100 * cell.delta:+.2f} points vs reference, 95% CI "
-                        f"[{100 * cell.delta_ci[0]:+.2f}, {100 * cell.delta_ci[1]:+.2f}]")
+                diff = (f"{points(cell.delta)} points vs reference, 95% CI "
+                        f"{interval(*cell.delta_ci, show=points)}")
             cells.append({
-                "mean": fmt_pct(cell.mean) if cell else "n/a",
-                "std": fmt_pct(cell.std) if cell else "n/a",
+                "mean": percent(cell.mean) if cell else "n/a",
+                "std": percent(cell.std) if cell else "n/a",
                 "ci": ci_text(cell) if cell else "n/a",
                 "best": best, "not_sig": not_sig,
-                "p": "" if p is None or not math.isfinite(p) else f"{p:.3g}",
+                "p": "" if p is None else p_value(p),
                 "diff": diff,
             })
         rows.append({"label": row_label(report, row), "published": row.published, "cells": cells,
@@ -83,7 +83,7 @@ def _table2_rows(report: ReportModel) -> list[dict]:
 
 def _table3_rows(report: ReportModel) -> list[dict]:
     return [{"label": f"{r.name} [published]" if r.published else r.name,
-             "mean": fmt_pct(r.cells[AVG].mean), "std": fmt_pct(r.cells[AVG].std),
+             "mean": percent(r.cells[AVG].mean), "std": percent(r.cells[AVG].std),
              "ci": ci_text(r.cells[AVG]), "n": r.cells[AVG].n or "n/a", "published": r.published}
             for r in report.rows3]
 
@@ -101,8 +101,8 @@ def _clinical_rows(report: ReportModel) -> list[dict]:
             if m is None or m.unit != first.unit:
                 cells.append({"icc": "n/a", "side": "n/a", "mae": "n/a"})
                 continue
-            cells.append({"icc": _fixed(m.icc, "{:.2f}"), "side": _fixed(100 * m.side_agreement, "{:.0f}%"),
-                          "mae": _fixed(m.mae_difference, "{:.2f}")})
+            cells.append({"icc": fixed(m.icc), "side": share(m.side_agreement),
+                          "mae": fixed(m.mae_difference)})
         rows.append({"measure": LABELS.get(name, name), "id": name,
                      "unit": getattr(first, "unit", "") or UNITS.get(name, ""),
                      "expressions": column_heads(first.expressions), "cells": cells})
@@ -120,10 +120,6 @@ def _apart_grid(grid: list[list[str]]) -> dict:
     return {"head": [{"code": head[i], "name": AVG_NAME if head[i] == AVG
                       else EXPRESSION_NAMES.get(head[i], "")} for i in order],
             "rows": [[row[i] for i in order] for row in grid[1:]]}
-
-
-def _fixed(value: float, fmt: str) -> str:
-    return "n/a" if not math.isfinite(value) else fmt.format(value)
 
 
 def _part(report: ReportModel, suffix: str) -> dict:
@@ -149,8 +145,8 @@ def _part(report: ReportModel, suffix: str) -> dict:
                             f"{', '.join(s.scores_toolkits)})")]
     methods = [{"name": r.name, "source": os.path.basename(r.source),
                 "coverage": f"{100 * r.scores.coverage.fraction:.1f}%",
-                "auc": _fixed(r.scores.overall.auc, "{:.4f}"), "fr": fmt_pct(r.scores.overall.fr),
-                "median": fmt_pct(r.scores.overall.median)} for r in report.results]
+                "auc": fixed(r.scores.overall.auc, 4), "fr": percent(r.scores.overall.fr),
+                "median": percent(r.scores.overall.median)} for r in report.results]
     apart = apart_parts(report)
     clinical = _clinical_rows(report)
     apart_codes = [c for g in (apart[1:] if apart else ()) if g for c in g[0]]

@@ -9,14 +9,13 @@ left out of these tables, and said so.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ..reading.subjects import GRADES
 from ..reading.text import plain
 from ..scoring.palsy import Palsy
 from .escape import figure_text
+from .numbers import interval, p_value, percent, points
 
 OVERALL = "all points"
 
@@ -27,25 +26,10 @@ def with_palsy(results) -> list[tuple[str, Palsy]]:
             if r.scores.palsy is not None and r.scores.palsy.overall is not None]
 
 
-def pct(value: float) -> str:
-    """NME in % with two decimals; n/a when undefined."""
-    return "n/a" if not math.isfinite(value) else f"{100 * value:.2f}"
-
-
-def signed(value: float) -> str:
-    """A difference of NME in points, with its sign; n/a when undefined."""
-    return "n/a" if not math.isfinite(value) else f"{100 * value:+.2f}"
-
-
 def gap_text(split) -> str:
     """``+0.30 [+0.10, +0.50]``: a split's gap with its interval."""
     g = split.gap
-    return f"{signed(g.mean)} [{signed(g.ci[0])}, {signed(g.ci[1])}]"
-
-
-def p_text(p: float) -> str:
-    """A p-value in a table cell; n/a when the test is undefined."""
-    return "n/a" if not math.isfinite(p) else f"{p:.2g}" if p < 0.001 else f"{p:.3f}"
+    return f"{points(g.mean)} {interval(*g.ci, show=points)}"
 
 
 def regions_of(found) -> list[str]:
@@ -64,7 +48,7 @@ def gap_grid(results) -> list[list[str]] | None:
     regions = regions_of(found)
     grid = [["Method", OVERALL, "p", *regions]]
     for name, palsy in found:
-        grid.append([name, gap_text(palsy.overall), p_text(palsy.overall.gap.p_value),
+        grid.append([name, gap_text(palsy.overall), p_value(palsy.overall.gap.p_value),
                      *(gap_text(palsy.regions[k]) if k in palsy.regions else "n/a"
                        for k in regions)])
     return grid
@@ -82,8 +66,7 @@ def grade_grid(results) -> list[list[str]] | None:
         row = [name]
         for g in grades:
             v = palsy.grades.get(g)
-            row.append("n/a" if v is None else
-                       f"{pct(v.mean)} [{pct(v.ci[0])}, {pct(v.ci[1])}]")
+            row.append("n/a" if v is None else f"{percent(v.mean)} {interval(*v.ci)}")
         grid.append(row)
     return grid
 

@@ -20,6 +20,7 @@ from ..reading.text import plain
 from ..reading.urls import is_file
 from ..scoring.report import ReportModel
 from .escape import figure_text
+from .numbers import fixed, percent
 
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
@@ -207,7 +208,7 @@ def landmarks(report: ReportModel, *, per_row: int = 4) -> str | None:
             ax.plot(*shape[idx].T, color="0.75", linewidth=0.8, zorder=1)
         ax.scatter(*shape.T, c=vals, s=18, cmap="viridis", norm=norm, edgecolors="0.2",
                    linewidths=0.3, zorder=2)
-        ax.set_title(f"{short_label(figure_text(name), 26)}\nmean {np.mean(vals):.2f}%",
+        ax.set_title(f"{short_label(figure_text(name), 26)}\nmean {fixed(np.mean(vals))}%",
                      fontsize=8)
         ax.set_aspect("equal")
         ax.invert_yaxis()
@@ -297,7 +298,7 @@ def overlays(report: ReportModel, *, n_each: int = 3) -> dict[str, str]:
             k = row_of[ids[j]]
             with open_image(path) as im:
                 panel = _overlay_panel(im, ds.points[k], result.points[k], ds.boxes[k],
-                                       f"{kind}: {plain(ds.ids[k])}\nNME {100 * nme[j]:.2f}%", side)
+                                       f"{kind}: {plain(ds.ids[k])}\nNME {percent(nme[j])}%", side)
             sheet.paste(panel, (8 + (n % n_each) * (side + 8), 26 + (n // n_each) * (side + 38)))
         buf = io.BytesIO()
         sheet.save(buf, format="PNG", optimize=False)

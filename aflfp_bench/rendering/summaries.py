@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import math
-
 from ..protocol import EXPRESSION_CODES
 from ..reading.text import plain
 from ..scoring.document import Clinical, Scores
 from ..scoring.metrics import reading
 from ..scoring.palsy import Palsy
 from ..scoring.report import box_text
-from .palsy_report import p_text, signed
-from .tables import fmt_pct, text_table
+from .numbers import fixed, interval, p_value, percent, points, share, signed
+from .tables import text_table
 
 
 def settings_line(scores: Scores) -> str:
@@ -36,32 +34,25 @@ def score_table(scores: Scores) -> str:
     lines.append(f"{'Expr':<6}{'Mean':>8}{'StD':>8}{'n':>7}")
     rows = [(c, scores.by_expression[c]) for c in EXPRESSION_CODES if c in scores.by_expression]
     for label, row in rows + [("Avg", scores.overall)]:
-        lines.append(f"{label:<6}{fmt_pct(row.mean):>8}{fmt_pct(row.std):>8}{row.n:>7}")
+        lines.append(f"{label:<6}{percent(row.mean):>8}{percent(row.std):>8}{row.n:>7}")
     o, thr = scores.overall, f"{100 * scores.settings.threshold:g}%"
-    auc = "n/a" if not math.isfinite(o.auc) else f"{o.auc:.4f}"
-    lines.append(f"median {fmt_pct(o.median)}  p90 {fmt_pct(o.p90)}  AUC@{thr} {auc}  "
-                 f"FR@{thr} {fmt_pct(o.fr)}%  {coverage_line(scores)}")
+    auc = fixed(o.auc, 4)
+    lines.append(f"median {percent(o.median)}  p90 {percent(o.p90)}  AUC@{thr} {auc}  "
+                 f"FR@{thr} {percent(o.fr)}%  {coverage_line(scores)}")
     if scores.settings.agg != "mean":
         p = scores.per_point_mean
-        lines.append(f"per-point mean NME {fmt_pct(p.mean)}% (StD {fmt_pct(p.std)}), "
+        lines.append(f"per-point mean NME {percent(p.mean)}% (StD {percent(p.std)}), "
                      f"{reading(scores.settings.norm, 'mean')}: comparable with the 300-W "
                      "literature, not with the AFLFP paper's tables")
     if scores.offset_px is not None:
-        x, y = (v if round(v, 2) != 0 else 0.0 for v in scores.offset_px)   # never "-0.00"
-        lines.append(f"mean offset (prediction - ground truth): x {x:+.2f} px, y {y:+.2f} px")
+        x, y = scores.offset_px
+        lines.append(f"mean offset (prediction - ground truth): x {signed(x)} px, y {signed(y)} px")
     boxes = box_text(scores.boxes)
     if boxes:
         lines.append(f"face boxes: {boxes}")
     if scores.palsy is not None:
         lines += ["", palsy_text(scores.palsy)]
     return "\n".join(lines)
-
-
-def _ci(values, with_sign: bool = False) -> str:
-    if not all(v is not None and math.isfinite(v) for v in values):
-        return "n/a"
-    fmt = signed if with_sign else fmt_pct
-    return f"[{fmt(values[0])}, {fmt(values[1])}]"
 
 
 def palsy_text(palsy: Palsy) -> str:
@@ -77,16 +68,16 @@ def palsy_text(palsy: Palsy) -> str:
                  "p", "Subjects"]]
         for name, split in [("all points", palsy.overall), *palsy.regions.items()]:
             a, u, g = split.affected, split.unaffected, split.gap
-            grid.append([name, fmt_pct(a.mean), _ci(a.ci), fmt_pct(u.mean), _ci(u.ci),
-                         signed(g.mean),
-                         _ci(g.ci, with_sign=True), p_text(g.p_value), str(g.n_subjects)])
+            grid.append([name, percent(a.mean), interval(*a.ci), percent(u.mean),
+                         interval(*u.ci), points(g.mean), interval(*g.ci, show=points),
+                         p_value(g.p_value), str(g.n_subjects)])
         lines.append(_aligned(_merge(grid)))
     else:
         lines.append("no subject with a one-sided palsy: no affected-side breakdown")
     for title, groups in (("grade", palsy.grades), ("score", palsy.score_bins)):
         if groups:
             lines.append(f"NME by {title}: " + "; ".join(
-                f"{plain(k)} {fmt_pct(v.mean)} {_ci(v.ci)} ({v.n_subjects} subj.)"
+                f"{plain(k)} {percent(v.mean)} {interval(*v.ci)} ({v.n_subjects} subj.)"
                 for k, v in groups.items()))
     return "\n".join(lines)
 
@@ -106,21 +97,6 @@ def _merge(grid: list[list[str]]) -> list[list[str]]:
                      for r in grid[1:]]
 
 
-def _num(value, fmt: str) -> str:
-    return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else format(value, fmt)
-
-
-def _interval(pair, fmt: str, scale: float = 1.0) -> str:
-    lo, hi = pair
-    if any(v is None or math.isnan(v) for v in (lo, hi)):
-        return "n/a"
-    return f"[{format(scale * lo, fmt)}, {format(scale * hi, fmt)}]"
-
-
-def _share(value: float) -> str:
-    return "n/a" if math.isnan(value) else f"{100 * value:.0f}%"
-
-
 def clinical_grid(section: Clinical) -> list[list[str]]:
     """One row per facial measure of a clinical section; "-" where a statistic does not
     apply (the sides of a midline measure), "n/a" where it is undefined."""
@@ -129,14 +105,14 @@ def clinical_grid(section: Clinical) -> list[list[str]]:
              "MAE value", "Side agree", "n clear", "Affected agree", f"Affected {level} CI",
              "n affected"]]
     for name, m in section.measures.items():
-        row = [name, m.unit, " ".join(m.expressions), str(m.n), _num(m.icc, ".3f"),
-               _interval(m.icc_ci, ".2f"), _num(m.r, ".3f")]
+        row = [name, m.unit, " ".join(m.expressions), str(m.n), fixed(m.icc, 3),
+               interval(*m.icc_ci, show=fixed), fixed(m.r, 3)]
         if m.kind == "midline":
-            row += ["-", _num(m.mae_value, ".2f"), "-", "-", "-", "-", "-"]
+            row += ["-", fixed(m.mae_value), "-", "-", "-", "-", "-"]
         else:
-            row += [_num(m.mae_difference, ".2f"), _num(m.mae_value, ".2f"),
-                    _share(m.side_agreement), str(m.n_clear), _share(m.affected_agreement),
-                    _interval(m.affected_agreement_ci, ".0f", 100), str(m.n_affected)]
+            row += [fixed(m.mae_difference), fixed(m.mae_value),
+                    share(m.side_agreement), str(m.n_clear), share(m.affected_agreement),
+                    interval(*m.affected_agreement_ci, digits=0), str(m.n_affected)]
         grid.append(row)
     return grid
 

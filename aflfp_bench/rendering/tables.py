@@ -18,14 +18,9 @@ from ..reading.text import csv_cell, plain
 from ..scoring.diagnostics import FLAG
 from ..scoring.report import AVG, STATS, Cell, ReportModel, Row
 from .escape import BOLD_CLOSE, BOLD_OPEN, latex_escape, markdown_cell, md_escape
+from .numbers import interval, p_phrase, percent, points
 
 DAGGER = "†"
-
-
-def fmt_pct(value, digits: int = 2) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "n/a"
-    return f"{100 * value:.{digits}f}"
 
 
 # ------------------------------------------------------------------ Table 2/3 model
@@ -76,9 +71,7 @@ def table3_caption(report: ReportModel) -> str:
 
 
 def ci_text(cell: Cell | None) -> str:
-    if cell is None or not math.isfinite(cell.lo):
-        return "n/a"
-    return f"[{fmt_pct(cell.lo)}, {fmt_pct(cell.hi)}]"
+    return "n/a" if cell is None else interval(cell.lo, cell.hi)
 
 
 def _mean_text(report, row, col, bold) -> str:
@@ -86,7 +79,7 @@ def _mean_text(report, row, col, bold) -> str:
     if cell is None:
         return "n/a"
     best, not_sig = cell_marks(report, row, col)
-    mean = fmt_pct(cell.mean, 1 if row.published else 2)   # published numbers as printed
+    mean = percent(cell.mean, 1 if row.published else 2)   # published numbers as printed
     return (bold(mean) if best else mean) + (DAGGER if not_sig else "")
 
 
@@ -98,7 +91,7 @@ def table2_grid(report: ReportModel, bold=lambda s: s + "*") -> list[list[str]]:
                      *(_mean_text(report, row, c, bold) for c in report.columns),
                      ci_text(row.cells.get(AVG))])
         digits = 1 if row.published else 2
-        grid.append(["", "StD", *(fmt_pct(row.cells[c].std, digits) if row.cells.get(c) else "n/a"
+        grid.append(["", "StD", *(percent(row.cells[c].std, digits) if row.cells.get(c) else "n/a"
                                   for c in report.columns), ""])
     return grid
 
@@ -108,9 +101,9 @@ def apart_grid(rows: list[Row], columns: list[str]) -> list[list[str]]:
     grid = [["Method", "Stat", *columns]]
     for row in rows:
         grid.append([f"{plain(row.name)} [published]", "Mean",
-                     *(fmt_pct(row.cells[c].mean, 1) if row.cells.get(c) else "n/a" for c in columns)])
+                     *(percent(row.cells[c].mean, 1) if row.cells.get(c) else "n/a" for c in columns)])
         grid.append(["", "StD",
-                     *(fmt_pct(row.cells[c].std, 1) if row.cells.get(c) else "n/a" for c in columns)])
+                     *(percent(row.cells[c].std, 1) if row.cells.get(c) else "n/a" for c in columns)])
     return grid
 
 
@@ -122,10 +115,10 @@ def table3_grid(report: ReportModel, bold=lambda s: s + "*", rows=None) -> list[
     for row in rows:
         cell = row.cells[AVG]
         digits = 1 if row.published else 2   # published numbers as printed
-        mean = fmt_pct(cell.mean, digits)
+        mean = percent(cell.mean, digits)
         label = f"{plain(row.name)} [published]" if row.published else plain(row.name)
         grid.append([label, bold(mean) if row.name == best and not row.published else mean,
-                     fmt_pct(cell.std, digits), ci_text(cell), str(cell.n) if cell.n else "n/a"])
+                     percent(cell.std, digits), ci_text(cell), str(cell.n) if cell.n else "n/a"])
     return grid
 
 
@@ -138,11 +131,12 @@ def text_table(grid: list[list[str]]) -> str:
 
 def table3_test_line(report: ReportModel) -> str | None:
     t = report.table3_test
-    if not t:
+    if t is None:
         return None
-    p = "n/a" if not math.isfinite(t["p_value"]) else f"{t['p_value']:.3g}"
-    return (f"{t['a']} - {t['b']}: {fmt_pct(t['delta'])} points, 95% CI [{fmt_pct(t['ci'][0])}, "
-            f"{fmt_pct(t['ci'][1])}], Wilcoxon p = {p} over {t['n_subjects']} subjects")
+    c = t.test
+    return (f"{plain(t.a)} - {plain(t.b)}: {points(c.delta)} points, 95% CI "
+            f"{interval(*c.ci, show=points)}, Wilcoxon {p_phrase(c.p_value)} over "
+            f"{c.n_subjects} subjects")
 
 
 def apart_parts(report: ReportModel):
@@ -327,16 +321,16 @@ def leaderboard_grid(board) -> list[list[str]]:
         about = [plain(meta["training_data"]), plain(meta["date"])]
         if e.published:
             table = meta["table2"]
-            cols = [fmt_pct(table[c] / 100, 1) if c in table else "n/a" for c in board.columns]
+            cols = [percent(table[c] / 100, 1) if c in table else "n/a" for c in board.columns]
             grid.append(["-", f"{plain(e.submission.method)} [published]",
-                         fmt_pct(e.mean, 1), "n/a", *(["n/a"] if gap else []), *cols, *about])
+                         percent(e.mean, 1), "n/a", *(["n/a"] if gap else []), *cols, *about])
             continue
         by = e.scores.by_expression
-        cols = [fmt_pct(by[c].mean) if c in by else "n/a" for c in board.columns]
+        cols = [percent(by[c].mean) if c in by else "n/a" for c in board.columns]
         rank = f"{e.rank}{TIE if e.tied_with_above else ''}"
         method = plain(e.submission.method) + (f" {FLAG}" if e.scores.mistakes else "")
-        grid.append([rank, method, fmt_pct(e.mean),
-                     f"[{fmt_pct(e.lo)}, {fmt_pct(e.hi)}]", *(_palsy_gap(e.scores) if gap else []),
+        grid.append([rank, method, percent(e.mean),
+                     interval(e.lo, e.hi), *(_palsy_gap(e.scores) if gap else []),
                      *cols, *about])
     return grid
 

@@ -20,7 +20,7 @@ from .comparison import Result, paired
 from .document import BoxCounts, MetricSettings
 from .published import Published, incomparable
 from .settings import Settings
-from .stats import DEFAULT_LEVEL, cluster_mean_ci, make_bootstrap, paired_comparison
+from .stats import DEFAULT_LEVEL, Paired, cluster_mean_ci, make_bootstrap, paired_comparison
 
 AVG = "Avg"
 BOOTSTRAP = "subject-cluster, percentile"
@@ -73,6 +73,16 @@ class Comparison:
     p_value: float
     significant: bool
     n_subjects: int
+
+
+@dataclass(frozen=True)
+class Table3Test:
+    """Table 3's two training conditions compared (``a`` minus ``b``, paired on the images
+    both scored, with the report's bootstrap)."""
+
+    a: str
+    b: str
+    test: Paired
 
 
 @dataclass
@@ -132,7 +142,7 @@ class ReportModel:
     best: dict[str, str]
     settings: ReportSettings
     keyframes: dict[str, dict[str, Cell]] = field(default_factory=dict)
-    table3_test: dict | None = None
+    table3_test: Table3Test | None = None
     results: list[Result] = field(default_factory=list)
     apart2: list[Row] = field(default_factory=list)
     apart3: list[Row] = field(default_factory=list)
@@ -275,8 +285,8 @@ def _versus_best(rows, arrays, boot, alpha) -> list[Comparison]:
             if ia.size == 0:
                 continue
             cmp = paired_comparison(mine.nme[ia], ref.nme[ib], mine.subject[ia], boot, alpha=alpha)
-            out.append(Comparison(best, row.name, cmp["delta"], tuple(cmp["ci"]), cmp["p_value"],
-                                  cmp["significant"], cmp["n_subjects"]))
+            out.append(Comparison(best, row.name, cmp.delta, cmp.ci, cmp.p_value,
+                                  cmp.significant, cmp.n_subjects))
     return out
 
 
@@ -296,8 +306,8 @@ def _compare(rows, arrays, reference, columns, boot, alpha) -> None:
                     continue
                 cmp = paired_comparison(mine.nme[ia][m], ref.nme[ib][m], mine.subject[ia][m],
                                         boot, alpha=alpha)
-                cell.p_value, cell.significant = cmp["p_value"], cmp["significant"]
-                cell.delta, cell.delta_ci = cmp["delta"], tuple(cmp["ci"])
+                cell.p_value, cell.significant = cmp.p_value, cmp.significant
+                cell.delta, cell.delta_ci = cmp.delta, cmp.ci
 
 
 def _table3(results, rows, arrays, boot, alpha):
@@ -315,6 +325,7 @@ def _table3(results, rows, arrays, boot, alpha):
         ia, ib = paired(pa, pb)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UndefinedStatisticWarning)
-            test = paired_comparison(pa.nme[ia], pb.nme[ib], pa.subject[ia], boot, alpha=alpha)
-        test.update({"a": a.condition, "b": b.condition})
+            test = Table3Test(a.condition, b.condition,
+                              paired_comparison(pa.nme[ia], pb.nme[ib], pa.subject[ia], boot,
+                                                alpha=alpha))
     return table3, test

@@ -238,21 +238,33 @@ def wilcoxon_columns(per_subject) -> np.ndarray:
     return out
 
 
-def paired_comparison(values, reference, subjects, boot: Bootstrap, *,
-                      alpha: float = DEFAULT_ALPHA) -> dict:
-    """Compare per-image ``values`` of a method with ``reference`` on the same images.
-
-    Returns ``delta`` (mean(values) - mean(reference)), ``ci`` (its subject-bootstrap
-    interval), ``p_value`` (Wilcoxon signed-rank on per-subject mean differences),
+@dataclass(frozen=True)
+class Paired:
+    """A method against a reference on the same images: ``delta`` (mean of the method
+    minus mean of the reference), ``ci`` (its subject-bootstrap interval), ``p_value``
+    (Wilcoxon signed-rank on per-subject mean differences; nan when undefined),
     ``n_subjects``, ``n_differences`` (the subjects whose mean difference is finite and
     not zero: those the test ranks) and ``significant`` (p < alpha; False when p is
-    undefined).
+    undefined)."""
+
+    delta: float
+    ci: tuple[float, float]
+    p_value: float
+    n_subjects: int
+    n_differences: int
+    significant: bool
+
+
+def paired_comparison(values, reference, subjects, boot: Bootstrap, *,
+                      alpha: float = DEFAULT_ALPHA) -> Paired:
+    """Compare per-image ``values`` of a method with ``reference`` on the same images
+    (:class:`Paired`).
 
     >>> subjects = [s for s in "abcdef" for _ in range(2)]
     >>> ref = [0.1, 0.2, 0.15, 0.1, 0.3, 0.2, 0.1, 0.1, 0.2, 0.25, 0.3, 0.1]
     >>> boot = make_bootstrap(subjects, seed=0)
     >>> out = paired_comparison([r + 0.01 for r in ref], ref, subjects, boot)
-    >>> round(out["delta"], 6), out["p_value"], out["significant"]
+    >>> round(out.delta, 6), out.p_value, out.significant
     (0.01, 0.03125, True)
     """
     values, reference = np.asarray(values, dtype=float), np.asarray(reference, dtype=float)
@@ -263,5 +275,5 @@ def paired_comparison(values, reference, subjects, boot: Bootstrap, *,
     _, per_subject = subject_means(values - reference, subjects)
     p = wilcoxon_p(per_subject)
     differences = int((np.isfinite(per_subject) & (per_subject != 0)).sum())
-    return {"delta": delta, "ci": [lo, hi], "p_value": p, "n_subjects": int(per_subject.size),
-            "n_differences": differences, "significant": bool(np.isfinite(p) and p < alpha)}
+    return Paired(delta, (lo, hi), p, int(per_subject.size), differences,
+                  bool(np.isfinite(p) and p < alpha))
