@@ -264,7 +264,7 @@ def test_the_report_shows_the_palsy_gap_in_text_markdown_and_html(tmp_path):
     assert "Without subjects' affected sides: without." in lines[gap + 3]
     grade = lines.index("By grade")
     assert lines[grade + 1].split() == ["Method", "HB", "II", "HB", "IV"]
-    assert "| with &lt;gap&gt; | +1.00 \\[-3.00, +5.00\\] | 1.000 |" in report_markdown(report)
+    assert "| with &lt;gap&gt; | +1.00 \\[-3.00, +5.00\\] | 1 |" in report_markdown(report)
     page = render_html(report)
     assert '<section id="palsy">' in page and '<section id="grades">' in page
     assert "with &lt;gap&gt;" in page and "with <gap>" not in page
