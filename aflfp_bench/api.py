@@ -20,9 +20,8 @@ from .reading.predictions import Predictions
 from .running.adapters import get_adapter
 from .scoring.comparison import Result
 from .scoring.document import Scores
-from .scoring.metrics import DEFAULT_AGG, DEFAULT_NORM
 from .scoring.report import STATS, ReportModel
-from .scoring.settings import Settings
+from .scoring.settings import DEFAULTS, Settings
 
 __all__ = ["Report", "compare", "gate", "get_adapter", "leaderboard", "load_dataset",
            "read_predictions", "score", "train"]
@@ -84,7 +83,7 @@ def _predictions(predictions, dataset: Dataset, allow_missing: bool,
                      f"pandas DataFrame, got {type(predictions).__name__}")
 
 
-def score(dataset, predictions, *, norm: str = DEFAULT_NORM, agg: str = DEFAULT_AGG,
+def score(dataset, predictions, *, norm: str = DEFAULTS.norm, agg: str = DEFAULTS.agg,
           threshold: float | None = None, allow_missing: bool = False,
           **format_options) -> Scores:
     """Score ``predictions`` against ``dataset`` (a Dataset or its path): a
@@ -216,9 +215,9 @@ def _result(item, name, dataset, settings, allow_missing) -> Result:
 
 
 def compare(*results, names=None, conditions=None, reference: str | None = None,
-            dataset=None, published: bool = False, norm: str = DEFAULT_NORM,
-            agg: str = DEFAULT_AGG, threshold: float | None = None, alpha: float = 0.05,
-            resamples: int = 2000, seed: int = 0, allow_missing: bool = False) -> Report:
+            dataset=None, published: bool = False, norm: str = DEFAULTS.norm,
+            agg: str = DEFAULTS.agg, threshold: float | None = None, alpha: float = DEFAULTS.alpha,
+            resamples: int = DEFAULTS.resamples, seed: int = DEFAULTS.seed, allow_missing: bool = False) -> Report:
     """The report of several results: :class:`~.document.Scores`, scores JSON files, or
     prediction files (scored against ``dataset``). ``names`` default to each file's
     stem; ``conditions`` tag Table 3's training conditions; ``published`` puts the
@@ -255,9 +254,9 @@ def compare(*results, names=None, conditions=None, reference: str | None = None,
                                show_published=published))
 
 
-def leaderboard(directory, dataset, *, norm: str = DEFAULT_NORM, agg: str = DEFAULT_AGG,
-                threshold: float | None = None, alpha: float = 0.05, resamples: int = 2000,
-                seed: int = 0, cache=None, verify: bool = False) -> Leaderboard:
+def leaderboard(directory, dataset, *, norm: str = DEFAULTS.norm, agg: str = DEFAULTS.agg,
+                threshold: float | None = None, alpha: float = DEFAULTS.alpha, resamples: int = DEFAULTS.resamples,
+                seed: int = DEFAULTS.seed, cache=None, verify: bool = False) -> Leaderboard:
     """Score and rank every submission under ``directory`` (as ``aflfp-bench
     leaderboard``); ``cache``: the score cache's folder (default: the user cache),
     ``verify``: rescore everything."""
@@ -270,8 +269,8 @@ def leaderboard(directory, dataset, *, norm: str = DEFAULT_NORM, agg: str = DEFA
 
 def gate(candidate, baseline, *, dataset=None, max_increase: float | None = None,
          max_increase_rel: float = 0.02, per_expression: bool = False,
-         norm: str = DEFAULT_NORM, agg: str = DEFAULT_AGG, threshold: float | None = None,
-         alpha: float = 0.05, resamples: int = 2000, seed: int = 0) -> Verdict:
+         norm: str = DEFAULTS.norm, agg: str = DEFAULTS.agg, threshold: float | None = None,
+         alpha: float = DEFAULTS.alpha, resamples: int = DEFAULTS.resamples, seed: int = DEFAULTS.seed) -> Verdict:
     """The regression gate (as ``aflfp-bench gate``): ``candidate`` and ``baseline`` are
     Scores, scores JSON files, prediction files (scored against ``dataset``) or
     submission folders. ``Verdict.passed`` is the outcome.

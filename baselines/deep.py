@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-import warnings
 
 import numpy as np
 
@@ -137,7 +136,7 @@ class DeepAdapter(Adapter):
         import onnx
         import torch
 
-        from .export_graph import export_module
+        from .export_graph import export_module, legacy_export_warnings_ignored
 
         if self.net is None:
             raise ValueError(f"the {self.name} model is not trained")
@@ -146,8 +145,7 @@ class DeepAdapter(Adapter):
         outputs = ["points"] if self.arch == "vgg" else ["heatmaps"]
         if self.arch != "vgg" and self.decoding == "top25":
             outputs.append("top25")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with legacy_export_warnings_ignored():
             torch.onnx.export(export_module(self.net, self.size, self.decoding), (dummy,), buf,
                               dynamo=False, input_names=["image"], output_names=outputs,
                               dynamic_axes={name: {0: "batch"} for name in ["image", *outputs]},

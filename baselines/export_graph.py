@@ -38,12 +38,28 @@ faster.
 
 from __future__ import annotations
 
+import contextlib
+import warnings
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from .heatmaps import TOP_K
 from .nets import N_POINTS, CascadedFCN, ExportWrapper, FCNStage
+
+
+@contextlib.contextmanager
+def legacy_export_warnings_ignored():
+    """Around ``torch.onnx.export(..., dynamo=False)``: the two deprecation notices of the
+    TorchScript-based exporter (chosen on purpose: it writes the graphs the bundled models
+    were checked with) are not shown; any other warning is."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "You are using the legacy TorchScript-based ONNX "
+                                          "export", DeprecationWarning)
+        warnings.filterwarnings("ignore", "The feature will be removed", DeprecationWarning,
+                                r"torch\.onnx\.")
+        yield
 
 
 class ShuffleUp(nn.Module):

@@ -26,7 +26,6 @@ import io
 import os
 import tempfile
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -48,11 +47,11 @@ def _session(path, threads: int):
 def export_plain(net, path: Path) -> None:
     import torch
 
+    from aflfp_bench.baselines.export_graph import legacy_export_warnings_ignored
     from aflfp_bench.baselines.nets import ExportWrapper
 
     buf = io.BytesIO()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with legacy_export_warnings_ignored():
         torch.onnx.export(ExportWrapper(net).eval(), (torch.zeros(1, 1, 96, 96),), buf,
                           dynamo=False, input_names=["image"], output_names=["heatmaps"],
                           dynamic_axes={"image": {0: "batch"}, "heatmaps": {0: "batch"}},

@@ -225,3 +225,31 @@ def test_quiet_silences_progress(runner, setup, aflfp_tree, monkeypatch):
     quiet = runner.invoke(main, ["--quiet", "score", str(preds), "--data", str(aflfp_tree)])
     assert quiet.exit_code == 0 and quiet.stderr == ""
     assert quiet.stdout == loud.stdout
+
+
+def test_an_invocation_leaves_no_state_behind(runner, setup, aflfp_tree, monkeypatch):
+    """--quiet and the one-line warnings hold for one invocation, then are undone."""
+    import warnings
+
+    from aflfp_bench.running import progress
+
+    _, preds, _ = setup
+    monkeypatch.delenv("AFLFP_BENCH_QUIET")
+    shown, filters = warnings.showwarning, list(warnings.filters)
+    seen = []
+
+    def spy(*args, **kwargs):
+        seen.append((progress.quiet(), warnings.showwarning is not shown))
+        return original(*args, **kwargs)
+
+    from aflfp_bench.cli import _common
+
+    original = _common.progress_bar
+    monkeypatch.setattr(_common, "progress_bar", spy)
+    res = runner.invoke(main, ["--quiet", "score", str(preds), "--data", str(aflfp_tree)])
+    assert res.exit_code == 0 and seen == [(True, True)]
+    assert not progress.quiet()
+    assert warnings.showwarning is shown and warnings.filters == filters
+    with progress.silenced():
+        assert progress.quiet()
+    assert not progress.quiet()

@@ -106,8 +106,8 @@ def test_golden_prediction_scaled_by_1_1_reads_10_percent_larger():
         warnings.simplefilter("ignore", UndefinedStatisticWarning)
         res = fidelity(gt[None], pred[None], ["GEC"])
     for name, expected in case["expected_mae_value_all"].items():
-        assert res["measures"][name]["mae_value_all"] == pytest.approx(expected, abs=1e-9), name
-    assert res["settings"]["scale"] == "% ground-truth inter-ocular distance"
+        assert res.measures[name].mae_value_all == pytest.approx(expected, abs=1e-9), name
+    assert res.settings.scale == "% ground-truth inter-ocular distance"
 
 
 def test_golden_per_image_mm_per_pixel():
@@ -122,9 +122,9 @@ def test_golden_per_image_mm_per_pixel():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UndefinedStatisticWarning)
         res = fidelity(points, points, ["GEC", "GEC"], mm_per_pixel=case["mm_per_pixel"])
-    assert res["measures"]["fissure_height"]["unit"] == "mm"
-    assert res["measures"]["smile_angle"]["unit"] == "deg"
-    assert res["settings"]["mm_per_pixel"] is None             # per image: no single value
+    assert res.measures["fissure_height"].unit == "mm"
+    assert res.measures["smile_angle"].unit == "deg"
+    assert res.settings.mm_per_pixel is None             # per image: no single value
 
 
 def _transform(points, angle_deg, scale, shift):

@@ -1,11 +1,13 @@
 """Every command has help with an example, and the README or docs name it."""
 
+import re
 from pathlib import Path
 
 import click
 import pytest
 
 from aflfp_bench.cli import main
+from tools.cli_reference import context, help_text
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,8 +25,7 @@ COMMANDS = list(_commands())
 
 @pytest.mark.parametrize("path, command", COMMANDS, ids=[" ".join(p[1:]) for p, _ in COMMANDS])
 def test_every_command_has_help_with_an_example(path, command):
-    with click.Context(command, info_name=path[-1]) as ctx:
-        text = command.get_help(ctx)
+    text = help_text(path, command)
     assert command.help and "Example:" in text and "aflfp-bench " + " ".join(path[1:]) in text
 
 
@@ -40,14 +41,36 @@ def _docs_text() -> str:
         p.read_text() for p in sorted((ROOT / "docs").glob("*.md")))
 
 
-OPTIONS = [(path, option) for path, command in COMMANDS for param in command.params
-           if isinstance(param, click.Option) for option in param.opts if option.startswith("--")]
+OPTIONS = [(path, command, param) for path, command in COMMANDS for param in command.params
+           if isinstance(param, click.Option)]
 
 
-@pytest.mark.parametrize("path, option", OPTIONS,
-                         ids=[f"{' '.join(p[1:])} {o}" for p, o in OPTIONS])
-def test_the_docs_name_every_option(path, option):
-    assert option in _docs_text()
+def test_the_command_reference_is_current():
+    """docs/cli.md is what ``python -m tools.cli_reference`` writes from the commands."""
+    from tools.cli_reference import OUT, reference
+
+    assert OUT.read_text() == reference()
+
+
+def _section(path) -> str:
+    """The part of docs/cli.md about one command."""
+    text = (ROOT / "docs" / "cli.md").read_text()
+    start = text.index(f"\n## {' '.join(path)}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start:end if end > 0 else None]
+
+
+@pytest.mark.parametrize("path, command, param", OPTIONS,
+                         ids=[f"{' '.join(p[1:])} {o.opts[0]}" for p, _, o in OPTIONS])
+def test_every_option_is_explained_where_its_command_is(path, command, param):
+    """Each command's own reference explains each of its options, shared ones included."""
+    names, explained = param.get_help_record(context(path))
+    assert explained.strip(), f"{names} has no help"
+    section = _section(path)
+    for name in param.opts:
+        assert re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", section), name
+    # click wraps at spaces and hyphens: compare without white space
+    assert "".join(explained.split())[:60] in "".join(section.split())
 
 
 def _shell_commands():

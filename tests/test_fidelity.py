@@ -14,13 +14,11 @@ from aflfp_bench.protocol import mirror_index
 from aflfp_bench.scoring.clinical import ALL_MEASURES
 from aflfp_bench.scoring.document import Clinical
 from aflfp_bench.scoring.fidelity import (
-    clinical_of,
     fidelity,
     icc_2_1,
     icc_interval,
     icc_table,
     pearson_r,
-    summary_json,
 )
 
 GOLDEN = Path(__file__).parent / "golden" / "clinical"
@@ -75,23 +73,23 @@ def test_a_perfect_prediction_has_zero_error_and_icc_one():
     assert "lower_vermilion_height: r is undefined on these images; reported as nan" in messages
     assert "lower_lip_midline_x: r is undefined on these images; reported as nan" in messages
     assert all("undefined" in m for m in messages)
-    assert np.isnan(res["measures"]["fissure_width"]["icc"])
-    assert np.isnan(res["measures"]["fissure_width"]["icc_ci"]).all()
+    assert np.isnan(res.measures["fissure_width"].icc)
+    assert np.isnan(res.measures["fissure_width"].icc_ci).all()
     for m in ("fissure_height", "brow_height", "commissure_excursion", "smile_angle",
               "upper_lip_height", "mouth_midline_shift"):
-        s = res["measures"][m]
-        assert s["icc"] == pytest.approx(1.0) and s["r"] == pytest.approx(1.0), m
-        assert s["icc_ci"] == [1.0, 1.0], m
-        assert s["mae_value"] == 0.0
-        if s["kind"] == "sided":
-            assert s["mae_difference"] == 0.0
-        if s["n_clear"]:
-            assert s["side_agreement"] == 1.0
-        assert np.isnan(s["affected_agreement"]) and s["n_affected"] == 0   # no affected sides
-    mid = res["measures"]["mouth_midline_shift"]
-    assert mid["kind"] == "midline" and np.isnan(mid["mae_difference"]) and mid["n_clear"] == 0
-    assert res["measures"]["mouth_midline_shift"]["n"] == 20          # OS and RSM images
-    assert res["measures"]["fissure_height"]["n"] == 10   # only GEC images count for the eyes
+        s = res.measures[m]
+        assert s.icc == pytest.approx(1.0) and s.r == pytest.approx(1.0), m
+        assert s.icc_ci == [1.0, 1.0], m
+        assert s.mae_value == 0.0
+        if s.kind == "sided":
+            assert s.mae_difference == 0.0
+        if s.n_clear:
+            assert s.side_agreement == 1.0
+        assert np.isnan(s.affected_agreement) and s.n_affected == 0   # no affected sides
+    mid = res.measures["mouth_midline_shift"]
+    assert mid.kind == "midline" and np.isnan(mid.mae_difference) and mid.n_clear == 0
+    assert res.measures["mouth_midline_shift"].n == 20          # OS and RSM images
+    assert res.measures["fissure_height"].n == 10   # only GEC images count for the eyes
 
 
 def test_a_symmetric_guess_loses_the_asymmetry():
@@ -102,13 +100,13 @@ def test_a_symmetric_guess_loses_the_asymmetry():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UndefinedStatisticWarning)
         res = fidelity(faces, sym, expr)
-    s = res["measures"]["fissure_height"]
-    assert abs(s["icc"]) < 0.05
-    assert s["mae_difference"] > 1.0
+    s = res.measures["fissure_height"]
+    assert abs(s.icc) < 0.05
+    assert s.mae_difference > 1.0
     # Both sides equal: no side is named, so no clearly asymmetric face agrees.
-    for m, stats in res["measures"].items():
-        if stats["kind"] == "sided" and stats["n_clear"] and m != "smile_angle":
-            assert stats["side_agreement"] == 0.0, m
+    for m, stats in res.measures.items():
+        if stats.kind == "sided" and stats.n_clear and m != "smile_angle":
+            assert stats.side_agreement == 0.0, m
 
 
 def test_undefined_statistics_warn_and_give_nan():
@@ -145,15 +143,15 @@ def test_affected_side_agreement_counts_kept_signs_per_subject():
         res = fidelity(faces, pred, expr, subjects=subjects, affected=affected,
                        resamples=500, seed=1)
         again = fidelity(faces, pred, expr, subjects=subjects, affected=affected, resamples=500,
-                         seed=1)["measures"]["fissure_height"]["affected_agreement_ci"]
-    s = res["measures"]["fissure_height"]
-    assert s["n_clear"] == 48 and s["n_affected"] == 36        # the unknown sides left out
-    assert s["affected_agreement"] == pytest.approx(28 / 36)
-    lo, hi = s["affected_agreement_ci"]
+                         seed=1).measures["fissure_height"].affected_agreement_ci
+    s = res.measures["fissure_height"]
+    assert s.n_clear == 48 and s.n_affected == 36        # the unknown sides left out
+    assert s.affected_agreement == pytest.approx(28 / 36)
+    lo, hi = s.affected_agreement_ci
     assert 0.5 <= lo < 28 / 36 < hi <= 1.0
-    assert s["side_agreement"] == pytest.approx(40 / 48)
+    assert s.side_agreement == pytest.approx(40 / 48)
     assert again == [lo, hi]                                    # the seed fixes the draw
-    assert res["settings"]["resamples"] == 500 and res["settings"]["seed"] == 1
+    assert res.settings.resamples == 500 and res.settings.seed == 1
 
 
 def test_affected_side_agreement_undefined_warns_and_is_null():
@@ -166,11 +164,11 @@ def test_affected_side_agreement_undefined_warns_and_is_null():
     assert ("fissure_height: affected_agreement is undefined on these images; reported as nan"
             in {str(w.message) for w in caught})
     assert all(w.category is UndefinedStatisticWarning for w in caught)
-    s = res["measures"]["fissure_height"]
-    assert np.isnan(s["affected_agreement"]) and s["n_affected"] == 0
+    s = res.measures["fissure_height"]
+    assert np.isnan(s.affected_agreement) and s.n_affected == 0
     from aflfp_bench.reading.jsonfile import dumps
 
-    dumped = json.loads(dumps(Clinical.from_dict(summary_json(res)).to_dict()))
+    dumped = json.loads(dumps(res.section().to_dict()))
     assert dumped["measures"]["fissure_height"]["affected_agreement"] is None
     assert dumped["measures"]["fissure_height"]["affected_agreement_ci"] == [None, None]
     assert dumped["measures"]["mouth_midline_shift"]["kind"] == "midline"
@@ -206,6 +204,7 @@ def test_clinical_command_and_score_json(tmp_path):
     from aflfp_bench.cli import main
     from aflfp_bench.reading.loaders import load_dataset
     from aflfp_bench.reading.predictions import write_predictions
+    from aflfp_bench.scoring.clinical_document import ClinicalDocument
     from tests.conftest import make_aflfp
 
     root = make_aflfp(tmp_path / "AFLFP", subjects=("1", "2", "3"),
@@ -231,6 +230,7 @@ def test_clinical_command_and_score_json(tmp_path):
     assert fissure["mae_difference"] < 0.05  # 3 decimals
     assert len(fissure["icc_ci"]) == 2 and fissure["kind"] == "sided"
     assert doc["clinical"]["settings"]["scale"] == "% ground-truth inter-ocular distance"
+    assert ClinicalDocument.from_json(out).dataset.fingerprint == dataset.fingerprint
     scores = tmp_path / "s.json"
     assert runner.invoke(main, ["score", str(preds), "--data", str(gt), "--json", str(scores)]).exit_code == 0
     assert json.loads(scores.read_text())["clinical"]["measures"].keys() == set(ALL_MEASURES)
@@ -272,8 +272,8 @@ def test_score_text_does_not_compute_the_clinical_section(tmp_path, monkeypatch)
     preds = tmp_path / "p.csv"
     write_predictions(preds, dataset.ids, dataset.points + 0.5)
     calls = []
-    computed = scores._clinical
-    monkeypatch.setattr(scores, "_clinical", lambda *a, **k: calls.append(1) or computed(*a, **k))
+    computed = scores._fidelity
+    monkeypatch.setattr(scores, "_fidelity", lambda *a, **k: calls.append(1) or computed(*a, **k))
     text = runner.invoke(main, ["score", str(preds), "--data", str(gt)])
     assert text.exit_code == 0 and calls == []
     with_json = runner.invoke(main, ["score", str(preds), "--data", str(gt), "--json",
@@ -283,12 +283,18 @@ def test_score_text_does_not_compute_the_clinical_section(tmp_path, monkeypatch)
     assert "clinical" in json.loads((tmp_path / "s.json").read_text())
 
 
-def test_clinical_of_passes_the_options_on():
+def test_fidelity_records_its_options_and_keeps_the_per_image_values():
     faces, subjects, affected = _affected_faces()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UndefinedStatisticWarning)
-        section, result = clinical_of(faces, faces, ["GEC"] * 48, subjects=subjects,
-                                      affected=affected, resamples=20, level=0.9)
+        result = fidelity(faces, faces, ["GEC"] * 48, subjects=subjects, affected=affected,
+                          resamples=20, level=0.9)
+    section = result.section()
+    assert type(section) is Clinical and section == Clinical(result.settings, result.measures)
+    images = result.per_image["fissure_height"]
+    assert images.kind == "sided" and images.gt.shape == (48,)
+    assert np.array_equal(images.gt, images.pred) and not images.abs_error.any()
+    assert result.per_image["mouth_midline_shift"].kind == "midline"
     assert section.settings.level == 0.9 and section.settings.resamples == 20
     assert section.measures["fissure_height"].affected_agreement == 1.0
     assert section.measures["fissure_height"].n_affected == 36
@@ -302,5 +308,40 @@ def test_a_ground_truth_without_inter_ocular_distance_gives_nan_measures():
         res = fidelity(faces, faces.copy(), ["GEC"] * 4)
     assert ("1 image(s) have a zero ground-truth inter-ocular distance; their clinical "
             "measures are nan") in {str(w.message) for w in caught}
-    assert np.isnan(res["per_image"]["fissure_height"]["gt_difference"][0])
-    assert np.isfinite(res["per_image"]["fissure_height"]["gt_difference"][1:]).all()
+    assert np.isnan(res.per_image["fissure_height"].gt[0])
+    assert np.isfinite(res.per_image["fissure_height"].gt[1:]).all()
+
+
+def test_the_clinical_document_is_versioned_and_validated(tmp_path):
+    from aflfp_bench.errors import BenchError
+    from aflfp_bench.reading.jsonfile import dumps
+    from aflfp_bench.scoring.clinical_document import ClinicalDocument
+    from aflfp_bench.scoring.document import DatasetInfo
+
+    faces, subjects, affected = _affected_faces()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UndefinedStatisticWarning)
+        section = fidelity(faces, faces, ["GEC"] * 48, subjects=subjects, affected=affected,
+                           resamples=20).section()
+    doc = ClinicalDocument("p.csv", DatasetInfo("memory", True, 48, None, "ab" * 32), 48, section,
+                           "9.9")
+    path = tmp_path / "c.json"
+    doc.write(path)
+    raw = json.loads(path.read_text())
+    assert raw["schema"] == {"name": "aflfp-bench/clinical", "version": 1}
+    assert raw["dataset"] == {"name": "memory", "synthetic": True, "n_images": 48,
+                              "fingerprint": "ab" * 32}
+    again = ClinicalDocument.from_json(path)
+    assert again.to_json() == doc.to_json() and again.predictions == "p.csv"
+    for change, message in (
+            (lambda d: d["schema"].update(version=2), "clinical schema version 2 is not supported"),
+            (lambda d: d.update(extra=1), "clinical document field extra: unknown field"),
+            (lambda d: d["clinical"]["settings"].update(level=2),
+             "clinical document field clinical.settings.level: must be at most 1, got 2"),
+            (lambda d: d["clinical"]["measures"]["brow_height"].pop("n"),
+             "clinical document field clinical.measures.brow_height.n: required field is "
+             "missing")):
+        forged = json.loads(dumps(raw))
+        change(forged)
+        with pytest.raises(BenchError, match=message.replace(".", r"\.")):
+            ClinicalDocument.from_dict(forged, "c.json")

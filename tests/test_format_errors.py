@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from aflfp_bench.cli import main
 from aflfp_bench.reading.dataset import write_manifest
+from aflfp_bench.reading.formats import formats
 from tests.conftest import GOLDEN_FORMATS as GOLDEN
 
 HINT_98 = "pass --markup wflw98 to map WFLW's 98 points to iBUG's 68"
@@ -138,10 +139,11 @@ def test_openface_without_an_id_column(gt, tmp_path):
 def test_unrecognised_file(gt, tmp_path):
     p = tmp_path / "p.txt"
     p.write_text("hello,world\n1,2\n")
-    fails(run(gt, p), f"{p}:1: unrecognised prediction file; expected a wide CSV "
-                      "(image_id,x0,y0,...), a long CSV (image_id,landmark,x,y), an OpenFace CSV "
-                      "(x_0..,y_0..), .npz (ids, points), .npy (with --ids), COCO keypoint results "
-                      "JSON (with --coco-images), or a folder of .pts or OpenFace CSV files")
+    result = run(gt, p)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    last = result.output.splitlines()[-1]
+    assert last.startswith(f"Error: {p}:1: unrecognised prediction file; expected ")
+    assert all(fmt.description in last for fmt in formats())      # each format, by its words
 
 
 def test_a_scores_document_is_not_predictions(gt, tmp_path):
@@ -223,14 +225,14 @@ def test_folder_with_both_kinds_is_ambiguous(gt, tmp_path):
     folder = tmp_path / "mixed"
     shutil.copytree(GOLDEN / "openface_folder", folder)
     (folder / "x.pts").write_text("1 2\n")
-    fails(run(gt, folder), f"{folder}: folder holds both .pts files (x.pts, ...) and CSV files "
-                           "(1-BR-onset.csv, ...); keep one kind of prediction")
+    fails(run(gt, folder), f"{folder}: folder holds both CSV files (1-BR-onset.csv, ...) and "
+                           ".pts files (x.pts, ...); keep one kind of prediction")
 
 
 def test_empty_folder(gt, tmp_path):
     folder = tmp_path / "empty"
     folder.mkdir()
-    fails(run(gt, folder), f"{folder}: folder has no .pts or OpenFace .csv files")
+    fails(run(gt, folder), f"{folder}: folder has no prediction files (CSV files or .pts files)")
 
 
 def test_ambiguous_file_stem(tmp_path, golden_formats):

@@ -23,6 +23,7 @@ CASES = [
       "1 row(s) with success 0 (no face found) were left out"]),
     ("openface_folder", ReadOptions(), "openface-folder",
      ["1 image(s) had several faces: the most confident was used"]),
+    ("pts_folder", ReadOptions(), "pts-folder", []),
     ("arrays.npz", ReadOptions(), "npz", []),
     ("points.npy", ReadOptions(ids=GOLDEN / "points_ids.txt"), "npy", []),
     ("coco_results.json", ReadOptions(coco_images=GOLDEN / "coco_images.json"), "coco",
@@ -41,6 +42,19 @@ def test_golden_format(golden_formats, name, options, fmt, notes):
     assert preds.notes == notes
     np.testing.assert_array_equal(preds.points, expected)
     assert preds.markup == options.markup
+
+
+def test_every_format_has_a_golden_case_and_a_row_in_the_docs():
+    """A format is one module declaring it; its golden case and its row in docs/formats.md
+    are what else it needs."""
+    from aflfp_bench.reading.formats.registry import builtin
+
+    names = {fmt.name for fmt in builtin()}
+    assert names == {case[2] for case in CASES}
+    docs = (Path(__file__).parents[1] / "docs" / "formats.md").read_text()
+    rows = [line for line in docs.splitlines() if line.startswith("| ")]
+    for name in names:
+        assert sum(f"(`{name}`)" in row for row in rows) == 1, name
 
 
 def test_format_is_detected_from_content_not_name(golden_formats, tmp_path):
@@ -121,5 +135,5 @@ def test_id_column_read_as_text_whatever_the_spaces_around_its_name(cell):
     head = ",".join([cell] + [f"{a}{k}" for k in range(68) for a in "xy"])
     rows = [",".join([i] + ["1.5"] * 136) for i in ("001", "0.10", "1e3")]
     src = Source(Path("p.csv"), "\n".join([head, *rows]) + "\n")
-    records, fmt = parse_text(src, ReadOptions(), n_points=68)
+    records, fmt = parse_text(src, ReadOptions(), n_images=1, n_points=68)
     assert fmt == "wide" and list(records.keys) == ["001", "0.10", "1e3"]

@@ -113,7 +113,7 @@ def test_bad_inputs_raise_value_errors_that_say_what_was_got():
         metrics.nme(gt, pred, boxes=np.ones((3, 4)))
     with pytest.raises(ValueError, match="boxes are required"):
         metrics.nme(gt, pred)
-    with pytest.raises(ValueError, match="threshold must be a positive number, got -1.0"):
+    with pytest.raises(ValueError, match="threshold must be a positive number, got -1"):
         metrics.auc([0.1], threshold=-1)
 
 

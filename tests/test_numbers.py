@@ -57,6 +57,16 @@ def test_share(value, expected):
     assert numbers.share(_value(value)) == expected
 
 
+@pytest.mark.parametrize("value, expected", CASES["setting"])
+def test_setting(value, expected):
+    assert numbers.setting(_value(value)) == expected
+
+
+@pytest.mark.parametrize("value, expected", CASES["setting_percent"])
+def test_setting_percent(value, expected):
+    assert numbers.setting_percent(_value(value)) == expected
+
+
 def test_a_p_just_under_005_reads_the_same_in_the_palsy_table_the_headline_and_the_gate():
     """0.0496 is 0.0496 everywhere (never 0.050 in one place and 0.0496 in another)."""
     from aflfp_bench.board.gate import Check, Verdict, summary_markdown
@@ -77,7 +87,7 @@ def test_no_other_module_formats_a_p_value_or_a_percentage_on_its_own():
         if path.name == "numbers.py":
             continue
         text = path.read_text(encoding="utf-8")
-        for needle in (":.3g}", ":+.2f}", "def p_text", "def fmt_pct", "def pct("):
+        for needle in (":.3g}", ":+.2f}", ":g}", "def p_text", "def fmt_pct", "def pct("):
             if needle in text:
                 own.append(f"{path.name}: {needle}")
     assert not own, own

@@ -58,3 +58,72 @@ def test_an_entry_point_that_is_not_an_adapter_is_refused(plugin):
 def test_the_toolkits_own_adapters_are_entry_points():
     assert {"mean-shape", "sdm", "emotrics", "vgg", "fcn", "cascaded-fcn", "onnx"} <= set(
         adapters.available())
+
+
+@pytest.fixture
+def format_plugins(monkeypatch):
+    from aflfp_bench.reading.formats import registry
+
+    real = registry.entry_points
+    extra = []
+
+    def with_plugins(*, group):
+        found = list(real(group=group))
+        if group == registry.GROUP:
+            found += [EntryPoint(name, value, group) for name, value in extra]
+        return found
+
+    monkeypatch.setattr(registry, "entry_points", with_plugins)
+    return extra
+
+
+def _hash_lines(path, ds):
+    lines = ["#hashlines"] + [" ".join([i, *(f"{v:.3f}" for v in p.ravel())])
+                              for i, p in zip(ds.ids, ds.points)]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_a_plugin_format_reads_like_the_toolkits_own(format_plugins, aflfp_tree, tmp_path):
+    from aflfp_bench.reading.formats import formats
+
+    format_plugins.append(("hashlines", "tests.plugin:HASH_LINES"))
+    ds = load_dataset(aflfp_tree)
+    p = tmp_path / "p.txt"
+    _hash_lines(p, ds)
+    preds = read_predictions(p, ds)
+    assert preds.format == "hashlines" and np.allclose(preds.points, ds.points, atol=5e-4)
+    assert "hashlines" in {f.name for f in formats()}
+    unknown = tmp_path / "u.txt"
+    unknown.write_text("what,is,this\n")
+    with pytest.raises(BenchError, match=r"a hashlines file \(#hashlines\)"):
+        read_predictions(unknown, ds)                 # listed among the formats expected
+
+
+def test_a_broken_plugin_format_is_a_one_line_error(format_plugins, aflfp_tree, tmp_path):
+    ds = load_dataset(aflfp_tree)
+    p = tmp_path / "p.txt"
+    _hash_lines(p, ds)
+    for name, value, message in (
+            ("gone", "tests.plugin:MISSING", r"plugin 'gone' \(tests.plugin:MISSING\) cannot "
+                                              r"be loaded: AttributeError"),
+            ("odd", "tests.plugin:TEMPLATE", r"plugin 'odd' \(tests.plugin:TEMPLATE\) is not an "
+                                             r"aflfp_bench.reading.formats.PredictionFormat"),
+            ("taken", "tests.plugin:TAKEN", r"takes the name 'wide', which another format has")):
+        format_plugins[:] = [(name, value)]
+        with pytest.raises(BenchError, match=message):
+            read_predictions(p, ds)
+    format_plugins[:] = [("nothing", "tests.plugin:NOTHING")]
+    p.write_text("#nothing\n")
+    with pytest.raises(BenchError, match=r"the nothing reader returned no valid records"):
+        read_predictions(p, ds)
+
+
+def test_the_toolkits_own_formats_do_not_load_plugins(format_plugins, aflfp_tree, tmp_path):
+    """A broken installed format does not touch files the toolkit's own formats read."""
+    format_plugins.append(("gone", "tests.plugin:MISSING"))
+    ds = load_dataset(aflfp_tree)
+    p = tmp_path / "p.csv"
+    from aflfp_bench.reading.predictions import write_predictions
+
+    write_predictions(p, ds.ids, ds.points)
+    assert read_predictions(p, ds).format == "wide"

@@ -3,6 +3,7 @@ import pandas as pd
 import pytest
 
 from aflfp_bench.errors import BenchError
+from aflfp_bench.reading.formats import formats
 from aflfp_bench.reading.loaders import load_dataset
 from aflfp_bench.reading.predictions import read_predictions, write_predictions
 from aflfp_bench.reading.pts import write_pts
@@ -131,10 +132,11 @@ def test_error_point_far_outside_the_image(tmp_path, ds):
 def test_error_unrecognised_header(tmp_path, ds):
     p = tmp_path / "p.csv"
     p.write_text("id,a,b\n1,2,3\n")
-    _fails(p, ds, f"{p}:1: unrecognised prediction file; expected a wide CSV "
-                  "(image_id,x0,y0,...), a long CSV (image_id,landmark,x,y), an OpenFace CSV "
-                  "(x_0..,y_0..), .npz (ids, points), .npy (with --ids), COCO keypoint results "
-                  "JSON (with --coco-images), or a folder of .pts or OpenFace CSV files")
+    with pytest.raises(BenchError) as info:
+        read_predictions(p, ds)
+    message = str(info.value)
+    assert message.startswith(f"{p}:1: unrecognised prediction file; expected ")
+    assert "\n" not in message and all(fmt.description in message for fmt in formats())
 
 
 def test_error_long_format_missing_landmark(tmp_path, ds):

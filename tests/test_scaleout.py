@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -250,53 +247,31 @@ def test_no_gpu_worker_is_refused(scheduler):
 
 @pytest.mark.filterwarnings("ignore:Port .* is already in use")   # the module's cluster has it
 def test_lost_worker_same_files(tmp_path, small_synthetic):
-    """A worker process killed while it runs a fold: the fold runs again on another
+    """The worker that starts training the first fold dies then (its process killed at
+    that step, :class:`tests.faults.DieOnFirstStart`): the fold trains again on another
     worker and every file is the same, byte for byte."""
     distributed = pytest.importorskip("distributed")
     from aflfp_bench.reading.loaders import load_dataset
     from aflfp_bench.running.cluster import Cluster
     from aflfp_bench.running.crossval import cross_validate
+    from tests.faults import DieOnFirstStart
 
     local, dask = tmp_path / "local", tmp_path / "dask"
     local.mkdir(), dask.mkdir()
     local_run(["cv", *SDM, "--data", str(small_synthetic), "--box", "gt", "-o",
                str(local / "sdm.csv")])
     dataset = load_dataset(small_synthetic)
+    marker = tmp_path / "killed"
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                        dashboard_address=None, worker_dashboard_address=None)
-    killed, errors = [], []
     try:
         with distributed.Client(cluster) as client:
-            def run():
-                try:
-                    cross_validate(dataset, "sdm", dask / "sdm.csv", box="gt", n_init=1,
-                                   max_train=96, cluster=Cluster(client, "test"))
-                except Exception as exc:  # reported below
-                    errors.append(exc)
-
-            thread = threading.Thread(target=run)
-            thread.start()
-            deadline = time.monotonic() + 120
-            while not killed and thread.is_alive() and time.monotonic() < deadline:
-                # A worker that has been training one fold for a while (one thread each:
-                # the task is running, not queued) is killed with it.
-                def training():
-                    return {(w, k) for w, keys in client.processing().items() for k in keys
-                            if str(k).startswith("train_job")}
-
-                before = training()
-                time.sleep(0.3)
-                caught = sorted(before & training())
-                for nanny in cluster.workers.values():
-                    if caught and nanny.worker_address == caught[0][0]:
-                        os.kill(nanny.process.process.pid, signal.SIGKILL)
-                        killed.append(caught[0])
-                        break
-            thread.join(300)
+            client.register_plugin(DieOnFirstStart("train_job", str(marker)))
+            cross_validate(dataset, "sdm", dask / "sdm.csv", box="gt", n_init=1, max_train=96,
+                           cluster=Cluster(client, "test"))
     finally:
         cluster.close()
-    assert killed, "no fold was caught training"
-    assert not errors, errors
+    assert marker.read_text().startswith("train_job")      # a worker died training a fold
     assert files(dask) == files(local)
 
 

@@ -40,10 +40,11 @@ from ..reading.atomic import write_text
 from ..reading.formats import ReadOptions
 from ..reading.text import plain
 from ..rendering.escape import md_escape
-from ..rendering.numbers import p_value, percent, points
+from ..rendering.numbers import p_value, percent, points, setting, setting_percent
 from ..scoring.comparison import difference, paired
 from ..scoring.document import Scores
-from ..scoring.settings import Settings
+from ..scoring.report import TEST
+from ..scoring.settings import DEFAULTS, Settings
 from ..scoring.signrank import signed_rank_p
 from ..scoring.stats import make_bootstrap, paired_comparison
 from .results import resolve
@@ -136,7 +137,7 @@ class Verdict:
         o = self.overall
         if not o.testable:
             smallest = smallest_p(o.n_differences)
-            why = (f" (its smallest p, {p_value(smallest)}, is not below alpha {self.alpha:g})"
+            why = (f" (its smallest p, {p_value(smallest)}, is not below alpha {setting(self.alpha)})"
                    if math.isfinite(smallest) else "")
             return f"{o.subjects_text}: too few for the paired test{why}; {alone}"
         untested = [c.name for c in self.checks if c.counts and not c.testable]
@@ -161,7 +162,7 @@ def compare(candidate: Scores, baseline: Scores, *, max_increase: float | None =
     """Gate ``candidate`` against ``baseline``. The tolerance of a check is
     ``max_increase`` when given, else ``max_increase_rel`` times its baseline mean;
     ``settings`` gives alpha and the bootstrap's resamples and seed."""
-    settings = settings or Settings()
+    settings = settings or DEFAULTS
     why = difference(baseline, candidate, "the baseline", "the candidate", threshold=False)
     if why:
         raise GateInputError(f"baseline and candidate are not comparable: {why}")
@@ -202,8 +203,8 @@ def compare(candidate: Scores, baseline: Scores, *, max_increase: float | None =
     if max_increase is not None:
         rule, name = f"absolute, {points(max_increase)} points", f"{points(max_increase)}-point"
     else:
-        rule = f"{100 * max_increase_rel:g}% of the baseline's mean"
-        name = f"{100 * max_increase_rel:g}%"
+        rule = f"{setting_percent(max_increase_rel)} of the baseline's mean"
+        name = f"{setting_percent(max_increase_rel)}"
     return Verdict(checks, checks[0].limit, alpha, int(cand.size), int(len(boot.subjects)),
                    rule, candidate.settings.reading, name, candidate.dataset.identity)
 
@@ -270,7 +271,7 @@ def summary_text(v: Verdict) -> str:
              f"overall: baseline {percent(o.baseline)}%, candidate {percent(o.candidate)}%, "
              f"difference {points(o.delta)} points (95% CI [{points(o.ci[0])}, {points(o.ci[1])}]), "
              f"Wilcoxon p = {p_value(o.p_value)}; tolerance {points(v.tolerance)} points ({v.rule}), "
-             f"alpha {v.alpha:g}; {v.n_images} images of {v.n_subjects} subjects",
+             f"alpha {setting(v.alpha)}; {v.n_images} images of {v.n_subjects} subjects",
              plain(f"{v.reading}, on {v.ground_truth}"),
              *([v.decision] if v.decision else []),
              f"note: {o.note}"]
@@ -285,7 +286,7 @@ def summary_markdown(v: Verdict) -> str:
              f"{md_escape(v.reading)}, on {md_escape(v.ground_truth)}. Tolerance "
              f"{points(v.tolerance)} NME "
              f"points ({v.rule}), alpha "
-             f"{v.alpha:g} (Wilcoxon signed-rank on per-subject means), {v.n_images} images of "
+             f"{setting(v.alpha)} ({TEST}), {v.n_images} images of "
              f"{v.n_subjects} subjects.", "",
              *([f"**{v.decision[0].upper()}{v.decision[1:]}.**", ""] if v.decision else []),
              "| check | baseline (%) | candidate (%) | Δ (points) | 95% CI | p | gated | result |",

@@ -37,7 +37,7 @@ from ..scoring.comparison import Result, paired
 from ..scoring.document import Scores
 from ..scoring.published import incomparable
 from ..scoring.report import ReportModel, build_report
-from ..scoring.settings import Settings
+from ..scoring.settings import DEFAULTS, Settings
 from ..scoring.stats import cluster_mean_ci, make_bootstrap, paired_comparison
 from .results import resolve
 from .scorecache import ScoreCache
@@ -121,7 +121,7 @@ def cache_key(predictions: Path, gt_key: str, settings: Settings,
             _hash_path(aux, digest)
     digest.update(f"{options.markup},{options.one_based},{options.id_column}".encode())
     digest.update(gt_key.encode())
-    digest.update(json.dumps(settings.metric(), sort_keys=True).encode())
+    digest.update(json.dumps(settings.metric().to_dict(), sort_keys=True).encode())
     digest.update(f"{settings.alpha!r},{settings.resamples},{settings.seed}".encode())
     digest.update(__version__.encode())
     return digest.hexdigest()
@@ -171,7 +171,7 @@ def build(root, dataset: Dataset, settings: Settings | None = None, *, cache=Non
     """Score and rank every submission under ``root``. ``cache``: the score cache's folder
     (default :func:`default_cache`); ``verify``: rescore every entry, believing no cache."""
     root = Path(root)
-    settings = settings or Settings()
+    settings = settings or DEFAULTS
     folder = default_cache() if cache is None else Path(cache)
     if not verify and inside(folder, root):
         raise BenchError(f"{folder}: the score cache may not be inside {root}, the submissions "

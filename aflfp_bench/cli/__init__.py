@@ -7,14 +7,11 @@ nothing imports this package back.
 
 from __future__ import annotations
 
-import warnings
-
 import click
 
 from .._version import __version__
-from ..running.progress import set_quiet
 from . import clinical, data, demo, detectors, export, gate, reports, scoring, settings, submit
-from ._common import show_warning
+from ._common import invocation
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -23,12 +20,12 @@ from ._common import show_warning
               help="No progress and no 'ground truth:' line on stderr (also "
                    "AFLFP_BENCH_QUIET=1); without a terminal, progress is a plain line every 10% "
                    "or 30 s.")
-def main(quiet):
+@click.pass_context
+def main(ctx, quiet):
     """Benchmark facial landmark detectors on facial palsy faces (AFLFP protocol v1).
 
     Exit codes: 0 success, 1 error in the input, 2 usage error (gate: 3 invalid input)."""
-    warnings.showwarning = show_warning
-    set_quiet(quiet)
+    ctx.with_resource(invocation(quiet=quiet))
 
 
 for command in (data.import_, data.synth, scoring.score, reports.report, reports.leaderboard,

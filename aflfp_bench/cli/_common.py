@@ -7,7 +7,9 @@ traceback); 2 a usage error; a library error may carry its own code (the gate's 
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import warnings
 from pathlib import Path
 
 import click
@@ -15,7 +17,7 @@ import click
 from ..errors import BenchError
 from ..reading.fingerprint import short
 from ..reading.text import plain
-from ..running.progress import progress_bar, quiet
+from ..running.progress import progress_bar, quiet, silenced
 
 DATA_ENV = "AFLFP_BENCH_DATA"
 SUBMISSIONS = "submissions"
@@ -50,6 +52,16 @@ def library_errors(func):
 def show_warning(message, category, filename, lineno, file=None, line=None):
     """Warnings as one line ``warning: ...`` on stderr, without source paths."""
     click.echo(f"warning: {plain(message)}", err=True)
+
+
+@contextlib.contextmanager
+def invocation(*, quiet: bool):
+    """The state of one command-line invocation, restored when it ends: warnings shown as
+    one line each (:func:`show_warning`) and progress silenced with ``quiet``. A Python
+    caller of the library (or a test running many invocations) keeps its own."""
+    with warnings.catch_warnings(), silenced(quiet):
+        warnings.showwarning = show_warning
+        yield
 
 
 def echo_err(message: str) -> None:
@@ -162,22 +174,37 @@ scheduler_option = click.option(
          "files as without it. Needs the [dask] extra. [env: AFLFP_BENCH_SCHEDULER]")
 
 
+def synthetic_options(func):
+    """--subjects, --size, --seed and --workers: which synthetic set to render, and with
+    how many processes (``synth`` and ``demo``)."""
+    from ..running.synthetic import DEFAULT_SEED, DEFAULT_SIZE, DEFAULT_SUBJECTS
+
+    options = [
+        click.option("--subjects", type=click.IntRange(1, 10000), default=DEFAULT_SUBJECTS,
+                     show_default=True, help="Subjects of the synthetic set (16 expressions "
+                                             "x 4 keyframes each)."),
+        click.option("--size", type=click.IntRange(64, 2048), default=DEFAULT_SIZE,
+                     show_default=True, help="Image side in pixels."),
+        click.option("--seed", type=click.IntRange(min=0), default=DEFAULT_SEED,
+                     show_default=True, help="Seed of the faces drawn: one seed, one set."),
+        click.option("--workers", type=click.IntRange(1, 64), default=None,
+                     help="Processes that render (default: the CPU count)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 def settings_options(*, stats: bool = False):
     """--norm, --agg, --threshold (and with ``stats`` --alpha, --resamples, --seed),
     gathered into one ``settings`` argument (:class:`~aflfp_bench.scoring.settings.Settings`)."""
-    from ..scoring.metrics import (
-        AGGS,
-        DEFAULT_AGG,
-        DEFAULT_NORM,
-        DEFAULT_THRESHOLD,
-        MATRIX_THRESHOLD,
-        NORMS,
-    )
+    from ..scoring.metrics import AGGS, DEFAULT_THRESHOLD, MATRIX_THRESHOLD, NORMS
+    from ..scoring.settings import DEFAULTS
 
     options = [
-        click.option("--norm", type=click.Choice(NORMS), default=DEFAULT_NORM, show_default=True,
-                     help="Normalising distance (bbox: sqrt(w*h) of the ground-truth box)."),
-        click.option("--agg", type=click.Choice(AGGS), default=DEFAULT_AGG, show_default=True,
+        click.option("--norm", type=click.Choice(NORMS), default=DEFAULTS.norm,
+                     show_default=True, help="Normalising distance (bbox: sqrt(w*h) of the ground-truth box)."),
+        click.option("--agg", type=click.Choice(AGGS), default=DEFAULTS.agg, show_default=True,
                      help="Reading of the error: frobenius (AFLFP Eq. 3, the norm of the 68x2 "
                           "error matrix), spectral (its largest singular value) or mean "
                           "(per-point mean, the 300-W convention)."),
@@ -190,11 +217,12 @@ def settings_options(*, stats: bool = False):
     if stats:
         options += [
             click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True),
-                         default=0.05, show_default=True,
+                         default=DEFAULTS.alpha, show_default=True,
                          help="Significance level of the paired tests."),
-            click.option("--resamples", type=click.IntRange(1, 1_000_000), default=2000,
+            click.option("--resamples", type=click.IntRange(1, 1_000_000),
+                         default=DEFAULTS.resamples,
                          show_default=True, help="Subject-bootstrap resamples."),
-            click.option("--seed", type=int, default=0, show_default=True,
+            click.option("--seed", type=click.IntRange(min=0), default=DEFAULTS.seed, show_default=True,
                          help="Bootstrap seed."),
         ]
         names += ["alpha", "resamples", "seed"]
@@ -204,7 +232,10 @@ def settings_options(*, stats: bool = False):
         def gather(*args, **kw):
             from ..scoring.settings import Settings
 
-            kw["settings"] = Settings(**{name: kw.pop(name) for name in names})
+            try:
+                kw["settings"] = Settings(**{name: kw.pop(name) for name in names})
+            except ValueError as exc:
+                raise click.UsageError(str(exc)) from None
             return func(*args, **kw)
 
         for option in reversed(options):

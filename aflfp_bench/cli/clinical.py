@@ -66,8 +66,6 @@ def clinical(predictions, data, subjects, read_options, json_out, clear, mm_per_
     Example:
       aflfp-bench clinical cascade.csv --data aflfp.gt.csv --json clinical.json
     """
-    from ..reading.atomic import write_output
-    from ..reading.jsonfile import dumps
     from ..rendering.summaries import clinical_text
     from ..scoring.diagnostics import read_predictions
     from ..scoring.fidelity import clinical_document
@@ -83,11 +81,10 @@ def clinical(predictions, data, subjects, read_options, json_out, clear, mm_per_
     preds = read_predictions(predictions, dataset, options=read_options,
                              allow_missing=allow_missing)
     notes_of(predictions, preds.notes)
-    section, doc = clinical_document(dataset, preds, clear=clear, mm_per_pixel=mm_per_pixel)
+    doc = clinical_document(dataset, preds, clear=clear, mm_per_pixel=mm_per_pixel)
     if json_out != "-":
-        click.echo(clinical_text(section, predictions=doc["predictions"]["name"],
-                                 dataset=dataset.identity, n_images=doc["n_images"]))
+        click.echo(clinical_text(doc))
     if json_out:
-        write_output(json_out, dumps(doc), "JSON")
+        doc.write(json_out)
         if json_out != "-":
             echo_err(f"wrote {json_out}")

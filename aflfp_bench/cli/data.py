@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..running.progress import progress_bar
-from ..running.synthetic import DEFAULT_SEED, DEFAULT_SIZE, DEFAULT_SUBJECTS, synthetic_name
+from ..running.synthetic import synthetic_name
 from ._common import (
     echo_out,
     lenient_option,
@@ -13,6 +13,7 @@ from ._common import (
     load_ground_truth,
     refuse_overwrites,
     subjects_option,
+    synthetic_options,
 )
 
 
@@ -60,13 +61,7 @@ def import_(directory, output, set_default, image_root, subjects, lenient):
 
 @click.command()
 @click.argument("out", type=click.Path(file_okay=False))
-@click.option("--subjects", type=click.IntRange(1, 10000), default=DEFAULT_SUBJECTS,
-              show_default=True)
-@click.option("--size", type=click.IntRange(64, 2048), default=DEFAULT_SIZE, show_default=True,
-              help="Image side in pixels (the demo's rendering unless changed).")
-@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True)
-@click.option("--workers", type=click.IntRange(1, 64), default=None,
-              help="Processes (default: CPU count).")
+@synthetic_options
 @library_errors
 def synth(out, subjects, size, seed, workers):
     """Write a synthetic palsy dataset in the AFLFP release layout to OUT.

@@ -6,20 +6,14 @@ import os
 
 import click
 
-from ..running.synthetic import DEFAULT_SEED, DEFAULT_SIZE, DEFAULT_SUBJECTS
-from ._common import DATA_ENV, echo_out, library_errors
+from ._common import DATA_ENV, echo_out, library_errors, synthetic_options
 
 
 @click.command()
 @click.option("--out", type=click.Path(file_okay=False),
               help="Working folder (default: the cache, $AFLFP_BENCH_CACHE or "
                    "~/.cache/aflfp-bench).")
-@click.option("--subjects", type=click.IntRange(1, 10000), default=DEFAULT_SUBJECTS,
-              show_default=True)
-@click.option("--size", type=click.IntRange(64, 2048), default=DEFAULT_SIZE, show_default=True,
-              help="Image side in pixels of the demo's synthetic set.")
-@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True)
-@click.option("--workers", type=click.IntRange(1, 64), default=None)
+@synthetic_options
 @click.option("--full", is_flag=True,
               help="Also run SDM's 10-fold cross-validation and emotrics (minutes more).")
 @library_errors

@@ -131,7 +131,7 @@ def predictions_from_frame(frame, dataset: Dataset, *, options: ReadOptions | No
 
     options = options or ReadOptions()
     text = frame.to_csv(index=False, lineterminator="\n")
-    records, fmt = parse_text(Source(Path(name), text), options,
+    records, fmt = parse_text(Source(Path(name), text), options, n_images=len(dataset),
                               n_points=markup.n_points(options.markup))
     return _align(records, fmt, name, dataset, options, allow_missing)
 

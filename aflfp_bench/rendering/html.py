@@ -12,7 +12,7 @@ from ..reading.atomic import write_text
 from ..reading.text import visible
 from ..scoring.clinical import LABELS, UNITS
 from ..scoring.report import AVG, ReportModel
-from .numbers import fixed, interval, p_value, percent, points, share
+from .numbers import fixed, interval, p_value, percent, points, setting, setting_percent, share
 from .tables import DAGGER, cell_marks, ci_text, row_label, table3_test_line
 
 
@@ -135,11 +135,11 @@ def _part(report: ReportModel, suffix: str) -> dict:
                 ("dataset", s.identity),
                 ("NME", s.reading), ("normalisation", s.metric.norm),
                 ("aggregation", s.metric.agg),
-                ("failure threshold", f"{100 * s.metric.threshold:g}%"),
+                ("failure threshold", f"{setting_percent(s.metric.threshold)}"),
                 *([("face boxes", boxes)] if boxes else []),
-                ("confidence intervals", f"{100 * s.level:g}% {s.bootstrap}, "
+                ("confidence intervals", f"{setting_percent(s.level)} {s.bootstrap}, "
                                          f"{s.stats.resamples} resamples, seed {s.stats.seed}"),
-                ("paired test", f"{s.test}, alpha {s.stats.alpha:g}, reference {s.reference}"),
+                ("paired test", f"{s.test}, alpha {setting(s.stats.alpha)}, reference {s.reference}"),
                 ("subjects", str(s.n_subjects)),
                 ("toolkit", f"aflfp-bench {__version__} (scores made by "
                             f"{', '.join(s.scores_toolkits)})")]
@@ -162,7 +162,7 @@ def _part(report: ReportModel, suffix: str) -> dict:
         table3_test=table3_test_line(report), methods=methods,
         apart={"caption": apart[0], "grids": [_apart_grid(g) for g in apart[1:] if g]}
         if apart else None,
-        notes=report.notes, threshold=f"{100 * s.metric.threshold:g}%",
+        notes=report.notes, threshold=f"{setting_percent(s.metric.threshold)}",
         figures=main_figures(report), overlays=overlay_figures(report),
         extra_sections=palsy_sections(report.results))
 

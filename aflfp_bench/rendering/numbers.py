@@ -9,6 +9,8 @@ reads the same wherever it is shown. The rules:
 * an interval is ``[low, high]`` in the same unit (:func:`interval`);
 * a p-value has three significant digits below 0.1 and two above, and reads
   ``< 0.001`` below 0.001 (:func:`p_value`): a p just under 0.05 never reads as 0.05;
+* a setting (a threshold, a level, alpha) reads as it was given, without trailing
+  zeros (:func:`setting`, :func:`setting_percent`);
 * an undefined value (None, nan, infinite) is ``n/a``; nothing reads ``-0.00``.
 
 Machine-readable outputs (the scores JSON, ``report --csv``, the gate's step outputs)
@@ -120,3 +122,23 @@ def share(fraction) -> str:
     ('83%', 'n/a')
     """
     return NA if not _defined(fraction) else f"{100 * fraction:.0f}%"
+
+
+def setting(value) -> str:
+    """A setting as it was given (or an axis tick), without trailing zeros: alpha
+    ``0.05`` is ``0.05``.
+
+    >>> setting(0.05), setting(5.0), setting(0.85)
+    ('0.05', '5', '0.85')
+    """
+    return NA if not _defined(value) else f"{value:g}"
+
+
+def setting_percent(fraction) -> str:
+    """A setting given as a fraction (a failure threshold, an interval's level, a relative
+    margin), in % as it was given: ``0.66`` is ``66%``, ``0.025`` is ``2.5%``.
+
+    >>> setting_percent(0.66), setting_percent(0.95), setting_percent(0.025)
+    ('66%', '95%', '2.5%')
+    """
+    return NA if not _defined(fraction) else f"{100 * fraction:g}%"

@@ -15,7 +15,7 @@ from ..reading.subjects import GRADES
 from ..reading.text import plain
 from ..scoring.palsy import Palsy
 from .escape import figure_text
-from .numbers import interval, p_value, percent, points
+from .numbers import interval, p_value, percent, points, setting_percent
 
 OVERALL = "all points"
 
@@ -81,7 +81,7 @@ def caption(results) -> str:
     first = found[0][1]
     left_out = [r.name for r in results if r.name not in {n for n, _ in found}]
     text = (f"Palsy gap: NME of the half of the face on each subject's affected side minus "
-            f"the unaffected half, in NME points, with {100 * first.level:g}% subject-bootstrap "
+            f"the unaffected half, in NME points, with {setting_percent(first.level)} subject-bootstrap "
             f"intervals; p: Wilcoxon signed-rank test of the per-subject gaps (whole face). "
             f"A positive gap: the method is worse on the paralysed side. Affected sides from "
             f"{plain(first.source)}.")

@@ -20,7 +20,7 @@ from ..reading.text import plain
 from ..reading.urls import is_file
 from ..scoring.report import ReportModel
 from .escape import figure_text
-from .numbers import fixed, percent
+from .numbers import fixed, percent, setting
 
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
@@ -220,7 +220,7 @@ def landmarks(report: ReportModel, *, per_row: int = 4) -> str | None:
     if log:
         ticks = [v for m in (0.01, 0.1, 1, 10, 100, 1000) for v in (m, 2 * m, 5 * m)
                  if norm.vmin <= v <= norm.vmax]
-        bar.set_ticks(ticks, labels=[f"{v:g}" for v in ticks])
+        bar.set_ticks(ticks, labels=[setting(v) for v in ticks])
         bar.ax.minorticks_off()
     fig.suptitle("Per-landmark mean error on the mean face (colour; shared scale)", fontsize=10)
     return data_uri(fig)

@@ -36,8 +36,7 @@ def bland_altman(report: ReportModel) -> dict[str, str]:
                             wspace=0.32)                                # fit, drawn once
         for ax, m in zip(axes[0], MAIN):
             rel = np.isin(expr, RELEVANT[m])
-            gt = res["per_image"][m]["gt_difference"][rel]
-            pred = res["per_image"][m]["pred_difference"][rel]
+            gt, pred = res.per_image[m].gt[rel], res.per_image[m].pred[rel]
             diff, mean = pred - gt, (pred + gt) / 2
             ax.scatter(mean, diff, s=6, alpha=0.5, color=PALETTE[i % 8], linewidths=0,
                        rasterized=True)          # thousands of dots: one embedded image

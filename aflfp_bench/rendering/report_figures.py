@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from ..scoring.clinical import LABELS
 from ..scoring.fidelity import MAIN
 from ..scoring.report import ReportModel
+from .numbers import setting_percent
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ def main_figures(report: ReportModel) -> list[Figure]:
     """The figures of the Figures section, in reading order."""
     from . import plots
 
-    thr = f"{100 * report.settings.metric.threshold:g}%"
+    thr = setting_percent(report.settings.metric.threshold)
     who = _names(report)
     out = [
         Figure("expressions", plots.expressions(report),

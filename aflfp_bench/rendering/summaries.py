@@ -4,17 +4,27 @@ from __future__ import annotations
 
 from ..protocol import EXPRESSION_CODES
 from ..reading.text import plain
+from ..scoring.clinical_document import ClinicalDocument
 from ..scoring.document import Clinical, Scores
-from ..scoring.metrics import reading
 from ..scoring.palsy import Palsy
 from ..scoring.report import box_text
-from .numbers import fixed, interval, p_value, percent, points, share, signed
+from .numbers import (
+    fixed,
+    interval,
+    p_value,
+    percent,
+    points,
+    setting,
+    setting_percent,
+    share,
+    signed,
+)
 from .tables import text_table
 
 
 def settings_line(scores: Scores) -> str:
     s = scores.settings
-    return (f"{s.reading}, in % (norm={s.norm}, agg={s.agg}, threshold={100 * s.threshold:g}%, "
+    return (f"{s.reading}, in % (norm={s.norm}, agg={s.agg}, threshold={setting_percent(s.threshold)}, "
             f"protocol {scores.protocol})")
 
 
@@ -35,14 +45,14 @@ def score_table(scores: Scores) -> str:
     rows = [(c, scores.by_expression[c]) for c in EXPRESSION_CODES if c in scores.by_expression]
     for label, row in rows + [("Avg", scores.overall)]:
         lines.append(f"{label:<6}{percent(row.mean):>8}{percent(row.std):>8}{row.n:>7}")
-    o, thr = scores.overall, f"{100 * scores.settings.threshold:g}%"
+    o, thr = scores.overall, f"{setting_percent(scores.settings.threshold)}"
     auc = fixed(o.auc, 4)
     lines.append(f"median {percent(o.median)}  p90 {percent(o.p90)}  AUC@{thr} {auc}  "
                  f"FR@{thr} {percent(o.fr)}%  {coverage_line(scores)}")
     if scores.settings.agg != "mean":
         p = scores.per_point_mean
         lines.append(f"per-point mean NME {percent(p.mean)}% (StD {percent(p.std)}), "
-                     f"{reading(scores.settings.norm, 'mean')}: comparable with the 300-W "
+                     f"{scores.settings.point_reading}: comparable with the 300-W "
                      "literature, not with the AFLFP paper's tables")
     if scores.offset_px is not None:
         x, y = scores.offset_px
@@ -58,7 +68,7 @@ def score_table(scores: Scores) -> str:
 def palsy_text(palsy: Palsy) -> str:
     """The palsy breakdowns of ``score``: affected against unaffected half per region, and
     the error by grade and by score bin, with their intervals."""
-    level = f"{100 * palsy.level:g}%"
+    level = f"{setting_percent(palsy.level)}"
     lines = [f"Palsy breakdowns ({plain(palsy.source)}; {level} subject-bootstrap intervals)"]
     if palsy.missing:
         lines.append(f"subjects without a row (left out): {', '.join(palsy.missing[:10])}"
@@ -100,7 +110,7 @@ def _merge(grid: list[list[str]]) -> list[list[str]]:
 def clinical_grid(section: Clinical) -> list[list[str]]:
     """One row per facial measure of a clinical section; "-" where a statistic does not
     apply (the sides of a midline measure), "n/a" where it is undefined."""
-    level = f"{100 * section.settings.level:g}%"
+    level = f"{setting_percent(section.settings.level)}"
     grid = [["Measure", "Unit", "Expressions", "n", "ICC", f"ICC {level} CI", "r", "MAE diff",
              "MAE value", "Side agree", "n clear", "Affected agree", f"Affected {level} CI",
              "n affected"]]
@@ -117,11 +127,13 @@ def clinical_grid(section: Clinical) -> list[list[str]]:
     return grid
 
 
-def clinical_text(section: Clinical, *, predictions: str, dataset: str, n_images: int) -> str:
-    s = section.settings
-    level = f"{100 * s.level:g}%"
+def clinical_text(doc: ClinicalDocument) -> str:
+    """The table ``aflfp-bench clinical`` prints, with what it was measured against."""
+    section, s = doc.clinical, doc.clinical.settings
+    level = f"{setting_percent(s.level)}"
     return "\n".join([
-        f"Clinical fidelity of {plain(predictions)} on {plain(dataset)} ({n_images} images)",
+        f"Clinical fidelity of {plain(doc.predictions)} on {plain(doc.dataset.identity)} "
+        f"({doc.n_images} images)",
         "Asymmetry = left - right (the subject's sides), per image; ICC(2,1) with its "
         f"{level} interval, Pearson r and mean absolute errors over the images of the "
         "expressions where each measure matters. Lengths of both point sets in "
@@ -129,7 +141,7 @@ def clinical_text(section: Clinical, *, predictions: str, dataset: str, n_images
         "Midline measures (one signed x per image, + towards the subject's left): ICC, r and "
         "MAE of the values.",
         f"Side agree: smaller side predicted on the same side, among images with a ground-truth "
-        f"ratio below {s.clear_ratio:g} (smile angle: |difference| >= {s.clear_angle_deg:g} deg).",
+        f"ratio below {setting(s.clear_ratio)} (smile angle: |difference| >= {setting(s.clear_angle_deg)} deg).",
         "Affected agree: of those, the images whose affected side is known, the sign of "
         f"affected - unaffected kept ({level} subject-bootstrap interval).",
         text_table(clinical_grid(section))])

@@ -16,9 +16,9 @@ import math
 from ..protocol import EXPRESSION_CODES
 from ..reading.text import csv_cell, plain
 from ..scoring.diagnostics import FLAG
-from ..scoring.report import AVG, STATS, Cell, ReportModel, Row
+from ..scoring.report import AVG, STATS, TEST, Cell, ReportModel, Row
 from .escape import BOLD_CLOSE, BOLD_OPEN, latex_escape, markdown_cell, md_escape
-from .numbers import interval, p_phrase, percent, points
+from .numbers import interval, p_phrase, percent, points, setting
 
 DAGGER = "†"
 
@@ -50,14 +50,23 @@ def _boxes_caption(report: ReportModel) -> str:
     return " Face boxes: " + "; ".join(f"{name}: {text}" for name, text in boxes.items()) + "."
 
 
+def _paired_test(stats) -> str:
+    """The paired test of the captions, with its level (``stats``: a Settings)."""
+    return f"{TEST}, alpha {setting(stats.alpha)}"
+
+
+def _draws(stats) -> str:
+    """The subject bootstrap's draws, as the captions give them."""
+    return f"{stats.resamples} resamples, seed {stats.seed}"
+
+
 def table2_caption(report: ReportModel) -> str:
     s = report.settings
     synth = " SYNTHETIC data." if s.synthetic else ""
     return (f"{s.reading}, in %, on {s.identity} (norm={s.metric.norm}, "
             f"agg={s.metric.agg}); "
             f"best Mean in bold; {DAGGER} not significantly different from {s.reference} "
-            f"(Wilcoxon signed-rank on per-subject means, alpha {s.stats.alpha:g}); 95% CI: "
-            f"subject bootstrap, {s.stats.resamples} resamples, seed {s.stats.seed}."
+            f"({_paired_test(s.stats)}); 95% CI: subject bootstrap, {_draws(s.stats)}."
             f"{_boxes_caption(report)}{synth}")
 
 
@@ -274,14 +283,14 @@ def report_csv(report: ReportModel) -> str:
     here = f"{report.settings.identity}: {report.settings.reading}"
     tables = (("2", report.rows2, here), ("3", report.rows3, here),
               ("2", report.apart2, report.apart_setting), ("3", report.apart3, report.apart_setting))
-    for table, rows, setting in tables:
+    for table, rows, measured in tables:
         for row in rows:
             for stat in stats:
                 values = [_csv_value(row.cells.get(c), stat) for c in columns]
                 if row.published and not any(values):
                     continue
                 w.writerow([table, csv_cell(plain(row.name)), str(row.published).lower(),
-                            row.mistake or "", csv_cell(plain(setting)), stat, *values])
+                            row.mistake or "", csv_cell(plain(measured)), stat, *values])
     return buf.getvalue()
 
 
@@ -339,10 +348,9 @@ def leaderboard_caption(board) -> str:
     s = board.settings
     synth = " SYNTHETIC data." if board.synthetic else ""
     return (f"Leaderboard on {plain(board.identity)}: {s.reading}, in % (norm={s.norm}, "
-            f"agg={s.agg}); 95% CI by subject bootstrap ({s.resamples} resamples, seed "
-            f"{s.seed}); {TIE}: not significantly different from the rank above (Wilcoxon "
-            f"signed-rank on per-subject means, alpha {s.alpha:g}); published rows are not "
-            f"ranked.{synth}{_gap_caption(board)}")
+            f"agg={s.agg}); 95% CI by subject bootstrap ({_draws(s)}); {TIE}: not "
+            f"significantly different from the rank above ({_paired_test(s)}); published rows "
+            f"are not ranked.{synth}{_gap_caption(board)}")
 
 
 def _gap_caption(board) -> str:

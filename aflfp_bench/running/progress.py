@@ -1,7 +1,9 @@
 """Progress on stderr for long-running steps: a bar on a terminal; elsewhere (CI logs,
 pipes) one plain line at every 10% and at least every 30 s, with the elapsed time and
-an estimate of the rest. ``aflfp-bench --quiet`` (or ``AFLFP_BENCH_QUIET=1``) silences
-it everywhere; results never go to stderr, so pipes see only them."""
+an estimate of the rest. ``AFLFP_BENCH_QUIET=1`` silences it everywhere, and
+:func:`silenced` within one call (``aflfp-bench --quiet`` for one invocation: the state
+is a context variable, set and restored, never the process's); results never go to
+stderr, so pipes see only them."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import contextlib
 import os
 import sys
 import time
+from contextvars import ContextVar
 
 import click
 
@@ -17,16 +20,23 @@ QUIET_ENV = "AFLFP_BENCH_QUIET"
 LINE_SECONDS = 30.0
 LINE_FRACTION = 0.10
 
-_quiet = [False]
+_SILENCED: ContextVar[bool] = ContextVar("aflfp_bench_progress_silenced", default=False)
 
 
-def set_quiet(quiet: bool) -> None:
-    """Silence (or restore) progress for the rest of the process."""
-    _quiet[0] = quiet
+@contextlib.contextmanager
+def silenced(on: bool = True):
+    """No progress within the block (when ``on``); the state before it is restored on
+    leaving, however the block ends."""
+    token = _SILENCED.set(on or _SILENCED.get())
+    try:
+        yield
+    finally:
+        _SILENCED.reset(token)
 
 
 def quiet() -> bool:
-    return _quiet[0] or os.environ.get(QUIET_ENV, "") not in ("", "0")
+    """Whether progress is silenced here (:func:`silenced`, or ``AFLFP_BENCH_QUIET``)."""
+    return _SILENCED.get() or os.environ.get(QUIET_ENV, "") not in ("", "0")
 
 
 def _duration(seconds: float) -> str:

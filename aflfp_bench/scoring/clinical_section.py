@@ -7,6 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
+import numpy as np
+
+from .stats import DEFAULT_LEVEL, DEFAULT_RESAMPLES, DEFAULT_SEED
+
 NAN = float("nan")
 
 
@@ -76,9 +80,9 @@ class ClinicalSettings:
     clear_angle_deg: float
     scale: str
     mm_per_pixel: float | None
-    level: float = 0.95
-    resamples: int = 2000
-    seed: int = 0
+    level: float = DEFAULT_LEVEL
+    resamples: int = DEFAULT_RESAMPLES
+    seed: int = DEFAULT_SEED
     pixel_sizes: str | None = None
 
 
@@ -100,3 +104,32 @@ class Clinical:
                                        for f in fields(ClinicalSettings)
                                        if f.name in d["settings"]}),
                    {m: ClinicalMeasure.from_dict(v) for m, v in d["measures"].items()})
+
+
+@dataclass(frozen=True)
+class MeasureImages:
+    """One measure on every image, in the images' order: ``gt`` and ``pred`` are the
+    left-right differences of a sided measure (left minus right, as
+    :func:`.clinical.asymmetry` gives them) or the signed values of a midline one."""
+
+    kind: str
+    gt: np.ndarray
+    pred: np.ndarray
+
+    @property
+    def abs_error(self) -> np.ndarray:
+        """``|pred - gt|`` per image (nan where either is undefined)."""
+        return np.abs(self.pred - self.gt)
+
+
+@dataclass(frozen=True)
+class Fidelity(Clinical):
+    """What :func:`.fidelity.fidelity` returns: the clinical section (settings and
+    measures) with each measure's per-image values, which the Bland-Altman plots draw
+    and which no document carries."""
+
+    per_image: dict[str, MeasureImages] = field(default_factory=dict, repr=False, compare=False)
+
+    def section(self) -> Clinical:
+        """The section a document carries: the settings and the measures."""
+        return Clinical(self.settings, self.measures)

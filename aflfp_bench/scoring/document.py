@@ -22,9 +22,10 @@ from ..reading.fingerprint import short
 from ..reading.jsonfile import dumps
 from ..reading.schema import errors as schema_errors
 from ..reading.schema import load_schema
-from .clinical_section import Clinical, field_dict, nan_if_null
+from .clinical_section import Clinical, Fidelity, field_dict, nan_if_null
 from .diagnostics import Diagnostic
 from .palsy import Palsy
+from .settings import MetricSettings
 
 SCHEMA = {"name": "aflfp-bench/scores", "version": 3}
 #: The versions read: 2 lacks the ground truth's fingerprint and the diagnostics, which
@@ -75,14 +76,6 @@ class Summary:
 
 
 @dataclass(frozen=True)
-class MetricSettings:
-    norm: str
-    agg: str
-    reading: str
-    threshold: float
-
-
-@dataclass(frozen=True)
 class DatasetInfo:
     name: str
     synthetic: bool
@@ -101,6 +94,23 @@ class DatasetInfo:
     def identity(self) -> str:
         """The label and the short fingerprint, as every output names the ground truth."""
         return f"{self.label} [ground truth {short(self.fingerprint)}]"
+
+    @classmethod
+    def of(cls, dataset) -> DatasetInfo:
+        """What a document records of a loaded :class:`~.dataset.Dataset`."""
+        return cls(dataset.name, bool(dataset.synthetic), len(dataset), dataset.source,
+                   dataset.fingerprint)
+
+    def to_dict(self) -> dict:
+        """A document's ``dataset`` block (no source or fingerprint when unknown)."""
+        return {"name": self.name, "synthetic": self.synthetic, "n_images": self.n_images,
+                **({"source": self.source} if self.source else {}),
+                **({"fingerprint": self.fingerprint} if self.fingerprint else {})}
+
+    @classmethod
+    def from_dict(cls, block: dict) -> DatasetInfo:
+        return cls(block["name"], block["synthetic"], block["n_images"], block.get("source"),
+                   block.get("fingerprint"))
 
 
 @dataclass(frozen=True)
@@ -188,9 +198,9 @@ class Scores:
     #: Likely mistakes of the prediction file (:mod:`.diagnostics`): empty when none was
     #: found, None in a document written before the diagnostics existed (not checked).
     diagnostics: list[Diagnostic] | None = None
-    #: The fidelity result with its per-image arrays, kept in memory when the document was
+    #: The fidelity result with its per-image values, kept in memory when the document was
     #: made from predictions (the HTML report's Bland-Altman plots use it); not in JSON.
-    fidelity: dict | None = field(default=None, repr=False, compare=False)
+    fidelity: Fidelity | None = field(default=None, repr=False, compare=False)
 
     @property
     def n_images(self) -> int:
@@ -237,20 +247,15 @@ class Scores:
         doc = {
             "schema": dict(SCHEMA), "protocol": self.protocol,
             "toolkit": {"name": "aflfp-bench", "version": self.toolkit},
-            "dataset": {"name": self.dataset.name, "synthetic": self.dataset.synthetic,
-                        "n_images": self.dataset.n_images,
-                        **({"source": self.dataset.source} if self.dataset.source else {}),
-                        **({"fingerprint": self.dataset.fingerprint}
-                           if self.dataset.fingerprint else {})},
+            "dataset": self.dataset.to_dict(),
             "predictions": {"name": self.predictions, "format": self.format,
                             "markup": self.markup, "notes": list(self.notes)},
-            "settings": {"norm": s.norm, "agg": s.agg, "reading": s.reading,
-                         "threshold": s.threshold, "std_ddof": 1, "percentiles": "linear"},
+            "settings": s.to_dict(),
             "n_images": self.n_images,
             "coverage": {"n_expected": self.coverage.n_expected,
                          "n_scored": self.coverage.n_scored, "fraction": self.coverage.fraction},
             "overall": field_dict(self.overall),
-            "per_point_mean": {**field_dict(self.per_point_mean), "reading": _point_reading(s)},
+            "per_point_mean": {**field_dict(self.per_point_mean), "reading": s.point_reading},
         }
         if self.offset_px is not None:
             doc["offset_px"] = [float(v) for v in self.offset_px]
@@ -285,7 +290,6 @@ class Scores:
     def from_dict(cls, doc, where: str = "scores document") -> Scores:
         """A validated document; BenchError naming ``where`` and the key otherwise."""
         _validate(doc, where)
-        s = doc["settings"]
         per = doc["per_image"]
         clinical = None
         if "clinical" in doc:
@@ -296,14 +300,12 @@ class Scores:
         boxes = doc.get("boxes")
         return cls(
             protocol=doc["protocol"], toolkit=doc["toolkit"]["version"],
-            dataset=DatasetInfo(doc["dataset"]["name"], doc["dataset"]["synthetic"],
-                                doc["dataset"]["n_images"], doc["dataset"].get("source"),
-                                doc["dataset"].get("fingerprint")),
+            dataset=DatasetInfo.from_dict(doc["dataset"]),
             predictions=doc["predictions"]["name"], format=doc["predictions"]["format"],
             markup=doc["predictions"].get("markup", "ibug68"),
             notes=list(doc["predictions"].get("notes", [])),
             offset_px=(tuple(nan_if_null(v) for v in doc["offset_px"]) if "offset_px" in doc else None),
-            settings=MetricSettings(s["norm"], s["agg"], s["reading"], float(s["threshold"])),
+            settings=MetricSettings.from_dict(doc["settings"]),
             coverage=Coverage(doc["coverage"]["n_expected"], doc["coverage"]["n_scored"]),
             overall=Summary.from_dict(doc["overall"]),
             per_point_mean=Stat.from_dict(doc["per_point_mean"]),
@@ -333,12 +335,6 @@ class Scores:
         from ..reading.atomic import write_output
 
         write_output(path, self.to_json(), "scores")
-
-
-def _point_reading(s: MetricSettings) -> str:
-    from .metrics import reading
-
-    return reading(s.norm, "mean")
 
 
 def _stats(d: dict) -> dict[str, Stat]:

@@ -53,7 +53,9 @@ from .clinical import (
     asymmetry,
     inter_ocular,
 )
-from .document import Clinical
+from .clinical_document import ClinicalDocument
+from .clinical_section import ClinicalMeasure, ClinicalSettings, Fidelity, MeasureImages
+from .document import DatasetInfo
 from .stats import DEFAULT_LEVEL, DEFAULT_RESAMPLES, DEFAULT_SEED, cluster_mean_ci, make_bootstrap
 
 CLEAR_RATIO = 0.85
@@ -228,7 +230,7 @@ def _scale(gt_points, mm_per_pixel) -> dict:
 def fidelity(gt_points, pred_points, expressions, *, subjects=None, affected=None,
              clear: float = CLEAR_RATIO, clear_angle: float = CLEAR_ANGLE, mm_per_pixel=None,
              level: float = DEFAULT_LEVEL, resamples: int = DEFAULT_RESAMPLES,
-             seed: int = DEFAULT_SEED) -> dict:
+             seed: int = DEFAULT_SEED) -> Fidelity:
     """Per-measure agreement of ``pred_points`` with ``gt_points`` (both (n, 68, 2)).
 
     ``subjects`` and ``affected`` (``"right"``, ``"left"`` or None per image) give the
@@ -236,10 +238,10 @@ def fidelity(gt_points, pred_points, expressions, *, subjects=None, affected=Non
     ``seed``); ``level`` is the level of every interval. ``mm_per_pixel``: one number or
     one per image; lengths are otherwise in % of the ground truth's inter-ocular distance.
 
-    Returns ``{"measures": {name: {...}}, "per_image": {name: {...}}, "settings": {...}}``;
-    ``per_image`` holds ``gt_difference``, ``pred_difference`` and ``abs_error_difference``
-    for a per-side measure, ``gt_value``, ``pred_value`` and ``abs_error_value`` for a
-    midline one."""
+    Returns a :class:`~.clinical_section.Fidelity`: ``settings``, ``measures`` (a
+    :class:`~.clinical_section.ClinicalMeasure` per measure) and ``per_image`` (a
+    :class:`~.clinical_section.MeasureImages` per measure: the compared values of both
+    point sets, image by image)."""
     gt_points = np.asarray(gt_points, dtype=float)
     scale = _scale(gt_points, mm_per_pixel)
     gt, gt_mid = all_measures(gt_points, **scale)
@@ -259,12 +261,11 @@ def fidelity(gt_points, pred_points, expressions, *, subjects=None, affected=Non
     boot = (make_bootstrap(subj, n_resamples=resamples, seed=seed, level=level)
             if aff is not None and n else None)
     mm = mm_per_pixel is not None
-    out, per_image = {}, {}
+    measures, per_image = {}, {}
     for m in MEASURES:
         gd, _ = asymmetry(gt[m], m)
         pd_, _ = asymmetry(pred[m], m)
-        per_image[m] = {"gt_difference": gd, "pred_difference": pd_,
-                        "abs_error_difference": np.abs(pd_ - gd)}
+        per_image[m] = MeasureImages("sided", gd, pd_)
         rel = relevant(m)
         icc, icc_ci, r = _agreement(pd_[rel], gd[rel], level)
         clear_mask = rel & _clear(gt[m], m, clear, clear_angle)
@@ -276,52 +277,49 @@ def fidelity(gt_points, pred_points, expressions, *, subjects=None, affected=Non
         pred_side[~np.isfinite(chosen).all(axis=1) | (chosen[:, 0] == chosen[:, 1])] = -1
         affected_agree, affected_ci, n_affected = _affected_agreement(
             gd, pd_, clear_mask, aff, subj, boot)
-        out[m] = {
-            "unit": "mm" if (mm and m not in ANGLES) else UNITS[m], "kind": "sided",
-            "expressions": list(RELEVANT[m]), "n": int(rel.sum()),
-            "icc": icc, "icc_ci": icc_ci, "r": r,
-            "mae_difference": _mean(np.abs(pd_ - gd)[rel]),
-            "mae_value": _mean(np.abs(pred[m] - gt[m])[rel]),
-            "mae_value_all": _mean(np.abs(pred[m] - gt[m])),
-            "n_clear": n_clear,
-            "side_agreement": float((gt_side == pred_side).mean()) if n_clear else NAN,
-            "n_affected": n_affected, "affected_agreement": affected_agree,
-            "affected_agreement_ci": affected_ci,
-        }
+        measures[m] = ClinicalMeasure(
+            unit="mm" if (mm and m not in ANGLES) else UNITS[m], kind="sided",
+            expressions=list(RELEVANT[m]), n=int(rel.sum()), icc=icc, icc_ci=icc_ci, r=r,
+            mae_difference=_mean(np.abs(pd_ - gd)[rel]),
+            mae_value=_mean(np.abs(pred[m] - gt[m])[rel]),
+            mae_value_all=_mean(np.abs(pred[m] - gt[m])), n_clear=n_clear,
+            side_agreement=float((gt_side == pred_side).mean()) if n_clear else NAN,
+            n_affected=n_affected, affected_agreement=affected_agree,
+            affected_agreement_ci=affected_ci)
     for m in MIDLINE_MEASURES:
         g, p = gt_mid[m], pred_mid[m]
-        per_image[m] = {"gt_value": g, "pred_value": p, "abs_error_value": np.abs(p - g)}
+        per_image[m] = MeasureImages("midline", g, p)
         rel = relevant(m)
         icc, icc_ci, r = _agreement(p[rel], g[rel], level)
-        out[m] = {
-            "unit": "mm" if mm else UNITS[m], "kind": "midline",
-            "expressions": list(RELEVANT[m]), "n": int(rel.sum()),
-            "icc": icc, "icc_ci": icc_ci, "r": r, "mae_difference": NAN,
-            "mae_value": _mean(np.abs(p - g)[rel]), "mae_value_all": _mean(np.abs(p - g)),
-            "n_clear": 0, "side_agreement": NAN,
-            "n_affected": 0, "affected_agreement": NAN, "affected_agreement_ci": [NAN, NAN],
-        }
-    _warn_undefined(out, affected_known=aff is not None)
+        measures[m] = ClinicalMeasure(
+            unit="mm" if mm else UNITS[m], kind="midline", expressions=list(RELEVANT[m]),
+            n=int(rel.sum()), icc=icc, icc_ci=icc_ci, r=r, mae_difference=NAN,
+            mae_value=_mean(np.abs(p - g)[rel]), mae_value_all=_mean(np.abs(p - g)),
+            n_clear=0, side_agreement=NAN)
+    _warn_undefined(measures, affected_known=aff is not None)
     single = mm and np.ndim(mm_per_pixel) == 0
-    return {"measures": out, "per_image": per_image,
-            "settings": {"clear_ratio": clear, "clear_angle_deg": clear_angle,
-                         "scale": "mm" if mm else "% ground-truth inter-ocular distance",
-                         "mm_per_pixel": float(mm_per_pixel) if single else None,
-                         "level": level, "resamples": resamples, "seed": seed}}
+    settings = ClinicalSettings(
+        clear_ratio=clear, clear_angle_deg=clear_angle,
+        scale="mm" if mm else "% ground-truth inter-ocular distance",
+        mm_per_pixel=float(mm_per_pixel) if single else None, level=level,
+        resamples=resamples, seed=seed)
+    return Fidelity(settings, measures, per_image)
 
 
-def _warn_undefined(out: dict, *, affected_known: bool) -> None:
-    for m, stats in out.items():
-        if not stats["n"]:
+def _warn_undefined(measures: dict[str, ClinicalMeasure], *, affected_known: bool) -> None:
+    for m, stats in measures.items():
+        if not stats.n:
             continue
-        keys = ["icc", "r"]
-        if stats["kind"] == "sided":
-            keys += ["side_agreement"] + (["affected_agreement"] if affected_known else [])
-        for key in keys:
-            if np.isnan(stats[key]):
+        undefined = [("icc", stats.icc), ("r", stats.r)]
+        if stats.kind == "sided":
+            undefined.append(("side_agreement", stats.side_agreement))
+            if affected_known:
+                undefined.append(("affected_agreement", stats.affected_agreement))
+        for key, value in undefined:
+            if np.isnan(value):
                 warnings.warn(f"{m}: {key} is undefined on these images; reported as nan",
                               UndefinedStatisticWarning, 3)
-        if not np.isnan(stats["icc"]) and np.isnan(stats["icc_ci"][0]):
+        if not np.isnan(stats.icc) and np.isnan(stats.icc_ci[0]):
             warnings.warn(f"{m}: icc_ci is undefined on these images; reported as nan",
                           UndefinedStatisticWarning, 3)
 
@@ -331,29 +329,11 @@ def _mean(values: np.ndarray) -> float:
     return float(values.mean()) if values.size else NAN
 
 
-def summary_json(result: dict) -> dict:
-    """The JSON-ready part of :func:`fidelity` (no per-image arrays; nan as None)."""
-    def clean(v):
-        if isinstance(v, list):
-            return [clean(x) for x in v]
-        return None if isinstance(v, float) and np.isnan(v) else v
-    return {"settings": result["settings"],
-            "measures": {m: {k: clean(v) for k, v in s.items()} for m, s in result["measures"].items()}}
-
-
-def clinical_of(gt_points, pred_points, expressions, **options):
-    """(:class:`~.document.Clinical` section, the full :func:`fidelity` result) with the
-    undefined statistics as nan (null in JSON), warned once each by the caller's filter.
-    ``options`` are those of :func:`fidelity`."""
-    result = fidelity(gt_points, pred_points, expressions, **options)
-    return Clinical.from_dict(summary_json(result)), result
-
-
 def clinical_document(dataset, predictions, *, clear: float = CLEAR_RATIO, mm_per_pixel=None,
-                      affected=None) -> tuple[Clinical, dict]:
-    """The clinical fidelity of aligned predictions (the images that have one): the typed
-    section and the JSON document ``aflfp-bench clinical --json`` writes. Undefined
-    statistics warn (:class:`~.errors.UndefinedStatisticWarning`) and are null.
+                      affected=None) -> ClinicalDocument:
+    """The clinical fidelity of aligned predictions (the images that have one), as the
+    document ``aflfp-bench clinical --json`` writes. Undefined statistics warn
+    (:class:`~.errors.UndefinedStatisticWarning`) and are nan (null in JSON).
 
     ``mm_per_pixel``: one number, or a :class:`~.pixelsize.PixelSizes` table that must
     have every scored image. ``affected``: the affected side of each of the dataset's
@@ -368,15 +348,13 @@ def clinical_document(dataset, predictions, *, clear: float = CLEAR_RATIO, mm_pe
     if isinstance(mm_per_pixel, PixelSizes):
         source = Path(mm_per_pixel.source).name
         mm_per_pixel = mm_per_pixel.for_ids(np.asarray(dataset.ids)[mask])
-    section, _ = clinical_of(
+    section = fidelity(
         dataset.points[mask], predictions.points[mask],
         meta["expression"].to_numpy(dtype=object)[mask], clear=clear, mm_per_pixel=mm_per_pixel,
         subjects=meta["subject"].to_numpy(dtype=object)[mask].astype(str),
-        affected=None if affected is None else np.asarray(affected, dtype=object)[mask])
+        affected=None if affected is None else np.asarray(affected, dtype=object)[mask]
+    ).section()
     if source is not None:
         section = replace(section, settings=replace(section.settings, pixel_sizes=source))
-    doc = {"predictions": {"name": Path(predictions.source).name},
-           "dataset": {"name": dataset.name, "synthetic": bool(dataset.synthetic),
-                       "fingerprint": dataset.fingerprint},
-           "n_images": int(mask.sum()), "clinical": section.to_dict()}
-    return section, doc
+    return ClinicalDocument(Path(predictions.source).name, DatasetInfo.of(dataset),
+                            int(mask.sum()), section)

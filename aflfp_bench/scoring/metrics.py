@@ -35,6 +35,7 @@ warns with :class:`UndefinedStatisticWarning` and gives nan.
 from __future__ import annotations
 
 import warnings
+from numbers import Real
 
 import numpy as np
 
@@ -61,15 +62,15 @@ _AGG_TEXT = {"frobenius": ("||P - G||_F", "Frobenius norm of the 68x2 error matr
 def default_threshold(agg: str = DEFAULT_AGG) -> float:
     """The default failure threshold (also the AUC range) of a reading: 0.08 per point,
     :data:`MATRIX_THRESHOLD` for the matrix readings."""
-    _check_option("agg", agg, AGGS)
+    check_option("agg", agg, AGGS)
     return DEFAULT_THRESHOLD if agg == "mean" else MATRIX_THRESHOLD
 
 
 def reading(norm: str = DEFAULT_NORM, agg: str = DEFAULT_AGG) -> str:
     """The formula of an NME setting in words, e.g.
     ``NME = ||P - G||_F / sqrt(w*h) (AFLFP Eq. 3, Frobenius norm of the 68x2 error matrix)``."""
-    _check_option("norm", norm, NORMS)
-    _check_option("agg", agg, AGGS)
+    check_option("norm", norm, NORMS)
+    check_option("agg", agg, AGGS)
     top, words = _AGG_TEXT[agg]
     origin = "AFLFP Eq. 3, " if agg != "mean" and norm == "bbox" else ""
     return f"NME = {top} / {_D_TEXT[norm]} ({origin}{words})"
@@ -106,21 +107,26 @@ def _check_boxes(boxes, n: int) -> np.ndarray:
     return boxes
 
 
-def _check_option(name: str, value: str, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
+def check_option(name: str, value: str, allowed: tuple[str, ...]) -> str:
+    """``value`` when it is one of ``allowed`` (a norm or a reading); ValueError otherwise."""
+    if not isinstance(value, str) or value not in allowed:
         raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+    return value
 
 
-def _check_threshold(threshold: float) -> float:
-    threshold = float(threshold)
-    if not threshold > 0 or not np.isfinite(threshold):
+def check_threshold(threshold) -> float:
+    """A failure threshold as a float: a finite positive number; ValueError otherwise."""
+    if isinstance(threshold, (bool, str, bytes)) or not isinstance(threshold, Real):
         raise ValueError(f"threshold must be a positive number, got {threshold!r}")
-    return threshold
+    value = float(threshold)
+    if not value > 0 or not np.isfinite(value):
+        raise ValueError(f"threshold must be a positive number, got {threshold!r}")
+    return value
 
 
 def normalizer(gt, *, norm: str = DEFAULT_NORM, boxes=None) -> np.ndarray:
     """The per-image normalising distance ``d`` (shape ``(n,)``); 0 warns and becomes nan."""
-    _check_option("norm", norm, NORMS)
+    check_option("norm", norm, NORMS)
     gt, _ = _check_shapes(gt)
     if norm in ("bbox", "diagonal"):
         b = _check_boxes(boxes, len(gt))
@@ -165,7 +171,7 @@ def aggregate(displacement: np.ndarray, *, agg: str = DEFAULT_AGG) -> np.ndarray
     >>> aggregate(e, agg="spectral"), aggregate(e, agg="frobenius"), aggregate(e, agg="mean")
     (array([4.]), array([5.]), array([3.5]))
     """
-    _check_option("agg", agg, AGGS)
+    check_option("agg", agg, AGGS)
     e = np.asarray(displacement, dtype=float)
     if e.ndim != 3 or e.shape[2] != 2:
         raise ValueError(f"displacement must have shape (n, k, 2), got {e.shape}")
@@ -219,7 +225,7 @@ def auc(errors, *, threshold: float = DEFAULT_THRESHOLD) -> float:
     >>> auc([0.02, 0.04], threshold=0.08)   # (0.75 + 0.5) / 2
     0.625
     """
-    threshold = _check_threshold(threshold)
+    threshold = check_threshold(threshold)
     errors = np.asarray(errors, dtype=float).ravel()
     if errors.size == 0:
         warnings.warn("auc of no images is undefined", UndefinedStatisticWarning, stacklevel=2)
@@ -233,7 +239,7 @@ def failure_rate(errors, *, threshold: float = DEFAULT_THRESHOLD) -> float:
     >>> failure_rate([0.02, 0.08, 0.1], threshold=0.08)
     0.3333333333333333
     """
-    threshold = _check_threshold(threshold)
+    threshold = check_threshold(threshold)
     errors = np.asarray(errors, dtype=float).ravel()
     if errors.size == 0:
         warnings.warn("failure rate of no images is undefined", UndefinedStatisticWarning, stacklevel=2)

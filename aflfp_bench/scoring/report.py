@@ -17,9 +17,9 @@ from ..errors import BenchError, UndefinedStatisticWarning
 from ..protocol import EXPRESSION_CODES, KEYFRAMES
 from ..reading.files import excerpt
 from .comparison import Result, paired
-from .document import BoxCounts, MetricSettings
+from .document import BoxCounts
 from .published import Published, incomparable
-from .settings import Settings
+from .settings import DEFAULTS, MetricSettings, Settings
 from .stats import DEFAULT_LEVEL, Paired, cluster_mean_ci, make_bootstrap, paired_comparison
 
 AVG = "Avg"
@@ -221,7 +221,7 @@ def build_report(results: list[Result], *, settings: Settings | None = None,
     way ``ReportModel.notes`` says so."""
     if not results:
         raise BenchError("no results to report")
-    settings = settings or Settings()
+    settings = settings or DEFAULTS
     arrays = {r.name: r.scores.per_image for r in results}
     if any(np.isnan(a.nme).any() for a in arrays.values()):
         raise BenchError("a result has undefined (nan) per-image NME; check its normaliser")

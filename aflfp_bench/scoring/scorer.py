@@ -19,23 +19,22 @@ from ..errors import BenchError, UndefinedStatisticWarning
 from ..protocol import EXPRESSION_CODES, KEYFRAMES, LEFT_SIDE, NAME, REGIONS, RIGHT_SIDE
 from ..reading.dataset import Dataset
 from ..reading.predictions import Predictions
+from .clinical_section import Fidelity
 from .diagnostics import diagnose
 from .document import (
     BoxCounts,
     Ced,
-    Clinical,
     Coverage,
     DatasetInfo,
-    MetricSettings,
     PerImage,
     Scores,
     Stat,
     Summary,
 )
-from .fidelity import clinical_of
+from .fidelity import fidelity
 from .metrics import aggregate, ced, nme, normalizer, point_errors, summary
 from .palsy import breakdowns
-from .settings import Settings
+from .settings import DEFAULTS, Settings
 
 CED_STEPS = 80
 
@@ -51,7 +50,7 @@ def score(dataset: Dataset, predictions: Predictions, settings: Settings | None 
     """Score aligned predictions against a dataset (default :class:`~.settings.Settings`).
     ``clinical=False`` leaves the clinical section out (None), for a caller that does not
     show it."""
-    settings = settings or Settings()
+    settings = settings or DEFAULTS
     mask = predictions.present
     if not mask.any():
         raise BenchError(f"{predictions.source}: no image has a prediction")
@@ -80,10 +79,10 @@ def score(dataset: Dataset, predictions: Predictions, settings: Settings | None 
     counts = predictions.boxes
     subjects = meta["subject"].to_numpy(dtype=object).astype(str).astype(object)
     affected = None if dataset.subjects is None else dataset.subjects.affected_side(subjects)
-    section, result = None, None
+    result = None
     if clinical:
-        section, result = _clinical(gt, pred, expr, subjects=subjects, affected=affected,
-                                    resamples=settings.resamples, seed=settings.seed)
+        result = _fidelity(gt, pred, expr, subjects=subjects, affected=affected,
+                           resamples=settings.resamples, seed=settings.seed)
     palsy = None
     if dataset.subjects is not None:
         palsy = breakdowns(diff, d, lambda x: aggregate(x, agg=agg), subjects=subjects,
@@ -95,10 +94,9 @@ def score(dataset: Dataset, predictions: Predictions, settings: Settings | None 
                      sizes=sizes)
     return Scores(
         protocol=NAME, toolkit=__version__,
-        dataset=DatasetInfo(dataset.name, bool(dataset.synthetic), len(dataset), dataset.source,
-                            dataset.fingerprint),
+        dataset=DatasetInfo.of(dataset),
         predictions=Path(predictions.source).name, format=predictions.format,
-        settings=MetricSettings(norm, agg, settings.reading, float(settings.threshold)),
+        settings=settings.metric(),
         coverage=Coverage(len(dataset), int(mask.sum())),
         overall=Summary(**summary(errors, threshold=settings.threshold)),
         per_point_mean=Stat.of(per_point),
@@ -115,12 +113,12 @@ def score(dataset: Dataset, predictions: Predictions, settings: Settings | None 
                                     dtype=object),
                            fold.astype(int), errors),
         boxes=BoxCounts(**counts) if counts is not None else None,
-        clinical=section, markup=predictions.markup,
+        clinical=None if result is None else result.section(), markup=predictions.markup,
         offset_px=tuple(float(v) for v in diff.reshape(-1, 2).mean(axis=0)),
         notes=list(predictions.notes), fidelity=result, palsy=palsy, diagnostics=found)
 
 
-def _clinical(gt, pred, expressions, **options) -> tuple[Clinical, dict]:
+def _fidelity(gt, pred, expressions, **options) -> Fidelity:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UndefinedStatisticWarning)  # null in the document
-        return clinical_of(gt, pred, expressions, **options)
+        return fidelity(gt, pred, expressions, **options)

@@ -2,22 +2,82 @@
 
 One frozen :class:`Settings` travels from the command line (or the Python call) to the
 scores document, the report and the gate, instead of six loose arguments with their
-defaults retyped at every step.
+defaults retyped at every step. It is the one source of the defaults (:data:`DEFAULTS`:
+the CLI's options and the API's keywords read theirs from it) and of the settings block
+a scores document records (:meth:`Settings.metric`, :class:`MetricSettings`); it checks
+its values with the very checkers of :mod:`.metrics` and :mod:`.stats`, so a setting
+those refuse is refused when it is made.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from .metrics import AGGS, DEFAULT_AGG, DEFAULT_NORM, NORMS, default_threshold, reading
-from .stats import DEFAULT_ALPHA, DEFAULT_RESAMPLES, DEFAULT_SEED
+from .metrics import (
+    AGGS,
+    DEFAULT_AGG,
+    DEFAULT_NORM,
+    NORMS,
+    check_option,
+    check_threshold,
+    default_threshold,
+    reading,
+)
+from .stats import (
+    DEFAULT_ALPHA,
+    DEFAULT_RESAMPLES,
+    DEFAULT_SEED,
+    check_fraction,
+    check_resamples,
+    check_seed,
+)
+
+#: How a document's standard deviations and percentiles are computed (sample StD,
+#: numpy's linear percentiles): recorded beside the reading.
+STD_DDOF = 1
+PERCENTILES = "linear"
+
+
+@dataclass(frozen=True)
+class MetricSettings:
+    """The metric part of the settings, as a scores document records it: the norm, the
+    reading, the formula in words and the failure threshold."""
+
+    norm: str
+    agg: str
+    reading: str
+    threshold: float
+
+    @property
+    def point_reading(self) -> str:
+        """The formula of the per-point mean under the same norm."""
+        return reading(self.norm, "mean")
+
+    def to_dict(self) -> dict:
+        """The document's ``settings`` block."""
+        return {"norm": self.norm, "agg": self.agg, "reading": self.reading,
+                "threshold": float(self.threshold), "std_ddof": STD_DDOF,
+                "percentiles": PERCENTILES}
+
+    @classmethod
+    def from_dict(cls, block: dict) -> MetricSettings:
+        return cls(block["norm"], block["agg"], block["reading"], float(block["threshold"]))
 
 
 @dataclass(frozen=True)
 class Settings:
     """``norm`` and ``agg`` choose the reading (:mod:`.metrics`); ``threshold`` (default:
     the reading's own) sets AUC and failure rate; ``alpha``, ``resamples`` and ``seed`` the
-    paired tests and the subject bootstrap (:mod:`.stats`)."""
+    paired tests and the subject bootstrap (:mod:`.stats`). A value the metrics or the
+    statistics would refuse raises ValueError here.
+
+    >>> Settings(agg="mean").threshold
+    0.08
+    >>> Settings(threshold=float("inf"))
+    Traceback (most recent call last):
+    ...
+    ValueError: threshold must be a positive number, got inf
+    """
 
     norm: str = DEFAULT_NORM
     agg: str = DEFAULT_AGG
@@ -27,27 +87,26 @@ class Settings:
     seed: int = DEFAULT_SEED
 
     def __post_init__(self):
-        for name, value, allowed in (("norm", self.norm, NORMS), ("agg", self.agg, AGGS)):
-            if value not in allowed:
-                raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
-        if self.threshold is None:
-            object.__setattr__(self, "threshold", default_threshold(self.agg))
-        if not (isinstance(self.threshold, (int, float)) and self.threshold > 0):
-            raise ValueError(f"threshold must be a positive number, got {self.threshold!r}")
-        if not 0 < self.alpha < 1:
-            raise ValueError(f"alpha must be in (0, 1), got {self.alpha!r}")
-        if not (isinstance(self.resamples, int) and self.resamples >= 1):
-            raise ValueError(f"resamples must be a positive integer, got {self.resamples!r}")
+        check_option("norm", self.norm, NORMS)
+        check_option("agg", self.agg, AGGS)
+        threshold = default_threshold(self.agg) if self.threshold is None else self.threshold
+        seed = check_seed(self.seed)
+        if not isinstance(seed, int):
+            raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
+        for name, value in (("threshold", check_threshold(threshold)),
+                            ("alpha", check_fraction("alpha", self.alpha)),
+                            ("resamples", check_resamples(self.resamples, "resamples")), ("seed", seed)):
+            object.__setattr__(self, name, value)
 
     @property
     def reading(self) -> str:
         """The formula in words (:func:`.metrics.reading`)."""
         return reading(self.norm, self.agg)
 
-    def metric(self) -> dict:
-        """What the scores document records: the metric part, with the reading in words."""
-        return {"norm": self.norm, "agg": self.agg, "reading": self.reading,
-                "threshold": float(self.threshold), "std_ddof": 1, "percentiles": "linear"}
+    def metric(self) -> MetricSettings:
+        """The metric part, as a scores document records it."""
+        return MetricSettings(self.norm, self.agg, self.reading, self.threshold)
 
-    def with_(self, **changes) -> Settings:
-        return replace(self, **changes)
+
+#: The default settings: the defaults of every option and keyword that sets one.
+DEFAULTS = Settings()

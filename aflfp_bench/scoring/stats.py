@@ -18,6 +18,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from numbers import Real
 
 import numpy as np
 
@@ -28,6 +29,35 @@ DEFAULT_RESAMPLES = 2000
 DEFAULT_SEED = 0
 DEFAULT_ALPHA = 0.05
 DEFAULT_LEVEL = 0.95
+
+
+def check_resamples(n_resamples, name: str = "n_resamples") -> int:
+    """A number of bootstrap resamples: an integer of at least 1; ValueError otherwise."""
+    if isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer)) \
+            or n_resamples < 1:
+        raise ValueError(f"{name} must be an integer of at least 1, got {n_resamples!r}")
+    return int(n_resamples)
+
+
+def check_fraction(name: str, value) -> float:
+    """A level or a significance level: a number strictly between 0 and 1."""
+    if isinstance(value, (bool, str, bytes)) or not isinstance(value, Real) \
+            or not 0 < float(value) < 1:
+        raise ValueError(f"{name} must be in (0, 1), got {value!r}")
+    return float(value)
+
+
+def check_seed(seed):
+    """A bootstrap seed: a non-negative integer; or None (fresh entropy), a numpy
+    ``SeedSequence``, ``BitGenerator`` or ``Generator``, used as given and never cached."""
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+        if seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+        return int(seed)
+    if seed is None or isinstance(seed, (np.random.SeedSequence, np.random.BitGenerator,
+                                         np.random.Generator)):
+        return seed
+    raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
 
 
 @dataclass(frozen=True)
@@ -69,16 +99,14 @@ def make_bootstrap(subjects, *, n_resamples: int = DEFAULT_RESAMPLES, seed: int 
     >>> boot.subjects.tolist(), boot.weights.sum(axis=1).tolist()
     (['a', 'b', 'c'], [3.0, 3.0, 3.0])
     """
-    if n_resamples < 1:
-        raise ValueError(f"n_resamples must be at least 1, got {n_resamples}")
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level}")
+    n_resamples, level, seed = (check_resamples(n_resamples), check_fraction("level", level),
+                                check_seed(seed))
     unique = np.unique(np.asarray(subjects, dtype=object).astype(str))
     if unique.size == 0:
         raise ValueError("no subjects to resample")
-    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
-        return _draw(tuple(unique.tolist()), int(n_resamples), int(seed), float(level))
-    return _draw.__wrapped__(tuple(unique.tolist()), int(n_resamples), seed, float(level))
+    if isinstance(seed, int):
+        return _draw(tuple(unique.tolist()), n_resamples, seed, level)
+    return _draw.__wrapped__(tuple(unique.tolist()), n_resamples, seed, level)
 
 
 @lru_cache(maxsize=8)
@@ -267,6 +295,7 @@ def paired_comparison(values, reference, subjects, boot: Bootstrap, *,
     >>> round(out.delta, 6), out.p_value, out.significant
     (0.01, 0.03125, True)
     """
+    alpha = check_fraction("alpha", alpha)
     values, reference = np.asarray(values, dtype=float), np.asarray(reference, dtype=float)
     if values.shape != reference.shape:
         raise ValueError(f"values and reference must be aligned, got {values.shape} and "

@@ -152,6 +152,15 @@ def main():
     write("openface_folder/2/2-Snarl/key frames/2-Snarl_40.csv",
           openface_text(header, [openface_row(header, all_points[2])]))
 
+    # A folder of iBUG .pts files, named by canonical id, by image path (without the
+    # extension) and by the image's own file stem.
+    def pts_text(pts):
+        return ("version: 1\nn_points: 68\n{\n" + "".join(f"{num(x)} {num(y)}\n" for x, y in pts)
+                + "}\n")
+    write("pts_folder/1-BR-neutral.pts", pts_text(all_points[0]))
+    write(f"pts_folder/{IMAGES[1][1].rsplit('.', 1)[0]}.pts", pts_text(all_points[1]))
+    write("pts_folder/2-Snarl_40.pts", pts_text(all_points[2]))
+
     # NumPy: .npz with ids and points; .npy of points with an id file.
     arr = np.array(all_points, dtype=np.float64)
     with open(HERE / "arrays.npz", "wb") as fh:

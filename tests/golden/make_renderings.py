@@ -23,6 +23,7 @@ def renderings() -> dict[str, str]:
     from aflfp_bench.reading.predictions import write_predictions
     from aflfp_bench.rendering import tables
     from aflfp_bench.rendering.summaries import clinical_text, score_table
+    from aflfp_bench.scoring.clinical_document import ClinicalDocument
     from aflfp_bench.scoring.comparison import Result
     from aflfp_bench.scoring.published import paper_table2, paper_table3
     from aflfp_bench.scoring.report import build_report
@@ -39,8 +40,8 @@ def renderings() -> dict[str, str]:
     out = {"report.txt": tables.report_text(report), "report.md": tables.report_markdown(report),
            "report.tex": tables.report_latex(report), "report.csv": tables.report_csv(report),
            "score.txt": score_table(docs["good"]),
-           "clinical.txt": clinical_text(docs["good"].clinical, predictions="good.csv",
-                                         dataset=ds.label, n_images=len(ds))}
+           "clinical.txt": clinical_text(ClinicalDocument("good.csv", docs["good"].dataset,
+                                                          len(ds), docs["good"].clinical))}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "subs"
         for k, (name, noise) in enumerate((("Good", 1.0), ("Twin", 1.0), ("Bad", 2.5))):

@@ -1,7 +1,7 @@
-"""Prediction file formats, each detected from the file's content (not its name).
+"""Prediction file formats, each recognised from the file's content (not its name).
 
 =================  ===========================================================
-format             detected by
+format             recognised by
 =================  ===========================================================
 wide               CSV header with ``image_id`` (or ``--id-column``), ``x0, y0, ...``
 long               CSV header with ``image_id, landmark, x, y``
@@ -13,55 +13,63 @@ npy                the NumPy magic ``\\x93NUMPY`` (with ``--ids FILE``)
 coco               a JSON list (COCO keypoint results, with ``--coco-images FILE``)
 =================  ===========================================================
 
-A CSV may be gzip-compressed. :func:`parse` returns the records in the file's own markup
-(any number of points); the caller checks the count and maps the markup.
+Each format is declared once, in its module (:class:`.format.PredictionFormat`: how it is
+recognised, how it is read, how errors name it); :mod:`.registry` gathers them, and the
+formats other packages install. A CSV may be gzip-compressed. :func:`parse` returns the
+records in the file's own markup (any number of points); the caller checks the count and
+maps the markup.
 """
 
 from __future__ import annotations
 
-import os
 import zlib
 from pathlib import Path
 
+import numpy as np
+
 from ...errors import BenchError
-from .. import jsonfile
-from ..files import check_regular, decode_text, read_maybe_gzip, walk_folders
-from . import arrays, coco, long, openface, pts, wide
-from .records import BASE_BYTES, BYTES_PER_IMAGE, ReadOptions, Records, Source, header, read_source
+from ..files import check_regular, walk_folders
+from .format import SPECIFIC_OPTIONS, PredictionFormat, Request
+from .records import ReadOptions, Records, Source, header, read_source
+from .registry import builtin, installed
 
-__all__ = ["FORMATS", "ReadOptions", "Records", "Source", "parse", "parse_text", "sniff"]
-
-FORMATS = ("wide", "long", "openface", "openface-folder", "pts-folder", "npz", "npy", "coco")
-_KNOWN = ("a wide CSV (image_id,x0,y0,...), a long CSV (image_id,landmark,x,y), an OpenFace "
-          "CSV (x_0..,y_0..), .npz (ids, points), .npy (with --ids), COCO keypoint results "
-          "JSON (with --coco-images), or a folder of .pts or OpenFace CSV files")
+__all__ = ["PredictionFormat", "ReadOptions", "Records", "Request", "Source", "formats",
+           "parse", "parse_text", "sniff"]
 
 
-def sniff(path) -> str:
-    """What ``path`` holds, from its first bytes: ``folder``, ``npz``, ``npy``, ``json``
-    (a JSON list), ``json-object`` (e.g. a scores document) or ``text`` (a CSV, possibly
-    gzip-compressed)."""
-    path = Path(path)
-    if path.is_dir():
-        return "folder"
+def formats() -> tuple[PredictionFormat, ...]:
+    """Every format: the package's own, then the installed ones."""
+    return builtin() + installed()
+
+
+def _asked(container: str, recognised, *, group=None) -> PredictionFormat | None:
+    """The first format of ``container`` that recognises the input, among ``group`` (a
+    registry function) or else the package's own first and the installed ones only when
+    none of those does."""
+    for each in (group,) if group else (builtin, installed):
+        for fmt in each():
+            if fmt.container == container and recognised(fmt):
+                return fmt
+    return None
+
+
+def _known() -> str:
+    names = [f.description for f in formats()]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def _start(path: Path) -> bytes:
+    """The first bytes of a file as the formats recognise it: decompressed when gzip,
+    without a byte-order mark and leading white space."""
     check_regular(path)
     try:
         with open(path, "rb") as fh:
             head = fh.read(64)
     except OSError as exc:
         raise BenchError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
-        return "npz"
-    if head.startswith(b"\x93NUMPY"):
-        return "npy"
     if head.startswith(b"\x1f\x8b"):   # gzip: what it holds decides
         head = _gzip_start(path)
-    text = head.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n")
-    if text[:1] == b"[":
-        return "json"
-    if text[:1] == b"{":
-        return "json-object"
-    return "text"
+    return head.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n")
 
 
 def _gzip_start(path: Path) -> bytes:
@@ -74,72 +82,117 @@ def _gzip_start(path: Path) -> bytes:
         return b""
 
 
-def _folder(path: Path, options: ReadOptions, n_images: int) -> tuple[Records, str]:
-    """A folder of per-image files: every .pts or .csv below it (links followed, hidden
-    folders skipped, as for images)."""
-    found: dict[str, list[Path]] = {".pts": [], ".csv": []}
-    for folder, names in walk_folders(path):
-        for name in names:
-            suffix = os.path.splitext(name)[1].lower()
-            if suffix in found:
-                found[suffix].append(Path(folder) / name)
-    pts_files, csv_files = sorted(found[".pts"]), sorted(found[".csv"])
-    if pts_files and csv_files:
-        raise BenchError(f"{path}: folder holds both .pts files ({pts_files[0].name}, ...) and "
-                         f"CSV files ({csv_files[0].name}, ...); keep one kind of prediction")
-    if pts_files:
-        return pts.parse_folder(path, pts_files), "pts-folder"
-    if csv_files:
-        return openface.parse_folder(path, csv_files, n_images), "openface-folder"
-    raise BenchError(f"{path}: folder has no .pts or OpenFace .csv files")
+def sniff(path) -> str:
+    """What ``path`` holds, from its first bytes: ``folder``, the name of the file format
+    that recognises it (``npz``, ``npy``, ``coco``, ...), ``json-object`` (e.g. a scores
+    document) or ``text`` (a CSV, possibly gzip-compressed, or a file an installed format
+    may read)."""
+    path = Path(path)
+    if path.is_dir():
+        return "folder"
+    head = _start(path)
+    fmt = _asked("file", lambda f: f.recognise(head), group=builtin)
+    if fmt is None and head[:1] == b"{":      # an installed format may read JSON objects
+        fmt = _asked("file", lambda f: f.recognise(head), group=installed)
+    if fmt is not None:
+        return fmt.name
+    return "json-object" if head[:1] == b"{" else "text"
 
 
-def parse_text(src: Source, options: ReadOptions, *, n_points: int) -> tuple[Records, str]:
+def _folder(path: Path, request: Request) -> tuple[Records, PredictionFormat]:
+    """A folder of per-image files: those below it (links followed, hidden folders
+    skipped, as for images) that a folder format recognises; one format per folder."""
+    names = [(Path(folder) / name, name) for folder, found in walk_folders(path)
+             for name in found]
+    claimed: dict[str, tuple[PredictionFormat, list[Path]]] = {}
+    for file, name in names:
+        fmt = _asked("folder", lambda f, name=name: f.recognise(name))
+        if fmt is not None:
+            claimed.setdefault(fmt.name, (fmt, []))[1].append(file)
+    if len(claimed) > 1:
+        (a, a_files), (b, b_files) = (claimed[k] for k in sorted(claimed)[:2])
+        raise BenchError(f"{path}: folder holds both {a.member} ({min(a_files).name}, ...) and "
+                         f"{b.member} ({min(b_files).name}, ...); keep one kind of prediction")
+    if not claimed:
+        members = [f.member for f in formats() if f.container == "folder"]
+        raise BenchError(f"{path}: folder has no prediction files ({' or '.join(members)})")
+    ((fmt, files),) = claimed.values()
+    return fmt.read(path, sorted(files), request), fmt
+
+
+def _csv(src: Source, request: Request) -> tuple[Records, PredictionFormat]:
+    head = header(src)
+    fmt = _asked("csv", lambda f: f.recognise(head))
+    if fmt is None:
+        raise BenchError(f"{src.path}:1: unrecognised prediction file; expected {_known()}")
+    return fmt.read(src, head, request), fmt
+
+
+def _file(path: Path, request: Request) -> tuple[Records, PredictionFormat]:
+    """One file: the package's own formats first (by its first bytes, then as a CSV by
+    its header), then the installed ones, so that a file the toolkit reads never loads
+    another package."""
+    start = _start(path)
+    fmt = _asked("file", lambda f: f.recognise(start), group=builtin)
+    if fmt is not None:
+        return fmt.read(request), fmt
+    try:
+        src = read_source(path, request.n_images)
+        head, unreadable = header(src), None
+    except BenchError as exc:             # not text, or beyond a CSV's bounds
+        src, head, unreadable = None, None, exc
+    if head is not None:
+        fmt = _asked("csv", lambda f: f.recognise(head), group=builtin)
+        if fmt is not None:
+            return fmt.read(src, head, request), fmt
+    fmt = _asked("file", lambda f: f.recognise(start), group=installed)
+    if fmt is not None:
+        return fmt.read(request), fmt
+    if start[:1] == b"{":
+        raise BenchError(f"{path}: a JSON object, not predictions (COCO keypoint results are "
+                         "a list; a scores document is read by report and gate, not score)")
+    if unreadable is not None:
+        raise unreadable
+    fmt = _asked("csv", lambda f: f.recognise(head), group=installed)
+    if fmt is None:
+        raise BenchError(f"{path}:1: unrecognised prediction file; expected {_known()}")
+    return fmt.read(src, head, request), fmt
+
+
+def parse_text(src: Source, options: ReadOptions, *, n_images: int,
+               n_points: int) -> tuple[Records, str]:
     """``(records, format name)`` of CSV text (a wide, long or OpenFace table) already in
     memory, e.g. a DataFrame written out; ``src.path`` names it in errors."""
-    path = src.path
-    head = header(src)
-    id_column = options.id_column
-    if long.looks_like(head):
-        return long.parse(src, head, n_points, id_column or "image_id"), "long"
-    if openface.looks_like(head):
-        return openface.parse_file(src, head, id_column), "openface"
-    if wide.looks_like(head):
-        return wide.parse(src, head, id_column or "image_id"), "wide"
-    raise BenchError(f"{path}:1: unrecognised prediction file; expected {_KNOWN}")
+    records, fmt = _csv(src, Request(src.path, options, n_images, n_points))
+    _check(records, fmt, src.path)
+    return records, fmt.name
 
 
-#: The formats each read option applies to.
-_USED_BY = {"ids": ("npy",), "coco_images": ("coco",),
-            "id_column": ("wide", "long", "openface")}
+def _check(records, fmt: PredictionFormat, path: Path) -> None:
+    """What every reader must return (an installed one included): Records whose keys are
+    strings, one per ``(K, 2)`` block of numbers."""
+    coords = getattr(records, "coords", None)
+    keys = getattr(records, "keys", None)
+    ok = (isinstance(records, Records) and isinstance(coords, np.ndarray)
+          and coords.ndim == 3 and coords.shape[2] == 2 and coords.dtype.kind in "fiu"
+          and isinstance(keys, list) and len(keys) == len(coords)
+          and all(isinstance(k, str) for k in keys))
+    if not ok:
+        raise BenchError(f"{path}: the {fmt.name} reader returned no valid records (Records "
+                         "with one string key per (K, 2) block of numbers)")
+    records.coords = coords.astype(float, copy=False)
 
 
 def parse(path, options: ReadOptions, *, n_images: int, n_points: int) -> tuple[Records, str]:
     """``(records, format name)`` of a prediction file or folder. ``n_images`` bounds the
     size read; ``n_points`` is the markup's count (a long CSV's indices are checked
     against it). An option the format does not use is noted in ``records.notes``."""
-    records, fmt = _parse(Path(path), options, n_images, n_points)
-    for name, formats in _USED_BY.items():
-        if getattr(options, name) is not None and fmt not in formats:
-            flag = "--" + name.replace("_", "-")
-            records.notes.append(f"{flag} is not used for a {fmt} file")
-    return records, fmt
-
-
-def _parse(path: Path, options: ReadOptions, n_images: int, n_points: int):
-    kind = sniff(path)
-    if kind == "folder":
-        return _folder(path, options, n_images)
-    if kind == "npz":
-        return arrays.parse_npz(path), "npz"
-    if kind == "npy":
-        return arrays.parse_npy(path, options.ids), "npy"
-    if kind == "json-object":
-        raise BenchError(f"{path}: a JSON object, not predictions (COCO keypoint results are a "
-                         "list; a scores document is read by report and gate, not score)")
-    if kind == "json":
-        limit = BASE_BYTES + BYTES_PER_IMAGE * max(n_images, 1)
-        data = read_maybe_gzip(path, max_bytes=limit, what="prediction file")
-        value = jsonfile.loads(decode_text(data, path), str(path))
-        return coco.parse(path, value, options.coco_images), "coco"
-    return parse_text(read_source(path, n_images), options, n_points=n_points)
+    path = Path(path)
+    request = Request(path, options, n_images, n_points)
+    records, fmt = _folder(path, request) if path.is_dir() else _file(path, request)
+    _check(records, fmt, path)
+    for option in SPECIFIC_OPTIONS:
+        if getattr(options, option) is not None and option not in fmt.uses:
+            flag = "--" + option.replace("_", "-")
+            records.notes.append(f"{flag} is not used for a {fmt.name} file")
+    return records, fmt.name

@@ -11,6 +11,7 @@ import numpy as np
 
 from ...errors import BenchError
 from ..files import check_regular, decode_text, read_bytes
+from .format import PredictionFormat
 from .records import Records
 
 MAX_BYTES = 1 << 30
@@ -92,3 +93,19 @@ def _records(path: Path, ids: list[str], points: np.ndarray) -> Records:
     k = points.shape[1]
     return Records(ids, points, lambda i: f"{path}: face {i}", lambda p, axis: f"point {p} {'xy'[axis]}",
                    found=f"{k} points (shape {points.shape})")
+
+
+def _is_npz(head: bytes) -> bool:
+    return head.startswith((b"PK\x03\x04", b"PK\x05\x06"))
+
+
+def _is_npy(head: bytes) -> bool:
+    return head.startswith(b"\x93NUMPY")
+
+
+FORMATS = (
+    PredictionFormat("npz", "file", ".npz (ids, points)", _is_npz,
+                     lambda request: parse_npz(request.path)),
+    PredictionFormat("npy", "file", ".npy (with --ids)", _is_npy,
+                     lambda request: parse_npy(request.path, request.options.ids), uses=("ids",)),
+)

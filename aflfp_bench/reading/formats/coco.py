@@ -12,8 +12,9 @@ import numpy as np
 
 from ...errors import BenchError
 from .. import jsonfile
-from ..files import excerpt
-from .records import Records
+from ..files import decode_text, excerpt, read_maybe_gzip
+from .format import PredictionFormat, Request
+from .records import BASE_BYTES, BYTES_PER_IMAGE, Records
 
 MAX_BYTES = 1 << 30
 
@@ -81,3 +82,19 @@ def parse(path: Path, value, coco_images: Path | None) -> Records:
     return Records([names[i] for i in order], coords, lambda i: f"{path}: result {results[i]}",
                    lambda p, axis: f"keypoint {p} {'xy'[axis]}",
                    found=f"{k_all} keypoints per result", notes=notes)
+
+
+def _is_list(head: bytes) -> bool:
+    return head.startswith(b"[")
+
+
+def _read(request: Request) -> Records:
+    path = request.path
+    limit = BASE_BYTES + BYTES_PER_IMAGE * max(request.n_images, 1)
+    data = read_maybe_gzip(path, max_bytes=limit, what="prediction file")
+    return parse(path, jsonfile.loads(decode_text(data, path), str(path)),
+                 request.options.coco_images)
+
+
+FORMATS = (PredictionFormat("coco", "file", "COCO keypoint results JSON (with --coco-images)",
+                            _is_list, _read, uses=("coco_images",)),)

@@ -8,6 +8,7 @@ import pandas as pd
 from ...errors import BenchError
 from ...protocol.markup import MARKUPS
 from ..files import excerpt
+from .format import PredictionFormat, Request
 from .records import Records, Source, read_table, require
 
 
@@ -63,3 +64,12 @@ def parse(src: Source, head: list[str], n_points: int, id_column: str = "image_i
     return Records(list(uniques), coords, lambda i: where(int(first_row[i])),
                    lambda p, axis: f"column '{'xy'[axis]}' of landmark {p}",
                    found=f"{k} points (landmark 0..{k - 1})")
+
+
+def _read(src: Source, head: list[str], request: Request) -> Records:
+    return parse(src, head, request.n_points, request.options.id_column or "image_id")
+
+
+#: Asked before the others: a long CSV's ``x`` and ``y`` would not make it wide.
+FORMATS = (PredictionFormat("long", "csv", "a long CSV (image_id,landmark,x,y)", looks_like, _read,
+                            uses=("id_column",), rank=10),)

@@ -16,7 +16,16 @@ import numpy as np
 
 from ...errors import BenchError
 from ..files import excerpt
-from .records import Records, header, point_columns, read_source, read_table, require
+from .format import PredictionFormat, Request
+from .records import (
+    Records,
+    Source,
+    header,
+    point_columns,
+    read_source,
+    read_table,
+    require,
+)
 
 CONFIDENCE = "confidence"
 #: OpenFace's flag of a tracked face; a row with 0 has no landmarks (they are written as 0).
@@ -128,3 +137,20 @@ def parse_folder(path: Path, files: list[Path], n_images: int) -> Records:
     coords = np.stack(blocks) if blocks else np.empty((0, k_all or 68, 2))
     return Records(keys, coords, lambda i: wheres[i], lambda p, axis: f"column '{'xy'[axis]}_{p}'",
                    found=f"{k_all} points (x_0..y_{(k_all or 68) - 1})", notes=notes)
+
+
+def _read_file(src: Source, head: list[str], request: Request) -> Records:
+    return parse_file(src, head, request.options.id_column)
+
+
+def _is_csv(name: str) -> bool:
+    return name.lower().endswith(".csv")
+
+
+FORMATS = (
+    PredictionFormat("openface", "csv", "an OpenFace CSV (x_0..,y_0..)", looks_like, _read_file,
+                     uses=("id_column",), rank=20),
+    PredictionFormat("openface-folder", "folder", "a folder of OpenFace CSV files", _is_csv,
+                     lambda path, files, request: parse_folder(path, files, request.n_images),
+                     member="CSV files"),
+)

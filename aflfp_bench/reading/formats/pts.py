@@ -9,6 +9,7 @@ import numpy as np
 
 from ...errors import BenchError
 from ..pts import read_pts
+from .format import PredictionFormat
 from .records import Records
 
 
@@ -23,3 +24,12 @@ def parse_folder(path: Path, files: list[Path]) -> Records:
     keys = [f.relative_to(path).with_suffix("").as_posix() for f in files]
     return Records(keys, np.stack(blocks), lambda i: str(files[i]), lambda p, axis: f"point {p + 1}",
                    found=f"{k} points per .pts file")
+
+
+def _is_pts(name: str) -> bool:
+    return name.lower().endswith(".pts")
+
+
+FORMATS = (PredictionFormat("pts-folder", "folder", "a folder of .pts files", _is_pts,
+                            lambda path, files, request: parse_folder(path, files),
+                            member=".pts files"),)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ...errors import BenchError
 from ..files import excerpt
+from .format import PredictionFormat, Request
 from .records import Records, Source, point_columns, read_table, require
 
 BOX_COLUMN = "box"
@@ -38,3 +39,10 @@ def parse(src: Source, head: list[str], id_column: str = "image_id") -> Records:
                    lambda p, axis: f"column '{'xy'[axis]}{p}'",
                    found=f"{k} points (x0..y{k - 1})", box_kinds=kinds)
 
+
+def _read(src: Source, head: list[str], request: Request) -> Records:
+    return parse(src, head, request.options.id_column or "image_id")
+
+
+FORMATS = (PredictionFormat("wide", "csv", "a wide CSV (image_id,x0,y0,...)", looks_like, _read,
+                            uses=("id_column",), rank=30),)
