@@ -14,6 +14,7 @@ from pathlib import Path
 from .board.gate import Verdict
 from .board.leaderboard import Leaderboard
 from .errors import BenchError
+from .protocol.markup import DEFAULT as DEFAULT_MARKUP
 from .reading.dataset import Dataset
 from .reading.formats import ReadOptions
 from .reading.predictions import Predictions
@@ -46,7 +47,7 @@ def _dataset(dataset) -> Dataset:
     return dataset if isinstance(dataset, Dataset) else load_dataset(dataset)
 
 
-def read_predictions(path, dataset, *, markup: str = "ibug68", one_based: bool = False,
+def read_predictions(path, dataset, *, markup: str = DEFAULT_MARKUP, one_based: bool = False,
                      id_column: str | None = None, ids=None, coco_images=None,
                      allow_missing: bool = False) -> Predictions:
     """A prediction file or folder in any format of docs/formats.md, aligned to

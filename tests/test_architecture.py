@@ -146,6 +146,8 @@ ONE_WAY = {
     "csv.field_size_limit(": set(),
     "def plain(": {"aflfp_bench/reading/text.py"},
     "def dumps(": {"aflfp_bench/reading/jsonfile.py"},
+    # JSON text for a file is jsonfile.dumps (indented, nan as null), never made again
+    "indent=1": {"aflfp_bench/reading/jsonfile.py"},
 }
 
 

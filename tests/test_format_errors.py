@@ -183,13 +183,19 @@ def _not_utf8(path, line, offset):
     return f"{path}:{line}: not UTF-8 text (byte {offset}: 0xe9); save the file as UTF-8"
 
 
-@pytest.mark.parametrize("source", ["long.csv", "openface.csv", "coco_results.json",
-                                    "points_ids.txt", "coco_images.json"])
+@pytest.mark.parametrize("source", ["wide_one_based.csv", "long.csv", "openface.csv",
+                                    "openface_folder/1-BR-onset.csv", "pts_folder/2-Snarl_40.pts",
+                                    "coco_results.json", "points_ids.txt", "coco_images.json"])
 def test_non_utf8_bytes_in_every_text_format(gt, tmp_path, source):
+    folder = source.split("/")[0] if "/" in source else None
+    if folder:
+        shutil.copytree(GOLDEN / folder, tmp_path / folder)
     p = tmp_path / source
     offset = _latin1(p, (GOLDEN / source).read_text(), 2 if source != "coco_results.json" else 1)
     line = 2 if source != "coco_results.json" else 1
-    args = {"long.csv": [p], "openface.csv": [p],
+    args = {"wide_one_based.csv": [p], "long.csv": [p], "openface.csv": [p],
+            "openface_folder/1-BR-onset.csv": [tmp_path / "openface_folder"],
+            "pts_folder/2-Snarl_40.pts": [tmp_path / "pts_folder"],
             "coco_results.json": [p, "--coco-images", GOLDEN / "coco_images.json"],
             "points_ids.txt": [GOLDEN / "points.npy", "--ids", p],
             "coco_images.json": [GOLDEN / "coco_results.json", "--coco-images", p]}[source]

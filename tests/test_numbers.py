@@ -57,6 +57,11 @@ def test_share(value, expected):
     assert numbers.share(_value(value)) == expected
 
 
+@pytest.mark.parametrize("low, high, expected", CASES["span_percent"])
+def test_span_in_percent(low, high, expected):
+    assert numbers.span(_value(low), _value(high)) == expected
+
+
 @pytest.mark.parametrize("value, expected", CASES["setting"])
 def test_setting(value, expected):
     assert numbers.setting(_value(value)) == expected
@@ -67,8 +72,9 @@ def test_setting_percent(value, expected):
     assert numbers.setting_percent(_value(value)) == expected
 
 
-def test_a_p_just_under_005_reads_the_same_in_the_palsy_table_the_headline_and_the_gate():
-    """0.0496 is 0.0496 everywhere (never 0.050 in one place and 0.0496 in another)."""
+def test_a_p_just_under_005_reads_the_same_in_the_headline_and_the_gate():
+    """0.0496 is 0.0496 in a sentence and in a table (never 0.050 in one place and 0.0496 in
+    another); the palsy tables write theirs with the same p_value (the test below)."""
     from aflfp_bench.board.gate import Check, Verdict, summary_markdown
     from aflfp_bench.rendering.headline import comparison_sentence
     from aflfp_bench.scoring.report import Comparison
@@ -87,7 +93,8 @@ def test_no_other_module_formats_a_p_value_or_a_percentage_on_its_own():
         if path.name == "numbers.py":
             continue
         text = path.read_text(encoding="utf-8")
-        for needle in (":.3g}", ":+.2f}", ":g}", "def p_text", "def fmt_pct", "def pct("):
+        for needle in (":.3g}", ":+.2f}", ":g}", ":.1f}", ":.2f}", "fixed(100", "def p_text",
+                       "def fmt_pct", "def pct("):
             if needle in text:
                 own.append(f"{path.name}: {needle}")
     assert not own, own

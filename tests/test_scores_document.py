@@ -76,3 +76,29 @@ def test_the_document_reads_back_to_the_same_json(written, tmp_path):
     path = tmp_path / "s.json"
     path.write_text(json.dumps(written))
     assert json.loads(Scores.from_json(path).to_json()) == written
+
+
+def _schema(name):
+    return json.loads((Path(__file__).parents[1] / "aflfp_bench" / "data" / name).read_text())
+
+
+def test_the_schemas_share_the_clinical_section_and_the_dataset_block_word_for_word():
+    scores, clinical = _schema("scores.schema.json"), _schema("clinical.schema.json")
+    assert scores["$defs"]["clinical"] == clinical["$defs"]["section"]
+    assert scores["$defs"]["dataset"] == clinical["$defs"]["dataset"]
+
+
+def test_a_standard_validator_accepts_both_documents(written, tmp_path):
+    """Each schema file stands alone: another tool validates the documents with it."""
+    jsonschema = pytest.importorskip("jsonschema")
+    out = tmp_path / "clinical.json"
+    res = CliRunner().invoke(main, ["--quiet", "clinical", str(GOLDEN / "preds.csv"), "--data",
+                                    str(GOLDEN / "gt.csv"), "--json", str(out)])
+    assert res.exit_code == 0, res.output
+    for name, doc in (("scores.schema.json", written),
+                      ("clinical.schema.json", json.loads(out.read_text()))):
+        schema = _schema(name)
+        jsonschema.Draft202012Validator.check_schema(schema)
+        jsonschema.Draft202012Validator(schema).validate(doc)
+        broken = {**doc, "schema": {**doc["schema"], "version": 99}}
+        assert not jsonschema.Draft202012Validator(schema).is_valid(broken)

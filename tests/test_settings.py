@@ -24,8 +24,9 @@ BAD = [
     ({"agg": None}, "agg must be one of frobenius, spectral, mean; got None"),
     ({"alpha": 1.0}, r"alpha must be in \(0, 1\), got 1.0"),
     ({"alpha": "0.05"}, r"alpha must be in \(0, 1\), got '0.05'"),
-    ({"resamples": 0}, "resamples must be an integer of at least 1, got 0"),
-    ({"resamples": 10.0}, "resamples must be an integer of at least 1, got 10.0"),
+    ({"resamples": 0}, "resamples must be an integer from 1 to 1000000, got 0"),
+    ({"resamples": 10.0}, "resamples must be an integer from 1 to 1000000, got 10.0"),
+    ({"resamples": 1_000_001}, "resamples must be an integer from 1 to 1000000, got 1000001"),
     ({"seed": -1}, "seed must be a non-negative integer, got -1"),
     ({"seed": 1.5}, "seed must be a non-negative integer, got 1.5"),
 ]

@@ -7,3 +7,6 @@ CI regression gate).
 
 Layer: on every layer below it (protocol, reading, scoring, rendering).
 """
+
+#: The gate's tolerance: a rise of mean NME by this fraction of the baseline's mean.
+DEFAULT_MAX_INCREASE_REL = 0.02

@@ -26,7 +26,6 @@ overall) and github-action-benchmark's ``customSmallerIsBetter`` JSON.
 from __future__ import annotations
 
 import contextlib
-import json
 import math
 import warnings
 from dataclasses import dataclass
@@ -38,21 +37,21 @@ from ..errors import BenchError, UndefinedStatisticWarning
 from ..protocol import EXPRESSION_CODES
 from ..reading.atomic import write_text
 from ..reading.formats import ReadOptions
+from ..reading.jsonfile import dumps
 from ..reading.text import plain
 from ..rendering.escape import md_escape
-from ..rendering.numbers import p_value, percent, points, setting, setting_percent
+from ..rendering.numbers import interval, p_value, percent, points, setting, setting_percent
 from ..scoring.comparison import difference, paired
 from ..scoring.document import Scores
 from ..scoring.report import TEST
 from ..scoring.settings import DEFAULTS, Settings
 from ..scoring.signrank import signed_rank_p
 from ..scoring.stats import make_bootstrap, paired_comparison
+from . import DEFAULT_MAX_INCREASE_REL
 from .results import resolve
 
 OVERALL = "overall"
 
-
-DEFAULT_MAX_INCREASE_REL = 0.02
 
 
 @dataclass
@@ -269,7 +268,7 @@ def summary_text(v: Verdict) -> str:
     head = "PASS" if v.passed else "FAIL: regression"
     lines = [f"aflfp-bench gate: {head}",
              f"overall: baseline {percent(o.baseline)}%, candidate {percent(o.candidate)}%, "
-             f"difference {points(o.delta)} points (95% CI [{points(o.ci[0])}, {points(o.ci[1])}]), "
+             f"difference {points(o.delta)} points (95% CI {interval(*o.ci, show=points)}), "
              f"Wilcoxon p = {p_value(o.p_value)}; tolerance {points(v.tolerance)} points ({v.rule}), "
              f"alpha {setting(v.alpha)}; {v.n_images} images of {v.n_subjects} subjects",
              plain(f"{v.reading}, on {v.ground_truth}"),
@@ -293,7 +292,7 @@ def summary_markdown(v: Verdict) -> str:
              "| --- | ---: | ---: | ---: | --- | ---: | :---: | --- |"]
     for c in v.checks:
         lines.append(f"| {c.name} | {percent(c.baseline)} | {percent(c.candidate)} | {points(c.delta)} "
-                     f"| [{points(c.ci[0])}, {points(c.ci[1])}] | {p_value(c.p_value)} | "
+                     f"| {interval(*c.ci, show=points)} | {p_value(c.p_value)} | "
                      f"{'yes' if c.counts else 'no'} | {'**FAIL**' if c.failed else c.note} |")
     return "\n".join(lines) + "\n"
 
@@ -310,7 +309,7 @@ def junit_xml(v: Verdict) -> str:
     for c in v.checks:
         detail = (f"{v.reading}: baseline {percent(c.baseline, 4)}%, candidate "
                   f"{percent(c.candidate, 4)}%, delta {points(c.delta)} points, 95% CI "
-                  f"[{points(c.ci[0])}, {points(c.ci[1])}], p {p_value(c.p_value)}: {c.note}"
+                  f"{interval(*c.ci, show=points)}, p {p_value(c.p_value)}: {c.note}"
                   + (f"; {v.decision}" if v.decision else ""))
         out.append(f'  <testcase classname="aflfp_bench.gate" name={quoteattr(c.name)}>')
         if c.failed:
@@ -327,7 +326,7 @@ def benchmark_json(v: Verdict) -> str:
     items = [{"name": f"NME {c.name}", "unit": "%", "value": round(100 * c.candidate, 6),
               "extra": f"{v.reading}; baseline {percent(c.baseline, 4)}%, p {p_value(c.p_value)}"}
              for c in v.checks]
-    return json.dumps(items, indent=1) + "\n"
+    return dumps(items)
 
 
 # ------------------------------------------------------------------ GitHub Actions

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import os
 import secrets
 from pathlib import Path
@@ -63,7 +62,7 @@ class ScoreCache:
             entry = jsonfile.load(path, max_bytes=MAX_ENTRY, what="cache entry")
             if not isinstance(entry, dict) or not isinstance(entry.get("scores"), dict):
                 raise BenchError(f"{path}: not a cache entry")
-            text = json.dumps(entry["scores"], indent=1, allow_nan=False) + "\n"
+            text = jsonfile.dumps(entry["scores"])
             if not hmac.compare_digest(str(entry.get("hmac", "")), self._mac(text)):
                 raise BenchError(f"{path}: its signature does not match (edited, or from "
                                  "another cache)")

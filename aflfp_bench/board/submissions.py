@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from ..errors import BenchError
+from ..protocol.markup import DEFAULT as DEFAULT_MARKUP
 from ..reading import jsonfile
 from ..reading.files import check_regular, excerpt, walk_inside
 from ..reading.fingerprint import same, short
@@ -71,7 +72,7 @@ class Submission:
         (for .npy and COCO results) the files naming its images."""
         aux = {name: safe_path(self.folder, self.meta[name], self.folder / SUBMISSION_FILE, name)
                for name in ("ids", "coco_images") if name in self.meta}
-        return ReadOptions(markup=self.meta.get("markup", "ibug68"),
+        return ReadOptions(markup=self.meta.get("markup", DEFAULT_MARKUP),
                            one_based=bool(self.meta.get("one_based", False)), **aux)
 
 

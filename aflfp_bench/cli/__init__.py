@@ -1,7 +1,7 @@
 """The ``aflfp-bench`` command line: the group and its commands.
 
 Each command family lives in its own module (data, scoring, reports, gate, detectors,
-export, clinical, demo, settings, submit) and imports only :mod:`._common` and the library;
+export, clinical, demo, config, submit) and imports only :mod:`._common` and the library;
 nothing imports this package back.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import click
 
 from .._version import __version__
-from . import clinical, data, demo, detectors, export, gate, reports, scoring, settings, submit
+from . import clinical, config, data, demo, detectors, export, gate, reports, scoring, submit
 from ._common import invocation
 
 
@@ -30,6 +30,6 @@ def main(ctx, quiet):
 
 for command in (data.import_, data.synth, scoring.score, reports.report, reports.leaderboard,
                 gate.gate, detectors.predict, detectors.train, detectors.cv,
-                detectors.experiment, export.export, clinical.clinical, demo.demo, settings.config,
+                detectors.experiment, export.export, clinical.clinical, demo.demo, config.config,
                 submit.submit):
     main.add_command(command)

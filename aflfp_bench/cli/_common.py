@@ -200,6 +200,7 @@ def settings_options(*, stats: bool = False):
     gathered into one ``settings`` argument (:class:`~aflfp_bench.scoring.settings.Settings`)."""
     from ..scoring.metrics import AGGS, DEFAULT_THRESHOLD, MATRIX_THRESHOLD, NORMS
     from ..scoring.settings import DEFAULTS
+    from ..scoring.stats import MAX_RESAMPLES
 
     options = [
         click.option("--norm", type=click.Choice(NORMS), default=DEFAULTS.norm,
@@ -219,7 +220,7 @@ def settings_options(*, stats: bool = False):
             click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True),
                          default=DEFAULTS.alpha, show_default=True,
                          help="Significance level of the paired tests."),
-            click.option("--resamples", type=click.IntRange(1, 1_000_000),
+            click.option("--resamples", type=click.IntRange(1, MAX_RESAMPLES),
                          default=DEFAULTS.resamples,
                          show_default=True, help="Subject-bootstrap resamples."),
             click.option("--seed", type=click.IntRange(min=0), default=DEFAULTS.seed, show_default=True,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ..scoring.fidelity import CLEAR_RATIO
 from ._common import (
     data_option,
     echo_err,
@@ -45,7 +46,7 @@ def _mm_per_pixel(ctx, param, value):
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, allow_dash=True),
               help="Also write the measures' agreement statistics as JSON here ('-': standard "
                    "output).")
-@click.option("--clear", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.85,
+@click.option("--clear", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=CLEAR_RATIO,
               show_default=True,
               help="A ground-truth ratio (smaller / larger side) below this is clearly asymmetric.")
 @click.option("--mm-per-pixel", metavar="MM|FILE", callback=_mm_per_pixel, default=None,

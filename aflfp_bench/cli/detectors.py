@@ -8,6 +8,7 @@ import os
 
 import click
 
+from ..running import SHARD, VIDEO_SHARD
 from ..running.progress import progress_bar
 from ._common import (
     data_option,
@@ -171,8 +172,8 @@ def _box_report(counts) -> str:
 @workers_option
 @scheduler_option
 @click.option("--shard-size", type=click.IntRange(1), default=None,
-              help="With --scheduler: images per task [default: 256; 32 frames with "
-                   "--video, which travel decoded].")
+              help=f"With --scheduler: images per task [default: {SHARD}; {VIDEO_SHARD} "
+                   f"frames with --video, which travel decoded].")
 @flip_option
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Prediction CSV; an existing one is resumed.")
@@ -206,7 +207,7 @@ def predict(ctx, adapter, box, data, images_dir, video, every, all_faces, model,
 
     if shard_size is not None and not scheduler:
         raise click.UsageError("--shard-size applies to --scheduler")
-    shards = {"shard_size": shard_size or (runner.VIDEO_SHARD if video else runner.SHARD)}
+    shards = {"shard_size": shard_size or (VIDEO_SHARD if video else SHARD)}
     wild = [flag for flag, v in (("--images", images_dir), ("--video", video)) if v]
     explicit_data = ctx.get_parameter_source("data") == ParameterSource.COMMANDLINE
     if len(wild) > 1 or (wild and explicit_data):

@@ -7,6 +7,8 @@ import sys
 
 import click
 
+from ..board import DEFAULT_MAX_INCREASE_REL
+from ..rendering.numbers import setting_percent
 from ._common import (
     NO_GROUND_TRUTH,
     data_option,
@@ -29,8 +31,9 @@ from ._common import (
 @settings_options(stats=True)
 @prediction_options
 @click.option("--max-increase-rel", type=click.FloatRange(min=0), default=None,
-              help="Tolerated rise of mean NME relative to the baseline's mean "
-                   "[default: 0.02, a 2% rise].")
+              help=f"Tolerated rise of mean NME relative to the baseline's mean [default: "
+                   f"{DEFAULT_MAX_INCREASE_REL}, a {setting_percent(DEFAULT_MAX_INCREASE_REL)} "
+                   f"rise].")
 @click.option("--max-increase", type=click.FloatRange(min=0), default=None,
               help="Tolerated rise of mean NME, absolute, as a fraction (0.002 = 0.2 points).")
 @click.option("--max-increase-pct", type=click.FloatRange(min=0), default=None,
@@ -76,7 +79,7 @@ def gate(preds, baseline, data, settings, read_options, max_increase_rel, max_in
     if len(given) > 1:
         raise click.UsageError(f"give one tolerance, not {' and '.join(given)}")
     absolute = max_increase_pct / 100 if max_increase_pct is not None else max_increase
-    relative = gating.DEFAULT_MAX_INCREASE_REL if max_increase_rel is None else max_increase_rel
+    relative = DEFAULT_MAX_INCREASE_REL if max_increase_rel is None else max_increase_rel
     dataset = None
     with gating.inputs():
         scores_only = is_scores_file(preds) and is_scores_file(baseline)

@@ -2,9 +2,8 @@
 
 Keywords: type (a name or a list of names), const, enum, required, properties,
 additionalProperties (false or a schema), items, minItems, maxItems, minLength, maxLength,
-pattern, minimum, exclusiveMinimum, maximum, if/then/else, and ``$ref`` to a definition
-under ``$defs``: the schema's own (``#/$defs/name``) or a shipped sibling's
-(``clinical.schema.json#/$defs/section``, resolved by file name). Errors name the field by its JSON path (``authors[0]``, ``table2.Avg``).
+pattern, minimum, exclusiveMinimum, maximum, if/then/else, and ``$ref`` to the schema's own
+``$defs``. Errors name the field by its JSON path (``authors[0]``, ``table2.Avg``).
 The schema files themselves are standard JSON Schema (draft 2020-12), so other tools can
 use them too.
 
@@ -69,20 +68,14 @@ def _join(path: str, key) -> str:
     return f"{path}.{key}" if path else str(key)
 
 
-def _resolve(ref: str, root: dict) -> tuple[dict, dict]:
-    """(the definition ``ref`` names, the schema it lives in)."""
-    name, _, pointer = ref.partition("#")
-    if not pointer.startswith("/$defs/") or "/" in pointer[len("/$defs/"):] or "/" in name:
-        raise ValueError(f"only references to a $defs entry are supported, got {ref!r}")
-    home = load_schema(name) if name else root
-    return home["$defs"][pointer[len("/$defs/"):]], home
-
-
 def errors(value, schema: dict, path: str = "", root: dict | None = None) -> list[str]:
     """Every violation of ``schema`` by ``value``, as ``'field: problem'`` strings."""
     root = schema if root is None else root
     if "$ref" in schema:
-        schema, root = _resolve(schema["$ref"], root)
+        ref = schema["$ref"]
+        if not ref.startswith("#/$defs/"):
+            raise ValueError(f"only local $defs references are supported, got {ref!r}")
+        schema = root["$defs"][ref[len("#/$defs/"):]]
     where = path or "(top level)"
     out: list[str] = []
     if "const" in schema and not _same(value, schema["const"]):

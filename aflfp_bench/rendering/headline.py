@@ -8,10 +8,8 @@ percentage points ("points").
 
 from __future__ import annotations
 
-import math
-
 from ..scoring.report import AVG, Cell, Comparison, ReportModel
-from .numbers import fixed, p_phrase
+from .numbers import NA, p_phrase, percent, span
 
 
 def _subjects(n: int) -> str:
@@ -27,9 +25,9 @@ def comparison_sentence(c: Comparison) -> str:
     'cascaded FCN is 0.40 points (95% CI 0.20 to 0.60) better than SDM, p = 0.003 over 88 subjects.'
     """
     better = c.delta >= 0
-    size = fixed(100 * abs(c.delta))
+    size = percent(abs(c.delta))
     lo, hi = (c.ci[0], c.ci[1]) if better else (-c.ci[1], -c.ci[0])
-    interval = f"95% CI {fixed(100 * lo)} to {fixed(100 * hi)}"
+    interval = f"95% CI {span(lo, hi)}"
     direction = "better than" if better else "worse than"
     over = f"{p_phrase(c.p_value)} over {_subjects(c.n_subjects)}"
     if c.significant:
@@ -38,24 +36,25 @@ def comparison_sentence(c: Comparison) -> str:
             f"{size} points {direction.split()[0]}, {interval}).")
 
 
+def _interval(cell: Cell) -> str:
+    """`` (95% CI a to b)`` of a cell, or nothing when its interval is undefined."""
+    text = span(cell.lo, cell.hi)
+    return "" if text == NA else f" (95% CI {text})"
+
+
 def only_method_sentence(name: str, cell: Cell | None, n_subjects: int) -> str:
     """The sentence of a report with one method: its mean NME, nothing to compare."""
     if cell is None:
         return f"{name} is the only method; there is nothing to compare it with."
-    interval = ""
-    if math.isfinite(cell.lo) and math.isfinite(cell.hi):
-        interval = f" (95% CI {fixed(100 * cell.lo)} to {fixed(100 * cell.hi)})"
-    return (f"{name} is the only method: mean NME {fixed(100 * cell.mean)}%{interval} over "
+    interval = _interval(cell)
+    return (f"{name} is the only method: mean NME {percent(cell.mean)}%{interval} over "
             f"{_subjects(n_subjects)}; there is nothing to compare it with.")
 
 
 def best_sentence(name: str, cell: Cell, n_methods: int) -> str:
     """Which method has the lowest mean NME, of how many, and its value."""
-    interval = ""
-    if math.isfinite(cell.lo) and math.isfinite(cell.hi):
-        interval = f" (95% CI {fixed(100 * cell.lo)} to {fixed(100 * cell.hi)})"
-    return (f"Lowest mean NME of {n_methods} methods: {name}, {fixed(100 * cell.mean)}%"
-            f"{interval}.")
+    return (f"Lowest mean NME of {n_methods} methods: {name}, {percent(cell.mean)}%"
+            f"{_interval(cell)}.")
 
 
 def headlines(report: ReportModel) -> list[str]:

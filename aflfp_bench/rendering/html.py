@@ -144,7 +144,7 @@ def _part(report: ReportModel, suffix: str) -> dict:
                 ("toolkit", f"aflfp-bench {__version__} (scores made by "
                             f"{', '.join(s.scores_toolkits)})")]
     methods = [{"name": r.name, "source": os.path.basename(r.source),
-                "coverage": f"{100 * r.scores.coverage.fraction:.1f}%",
+                "coverage": f"{percent(r.scores.coverage.fraction, 1)}%",
                 "auc": fixed(r.scores.overall.auc, 4), "fr": percent(r.scores.overall.fr),
                 "median": percent(r.scores.overall.median)} for r in report.results]
     apart = apart_parts(report)

@@ -124,6 +124,19 @@ def share(fraction) -> str:
     return NA if not _defined(fraction) else f"{100 * fraction:.0f}%"
 
 
+def span(low, high, *, show=None, digits: int = 2) -> str:
+    """An interval in a sentence, ``low to high`` (:func:`percent` by default); n/a when
+    either end is undefined.
+
+    >>> span(0.002, 0.006), span(-0.001, 0.002, show=points), span(None, 0.1)
+    ('0.20 to 0.60', '-0.10 to +0.20', 'n/a')
+    """
+    if not (_defined(low) and _defined(high)):
+        return NA
+    show = show or percent
+    return f"{show(low, digits)} to {show(high, digits)}"
+
+
 def setting(value) -> str:
     """A setting as it was given (or an axis tick), without trailing zeros: alpha
     ``0.05`` is ``0.05``.

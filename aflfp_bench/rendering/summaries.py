@@ -30,7 +30,7 @@ def settings_line(scores: Scores) -> str:
 
 def coverage_line(scores: Scores) -> str:
     c = scores.coverage
-    line = f"coverage {c.n_scored}/{c.n_expected} images ({100 * c.fraction:.1f}%)"
+    line = f"coverage {c.n_scored}/{c.n_expected} images ({percent(c.fraction, 1)}%)"
     return line if c.complete else f"WARNING: partial {line}"
 
 

@@ -11,3 +11,9 @@ renderer (:mod:`.synthetic`, :mod:`.synth`, :mod:`.synth_face`), :mod:`.quantize
 
 Layer: on every layer below it; only the command line and the API are above.
 """
+
+#: Images per task on a Dask cluster (``predict --shard-size``).
+SHARD = 256
+#: Frames per task of a video on a Dask cluster: they travel decoded (a 1080p gray frame
+#: is 2 MB), so a shard is smaller.
+VIDEO_SHARD = 32

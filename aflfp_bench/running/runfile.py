@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import BenchError
+from ..protocol.markup import DEFAULT as DEFAULT_MARKUP
 from ..reading.atomic import replacing
 from ..reading.dataset import POINT_COLUMNS
 from ..reading.files import check_regular, decode_text, read_maybe_gzip
@@ -35,8 +36,8 @@ from ..reading.text import csv_text
 
 RUN_COLUMNS = ("box", "adapter", "model", "markup", "flip")
 FACE_COLUMNS = ("face", "faces")
-#: What every adapter predicts.
-MARKUP = "ibug68"
+#: What every adapter predicts: iBUG's 68 points.
+MARKUP = DEFAULT_MARKUP
 
 
 def header(faces: bool = False) -> str:

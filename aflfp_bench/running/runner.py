@@ -19,17 +19,13 @@ from ..reading import urls
 from ..reading.atomic import replacing
 from ..reading.dataset import Dataset
 from ..reading.text import csv_cell, plain
+from . import SHARD
 from .adapters import adapter_class, get_adapter
 from .detections import training_boxes
 from .predictor import Predictor, found_job, model_blob, shard_job
 from .runfile import Run, RunFile, model_digest
 
 CHUNK = 16
-#: Images per task on a Dask cluster (``predict --shard-size``).
-SHARD = 256
-#: Frames per task of a video on a Dask cluster: they travel decoded (a 1080p gray frame
-#: is 2 MB), so a shard is smaller.
-VIDEO_SHARD = 32
 
 
 def box_source(adapter, box: str) -> str:

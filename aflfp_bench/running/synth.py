@@ -15,7 +15,6 @@ nothing that looks finished, and nothing the command did not create is ever remo
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -27,6 +26,7 @@ import numpy as np
 from .._version import __version__
 from ..errors import BenchError
 from ..protocol import EXPRESSION_CODES, EXPRESSION_NAMES, KEYFRAMES
+from ..reading.jsonfile import dumps
 from ..reading.loaders import KEYFRAME_DIR, SYNTH_MARKER
 from ..reading.pts import format_pts
 from ..reading.subjects import FILE_NAME as SUBJECTS_FILE
@@ -277,4 +277,4 @@ def _render_all(tmp: Path, subjects: int, size: int, seed: int, workers, progres
     marker = {"name": synthetic_name(subjects=subjects, size=size, seed=seed), "synthetic": True, "generator": "aflfp-bench synth",
               "toolkit_version": __version__, "seed": seed, "size": size, "subjects": subjects,
               "keyframe_intensities": [0, 1 / 3, 2 / 3, 1], "palsy": palsy}
-    (tmp / SYNTH_MARKER).write_text(json.dumps(marker, indent=1) + "\n", encoding="utf-8")
+    (tmp / SYNTH_MARKER).write_text(dumps(marker), encoding="utf-8")

@@ -4,7 +4,7 @@
 fingerprint) it was measured against and carries the clinical section
 (:class:`~.clinical_section.Clinical`), the same section a scores document carries. It is
 versioned and validated like the scores document, against ``data/clinical.schema.json``
-(whose ``$defs/section`` the scores schema refers to).
+(whose section is the scores schema's, word for word).
 """
 
 from __future__ import annotations

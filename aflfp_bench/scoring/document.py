@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import BenchError
+from ..protocol.markup import DEFAULT as DEFAULT_MARKUP
 from ..reading import jsonfile
 from ..reading.files import excerpt
 from ..reading.fingerprint import short
@@ -188,7 +189,7 @@ class Scores:
     boxes: BoxCounts | None = None
     clinical: Clinical | None = None
     #: The prediction file's own markup (its points were mapped to iBUG's 68 to score).
-    markup: str = "ibug68"
+    markup: str = DEFAULT_MARKUP
     #: Mean of prediction minus ground truth over the scored points, (x, y) in pixels.
     offset_px: tuple[float, float] | None = None
     #: Choices made while reading the predictions (e.g. the most confident of several faces).
@@ -302,7 +303,7 @@ class Scores:
             protocol=doc["protocol"], toolkit=doc["toolkit"]["version"],
             dataset=DatasetInfo.from_dict(doc["dataset"]),
             predictions=doc["predictions"]["name"], format=doc["predictions"]["format"],
-            markup=doc["predictions"].get("markup", "ibug68"),
+            markup=doc["predictions"].get("markup", DEFAULT_MARKUP),
             notes=list(doc["predictions"].get("notes", [])),
             offset_px=(tuple(nan_if_null(v) for v in doc["offset_px"]) if "offset_px" in doc else None),
             settings=MetricSettings.from_dict(doc["settings"]),

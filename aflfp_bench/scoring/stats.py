@@ -29,13 +29,18 @@ DEFAULT_RESAMPLES = 2000
 DEFAULT_SEED = 0
 DEFAULT_ALPHA = 0.05
 DEFAULT_LEVEL = 0.95
+#: The most resamples drawn (a draw holds resamples x subjects weights: 700 MB at this
+#: bound for 88 subjects).
+MAX_RESAMPLES = 1_000_000
 
 
 def check_resamples(n_resamples, name: str = "n_resamples") -> int:
-    """A number of bootstrap resamples: an integer of at least 1; ValueError otherwise."""
+    """A number of bootstrap resamples: an integer from 1 to :data:`MAX_RESAMPLES`;
+    ValueError otherwise."""
     if isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer)) \
-            or n_resamples < 1:
-        raise ValueError(f"{name} must be an integer of at least 1, got {n_resamples!r}")
+            or not 1 <= n_resamples <= MAX_RESAMPLES:
+        raise ValueError(f"{name} must be an integer from 1 to {MAX_RESAMPLES}, got "
+                         f"{n_resamples!r}")
     return int(n_resamples)
 
 

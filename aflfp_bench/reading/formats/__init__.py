@@ -1,23 +1,11 @@
 """Prediction file formats, each recognised from the file's content (not its name).
 
-=================  ===========================================================
-format             recognised by
-=================  ===========================================================
-wide               CSV header with ``image_id`` (or ``--id-column``), ``x0, y0, ...``
-long               CSV header with ``image_id, landmark, x, y``
-openface           CSV header with ``x_0 .. x_K, y_0 .. y_K`` (OpenFace 2.x)
-openface-folder    a folder of per-image OpenFace CSVs
-pts-folder         a folder of per-image ``.pts`` files
-npz                a zip archive (``ids`` and ``points`` arrays)
-npy                the NumPy magic ``\\x93NUMPY`` (with ``--ids FILE``)
-coco               a JSON list (COCO keypoint results, with ``--coco-images FILE``)
-=================  ===========================================================
-
-Each format is declared once, in its module (:class:`.format.PredictionFormat`: how it is
-recognised, how it is read, how errors name it); :mod:`.registry` gathers them, and the
-formats other packages install. A CSV may be gzip-compressed. :func:`parse` returns the
-records in the file's own markup (any number of points); the caller checks the count and
-maps the markup.
+Each format is declared once, in its module of this package
+(:class:`.format.PredictionFormat`: its container, how it is recognised, how it is read,
+how errors name it); :mod:`.registry` gathers them, and the formats other packages
+install. :func:`formats` lists them all; docs/formats.md shows each with an example. A
+CSV may be gzip-compressed. :func:`parse` returns the records in the file's own markup
+(any number of points); the caller checks the count and maps the markup.
 """
 
 from __future__ import annotations
@@ -105,10 +93,14 @@ def _folder(path: Path, request: Request) -> tuple[Records, PredictionFormat]:
     names = [(Path(folder) / name, name) for folder, found in walk_folders(path)
              for name in found]
     claimed: dict[str, tuple[PredictionFormat, list[Path]]] = {}
-    for file, name in names:
-        fmt = _asked("folder", lambda f, name=name: f.recognise(name))
-        if fmt is not None:
-            claimed.setdefault(fmt.name, (fmt, []))[1].append(file)
+    for group in (builtin, installed):      # each asked once; the installed only if needed
+        kinds = [f for f in group() if f.container == "folder"]
+        for file, name in names:
+            fmt = next((f for f in kinds if f.recognise(name)), None)
+            if fmt is not None:
+                claimed.setdefault(fmt.name, (fmt, []))[1].append(file)
+        if claimed:
+            break
     if len(claimed) > 1:
         (a, a_files), (b, b_files) = (claimed[k] for k in sorted(claimed)[:2])
         raise BenchError(f"{path}: folder holds both {a.member} ({min(a_files).name}, ...) and "

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ...errors import BenchError
+from ...protocol.markup import DEFAULT as DEFAULT_MARKUP
 from ..files import decode_text, excerpt, read_maybe_gzip
 from ..text import csv_text
 
@@ -33,7 +34,7 @@ class ReadOptions:
     file of a ``.npy``: one per line), ``coco_images`` (the COCO file mapping a result's
     ``image_id`` to its ``file_name``)."""
 
-    markup: str = "ibug68"
+    markup: str = DEFAULT_MARKUP
     one_based: bool = False
     id_column: str | None = None
     ids: Path | None = None
