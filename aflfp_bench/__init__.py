@@ -20,6 +20,9 @@ from ._version import __version__
 _EXPORTS = {
     "load_dataset": "api", "read_predictions": "api", "score": "api", "compare": "api",
     "leaderboard": "api", "gate": "api", "get_adapter": "api", "train": "api", "Report": "api",
+    "example_dataset": "api", "write_predictions": "api",
+    "nme": "scoring.metrics", "point_errors": "scoring.metrics", "ced": "scoring.metrics",
+    "auc": "scoring.metrics", "failure_rate": "scoring.metrics",
     "Scores": "scoring.document", "Dataset": "reading.dataset",
     "Predictions": "reading.predictions", "Verdict": "board.gate",
     "Leaderboard": "board.leaderboard", "Adapter": "running.adapters",
@@ -30,14 +33,16 @@ _EXPORTS = {
 __all__ = [
     "Adapter", "BenchError", "Dataset", "GroundTruthWarning", "Leaderboard", "MissingExtra",
     "PredictionMistakeWarning", "Predictions", "Report", "Scores", "UndefinedStatisticWarning",
-    "Verdict", "__version__", "compare", "gate", "get_adapter", "leaderboard", "load_dataset",
-    "read_predictions", "score", "train",
+    "Verdict", "__version__", "auc", "ced", "compare", "example_dataset", "failure_rate",
+    "gate", "get_adapter", "leaderboard", "load_dataset", "nme", "point_errors",
+    "read_predictions", "score", "train", "write_predictions",
 ]
 
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load lazily
     from .api import (
         Report,
         compare,
+        example_dataset,
         gate,
         get_adapter,
         leaderboard,
@@ -45,6 +50,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load lazi
         read_predictions,
         score,
         train,
+        write_predictions,
     )
     from .board.gate import Verdict
     from .board.leaderboard import Leaderboard
@@ -59,6 +65,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load lazi
     from .reading.predictions import Predictions
     from .running.adapters import Adapter
     from .scoring.document import Scores
+    from .scoring.metrics import auc, ced, failure_rate, nme, point_errors
 
 
 def __getattr__(name: str):

@@ -24,8 +24,11 @@ from .scoring.document import Scores
 from .scoring.report import STATS, ReportModel
 from .scoring.settings import DEFAULTS, Settings
 
-__all__ = ["Report", "compare", "gate", "get_adapter", "leaderboard", "load_dataset",
-           "read_predictions", "score", "train"]
+__all__ = ["Report", "compare", "example_dataset", "gate", "get_adapter", "leaderboard",
+           "load_dataset", "read_predictions", "score", "train", "write_predictions"]
+
+#: The package's example ground truth (:func:`example_dataset`).
+EXAMPLE = "data/example.gt.csv"
 
 
 def load_dataset(path, *, lenient: bool = False, subjects=None) -> Dataset:
@@ -34,13 +37,36 @@ def load_dataset(path, *, lenient: bool = False, subjects=None) -> Dataset:
     one the dataset names or has beside it; scoring the dataset then adds the palsy
     breakdowns (``Scores.palsy``).
 
-    >>> ds = load_dataset(example_manifest)
+    >>> ds = load_dataset(example_dataset().source)
     >>> len(ds), ds.name
-    (3, 'golden')
+    (3, 'example')
     """
     from .reading.loaders import load_dataset as load
 
     return load(path, lenient=lenient, subjects=subjects)
+
+
+def example_dataset() -> Dataset:
+    """The package's example ground truth: three hand-made faces of two subjects (ids
+    ``1-BR-neutral``, ``1-BR-onset``, ``2-SN-peak``; 320x200 images, not included),
+    labelled synthetic. ``source`` is its manifest's path. What the examples of
+    docs/api.md score against.
+
+    >>> gt = example_dataset()
+    >>> list(gt.ids), gt.synthetic
+    (['1-BR-neutral', '1-BR-onset', '2-SN-peak'], True)
+    """
+    from importlib import resources
+
+    return load_dataset(Path(str(resources.files("aflfp_bench").joinpath(EXAMPLE))))
+
+
+def write_predictions(path, ids, points) -> None:
+    """Write predictions (``ids`` and ``(n, 68, 2)`` points) as a wide CSV, the format
+    every command reads, atomically (a ``.gz`` name is gzip-compressed)."""
+    from .reading.predictions import write_predictions as write
+
+    write(path, ids, points)
 
 
 def _dataset(dataset) -> Dataset:
@@ -49,29 +75,44 @@ def _dataset(dataset) -> Dataset:
 
 def read_predictions(path, dataset, *, markup: str = DEFAULT_MARKUP, one_based: bool = False,
                      id_column: str | None = None, ids=None, coco_images=None,
-                     allow_missing: bool = False) -> Predictions:
+                     frames_from=None, allow_missing: bool = False) -> Predictions:
     """A prediction file or folder in any format of docs/formats.md, aligned to
     ``dataset`` (a :class:`~.dataset.Dataset` or its path); the options are the
     command line's (``--markup``, ``--one-based``, ``--id-column``, ``--ids``,
-    ``--coco-images``)."""
+    ``--coco-images``, ``--frames-from``)."""
     from .scoring.diagnostics import read_predictions as read
 
-    options = ReadOptions(markup=markup, one_based=one_based, id_column=id_column,
-                          ids=None if ids is None else Path(ids),
-                          coco_images=None if coco_images is None else Path(coco_images))
+    options = _read_options(markup=markup, one_based=one_based, id_column=id_column, ids=ids,
+                            coco_images=coco_images, frames_from=frames_from)
     return read(path, _dataset(dataset), options=options, allow_missing=allow_missing)
+
+
+def _read_options(**given) -> ReadOptions:
+    """ReadOptions of the API's keywords (paths given as strings too)."""
+    paths = ("ids", "coco_images", "frames_from")
+    return ReadOptions(**{k: (Path(v) if k in paths and v is not None else v)
+                          for k, v in given.items()})
 
 
 def _predictions(predictions, dataset: Dataset, allow_missing: bool,
                  format_options: dict) -> Predictions:
-    from .reading.predictions import predictions_from_arrays, predictions_from_frame
+    from collections.abc import Mapping
+
+    from .reading.predictions import (
+        predictions_from_arrays,
+        predictions_from_frame,
+        predictions_from_mapping,
+    )
 
     if isinstance(predictions, Predictions):
         return predictions
     if isinstance(predictions, (str, Path)):
         return read_predictions(predictions, dataset, allow_missing=allow_missing,
                                 **format_options)
-    options = ReadOptions(**format_options)
+    options = _read_options(**format_options)
+    if isinstance(predictions, Mapping):
+        return predictions_from_mapping(predictions, dataset, options=options,
+                                        allow_missing=allow_missing)
     if isinstance(predictions, tuple) and len(predictions) == 2:
         return predictions_from_arrays(*predictions, dataset, options=options,
                                        allow_missing=allow_missing)
@@ -80,8 +121,9 @@ def _predictions(predictions, dataset: Dataset, allow_missing: bool,
     if isinstance(predictions, pd.DataFrame):
         return predictions_from_frame(predictions, dataset, options=options,
                                       allow_missing=allow_missing)
-    raise ValueError("predictions must be a Predictions, a path, an (ids, points) pair or a "
-                     f"pandas DataFrame, got {type(predictions).__name__}")
+    raise ValueError("predictions must be a Predictions, a path, an (ids, points) pair, a "
+                     "{path: faces} dict (face-alignment's) or a pandas DataFrame, got "
+                     f"{type(predictions).__name__}")
 
 
 def score(dataset, predictions, *, norm: str = DEFAULTS.norm, agg: str = DEFAULTS.agg,
@@ -89,8 +131,11 @@ def score(dataset, predictions, *, norm: str = DEFAULTS.norm, agg: str = DEFAULT
           **format_options) -> Scores:
     """Score ``predictions`` against ``dataset`` (a Dataset or its path): a
     :class:`~.predictions.Predictions`, a path, an ``(ids, points)`` pair (points
-    ``(n, 68, 2)``; an all-nan row is no prediction) or a DataFrame in a CSV layout
-    (wide, long or OpenFace columns). ``format_options``: as :func:`read_predictions`.
+    ``(n, 68, 2)``; an all-nan row is no prediction), face-alignment's ``{image path:
+    faces}`` dict (``get_landmarks_from_directory``: the only or most confident face;
+    None is no prediction) or a DataFrame in a CSV layout (wide, long or OpenFace
+    columns; ids in a ``image_id`` column or in its index; an all-nan row is no
+    prediction). ``format_options``: as :func:`read_predictions`.
     Predictions that look like a classic mistake (mirrored, x and y swapped, scaled,
     normalised, ...; ``Scores.diagnostics``) are scored as given, with a
     :class:`~.errors.PredictionMistakeWarning`.
@@ -99,7 +144,8 @@ def score(dataset, predictions, *, norm: str = DEFAULTS.norm, agg: str = DEFAULT
     sqrt(68 * 18) = 34.99 px, over sqrt(w * h) = sqrt(167.5 * 52) = 93.33 px of the
     ground-truth box:
 
-    >>> s = score(example_manifest, (ids, points))
+    >>> gt = example_dataset()
+    >>> s = score(gt, (gt.ids, gt.points - 3))
     >>> round(s.overall.mean, 4), s.settings.agg
     (0.3749, 'frobenius')
     >>> s.to_frame("expression").round(4)
@@ -224,8 +270,9 @@ def compare(*results, names=None, conditions=None, reference: str | None = None,
     stem; ``conditions`` tag Table 3's training conditions; ``published`` puts the
     paper's numbers beside comparable results.
 
-    >>> rep = compare(score(example_manifest, (ids, points)),
-    ...               score(example_manifest, (ids, points + 1)), names=["a", "b"],
+    >>> gt = example_dataset()
+    >>> rep = compare(score(gt, (gt.ids, gt.points - 3)),
+    ...               score(gt, (gt.ids, gt.points - 2)), names=["a", "b"],
     ...               resamples=200)
     >>> float(rep.table2().loc[("a", "mean"), "Avg"].round(2))
     37.49
@@ -276,8 +323,9 @@ def gate(candidate, baseline, *, dataset=None, max_increase: float | None = None
     Scores, scores JSON files, prediction files (scored against ``dataset``) or
     submission folders. ``Verdict.passed`` is the outcome.
 
-    >>> v = gate(score(example_manifest, (ids, points + 0.1)),
-    ...          score(example_manifest, (ids, points)), resamples=200)
+    >>> gt = example_dataset()
+    >>> v = gate(score(gt, (gt.ids, gt.points - 2.9)),
+    ...          score(gt, (gt.ids, gt.points - 3)), resamples=200)
     >>> v.passed
     True
     """

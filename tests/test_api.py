@@ -65,8 +65,9 @@ def test_a_frame_is_checked_like_a_file(gt):
 def test_wrong_arguments_are_value_errors(gt):
     path, dataset, points = gt
     with pytest.raises(ValueError, match="predictions must be a Predictions, a path, an "
-                                         r"\(ids, points\) pair or a pandas DataFrame, got dict"):
-        ab.score(path, {})
+                                         r"\(ids, points\) pair, a \{path: faces\} dict "
+                                         r"\(face-alignment's\) or a pandas DataFrame, got set"):
+        ab.score(path, set())
     scores = ab.score(path, (list(dataset.ids), points))
     with pytest.raises(ValueError, match="level must be one of image, expression"):
         scores.to_frame("subject")

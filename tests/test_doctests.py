@@ -4,12 +4,10 @@ the small CSV reader, the Python API) and in docs/api.md run and hold."""
 import doctest
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from aflfp_bench import api
 from aflfp_bench.reading import keyedcsv
-from aflfp_bench.reading.dataset import write_manifest
 from aflfp_bench.scoring import metrics, signrank, stats
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,24 +21,19 @@ def test_docstring_examples(module):
 
 
 @pytest.fixture
-def example(tmp_path, golden_formats, monkeypatch):
-    """What the API examples assume: ``example_manifest``, the ground truth of the three
-    golden images (tests/golden/formats), and ``ids``/``points``, predictions 3 px up and
-    left of it in both axes. Run in a scratch folder (examples write files)."""
-    dataset, points = golden_formats
-    manifest = tmp_path / "gt.csv"
-    write_manifest(dataset, manifest)
+def scratch(tmp_path, monkeypatch):
+    """The examples run in an empty folder (they write files) with nothing given to them."""
     monkeypatch.chdir(tmp_path)
-    return {"example_manifest": str(manifest), "ids": list(dataset.ids), "points": points,
-            "np": np, "golden": str(ROOT / "tests" / "golden" / "formats")}
+    return {}
 
 
-def test_api_docstring_examples(example):
-    result = doctest.testmod(api, extraglobs=example, optionflags=doctest.NORMALIZE_WHITESPACE)
+def test_api_docstring_examples(scratch):
+    result = doctest.testmod(api, extraglobs=scratch, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 6 and result.failed == 0, result
 
 
-def test_the_api_manual_runs(example):
+def test_the_api_manual_runs_as_written(scratch):
+    """docs/api.md from top to bottom, with no name defined for it beforehand."""
     result = doctest.testfile(str(ROOT / "docs" / "api.md"), module_relative=False,
-                              globs=example, optionflags=doctest.NORMALIZE_WHITESPACE)
+                              globs=scratch, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 10 and result.failed == 0, result

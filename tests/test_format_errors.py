@@ -132,7 +132,8 @@ def test_openface_without_an_id_column(gt, tmp_path):
     text = (GOLDEN / "openface.csv").read_text().replace("image_id, ", "file, ", 1)
     p.write_text(text)
     fails(run(gt, p), f"{p}:1: an OpenFace CSV needs a column naming each row's image (image_id, "
-                      "or --id-column NAME); it has none called 'image_id'")
+                      "or --id-column NAME), or --frames-from FOLDER for one numbered by "
+                      "frame; it has none called 'image_id'")
     assert run(gt, p, "--id-column", "file").exit_code == 0
 
 

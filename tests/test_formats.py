@@ -28,8 +28,11 @@ CASES = [
     ("points.npy", ReadOptions(ids=GOLDEN / "points_ids.txt"), "npy", []),
     ("coco_results.json", ReadOptions(coco_images=GOLDEN / "coco_images.json"), "coco",
      ["1 extra result(s) for images with several: the highest score was used"]),
+    ("face_alignment.json", ReadOptions(), "face-alignment",
+     ["1 image(s) had several faces: the most confident was used"]),
+    ("dlib.xml", ReadOptions(), "dlib-xml", []),
     ("wflw98.csv", ReadOptions(markup="wflw98"), "wide",
-     ["wflw98 points mapped to iBUG's 68 (docs/formats.md)"]),
+     ["wflw98 points mapped to iBUG's 68 (aflfp-bench docs formats)"]),
 ]
 
 

@@ -1,5 +1,5 @@
 """Write ``docs/cli.md``: every command's ``--help``, as the terminal shows it at 88
-columns, one section per command.
+columns, one section per command, and a closing section on shell completion.
 
 Run from the repository root: ``python -m tools.cli_reference``. A test checks that the
 committed file is what this writes, and that each command's section explains each of its
@@ -45,13 +45,38 @@ def help_text(words: tuple[str, ...], command: click.Command) -> str:
     return command.get_help(context(words))
 
 
+#: The closing section: click's shell completion, by the environment variable click names
+#: after the program (``_AFLFP_BENCH_COMPLETE``).
+COMPLETION = """## Shell completion
+
+The shell completes the commands, their options and the names of `aflfp-bench docs` once
+it has loaded the completion script that the command prints itself. Add the line for your
+shell to its start-up file:
+
+```bash
+eval "$(_AFLFP_BENCH_COMPLETE=bash_source aflfp-bench)"    # bash: ~/.bashrc
+eval "$(_AFLFP_BENCH_COMPLETE=zsh_source aflfp-bench)"     # zsh: ~/.zshrc
+```
+
+```fish
+_AFLFP_BENCH_COMPLETE=fish_source aflfp-bench | source    # fish: ~/.config/fish/completions/aflfp-bench.fish
+```
+
+Running the script at each start-up costs the command's start time; writing it to a file
+once (`_AFLFP_BENCH_COMPLETE=bash_source aflfp-bench > ~/.aflfp-bench-complete.bash`) and
+sourcing that file is faster, and is to be redone after an upgrade.
+"""
+
+
 def reference() -> str:
     parts = ["# Command reference", "",
              "Every command's `--help`, as the terminal shows it (written by `python -m "
-             "tools.cli_reference`; the guides explain when to use which).", ""]
+             "tools.cli_reference`; the guides explain when to use which), and how to turn on "
+             "shell completion.", ""]
     for words, command in commands():
         parts += [f"## {' '.join(words)}", "", "```text", help_text(words, command).rstrip(),
                   "```", ""]
+    parts.append(COMPLETION)
     return "\n".join(parts)
 
 

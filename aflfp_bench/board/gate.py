@@ -38,6 +38,7 @@ from ..protocol import EXPRESSION_CODES
 from ..reading.atomic import write_text
 from ..reading.formats import ReadOptions
 from ..reading.jsonfile import dumps
+from ..reading.predictions import MissingPredictionsError
 from ..reading.text import plain
 from ..rendering.escape import md_escape
 from ..rendering.numbers import interval, p_value, percent, points, setting, setting_percent
@@ -234,7 +235,10 @@ def load_side(path, dataset, settings: Settings, options: ReadOptions | None = N
     """One side of the gate (a scores JSON, a prediction file read with ``options``, or a
     submission folder) as scores; any problem is a :class:`GateInputError`."""
     with inputs():
-        return resolve(path, dataset, settings, options=options)[0]
+        try:
+            return resolve(path, dataset, settings, options=options)[0]
+        except MissingPredictionsError as exc:
+            raise BenchError(f"{exc.fact}; the gate compares predictions for every image") from None
 
 
 def write_outputs(verdict: Verdict, *, markdown=None, junit=None, bench=None,

@@ -1,8 +1,8 @@
 """The ``aflfp-bench`` command line: the group and its commands.
 
 Each command family lives in its own module (data, scoring, reports, gate, detectors,
-export, clinical, demo, config, submit) and imports only :mod:`._common` and the library;
-nothing imports this package back.
+export, clinical, demo, config, submit, docs) and imports only :mod:`._common` and the
+library; nothing imports this package back.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import click
 
 from .._version import __version__
-from . import clinical, config, data, demo, detectors, export, gate, reports, scoring, submit
+from . import clinical, config, data, demo, detectors, docs, export, gate, reports, scoring, submit
 from ._common import invocation
 
 
@@ -31,5 +31,5 @@ def main(ctx, quiet):
 for command in (data.import_, data.synth, scoring.score, reports.report, reports.leaderboard,
                 gate.gate, detectors.predict, detectors.train, detectors.cv,
                 detectors.experiment, export.export, clinical.clinical, demo.demo, config.config,
-                submit.submit):
+                submit.submit, docs.docs):
     main.add_command(command)

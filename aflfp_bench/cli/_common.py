@@ -247,7 +247,7 @@ def settings_options(*, stats: bool = False):
 
 
 def prediction_options(func):
-    """--markup, --one-based, --id-column, --ids, --coco-images, gathered into one
+    """--markup, --one-based, --id-column, --ids, --coco-images, --frames-from, gathered into one
     ``read_options`` argument (:class:`~aflfp_bench.reading.formats.ReadOptions`)."""
     from ..protocol.markup import DEFAULT, MARKUPS
 
@@ -255,7 +255,7 @@ def prediction_options(func):
         click.option("--markup", type=click.Choice(tuple(MARKUPS)), default=DEFAULT,
                      show_default=True,
                      help="Landmark markup of the prediction files; wflw98 maps WFLW's 98 "
-                          "points to iBUG's 68 (docs/formats.md)."),
+                          "points to iBUG's 68 (aflfp-bench docs formats)."),
         click.option("--one-based", is_flag=True,
                      help="Coordinates are 1-based (MATLAB's convention): subtract 1."),
         click.option("--id-column", metavar="NAME",
@@ -264,8 +264,11 @@ def prediction_options(func):
                      help="Image ids of an .npy of points, one per line in its order."),
         click.option("--coco-images", type=click.Path(readable=False), metavar="FILE",
                      help="COCO file mapping the image_id of keypoint results to file_name."),
+        click.option("--frames-from", type=click.Path(readable=False), metavar="FOLDER",
+                     help="The folder of images an OpenFace CSV numbered by frame was made "
+                          "from (FeatureExtraction -fdir FOLDER)."),
     ]
-    names = ["markup", "one_based", "id_column", "ids_file", "coco_images"]
+    names = ["markup", "one_based", "id_column", "ids_file", "coco_images", "frames_from"]
 
     @functools.wraps(func)
     def gather(*args, **kw):
@@ -273,11 +276,12 @@ def prediction_options(func):
 
         from ..reading.formats import ReadOptions
 
-        markup, one_based, id_column, ids, coco = (kw.pop(name) for name in names)
+        markup, one_based, id_column, ids, coco, frames = (kw.pop(name) for name in names)
         kw["read_options"] = ReadOptions(markup=markup, one_based=one_based,
                                          id_column=id_column or None,
                                          ids=Path(ids) if ids else None,
-                                         coco_images=Path(coco) if coco else None)
+                                         coco_images=Path(coco) if coco else None,
+                                         frames_from=Path(frames) if frames else None)
         return func(*args, **kw)
 
     for option in reversed(options):
@@ -288,9 +292,18 @@ def prediction_options(func):
 # ------------------------------------------------------------------ ground truth
 
 
-NO_GROUND_TRUTH = (f"no ground truth: pass --data DIR_OR_MANIFEST, set {DATA_ENV}, or register "
-                   "one with 'aflfp-bench config set data PATH' (or 'aflfp-bench import DIR -o "
-                   "gt.csv --set-default')")
+def no_ground_truth(lead: str = "no ground truth") -> str:
+    """The error of a command that needs a ground truth and has none; it names the demo's
+    set when the demo has rendered it."""
+    from ..running.demo import demo_manifest
+
+    text = (f"{lead}: pass --data DIR_OR_MANIFEST, set {DATA_ENV}, or register one with "
+            "'aflfp-bench config set data PATH' (or 'aflfp-bench import DIR -o gt.csv "
+            "--set-default')")
+    demo = demo_manifest()
+    if demo.is_file():
+        text += f"; the demo's synthetic set is {demo}"
+    return text
 
 
 def ground_truth_source(data: str | None):
@@ -319,7 +332,7 @@ def load_ground_truth(path: str | None, lenient: bool = False, *, announce: bool
 
     source = (path, origin) if origin else ground_truth_source(path)
     if source is None or not source[0]:
-        raise click.UsageError(NO_GROUND_TRUTH)
+        raise click.UsageError(no_ground_truth())
     path, origin = source
     units = progress_units(path)
     if units:

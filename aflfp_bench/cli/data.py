@@ -19,8 +19,11 @@ from ._common import (
 
 @click.command("import")
 @click.argument("directory", type=click.Path(readable=False))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Manifest CSV to write.")
+@click.option("--coco", "coco_out", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Also (or only) write the ground truth as COCO keypoint annotations, "
+                   "the file --coco-images takes back.")
 @click.option("--set-default", is_flag=True,
               help="Also make the manifest the default ground truth of every command "
                    "(aflfp-bench config show).")
@@ -31,30 +34,44 @@ from ._common import (
 @subjects_option
 @lenient_option
 @library_errors
-def import_(directory, output, set_default, image_root, subjects, lenient):
-    """Read a dataset folder (AFLFP layout or 300-W) and write its manifest CSV.
+def import_(directory, output, coco_out, set_default, image_root, subjects, lenient):
+    """Read a dataset (an AFLFP-layout or 300-W folder, a dlib imglab XML or a manifest)
+    and write its manifest CSV, its COCO keypoint annotations (--coco), or both.
 
     The manifest records the subjects file (--subjects, else subjects.csv in the
     folder), so every command that reads the manifest knows each subject's affected side.
     With --image-root, commands read the images from that URL (for Dask workers without
-    a shared filesystem; docs/scale-out.md).
+    a shared filesystem; aflfp-bench docs scale-out).
 
     \b
     Example:
       aflfp-bench import ~/data/AFLFP -o aflfp.gt.csv --subjects subjects.csv --set-default
+      aflfp-bench import aflfp.gt.csv --coco aflfp.coco.json
     """
     from ..reading.config import set_value
     from ..reading.dataset import write_manifest
 
-    refuse_overwrites([("-o", output)], inputs=[(directory, "the dataset being imported"),
-                                                 (subjects, "the subjects file")])
+    if not output and not coco_out:
+        raise click.UsageError("nothing to write: pass -o MANIFEST, --coco FILE or both")
+    if set_default and not output:
+        raise click.UsageError("--set-default makes the manifest the default: pass -o MANIFEST")
+    outputs = [(flag, path) for flag, path in (("-o", output), ("--coco", coco_out)) if path]
+    refuse_overwrites(outputs, inputs=[(directory, "the dataset being imported"),
+                                       (subjects, "the subjects file")])
     dataset = load_ground_truth(directory, lenient, announce=False, subjects=subjects)
-    refuse_overwrites([("-o", output)], dataset=dataset)       # a manifest's images too
-    write_manifest(dataset, output,
-                   subjects=dataset.subjects.source if dataset.subjects else None,
-                   image_root=image_root)
-    listed = f", subjects from {dataset.subjects.source}" if dataset.subjects else ""
-    echo_out(f"wrote {output}: {len(dataset)} images of {dataset.identity}{listed}")
+    refuse_overwrites(outputs, dataset=dataset)       # a manifest's images too
+    if output:
+        write_manifest(dataset, output,
+                       subjects=dataset.subjects.source if dataset.subjects else None,
+                       image_root=image_root)
+        listed = f", subjects from {dataset.subjects.source}" if dataset.subjects else ""
+        echo_out(f"wrote {output}: {len(dataset)} images of {dataset.identity}{listed}")
+    if coco_out:
+        from ..reading.coco_gt import write_coco
+
+        write_coco(dataset, coco_out)
+        echo_out(f"wrote {coco_out}: COCO keypoint annotations of {len(dataset)} images of "
+                 f"{dataset.identity}")
     if set_default:
         echo_out(f"default ground truth: {set_value('data', output)}")
 

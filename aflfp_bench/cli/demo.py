@@ -11,8 +11,8 @@ from ._common import DATA_ENV, echo_out, library_errors, synthetic_options
 
 @click.command()
 @click.option("--out", type=click.Path(file_okay=False),
-              help="Working folder (default: the cache, $AFLFP_BENCH_CACHE or "
-                   "~/.cache/aflfp-bench).")
+              help="Working folder (default: the user cache, $AFLFP_BENCH_CACHE or the "
+                   "platform's cache folder, e.g. ~/.cache/aflfp-bench on Linux).")
 @synthetic_options
 @click.option("--full", is_flag=True,
               help="Also run SDM's 10-fold cross-validation and emotrics (minutes more).")

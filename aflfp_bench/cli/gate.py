@@ -10,12 +10,12 @@ import click
 from ..board import DEFAULT_MAX_INCREASE_REL
 from ..rendering.numbers import setting_percent
 from ._common import (
-    NO_GROUND_TRUTH,
     data_option,
     echo_err,
     ground_truth_source,
     library_errors,
     load_ground_truth,
+    no_ground_truth,
     prediction_options,
     refuse_overwrites,
     result_inputs,
@@ -85,8 +85,7 @@ def gate(preds, baseline, data, settings, read_options, max_increase_rel, max_in
         scores_only = is_scores_file(preds) and is_scores_file(baseline)
     if not scores_only:
         if ground_truth_source(data) is None:
-            raise click.UsageError(NO_GROUND_TRUTH.replace("no ground truth",
-                                                           "prediction files need the ground truth"))
+            raise click.UsageError(no_ground_truth("prediction files need the ground truth"))
         with gating.inputs():
             dataset = load_ground_truth(data)
     with gating.inputs():

@@ -11,13 +11,13 @@ from ..errors import BenchError
 from ..reading.text import plain
 from ..running.progress import progress_bar
 from ._common import (
-    NO_GROUND_TRUTH,
     SUBMISSIONS,
     data_option,
     echo_err,
     ground_truth_source,
     library_errors,
     load_ground_truth,
+    no_ground_truth,
     notes_of,
     prediction_options,
     refuse_overwrites,
@@ -56,9 +56,9 @@ def report(results, data, subjects, settings, read_options, names, conditions, r
     """Table 2 and Table 3 of several methods, with intervals and paired tests.
 
     RESULTS are score JSON files (aflfp-bench score --json) or prediction files (any
-    format of docs/formats.md, read with the prediction options), which are scored here
-    against --data. Prints plain-text tables unless --markdown, --latex
-    or --csv is given. With no RESULTS, reports every entry of submissions/.
+    format that aflfp-bench docs formats describes, read with the prediction options),
+    which are scored here against --data. Prints plain-text tables unless --markdown,
+    --latex or --csv is given. With no RESULTS, reports every entry of submissions/.
 
     \b
     Example:
@@ -88,8 +88,7 @@ def report(results, data, subjects, settings, read_options, names, conditions, r
         return
     needs_data = not all(is_scores_file(r) for r in results)
     if needs_data and ground_truth_source(data) is None:
-        raise click.UsageError(NO_GROUND_TRUTH.replace("no ground truth",
-                                                       "prediction files need the ground truth"))
+        raise click.UsageError(no_ground_truth("prediction files need the ground truth"))
     if subjects and not needs_data:
         raise click.UsageError("--subjects applies to prediction files scored here; score "
                                "JSON files carry the breakdowns they were scored with")
@@ -148,8 +147,8 @@ def _emit(models, html_out, markdown, latex, as_csv):
 @click.option("--markdown", is_flag=True, help="Print the table as Markdown.")
 @click.option("--keep-going", is_flag=True, help="Exit 0 even when a submission was skipped.")
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False),
-              help="Score cache folder [default: the user cache, e.g. "
-                   "~/.cache/aflfp-bench/leaderboard].")
+              help="Score cache folder [default: the user cache's leaderboard folder, e.g. "
+                   "~/.cache/aflfp-bench/leaderboard on Linux].")
 @click.option("--verify", is_flag=True,
               help="Rescore every submission, believing no cache (what CI should run).")
 @library_errors

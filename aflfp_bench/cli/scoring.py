@@ -37,8 +37,9 @@ def score(preds, data, subjects, settings, read_options, json_out, allow_missing
           lenient):
     """Score a prediction file or folder against the ground truth.
 
-    PREDS is in any format of docs/formats.md (wide or long CSV, OpenFace, .npz/.npy,
-    COCO keypoint results, a folder of .pts or OpenFace CSVs), detected from its content.
+    PREDS is in any format that aflfp-bench docs formats describes (wide or long CSV,
+    OpenFace, .npz/.npy, COCO keypoint results, a folder of .pts or OpenFace CSVs),
+    detected from its content.
 
     Prints the Mean and StD of NME per expression, AUC, failure rate and coverage, and
     the per-point mean NME of the 300-W literature beside the protocol's reading. With

@@ -79,9 +79,9 @@ def new(slug, directory, data):
     else:
         echo_err(f"for the ground truth {dataset.identity}: make the predictions for its "
                  f"{len(dataset)} images")
-    echo_out(f"next: put your predictions in {folder / 'predictions.csv'} (any format of "
-               f"docs/formats.md; rename the field if the file differs), replace every "
-               f"'FILL IN', then run: aflfp-bench submit check {folder}")
+    echo_out(f"next: put your predictions in {folder / 'predictions.csv'} (any format "
+               f"that 'aflfp-bench docs formats' describes; rename the field if the file "
+               f"differs), replace every 'FILL IN', then run: aflfp-bench submit check {folder}")
 
 
 @submit.command("check")

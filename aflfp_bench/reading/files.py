@@ -48,6 +48,13 @@ def check_regular(path: Path) -> os.stat_result:
     return info
 
 
+def check_folder(path: Path, what: str) -> None:
+    """BenchError unless ``path`` is a folder (``what`` names it: an option, a role)."""
+    if not path.is_dir():
+        shown = "no such folder" if not path.exists() else "not a folder"
+        raise BenchError(f"{path}: {shown} ({what} names a folder of images)")
+
+
 def read_bytes(path, *, max_bytes: int, what: str = "file") -> bytes:
     """The bytes of a regular file of at most ``max_bytes``."""
     path = Path(path)

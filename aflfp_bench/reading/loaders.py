@@ -1,4 +1,5 @@
-"""Loaders: the AFLFP release layout, plain 300-W/iBUG folders, and manifests.
+"""Loaders: the AFLFP release layout, plain 300-W/iBUG folders, dlib imglab XML files and
+manifests.
 
 AFLFP layout::
 
@@ -19,6 +20,7 @@ visited once.
 from __future__ import annotations
 
 import re
+import stat
 import warnings
 from pathlib import Path
 
@@ -34,6 +36,8 @@ from .pts import read_pts
 from .subjects import SubjectsFileWarning, beside, read_subjects
 
 IMAGE_EXTS = (".jpg", ".jpeg", ".png")
+#: The largest dlib XML read as ground truth (about 3 KB a face).
+XML_BYTES = 256 << 20
 SYNTH_MARKER = "aflfp-bench-synthetic.json"
 KEYFRAME_DIR = "key frames"
 
@@ -212,6 +216,34 @@ def load_folder(root, *, lenient: bool = False, progress=None) -> Dataset:
     return _build(rows, points, root.name, False, root, problems)
 
 
+def load_xml(path, *, lenient: bool = False) -> Dataset:
+    """Load a dlib imglab XML of 68-point faces (:mod:`.formats.dlibxml`): each image
+    (its ``file`` relative to the XML's folder, or absolute) is its own subject, as in a
+    300-W folder; an image without a box is a problem (no annotation)."""
+    from .files import read_bytes
+    from .formats.dlibxml import read_faces
+
+    path = Path(path)
+    problems = _Problems(lenient)
+    root = path.parent
+    rows, points = [], []
+    for file, pts in read_faces(path, read_bytes(path, max_bytes=XML_BYTES, what="XML file")):
+        image = (root / file)
+        if pts is None:
+            problems(image, f"no face box in {path.name}")
+            continue
+        try:
+            width, height = _image_size(image)
+        except BenchError as exc:
+            problems(image, str(exc).removeprefix(f"{image}: "))
+            continue
+        rel = Path(file).as_posix() if not Path(file).is_absolute() else image.name
+        image_id = str(Path(rel).with_suffix("").as_posix())
+        rows.append((image_id, image_id, None, None, None, rel, width, height))
+        points.append(pts)
+    return _build(rows, points, path.stem, False, root, problems)
+
+
 def _build(rows, points, name, synthetic, root, problems: _Problems) -> Dataset:
     if not rows:
         raise BenchError(f"{root}: no annotated images found")
@@ -242,14 +274,29 @@ def progress_units(path) -> int:
     return len(_subject_dirs(path)) if is_aflfp_layout(path) else len(_file_folders(path))
 
 
+def _is_xml(path: Path) -> bool:
+    """Whether ``path`` is a regular file starting like XML (anything else, a FIFO or
+    device included, is left to the manifest reader's checks: never opened here)."""
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return False
+        with open(path, "rb") as fh:
+            return fh.read(5).removeprefix(b"\xef\xbb\xbf")[:1] == b"<"
+    except OSError:
+        return False
+
+
 def load_dataset(path, *, lenient: bool = False, progress=None, subjects=None) -> Dataset:
-    """Load ground truth from a manifest file, an AFLFP-layout folder or a 300-W folder;
+    """Load ground truth from a manifest file, an AFLFP-layout folder, a 300-W folder or a
+    dlib imglab XML;
     ``Dataset.source`` is ``path`` as given. The subjects file (:mod:`.subjects`) is
     ``subjects`` when given, else the one a manifest names, else ``subjects.csv`` in the
     dataset's root folder when it reads as one (a file of that name that is not a
     subjects file is left alone, with a warning)."""
     path = Path(path)
-    if not path.is_dir():
+    if not path.is_dir() and _is_xml(path):
+        dataset = load_xml(path, lenient=lenient)
+    elif not path.is_dir():
         dataset = read_manifest(path, named_subjects=subjects is None)
     elif is_aflfp_layout(path):
         dataset = load_aflfp(path, lenient=lenient, progress=progress)

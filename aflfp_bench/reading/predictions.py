@@ -3,15 +3,14 @@ to a dataset; writing wide CSV.
 
 Coordinates are 0-based pixel coordinates of the original image (``--one-based`` reads
 MATLAB's 1-based ones), in iBUG's 68-point markup (``--markup wflw98`` maps WFLW's 98).
-A record's key is the canonical image id, the image's path relative to the dataset root
-(with or without extension), or the image's own file stem where that is unique in the
-dataset. Every problem is a :class:`BenchError` naming the file and line (and column).
+A record's key names its image as :mod:`.keys` says: the canonical image id, the image's
+path (relative to the dataset root, absolute, or with another folder prefix) or its own
+file stem where that is unique in the dataset. Every problem is a :class:`BenchError` naming the file and line (and column).
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,11 +24,11 @@ from .dataset import POINT_COLUMNS, Dataset, far_outside
 from .files import excerpt
 from .formats import ReadOptions, Records
 from .formats.wide import BOX_KINDS
+from .keys import KeyIndex
 from .rows import format_rows
-from .sources import IMAGE_EXTS
 
 __all__ = ["Predictions", "ReadOptions", "predictions_from_arrays", "predictions_from_frame",
-           "read_predictions", "write_predictions"]
+           "predictions_from_mapping", "read_predictions", "write_predictions"]
 
 WIDE_COLUMNS = ("image_id",) + POINT_COLUMNS
 
@@ -57,54 +56,6 @@ class Predictions:
 # -------------------------------------------------------------------- alignment
 
 
-def _normal_key(key: str) -> str:
-    key = key.strip().replace("\\", "/")
-    return key[2:] if key.startswith("./") else key
-
-
-class _KeyIndex:
-    """Record key -> dataset row: the canonical id, else the image's path relative to the
-    dataset root (with or without extension), else the image's file stem where it is
-    unique. The path and stem tables are built only when some key needs them."""
-
-    def __init__(self, dataset: Dataset):
-        self.dataset = dataset
-        self.ids = {image_id: i for i, image_id in enumerate(dataset.ids.tolist())}
-        self.paths: dict[str, int] | None = None
-        self.stems: dict[str, list[int]] = {}
-
-    def _tables(self) -> None:
-        self.paths = {}
-        for i, image in enumerate(self.dataset.meta["image"].astype(str).tolist()):
-            self.paths[image] = i
-            self.paths[os.path.splitext(image)[0]] = i
-            stem = os.path.splitext(image.rsplit("/", 1)[-1])[0]
-            self.stems.setdefault(stem, []).append(i)
-
-    def get(self, key: str, where: Callable[[], str]) -> int | None:
-        """The dataset row of ``key`` (None if none); ``where()``: the record's position,
-        for an error (made only then: a clean file's line numbers are never counted)."""
-        found = self.ids.get(key)
-        if found is not None:
-            return found
-        if self.paths is None:
-            self._tables()
-        key = _normal_key(key)
-        found = self.paths.get(key)
-        if found is not None or "/" in key:
-            return found
-        rows = self.stems.get(key)
-        stem, ext = os.path.splitext(key)
-        if rows is None and ext.lower() in IMAGE_EXTS:
-            rows = self.stems.get(stem)
-        rows = rows or []
-        if len(rows) > 1:
-            shown = ", ".join(repr(self.dataset.ids[i]) for i in rows[:2])
-            raise BenchError(f"{where()}: image_id {excerpt(key)} is the file stem of "
-                             f"{len(rows)} images ({shown}, ...); name it by its path")
-        return rows[0] if rows else None
-
-
 def _check_count(path, records: Records, options: ReadOptions) -> None:
     want = markup.n_points(options.markup)
     got = records.count
@@ -126,14 +77,38 @@ def read_predictions(path, dataset: Dataset, *, options: ReadOptions | None = No
 def predictions_from_frame(frame, dataset: Dataset, *, options: ReadOptions | None = None,
                            allow_missing: bool = False, name: str = "<DataFrame>") -> Predictions:
     """Predictions from a pandas DataFrame in a CSV layout (wide, long or OpenFace
-    columns), validated like a file; ``name`` stands for the file in errors."""
+    columns), validated like a file; ``name`` stands for the file in errors. The ids may
+    be the index instead of a column; a row whose coordinates are all nan is no
+    prediction (as in :func:`predictions_from_arrays`)."""
     from .formats import Source, parse_text
 
     options = options or ReadOptions()
+    frame = _ids_from_index(frame, options.id_column or "image_id")
+    coords = [c for c in frame.columns if _COORDINATE.match(str(c).strip())]
+    if coords:
+        frame = frame[~frame[coords].isna().all(axis=1)]
     text = frame.to_csv(index=False, lineterminator="\n")
     records, fmt = parse_text(Source(Path(name), text), options, n_images=len(dataset),
                               n_points=markup.n_points(options.markup))
     return _align(records, fmt, name, dataset, options, allow_missing)
+
+
+#: A coordinate column of the CSV layouts: ``x``/``y`` (long), ``x12`` (wide), ``x_12``
+#: (OpenFace).
+_COORDINATE = re.compile(r"[xy](_?\d+)?\Z")
+
+
+def _ids_from_index(frame, column: str):
+    """``frame`` with its index as the id column when the ids are there (no column of that
+    name, and an index that is not pandas' default numbering); a MultiIndex (the long
+    layout's ``image_id, landmark``) becomes its named columns."""
+    import pandas as pd
+
+    if column in frame.columns or type(frame.index) is pd.RangeIndex:
+        return frame
+    if isinstance(frame.index, pd.MultiIndex):
+        return frame.reset_index()
+    return frame.rename_axis(column).reset_index()
 
 
 def predictions_from_arrays(ids, points, dataset: Dataset, *, options: ReadOptions | None = None,
@@ -155,10 +130,22 @@ def predictions_from_arrays(ids, points, dataset: Dataset, *, options: ReadOptio
     return _align(records, "arrays", name, dataset, options, allow_missing)
 
 
+def predictions_from_mapping(mapping, dataset: Dataset, *, options: ReadOptions | None = None,
+                             allow_missing: bool = False, name: str = "<dict>") -> Predictions:
+    """Predictions from face-alignment's ``{image path: faces}`` mapping
+    (:mod:`.formats.facealignment`: the only or most confident face; None is no
+    prediction), validated like a file; ``name`` stands for it in errors."""
+    from .formats.facealignment import parse_mapping
+
+    options = options or ReadOptions()
+    return _align(parse_mapping(mapping, name), "face-alignment", name, dataset, options,
+                  allow_missing)
+
+
 def _align(records: Records, fmt: str, source: str, dataset: Dataset, options: ReadOptions,
            allow_missing: bool) -> Predictions:
     _check_count(source, records, options)
-    index = _KeyIndex(dataset)
+    index = KeyIndex(dataset)
     rows = np.empty(len(records.keys), dtype=int)
     taken: dict[int, int] = {}
     for r, key in enumerate(records.keys):
@@ -179,8 +166,8 @@ def _align(records: Records, fmt: str, source: str, dataset: Dataset, options: R
     n_missing = int((~present).sum())
     if n_missing and not allow_missing:
         first = dataset.ids[np.flatnonzero(~present)[0]]
-        raise BenchError(f"{source}: {n_missing} of {len(dataset)} images have no prediction "
-                         f"(first: {first}); pass --allow-missing to score the rest")
+        raise MissingPredictionsError(f"{source}: {n_missing} of {len(dataset)} images have "
+                                      f"no prediction (first: {first})")
     points = np.full((len(dataset), N_POINTS, 2), np.nan)
     if len(rows):
         points[rows] = markup.to_ibug68(records.coords, options.markup)
@@ -189,10 +176,19 @@ def _align(records: Records, fmt: str, source: str, dataset: Dataset, options: R
         boxes = {kind: records.box_kinds.count(kind) for kind in BOX_KINDS}
     notes = list(records.notes)
     if options.markup != markup.DEFAULT:
-        notes.append(f"{options.markup} points mapped to iBUG's 68 (docs/formats.md)")
+        notes.append(f"{options.markup} points mapped to iBUG's 68 (aflfp-bench docs formats)")
     if options.one_based:
         notes.append("1-based coordinates: 1 subtracted")
     return Predictions(points, present, source, fmt, boxes, options.markup, notes)
+
+
+class MissingPredictionsError(BenchError):
+    """Images of the ground truth without a prediction; ``fact`` says which, without the
+    hint (a command that cannot score a partial file says so instead)."""
+
+    def __init__(self, fact: str):
+        super().__init__(f"{fact}; pass --allow-missing to score the rest")
+        self.fact = fact
 
 
 class OutsideImagesError(BenchError):

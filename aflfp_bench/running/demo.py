@@ -53,6 +53,13 @@ def default_cache() -> Path:
     return cache_dir()
 
 
+def demo_manifest() -> Path:
+    """Where the demo keeps the manifest of its default synthetic set (which may not
+    exist yet)."""
+    return (default_cache() / cache_folder(subjects=DEFAULT_SUBJECTS, size=DEFAULT_SIZE,
+                                           seed=DEFAULT_SEED)).with_suffix(".gt.csv")
+
+
 def synthetic_manifest(out=None, *, subjects: int = DEFAULT_SUBJECTS, size: int = DEFAULT_SIZE,
                        seed: int = DEFAULT_SEED, workers=None, echo=print) -> Path:
     """The manifest of a synthetic set in ``out`` (default: the cache), rendering and

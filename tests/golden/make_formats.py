@@ -192,6 +192,36 @@ def main():
     for i in range(n):
         w.writerow([IMAGES[i][0]] + [num(v) for p in wflw98(all_points[i]) for v in p])
     write("wflw98.csv", out.getvalue())
+
+    # face-alignment: get_landmarks_from_directory's {path: faces} saved as JSON, keys as
+    # it returns them (the folder it was given, here absolute, joined with each image's
+    # path); image 2 has two faces and face-alignment's boxes (return_bboxes=True), the
+    # second detection the more confident.
+    faces = {f"/home/user/AFLFP/{IMAGES[i][1]}": [[list(p) for p in all_points[i]]]
+             for i in range(n)}
+    decoy = [[x + 30.0, y] for x, y in all_points[1]]
+    faces[f"/home/user/AFLFP/{IMAGES[1][1]}"] = [
+        [decoy, [list(p) for p in all_points[1]]],
+        [[0.0, 0.0, 50.0, 50.0, 0.41], [10.0, 10.0, 60.0, 60.0, 0.97]], None]
+    write("face_alignment.json", json.dumps(faces) + "\n")
+
+    # dlib imglab XML (training_with_face_landmarks.xml layout): parts named 00..67; the
+    # first image has a second box marked ignore.
+    lines = ["<?xml version='1.0' encoding='ISO-8859-1'?>",
+             "<?xml-stylesheet type='text/xsl' href='image_metadata_stylesheet.xsl'?>",
+             "<dataset>", "<name>landmarks</name>", "<comment>three faces</comment>",
+             "<images>"]
+    for i in range(n):
+        lines.append(f"  <image file='{IMAGES[i][1]}'>")
+        lines.append("    <box top='50' left='30' width='200' height='90'>")
+        lines += [f"      <part name='{k:02d}' x='{num(x)}' y='{num(y)}'/>"
+                  for k, (x, y) in enumerate(all_points[i])]
+        lines.append("    </box>")
+        if i == 0:
+            lines.append("    <box top='0' left='0' width='10' height='10' ignore='1'/>")
+        lines.append("  </image>")
+    lines += ["</images>", "</dataset>"]
+    write("dlib.xml", "\n".join(lines) + "\n")
     print(f"wrote {HERE}")
 
 

@@ -41,6 +41,11 @@ def _asked(container: str, recognised, *, group=None) -> PredictionFormat | None
     return None
 
 
+#: How many of a file's first bytes the formats recognise it by (a JSON key that is an
+#: absolute path can be long).
+START_BYTES = 4096
+
+
 def _known() -> str:
     names = [f.description for f in formats()]
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
@@ -52,7 +57,7 @@ def _start(path: Path) -> bytes:
     check_regular(path)
     try:
         with open(path, "rb") as fh:
-            head = fh.read(64)
+            head = fh.read(START_BYTES)
     except OSError as exc:
         raise BenchError(f"{path}: cannot read ({exc.strerror or exc})") from None
     if head.startswith(b"\x1f\x8b"):   # gzip: what it holds decides
@@ -65,7 +70,7 @@ def _gzip_start(path: Path) -> bytes:
     read then says why)."""
     try:
         with open(path, "rb") as fh:
-            return zlib.decompressobj(wbits=31).decompress(fh.read(1 << 16), 64)
+            return zlib.decompressobj(wbits=31).decompress(fh.read(1 << 16), START_BYTES)
     except (OSError, zlib.error):
         return b""
 

@@ -3,7 +3,10 @@ timestamp, confidence, success, ..., x_0..x_67, y_0..y_67, ...`` with ", " separ
 
 Either one file per image in a folder (OpenFace names each output after its image: the
 file's path relative to the folder, without extension, is its key), or one file with an
-``image_id`` column (or ``--id-column NAME``). A row whose ``success`` is 0 found no face
+``image_id`` column (or ``--id-column NAME``), or FeatureExtraction's one file for a
+folder of images (``-fdir``), whose rows are numbered by ``frame``: ``--frames-from
+FOLDER`` names that folder, and frame k is its k-th image in OpenFace's order (the
+``.jpg``, ``.jpeg``, ``.png`` and ``.bmp`` files directly in it, sorted by name). A row whose ``success`` is 0 found no face
 and is dropped (its image then has no prediction). With several faces (rows) for one
 image, the most confident is used. Both are counted in the reading's notes.
 """
@@ -28,6 +31,10 @@ from .records import (
 )
 
 CONFIDENCE = "confidence"
+#: The frame number FeatureExtraction gives each image of a folder (1-based).
+FRAME = "frame"
+#: The image files FeatureExtraction reads from a folder (``-fdir``), as it compares them.
+FRAME_EXTS = (".jpg", ".jpeg", ".png", ".bmp")
 #: OpenFace's flag of a tracked face; a row with 0 has no landmarks (they are written as 0).
 SUCCESS = "success"
 
@@ -59,16 +66,28 @@ def _points(values: np.ndarray, k: int) -> np.ndarray:
     return np.stack([values[:, :k], values[:, k:2 * k]], axis=2)
 
 
-def parse_file(src, head: list[str], id_column: str | None) -> Records:
-    """One OpenFace CSV with an id column."""
+def parse_file(src, head: list[str], id_column: str | None,
+               frames_from: Path | None = None) -> Records:
+    """One OpenFace CSV with an id column, or numbered by ``frame`` with the folder of
+    images FeatureExtraction read (``-fdir``) in ``frames_from``."""
     path = src.path
     column = id_column or "image_id"
     k, numeric = _rows(src, head)          # its landmark columns first: say which are missing
-    if column not in head:
+    by_frame = column not in head and id_column is None and frames_from is not None
+    if by_frame and FRAME not in head:
+        raise BenchError(f"{path}:1: --frames-from maps OpenFace's 'frame' column to images; "
+                         "this CSV has none")
+    if column not in head and not by_frame:
         raise BenchError(f"{path}:1: an OpenFace CSV needs a column naming each row's image "
-                         f"(image_id, or --id-column NAME); it has none called {excerpt(column)}")
-    require(path, head, numeric, "OpenFace")
-    values, where, (keys,) = read_table(src, head, numeric, [column])
+                         f"(image_id, or --id-column NAME), or --frames-from FOLDER for one "
+                         f"numbered by frame; it has none called {excerpt(column)}")
+    require(path, head, numeric + ([FRAME] if by_frame else []), "OpenFace")
+    if by_frame:
+        values, where, _ = read_table(src, head, numeric + [FRAME], [])
+        keys = frame_keys(values[:, -1], frames_from, where)
+        values = values[:, :-1]
+    else:
+        values, where, (keys,) = read_table(src, head, numeric, [column])
     ok = _succeeded(values, head, k)
     failed = len(values) - len(ok)
     confidence = values[:, 2 * k] if CONFIDENCE in head else None
@@ -76,9 +95,37 @@ def parse_file(src, head: list[str], id_column: str | None) -> Records:
     notes = [f"{several} image(s) had several faces: the most confident was used"] if several else []
     if failed:
         notes.append(f"{failed} row(s) with success 0 (no face found) were left out")
+    if by_frame:
+        notes.append(f"frames 1..{len(set(keys))} are the images of {frames_from} in "
+                     "OpenFace's order")
     return Records([keys[i] for i in keep], _points(values[keep], k),
                    lambda i: where(int(keep[i])), lambda p, axis: f"column '{'xy'[axis]}_{p}'",
                    found=f"{k} points (x_0..y_{k - 1})", notes=notes)
+
+
+def frame_images(folder: Path) -> list[Path]:
+    """The images OpenFace's FeatureExtraction reads from ``folder`` with ``-fdir``, in its
+    frame order: the files directly in it with the extensions it reads (as written), sorted
+    by name."""
+    from ..files import check_folder
+
+    check_folder(folder, "--frames-from")
+    return sorted((p for p in folder.iterdir() if p.suffix in FRAME_EXTS and p.is_file()),
+                  key=lambda p: p.name)
+
+
+def frame_keys(frames: np.ndarray, folder: Path, where) -> list[str]:
+    """Each row's image (its absolute path) from its 1-based frame number."""
+    images = frame_images(folder)
+    bad = np.flatnonzero((frames != np.round(frames)) | (frames < 1) | (frames > len(images)))
+    if len(bad):
+        raise BenchError(f"{where(int(bad[0]))}: frame {frames[bad[0]]:g} is not one of the "
+                         f"{len(images)} images of {folder} (frames 1..{len(images)})")
+    seen = len(np.unique(frames))
+    if seen != len(images):
+        raise BenchError(f"{folder}: {len(images)} images, but the OpenFace CSV has {seen} "
+                         "frames; --frames-from must name the folder FeatureExtraction read")
+    return [str(images[int(f) - 1].resolve()) for f in frames]
 
 
 def _most_confident(keys: list[str], confidence, where, rows) -> tuple[list[int], int]:
@@ -140,7 +187,7 @@ def parse_folder(path: Path, files: list[Path], n_images: int) -> Records:
 
 
 def _read_file(src: Source, head: list[str], request: Request) -> Records:
-    return parse_file(src, head, request.options.id_column)
+    return parse_file(src, head, request.options.id_column, request.options.frames_from)
 
 
 def _is_csv(name: str) -> bool:
@@ -149,7 +196,7 @@ def _is_csv(name: str) -> bool:
 
 FORMATS = (
     PredictionFormat("openface", "csv", "an OpenFace CSV (x_0..,y_0..)", looks_like, _read_file,
-                     uses=("id_column",), rank=20),
+                     uses=("id_column", "frames_from"), rank=20),
     PredictionFormat("openface-folder", "folder", "a folder of OpenFace CSV files", _is_csv,
                      lambda path, files, request: parse_folder(path, files, request.n_images),
                      member="CSV files"),

@@ -32,13 +32,15 @@ class ReadOptions:
     68), ``one_based`` (coordinates written 1-based, as MATLAB's: 1 is subtracted),
     ``id_column`` (the image id column of a CSV without ``image_id``), ``ids`` (the id
     file of a ``.npy``: one per line), ``coco_images`` (the COCO file mapping a result's
-    ``image_id`` to its ``file_name``)."""
+    ``image_id`` to its ``file_name``), ``frames_from`` (the folder of images an OpenFace
+    CSV numbered by ``frame`` was made from)."""
 
     markup: str = DEFAULT_MARKUP
     one_based: bool = False
     id_column: str | None = None
     ids: Path | None = None
     coco_images: Path | None = None
+    frames_from: Path | None = None
 
 
 @dataclass
