@@ -15,30 +15,27 @@ trained on), ``detector``, ``box_mapping`` (JSON), ``training_data``, ``protocol
 Heatmap models exported with ``decoding`` ``top25`` have a second output, ``top25``
 ``(n, 68, 2)``: the points in crop pixels, decoded inside the graph (:mod:`.export_graph`);
 it is used when present. Otherwise decoding runs here in numpy (:mod:`.heatmaps`).
-Without ``--model``, the bundled model (``aflfp_bench/data/models``) is used.
+Without ``--model``, a bundled model (:mod:`aflfp_bench.running.bundled`) is used: the one
+trained on real faces, or on a synthetic set the one trained on synthetic faces; ``--model
+NAME`` names either.
 """
 
 from __future__ import annotations
 
 import json
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import BenchError, MissingExtra
 from ..running.adapters import Adapter
+from ..running.bundled import default_model, named_or_path
 from ..running.crops import crop_gray
 from ..running.faces import BoxMapping
 from .heatmaps import DEFAULT_DECODING, decode
 
 FORMAT = "aflfp-bench/landmarks-onnx v1"
-BUNDLED = "data/models/cascaded-fcn-synthetic.onnx"
 BATCH = 32
-
-
-def bundled_model() -> Path:
-    return Path(str(resources.files("aflfp_bench").joinpath(BUNDLED)))
 
 
 def _onnxruntime():
@@ -72,7 +69,7 @@ class OnnxModel(Adapter):
         give the parallelism)."""
         super().__init__()
         _onnxruntime()
-        self.path = Path(path) if path is not None else bundled_model()
+        self.path = Path(self.model_for(path, synthetic=False))
         if not self.path.is_file():
             raise BenchError(f"{self.path}: no such model file")
         self.session = _session(self.path, threads)
@@ -104,6 +101,12 @@ class OnnxModel(Adapter):
     @classmethod
     def load(cls, path) -> OnnxModel:
         return cls(path)
+
+    @classmethod
+    def model_for(cls, model, *, synthetic: bool):
+        """``model`` (a file, or a bundled model's name), else the bundled model for the
+        data: trained on synthetic faces for a synthetic set, on real faces otherwise."""
+        return default_model(synthetic=synthetic) if model is None else named_or_path(model)
 
     def run(self, crops: np.ndarray, output: str | None = None) -> np.ndarray:
         """The graph's output ``output`` (default: its heatmaps or points) for (n, S, S)

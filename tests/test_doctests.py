@@ -8,12 +8,12 @@ import pytest
 
 from aflfp_bench import api
 from aflfp_bench.reading import keyedcsv
-from aflfp_bench.scoring import metrics, signrank, stats
+from aflfp_bench.scoring import fquantile, metrics, signrank, stats
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.parametrize("module", [metrics, stats, signrank, keyedcsv], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", [metrics, stats, signrank, keyedcsv, fquantile], ids=lambda m: m.__name__)
 def test_docstring_examples(module):
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 1 and result.failed == 0, result

@@ -15,19 +15,19 @@ pytest.importorskip("onnxruntime")
 
 def test_export_int8_runs_in_the_onnx_adapter_close_to_the_float_model(tmp_path,
                                                                         small_synthetic):
-    from aflfp_bench.baselines.onnx_model import bundled_model
     from aflfp_bench.reading.images import load_gray
     from aflfp_bench.reading.loaders import load_dataset
     from aflfp_bench.running.adapters import get_adapter
+    from aflfp_bench.running.bundled import SYNTHETIC, bundled_path
 
     out = tmp_path / "m.int8.onnx"
-    result = CliRunner().invoke(main, ["-q", "export", "--quantize", "int8", str(bundled_model()),
+    result = CliRunner().invoke(main, ["-q", "export", "--quantize", "int8", str(bundled_path(SYNTHETIC)),
                                        "-o", str(out), "--calibration", str(small_synthetic),
                                        "--calibration-images", "32", "--seed", "3"])
     assert result.exit_code == 0, result.output
     assert result.stdout == (f"wrote {out}: int8 (32 calibration crops of "
                              f"{load_dataset(small_synthetic).identity})\n")
-    model, reference = get_adapter("onnx", out), get_adapter("onnx", None)
+    model, reference = get_adapter("onnx", out), get_adapter("onnx", SYNTHETIC)
     record = json.loads(model.meta["quantization"])
     assert record["format"] == "QDQ" and record["calibration_crops"] == 32
     assert record["seed"] == 3 and "per output channel" in record["weights"]

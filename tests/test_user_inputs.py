@@ -84,8 +84,8 @@ def test_face_alignment_none_is_missing_and_boxes_choose_the_face(tree):
     first, second = list(faces)[:2]
     faces[first] = None
     decoy = points[1] + 40
-    faces[second] = ([decoy, points[1]], [np.r_[0, 0, 9, 9, 0.3], np.r_[0, 0, 9, 9, 0.99]],
-                     None)
+    faces[second] = ([decoy, points[1]], None,
+                     [np.r_[0, 0, 9, 9, 0.3], np.r_[0, 0, 9, 9, 0.99]])
     with pytest.raises(BenchError, match="1 of 16 images have no prediction"):
         ab.score(gt, faces)
     scores = ab.score(gt, faces, allow_missing=True)
@@ -113,7 +113,7 @@ def test_face_alignment_json_on_the_command_line(tree, tmp_path):
     root, gt, points, reference = tree
     faces = {k: [v[0].tolist()] for k, v in _fa_dict(root, gt, points, str(root.resolve())).items()}
     first = next(iter(faces))
-    faces[first] = [faces[first], [[0, 0, 5, 5, 0.9]], None]     # return_bboxes=True form
+    faces[first] = [faces[first], None, [[0, 0, 5, 5, 0.9]]]     # return_bboxes=True form
     path = tmp_path / "fa.json"
     path.write_text(json.dumps(faces))
     out = tmp_path / "scores.json"
@@ -226,7 +226,7 @@ def test_dlib_xml_ignored_boxes_and_entities(tree, tmp_path):
     _same(ab.score(gt, path), reference)
     path.write_text("<?xml version='1.0'?><!DOCTYPE d [<!ENTITY a 'aaaa'>]>"
                     "<dataset><images/></dataset>")
-    with pytest.raises(BenchError, match="declares XML entities"):
+    with pytest.raises(BenchError, match="declares a document type"):
         ab.score(gt, path)
 
 
@@ -335,13 +335,17 @@ def test_an_ambiguous_path_ending_is_named(tmp_path):
     for folder in ("a", "b"):
         write_sample(tmp_path / "set" / folder, "img")
     gt = load_dataset(tmp_path / "set")
-    with pytest.raises(BenchError, match=r"'x/img.jpg' ends in 'img', the path ending of 2 "
+    with pytest.raises(BenchError, match=r"'img.jpg' is the file stem of 2 "
                                          r"images \('a/img', 'b/img', ...\)"):
-        ab.score(gt, {"x/img.jpg": [FACE]}, allow_missing=True)
+        ab.score(gt, {"img.jpg": [FACE]}, allow_missing=True)
     scores = ab.score(gt, {"/elsewhere/b/img.jpg": [FACE + 0.3]}, allow_missing=True)
     assert list(scores.to_frame("image")["image_id"]) == ["b/img"]
+    for wrong in ("b/other.jpg", "x/img.jpg", "b/img.png", "../../b/x/img", "b/x/img.jpg"):
+        with pytest.raises(BenchError, match="unknown image_id"):   # never another image
+            ab.score(gt, {wrong: [FACE]}, allow_missing=True)
+    assert ab.score(gt, {"/x/a/img.JPG": [FACE + 0.3]}, allow_missing=True).overall.n == 1
     with pytest.raises(BenchError, match="unknown image_id"):
-        ab.score(gt, {"b/other.jpg": [FACE]}, allow_missing=True)
+        ab.score(gt, {"/da\x00ta/a/im\x00g.jpg": [FACE]}, allow_missing=True)
 
 
 # ------------------------------------------------------------ hints
@@ -403,3 +407,79 @@ def test_no_ground_truth_names_the_demos_set_when_there_is_one(tmp_path):
     result = CliRunner().invoke(main, ["score", str(preds)])
     assert result.exit_code == 2
     assert f"the demo's synthetic set is {demo_manifest()}" in result.output
+
+
+# ------------------------------------------------------------ hostile shapes
+
+
+@pytest.mark.filterwarnings("ignore:std of a single image")
+def test_face_alignment_values_must_be_real_numbers(tree):
+    root, gt, points, _ = tree
+    key = f"{root}/{gt.meta['image'][0]}"
+    for bad in ([[["1", "2"]] * 68], [[[True, False]] * 68], [[[1j, 2]] * 68],
+                [[[1, 2], [3]]], "junk"):
+        with pytest.raises(BenchError, match="must be numbers|expected a list of faces"):
+            ab.score(gt, {key: bad}, allow_missing=True)
+    scores = ab.score(gt, {key: np.empty((0, 68, 2)), f"{root}/{gt.meta['image'][1]}":
+                           [points[1]]}, allow_missing=True)
+    assert scores.overall.n == 1
+
+
+def test_dlib_xml_numbers_names_and_flags_are_dlibs(tree, tmp_path):
+    root, gt, points, reference = tree
+    path = tmp_path / "preds.xml"
+    _xml(gt, points, path, extra="<box top='0' left='0' width='1' height='1' ignore='true'/>")
+    _same(ab.score(gt, path), reference)
+    _xml(gt, points, path, extra="<box top='0' left='0' width='1' height='1' ignore='maybe'/>")
+    with pytest.raises(BenchError, match="ignore 'maybe'; expected 0 or 1"):
+        ab.score(gt, path)
+    _xml(gt, points, path)
+    text = path.read_text(encoding="latin-1").replace("part name='00' x='", "part name='00' x='1_0", 1)
+    path.write_text(text, encoding="latin-1")
+    with pytest.raises(BenchError, match="part 00: x '1_0"):
+        ab.score(gt, path)
+    path.write_text("<?xml version='1.0'?><!DOCTYPE dataset [<!ATTLIST part y CDATA '7'>]>"
+                    "<dataset><images/></dataset>")
+    with pytest.raises(BenchError, match="declares a document type"):
+        ab.score(gt, path)
+
+
+def test_dlib_xml_ground_truth_keeps_its_images_below_it(tree, tmp_path):
+    root, gt, points, _ = tree
+    xml = tmp_path / "labels.xml"
+    _xml(gt, gt.points, xml)
+    text = xml.read_text(encoding="latin-1").replace("file='1/", "file='../elsewhere/1/", 1)
+    xml.write_text(text, encoding="latin-1")
+    result = CliRunner().invoke(main, ["import", str(xml), "-o", str(tmp_path / "gt.csv")])
+    assert result.exit_code == 1 and "names an image outside its folder" in result.output
+
+
+def test_frames_and_index_rules(tree, tmp_path):
+    root, gt, points, reference = tree
+    frame = _wide_frame(gt, points)
+    frame.index = pd.RangeIndex(10, 10 + len(frame))       # numbered rows are not ids
+    with pytest.raises(BenchError, match="image_id"):
+        ab.score(gt, frame)
+    long = pd.DataFrame([(i, k, x, y) for i, face in zip(gt.ids, points)
+                         for k, (x, y) in enumerate(face)], columns=["image_id", "landmark", "x", "y"])
+    long.loc[5, ["x", "y"]] = np.nan                        # one point of one image
+    with pytest.raises(BenchError, match="column 'x'|landmark"):
+        ab.score(gt, long)
+    long.loc[long["image_id"] == gt.ids[0], ["x", "y"]] = np.nan   # the whole image
+    assert ab.score(gt, long, allow_missing=True).overall.n == 15
+    csv = tmp_path / "of.csv"
+    _openface_frames(points[:4], None, csv)
+    text = csv.read_text().replace("frame, ", "image_id, frame, ", 1).splitlines()
+    csv.write_text("\n".join([text[0]] + [f"{gt.ids[k]}, {line}" for k, line in enumerate(text[1:])]) + "\n")
+    with pytest.raises(BenchError, match="--frames-from maps frame numbers to images, but this "
+                                         "CSV names its images"):
+        ab.score(gt, csv, frames_from=root / "1" / "1-Brow Raise" / "key frames",
+                 allow_missing=True)
+
+
+def test_import_refuses_one_file_for_both_outputs(tree, tmp_path):
+    root, *_ = tree
+    out = tmp_path / "both.json"
+    result = CliRunner().invoke(main, ["import", str(root), "-o", str(out), "--coco", str(out)])
+    assert result.exit_code == 2 and "-o and --coco name one file" in result.output
+    assert not out.exists()

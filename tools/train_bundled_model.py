@@ -1,4 +1,5 @@
-"""Re-make the bundled model: a slim cascaded FCN trained on a synthetic set.
+"""Re-make a bundled model: the slim cascaded FCN trained on a synthetic set, or with
+``--real`` the one trained on the 300-W faces (:mod:`tools.train_real_model`).
 
 It renders a synthetic set with its own seed (so its 16 subjects are not the demo's,
 which uses seed 0), trains ``cascaded-fcn`` on it with the settings below and writes
@@ -9,6 +10,7 @@ It is NOT a palsy model: synthetic faces only. It exists so that the ``onnx`` ad
 the demo work out of the box.
 
 Usage: python -m tools.train_bundled_model [--out FILE] [--work DIR]
+       python -m tools.train_bundled_model --real [--shared DIR] [--work DIR] [--out FILE]
 """
 
 from __future__ import annotations
@@ -26,11 +28,20 @@ from aflfp_bench.running import runner
 from aflfp_bench.running.synth import synthesize
 
 SYNTH = {"subjects": 16, "size": 256, "seed": 1}
+TERMS = ("Trained on faces the toolkit renders (no photographs): no data terms beyond the "
+         "toolkit's licence.")
 TRAIN = {"width": 0.0625, "epochs": 15, "batch_size": 8, "lr": 1e-3, "seed": 0}
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "aflfp_bench/data/models/cascaded-fcn-synthetic.onnx"
 
 
 def main() -> None:
+    import sys
+
+    if "--real" in sys.argv[1:]:
+        from tools.train_real_model import main as real
+
+        real([a for a in sys.argv[1:] if a != "--real"])
+        return
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
     ap.add_argument("--work", type=Path, default=None, help="keep the synthetic set here")
@@ -54,6 +65,7 @@ def main() -> None:
         "training_data": {"generator": "aflfp-bench synth", **SYNTH, "images": len(dataset)},
         "training": {"adapter": "cascaded-fcn", "box": "gt", **TRAIN},
         "command": "python -m tools.train_bundled_model",
+        "terms": TERMS,
         "equivalent_cli": (f"aflfp-bench synth DIR --subjects {SYNTH['subjects']} --size "
                            f"{SYNTH['size']} --seed {SYNTH['seed']} && aflfp-bench train --adapter "
                            f"cascaded-fcn --data DIR --width {TRAIN['width']} --epochs "

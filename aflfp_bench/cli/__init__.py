@@ -1,17 +1,59 @@
 """The ``aflfp-bench`` command line: the group and its commands.
 
 Each command family lives in its own module (data, scoring, reports, gate, detectors,
-export, clinical, demo, config, submit, docs) and imports only :mod:`._common` and the
+export, clinical, demo, config, submit, docs, models) and imports only :mod:`._common` and the
 library; nothing imports this package back.
 """
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import MutableMapping
+
 import click
 
 from .._version import __version__
-from . import clinical, config, data, demo, detectors, docs, export, gate, reports, scoring, submit
 from ._common import invocation
+
+#: Each command: the module of this package that defines it, and its function's name.
+COMMANDS = {
+    "import": ("data", "import_"), "synth": ("data", "synth"), "score": ("scoring", "score"),
+    "report": ("reports", "report"), "leaderboard": ("reports", "leaderboard"),
+    "gate": ("gate", "gate"), "predict": ("detectors", "predict"),
+    "train": ("detectors", "train"), "cv": ("detectors", "cv"),
+    "experiment": ("detectors", "experiment"), "export": ("export", "export"),
+    "clinical": ("clinical", "clinical"), "demo": ("demo", "demo"),
+    "config": ("config", "config"), "submit": ("submit", "submit"), "docs": ("docs", "docs"),
+    "models": ("models", "models"),
+}
+
+
+class _Commands(MutableMapping):
+    """The group's commands by name, each module imported when its command is first
+    asked for: a run of ``score`` loads no plotting, training or clinical code."""
+
+    def __init__(self, where: dict[str, tuple[str, str]]):
+        self.where, self.loaded = dict(where), {}
+
+    def __getitem__(self, name):
+        if name not in self.loaded:
+            module, attr = self.where[name]
+            self.loaded[name] = getattr(importlib.import_module(f"{__name__}.{module}"), attr)
+        return self.loaded[name]
+
+    def __setitem__(self, name, command):
+        self.where.setdefault(name, ("", ""))
+        self.loaded[name] = command
+
+    def __delitem__(self, name):
+        del self.where[name]
+        self.loaded.pop(name, None)
+
+    def __iter__(self):
+        return iter(self.where)
+
+    def __len__(self):
+        return len(self.where)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -28,8 +70,4 @@ def main(ctx, quiet):
     ctx.with_resource(invocation(quiet=quiet))
 
 
-for command in (data.import_, data.synth, scoring.score, reports.report, reports.leaderboard,
-                gate.gate, detectors.predict, detectors.train, detectors.cv,
-                detectors.experiment, export.export, clinical.clinical, demo.demo, config.config,
-                submit.submit, docs.docs):
-    main.add_command(command)
+main.commands = _Commands(COMMANDS)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from ..running.progress import progress_bar
@@ -56,6 +58,8 @@ def import_(directory, output, coco_out, set_default, image_root, subjects, leni
     if set_default and not output:
         raise click.UsageError("--set-default makes the manifest the default: pass -o MANIFEST")
     outputs = [(flag, path) for flag, path in (("-o", output), ("--coco", coco_out)) if path]
+    if output and coco_out and os.path.abspath(output) == os.path.abspath(coco_out):
+        raise click.UsageError("-o and --coco name one file; give each its own")
     refuse_overwrites(outputs, inputs=[(directory, "the dataset being imported"),
                                        (subjects, "the subjects file")])
     dataset = load_ground_truth(directory, lenient, announce=False, subjects=subjects)

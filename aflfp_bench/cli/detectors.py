@@ -167,8 +167,9 @@ def _box_report(counts) -> str:
               help="With --images/--video: every face found (a 'face' column, 0 = largest), "
                    "not only the largest.")
 @click.option("--model", type=click.Path(dir_okay=False, readable=False),
-              help="Model file (.npz, .onnx, or a dlib .dat for emotrics); onnx defaults to "
-                   "the bundled model.")
+              help="Model file (.npz, .onnx, or a dlib .dat for emotrics), or a bundled "
+                   "model's name (aflfp-bench models); onnx defaults to the bundled model "
+                   "trained on real faces (on a synthetic set: the synthetic one).")
 @workers_option
 @scheduler_option
 @click.option("--shard-size", type=click.IntRange(1), default=None,

@@ -185,9 +185,12 @@ def write_manifest(dataset: Dataset, path, *, subjects=None, image_root: str | N
 MAX_MANIFEST = 1 << 30
 
 
-def _manifest_text(path: Path) -> tuple[dict, str]:
-    """(header, the CSV text after line 1)."""
-    text = decode_text(read_bytes(path, max_bytes=MAX_MANIFEST, what="manifest"), path)
+def _manifest_text(path: Path, data: bytes | None = None) -> tuple[dict, str]:
+    """(header, the CSV text after line 1) of the manifest ``path`` (whose bytes are
+    ``data`` when already read)."""
+    if data is None:
+        data = read_bytes(path, max_bytes=MAX_MANIFEST, what="manifest")
+    text = decode_text(data, path)
     first, _, rest = text.partition("\n")
     if not first.startswith(MANIFEST_MAGIC):
         raise BenchError(f"{path}: not an aflfp-bench manifest (line 1 must start with "
@@ -246,8 +249,38 @@ def read_manifest(path, *, named_subjects: bool = True) -> Dataset:
     """Read a manifest written by :func:`write_manifest`; errors name file, line and column.
     ``named_subjects``: also read the subjects file the header names (False when another
     one replaces it)."""
+    from . import manifest_cache
+
     path = Path(path)
-    header, body = _manifest_text(path)
+    data = read_bytes(path, max_bytes=MAX_MANIFEST, what="manifest")
+    key = manifest_cache.key_of(data)
+    cached = manifest_cache.load(key)
+    if cached is not None:
+        meta, points, boxes, header, fingerprint = cached
+    else:
+        header, body = _manifest_text(path, data)
+        meta, points, boxes = _manifest_rows(path, body)
+        fingerprint = None
+    root = header.get("root", ".")
+    root = root if is_url(root) else (path.parent / root).resolve()
+    subjects = None
+    if named_subjects and "subjects" in header:
+        named = path.parent / header["subjects"]
+        try:
+            subjects = read_subjects(named)
+        except BenchError as exc:
+            raise BenchError(f"{path}:1: the subjects file the manifest names: {exc}") from None
+    dataset = Dataset(meta, points, boxes, str(header.get("name", path.stem)),
+                      bool(header.get("synthetic", False)), root, subjects=subjects)
+    if fingerprint is not None:
+        dataset.__dict__["fingerprint"] = fingerprint      # the cached_property's value
+    else:
+        manifest_cache.store(key, meta, points, boxes, header, dataset.fingerprint)
+    return dataset
+
+
+def _manifest_rows(path: Path, body: str):
+    """(meta, points, boxes) of a manifest's CSV text, every value checked."""
     width = body.partition("\n")[0].count(",") + 1
     if width > len(MANIFEST_COLUMNS) + len(POINT_COLUMNS) + MAX_EXTRA_COLUMNS:
         raise BenchError(f"{path}:2: {width} columns; a manifest has "
@@ -317,17 +350,7 @@ def read_manifest(path, *, named_subjects: bool = True) -> Dataset:
     first_point = len(whole) + len(BOX_COLUMNS)
     points = np.ascontiguousarray(values[:, first_point:]).reshape(-1, N_POINTS, 2)
     boxes = np.ascontiguousarray(values[:, len(whole):first_point])
-    root = header.get("root", ".")
-    root = root if is_url(root) else (path.parent / root).resolve()
-    subjects = None
-    if named_subjects and "subjects" in header:
-        named = path.parent / header["subjects"]
-        try:
-            subjects = read_subjects(named)
-        except BenchError as exc:
-            raise BenchError(f"{path}:1: the subjects file the manifest names: {exc}") from None
-    return Dataset(meta, points, boxes, str(header.get("name", path.stem)),
-                   bool(header.get("synthetic", False)), root, subjects=subjects)
+    return meta, points, boxes
 
 
 def concat(datasets: list[Dataset]) -> Dataset:

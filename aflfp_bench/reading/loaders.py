@@ -217,9 +217,10 @@ def load_folder(root, *, lenient: bool = False, progress=None) -> Dataset:
 
 
 def load_xml(path, *, lenient: bool = False) -> Dataset:
-    """Load a dlib imglab XML of 68-point faces (:mod:`.formats.dlibxml`): each image
-    (its ``file`` relative to the XML's folder, or absolute) is its own subject, as in a
-    300-W folder; an image without a box is a problem (no annotation)."""
+    """Load a dlib imglab XML of 68-point faces (:mod:`.formats.dlibxml`): each image is
+    its own subject, as in a 300-W folder, named by its ``file`` relative to the XML's
+    folder (an absolute ``file`` must lie below that folder too: the dataset's root); an
+    image without a box is a problem (no annotation)."""
     from .files import read_bytes
     from .formats.dlibxml import read_faces
 
@@ -228,7 +229,12 @@ def load_xml(path, *, lenient: bool = False) -> Dataset:
     root = path.parent
     rows, points = [], []
     for file, pts in read_faces(path, read_bytes(path, max_bytes=XML_BYTES, what="XML file")):
-        image = (root / file)
+        rel = _below(root, file.replace("\\", "/"))
+        image = root / (rel or file)
+        if rel is None:
+            problems(image, f"{path.name} names an image outside its folder ({root}); the "
+                            "images must lie below the XML")
+            continue
         if pts is None:
             problems(image, f"no face box in {path.name}")
             continue
@@ -237,11 +243,24 @@ def load_xml(path, *, lenient: bool = False) -> Dataset:
         except BenchError as exc:
             problems(image, str(exc).removeprefix(f"{image}: "))
             continue
-        rel = Path(file).as_posix() if not Path(file).is_absolute() else image.name
-        image_id = str(Path(rel).with_suffix("").as_posix())
+        image_id = Path(rel).with_suffix("").as_posix()
         rows.append((image_id, image_id, None, None, None, rel, width, height))
         points.append(pts)
     return _build(rows, points, path.stem, False, root, problems)
+
+
+def _below(root: Path, file: str) -> str | None:
+    """``file`` (relative to ``root``, or absolute) as a path relative to ``root``; None
+    when it lies outside."""
+    target = Path(file)
+    if target.is_absolute():
+        try:
+            target = target.resolve().relative_to(root.resolve())
+        except (ValueError, OSError):
+            return None
+    if any(part == ".." for part in target.parts) or not target.parts:
+        return None
+    return target.as_posix()
 
 
 def _build(rows, points, name, synthetic, root, problems: _Problems) -> Dataset:
@@ -275,14 +294,13 @@ def progress_units(path) -> int:
 
 
 def _is_xml(path: Path) -> bool:
-    """Whether ``path`` is a regular file starting like XML (anything else, a FIFO or
-    device included, is left to the manifest reader's checks: never opened here)."""
+    """Whether ``path`` is a regular file a dlib imglab XML reader recognises (anything
+    else, a FIFO or device included, is left to the manifest reader's checks)."""
+    from .formats import sniff
+
     try:
-        if not stat.S_ISREG(path.stat().st_mode):
-            return False
-        with open(path, "rb") as fh:
-            return fh.read(5).removeprefix(b"\xef\xbb\xbf")[:1] == b"<"
-    except OSError:
+        return stat.S_ISREG(path.stat().st_mode) and sniff(path) == "dlib-xml"
+    except (OSError, BenchError):
         return False
 
 

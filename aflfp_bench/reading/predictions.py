@@ -83,14 +83,26 @@ def predictions_from_frame(frame, dataset: Dataset, *, options: ReadOptions | No
     from .formats import Source, parse_text
 
     options = options or ReadOptions()
-    frame = _ids_from_index(frame, options.id_column or "image_id")
-    coords = [c for c in frame.columns if _COORDINATE.match(str(c).strip())]
-    if coords:
-        frame = frame[~frame[coords].isna().all(axis=1)]
+    frame = _without_missing(_ids_from_index(frame, options.id_column or "image_id"))
     text = frame.to_csv(index=False, lineterminator="\n")
     records, fmt = parse_text(Source(Path(name), text), options, n_images=len(dataset),
                               n_points=markup.n_points(options.markup))
     return _align(records, fmt, name, dataset, options, allow_missing)
+
+
+def _without_missing(frame):
+    """``frame`` without the images whose coordinates are all nan: a row of the wide and
+    OpenFace layouts, every row of an image in the long layout (one nan point of an image
+    stays, for the reader to name)."""
+    coords = [c for c in frame.columns if _COORDINATE.match(str(c).strip())]
+    if not coords:
+        return frame
+    empty = frame[coords].isna().all(axis=1)
+    if "landmark" in frame.columns:
+        ids = next((c for c in frame.columns if str(c).strip() == "image_id"), None)
+        if ids is not None:
+            empty = empty.groupby(frame[ids]).transform("all")
+    return frame[~empty]
 
 
 #: A coordinate column of the CSV layouts: ``x``/``y`` (long), ``x12`` (wide), ``x_12``
@@ -100,12 +112,14 @@ _COORDINATE = re.compile(r"[xy](_?\d+)?\Z")
 
 def _ids_from_index(frame, column: str):
     """``frame`` with its index as the id column when the ids are there (no column of that
-    name, and an index that is not pandas' default numbering); a MultiIndex (the long
+    name, and an index that is not numbers, unless named after that column); a MultiIndex (the long
     layout's ``image_id, landmark``) becomes its named columns."""
     import pandas as pd
 
     if column in frame.columns or type(frame.index) is pd.RangeIndex:
         return frame
+    if frame.index.dtype.kind in "iu" and frame.index.name != column:
+        return frame                    # numbered rows, not ids
     if isinstance(frame.index, pd.MultiIndex):
         return frame.reset_index()
     return frame.rename_axis(column).reset_index()

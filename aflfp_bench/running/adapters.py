@@ -119,6 +119,14 @@ class Adapter:
         """The adapter with the model in ``path``."""
         raise BenchError(f"the {cls.name} adapter loads no model file")
 
+    @classmethod
+    def model_for(cls, model, *, synthetic: bool):
+        """The model file to run on data of this kind (``synthetic``: a synthetic set),
+        ``model`` being what the user gave (None: the adapter's own choice). An adapter
+        with bundled models names its default here, so that a run records which file it
+        used."""
+        return model
+
     def fallback_mapping(self) -> BoxMapping:
         """Its own fallback mapping, or the one shipped for its detector."""
         return self.box_mapping if self.box_mapping is not None else shipped_mapping(self.detector)
@@ -142,9 +150,11 @@ def adapter_class(name: str) -> type[Adapter]:
 
 
 def get_adapter(name: str, model=None) -> Adapter:
-    """An adapter ready to predict: loaded from ``model``, or pretrained."""
+    """An adapter ready to predict: loaded from ``model`` (a file, or a bundled model's
+    name), or pretrained."""
     cls = adapter_class(name)
     if model is not None:
+        model = cls.model_for(model, synthetic=False)
         from ..reading.files import check_regular
 
         check_regular(Path(model))

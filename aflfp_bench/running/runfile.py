@@ -165,6 +165,11 @@ class RunFile:
             self._fh.close()
 
 
+class OtherRunError(BenchError):
+    """A prediction file made by another adapter, model, flip or face setting: resuming it
+    would mix two runs."""
+
+
 def check_lines(path: Path, lines: list[str], run: Run,
                 ids: set[str] | None) -> tuple[set[str], set[str]]:
     """``(done, incomplete)``: the ids of ``lines`` (a prediction file's) this run may
@@ -189,8 +194,8 @@ def check_lines(path: Path, lines: list[str], run: Run,
         made = Run(adapter, model, flip == "yes", faces)
         same = made.adapter == run.adapter and made.flip == run.flip and faces == run.faces
         if not same or (ids is not None and image_id in ids and made.model != run.model):
-            raise BenchError(f"{path} holds predictions of {made.describe()}, not "
-                             f"{run.describe()}: choose another output or remove it")
+            raise OtherRunError(f"{path} holds predictions of {made.describe()}, not "
+                                f"{run.describe()}: choose another output or remove it")
         count = seen.setdefault(image_id, [0, 1])
         count[0] += 1
         if faces:

@@ -91,6 +91,7 @@ def predict(dataset: Dataset, name: str, model, out, *, box: str = "auto", worke
     ``box``. ``cluster``: a :class:`~.cluster.Cluster` to run shards of ``shard_size``
     images on (``workers`` is then unused); the rows are written in the same order."""
     out = Path(out)
+    model = adapter_class(name).model_for(model, synthetic=dataset.synthetic)
     adapter = get_adapter(name, model)
     source = "given" if boxes is not None else box_source(adapter, box)
     mapping = adapter.fallback_mapping() if source == "detector" else None
@@ -202,6 +203,7 @@ def predict_found(items, name: str, model, out, *, ids=(), all_faces: bool = Fal
     ``cluster``: run shards of ``shard_size`` items on it, at most two per worker in
     flight (a video's frames are not all held in memory)."""
     out = Path(out)
+    model = adapter_class(name).model_for(model, synthetic=False)
     run = Run(name, "default" if model is None else model_digest(model), flip, all_faces)
     _init(name, model, None, None, flip, all_faces)   # a missing extra fails here
     counts = Counter()

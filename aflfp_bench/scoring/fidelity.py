@@ -56,6 +56,7 @@ from .clinical import (
 from .clinical_document import ClinicalDocument
 from .clinical_section import ClinicalMeasure, ClinicalSettings, Fidelity, MeasureImages
 from .document import DatasetInfo
+from .fquantile import f_quantile
 from .stats import DEFAULT_LEVEL, DEFAULT_RESAMPLES, DEFAULT_SEED, cluster_mean_ci, make_bootstrap
 
 CLEAR_RATIO = 0.85
@@ -142,10 +143,8 @@ def icc_interval(ratings, *, level: float = DEFAULT_LEVEL) -> tuple[float, float
         warnings.warn("the ICC's interval is undefined (no degrees of freedom); returning nan",
                       UndefinedStatisticWarning, 2)
         return icc, NAN, NAN
-    from scipy.special import fdtri  # F quantiles; scipy.stats takes seconds to import
-
     q = 1 - (1 - level) / 2
-    f_lo, f_hi = float(fdtri(n - 1, v, q)), float(fdtri(v, n - 1, q))
+    f_lo, f_hi = f_quantile(q, n - 1, v), f_quantile(q, v, n - 1)
     c = k * msc + (k * n - k - n) * mse
     low = n * (msr - f_lo * mse) / (f_lo * c + n * msr)
     high = n * (f_hi * msr - mse) / (c + n * f_hi * msr)

@@ -195,14 +195,14 @@ def main():
 
     # face-alignment: get_landmarks_from_directory's {path: faces} saved as JSON, keys as
     # it returns them (the folder it was given, here absolute, joined with each image's
-    # path); image 2 has two faces and face-alignment's boxes (return_bboxes=True), the
-    # second detection the more confident.
+    # path); image 2 has two faces and face-alignment's answer with return_bboxes=True,
+    # (faces, landmark scores, boxes), the second detection the more confident.
     faces = {f"/home/user/AFLFP/{IMAGES[i][1]}": [[list(p) for p in all_points[i]]]
              for i in range(n)}
     decoy = [[x + 30.0, y] for x, y in all_points[1]]
     faces[f"/home/user/AFLFP/{IMAGES[1][1]}"] = [
-        [decoy, [list(p) for p in all_points[1]]],
-        [[0.0, 0.0, 50.0, 50.0, 0.41], [10.0, 10.0, 60.0, 60.0, 0.97]], None]
+        [decoy, [list(p) for p in all_points[1]]], None,
+        [[0.0, 0.0, 50.0, 50.0, 0.41], [10.0, 10.0, 60.0, 60.0, 0.97]]]
     write("face_alignment.json", json.dumps(faces) + "\n")
 
     # dlib imglab XML (training_with_face_landmarks.xml layout): parts named 00..67; the

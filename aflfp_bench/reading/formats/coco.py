@@ -12,9 +12,9 @@ import numpy as np
 
 from ...errors import BenchError
 from .. import jsonfile
-from ..files import decode_text, excerpt, read_maybe_gzip
+from ..files import decode_text, excerpt
 from .format import PredictionFormat, Request
-from .records import BASE_BYTES, BYTES_PER_IMAGE, Records
+from .records import Records, read_prediction_bytes
 
 MAX_BYTES = 1 << 30
 
@@ -90,8 +90,7 @@ def _is_list(head: bytes) -> bool:
 
 def _read(request: Request) -> Records:
     path = request.path
-    limit = BASE_BYTES + BYTES_PER_IMAGE * max(request.n_images, 1)
-    data = read_maybe_gzip(path, max_bytes=limit, what="prediction file")
+    data = read_prediction_bytes(path, request.n_images)
     return parse(path, jsonfile.loads(decode_text(data, path), str(path)),
                  request.options.coco_images)
 

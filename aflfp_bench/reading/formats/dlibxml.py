@@ -14,7 +14,8 @@ is) and as ground truth (:func:`read_faces`, for ``aflfp-bench import``). Each b
 have exactly 68 parts named 0..67 (``00``, ``0`` and the like), each once, with numeric
 ``x`` and ``y``; a box marked ``ignore='1'`` is left out. An image with no box has no
 prediction; several boxes for one image are refused (the XML holds no confidence to
-choose by). Entity declarations are refused (a file of them can expand without bound).
+choose by). A document type declaration is refused (it could add attribute values the
+file does not show, or entities that expand without bound).
 """
 
 from __future__ import annotations
@@ -27,23 +28,32 @@ import numpy as np
 
 from ...errors import BenchError
 from ...protocol import N_POINTS
-from ..files import excerpt, read_maybe_gzip
+from ..files import excerpt
 from .format import PredictionFormat, Request
-from .records import BASE_BYTES, BYTES_PER_IMAGE, Records
+from .records import Records, read_prediction_bytes
 
 _START = re.compile(rb"(<\?xml[^>]*\?>\s*)?(<\?[^>]*\?>\s*|<!--.*?-->\s*|"
                     rb"<!DOCTYPE[^\[>]*(\[.*?\])?\s*>\s*)*<dataset[\s>]", re.S)
 
 
+_NUMBER = re.compile(r"[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?", re.ASCII)
+
+
 def _number(value: str | None, where: str, name: str) -> float:
-    try:
-        number = float(value) if value is not None else math.nan
-    except ValueError:
-        number = math.nan
+    text = (value or "").strip()
+    number = float(text) if _NUMBER.fullmatch(text) else math.nan
     if not math.isfinite(number):
         shown = "missing" if value is None else f"{excerpt(value)} is not a number"
         raise BenchError(f"{where}: {name} {shown}")
     return number
+
+
+def _ignored(box, where: str) -> bool:
+    """dlib's ``ignore`` flag of a box (``1``/``true`` or ``0``/``false``, absent: kept)."""
+    flag = box.get("ignore", "0").strip().lower()
+    if flag not in ("0", "1", "true", "false", ""):
+        raise BenchError(f"{where}: ignore {excerpt(flag)}; expected 0 or 1")
+    return flag in ("1", "true")
 
 
 def _parts(box, where: str) -> np.ndarray:
@@ -54,7 +64,7 @@ def _parts(box, where: str) -> np.ndarray:
     points = np.full((N_POINTS, 2), np.nan)
     for part in parts:
         name = part.get("name", "")
-        if not re.fullmatch(r"\d{1,3}", name) or int(name) >= N_POINTS:
+        if not re.fullmatch(r"[0-9]{1,3}", name) or int(name) >= N_POINTS:
             raise BenchError(f"{where}: part name {excerpt(name)}; expected 0..67")
         k = int(name)
         if not np.isnan(points[k, 0]):
@@ -64,11 +74,29 @@ def _parts(box, where: str) -> np.ndarray:
     return points
 
 
+def _refuse_declarations(path: Path, data: bytes) -> None:
+    """A document type declaration can add attributes (defaults for missing ``x``, an
+    ``ignore`` on every box) and entities (text that expands without bound): refused, in
+    whatever encoding the file is, by the parser itself."""
+    import xml.parsers.expat
+
+    def refuse(*_):
+        raise BenchError(f"{path}: declares a document type (DOCTYPE); refusing it: an "
+                         "imglab XML needs none")
+
+    parser = xml.parsers.expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    try:
+        parser.Parse(data, True)
+    except xml.parsers.expat.ExpatError as exc:
+        raise BenchError(f"{path}: not well-formed XML ({exc})") from None
+
+
 def _parse(path: Path, data: bytes):
     import xml.etree.ElementTree as ET
 
-    if b"<!ENTITY" in data:
-        raise BenchError(f"{path}: declares XML entities; refusing to expand them")
+    _refuse_declarations(path, data)
     try:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
@@ -89,7 +117,7 @@ def read_faces(path: Path, data: bytes) -> list[tuple[str, np.ndarray | None]]:
         if file in first:
             raise BenchError(f"{where}: listed twice (images {first[file]} and {n + 1})")
         first[file] = n + 1
-        boxes = [b for b in image.findall("box") if b.get("ignore", "0") in ("0", "")]
+        boxes = [b for b in image.findall("box") if not _ignored(b, where)]
         if len(boxes) > 1:
             raise BenchError(f"{where}: {len(boxes)} boxes and no confidence to choose one; "
                              "keep one face per image")
@@ -99,8 +127,7 @@ def read_faces(path: Path, data: bytes) -> list[tuple[str, np.ndarray | None]]:
 
 def _read(request: Request) -> Records:
     path = request.path
-    limit = BASE_BYTES + BYTES_PER_IMAGE * max(request.n_images, 1)
-    data = read_maybe_gzip(path, max_bytes=limit, what="prediction file")
+    data = read_prediction_bytes(path, request.n_images)
     faces = read_faces(path, data)
     kept = [(file, points) for file, points in faces if points is not None]
     coords = np.stack([p for _, p in kept]) if kept else np.empty((0, N_POINTS, 2))

@@ -8,7 +8,7 @@ Each value is one of:
 * a list of faces, each ``K`` points of ``(x, y)`` (a 2-D model) or ``(x, y, z)`` (a 3-D
   one: ``z`` is left out), or one face alone;
 * face-alignment's answer with ``return_bboxes=True`` (or ``return_landmark_score``):
-  ``(faces, boxes[, scores])``, each box ``(x1, y1, x2, y2, confidence)``.
+  ``(faces, landmark scores, boxes)``, each box ``(x1, y1, x2, y2, confidence)``.
 
 An image with one face uses it; with several, the one whose detection is the most
 confident (several faces without boxes to choose by are an error: nothing is guessed).
@@ -26,9 +26,9 @@ import numpy as np
 
 from ...errors import BenchError
 from .. import jsonfile
-from ..files import decode_text, excerpt, read_maybe_gzip
+from ..files import decode_text, excerpt
 from .format import PredictionFormat, Request
-from .records import BASE_BYTES, BYTES_PER_IMAGE, Records
+from .records import Records, read_prediction_bytes
 
 #: A JSON object whose first value is a list or null (or an empty object).
 _START = re.compile(rb'\{\s*(\}|"(?:[^"\\]|\\.)*"\s*:\s*(\[|null))')
@@ -47,28 +47,34 @@ def _depth(value) -> int:
 
 
 def _array(value, where: str, what: str) -> np.ndarray:
+    """``value`` as a float array; BenchError unless it holds only real numbers (strings,
+    booleans and complex numbers are refused, as in every format) of one shape."""
     try:
-        array = np.asarray(value, dtype=float)
+        raw = np.asarray(value)
     except (TypeError, ValueError):
         raise BenchError(f"{where}: {what} must be numbers of one shape") from None
-    return array
+    if raw.dtype.kind not in "iuf":
+        raise BenchError(f"{where}: {what} must be numbers of one shape")
+    return raw.astype(float)
+
+
+def _is_answer(value) -> bool:
+    """Whether ``value`` is face-alignment's ``(faces, landmark scores, boxes)``."""
+    return (isinstance(value, (list, tuple)) and len(value) == 3
+            and (value[0] is None or _depth(value[0]) == 3))
 
 
 def faces_of(value, where: str) -> tuple[np.ndarray | None, bool]:
     """``(point block (K, 2) or None, chosen among several)`` of one image's value."""
-    if value is None or (isinstance(value, (list, tuple)) and not len(value)):
-        return None, False
     boxes = None
+    if _is_answer(value):
+        value, boxes = value[0], value[2]          # (faces, landmark scores, boxes)
+    if value is None or (isinstance(value, (list, tuple, np.ndarray)) and not len(value)):
+        return None, False
     depth = _depth(value)
-    if isinstance(value, (list, tuple)) and 2 <= len(value) <= 3 and (
-            value[0] is None or _depth(value[0]) == 3):
-        value, boxes = value[0], value[1]          # (faces, boxes[, scores])
-        if value is None or not len(value):
-            return None, False
-        depth = 3
     if depth not in (2, 3):
         raise BenchError(f"{where}: expected a list of faces of (x, y) points, None, or "
-                         "(faces, boxes[, scores])")
+                         "(faces, landmark scores, boxes)")
     faces = _array(value, where, "the faces")
     if depth == 2:
         faces = faces[None]
@@ -126,8 +132,7 @@ def _recognise(start: bytes) -> bool:
 
 def _read(request: Request) -> Records:
     path = request.path
-    limit = BASE_BYTES + BYTES_PER_IMAGE * max(request.n_images, 1)
-    data = read_maybe_gzip(path, max_bytes=limit, what="prediction file")
+    data = read_prediction_bytes(path, request.n_images)
     value = jsonfile.loads(decode_text(data, path), str(path))
     if not isinstance(value, dict):
         raise BenchError(f"{path}: face-alignment predictions must be a JSON object")

@@ -73,7 +73,10 @@ def parse_file(src, head: list[str], id_column: str | None,
     path = src.path
     column = id_column or "image_id"
     k, numeric = _rows(src, head)          # its landmark columns first: say which are missing
-    by_frame = column not in head and id_column is None and frames_from is not None
+    if frames_from is not None and (id_column is not None or column in head):
+        raise BenchError(f"{path}:1: --frames-from maps frame numbers to images, but this CSV "
+                         f"names its images (column {excerpt(column)}); give one or the other")
+    by_frame = frames_from is not None
     if by_frame and FRAME not in head:
         raise BenchError(f"{path}:1: --frames-from maps OpenFace's 'frame' column to images; "
                          "this CSV has none")

@@ -77,10 +77,19 @@ class Source:
         return csv.reader(io.StringIO(self.text, newline=""), skipinitialspace=True)
 
 
+def byte_limit(n_images: int) -> int:
+    """The most bytes (decompressed) a prediction file for ``n_images`` images may hold."""
+    return BASE_BYTES + BYTES_PER_IMAGE * max(n_images, 1)
+
+
+def read_prediction_bytes(path: Path, n_images: int) -> bytes:
+    """A prediction file's bytes (decompressed when gzip), within :func:`byte_limit`."""
+    return read_maybe_gzip(path, max_bytes=byte_limit(n_images),
+                           what=f"prediction file for {n_images} images")
+
+
 def read_source(path: Path, n_images: int) -> Source:
-    limit = BASE_BYTES + BYTES_PER_IMAGE * max(n_images, 1)
-    data = read_maybe_gzip(path, max_bytes=limit, what=f"prediction file for {n_images} images")
-    return Source(path, decode_text(data, path))
+    return Source(path, decode_text(read_prediction_bytes(path, n_images), path))
 
 
 #: No format has a wider header: OpenFace's FeatureExtraction writes about 700 columns.
