@@ -44,11 +44,17 @@ def run(cmd: list[str]) -> float:
 
 
 def submissions(folder: Path, dataset, n: int, templates: list[Path]) -> None:
+    """``n`` submissions, each with its own predictions (a template with its first
+    coordinate moved by k/1000 px: no two files alike, so none shares a cache entry)."""
     folder.mkdir(parents=True)
+    texts = [t.read_text() for t in templates]
     for k in range(n):
         entry = folder / f"method-{k:03d}"
         entry.mkdir()
-        shutil.copy(templates[k % len(templates)], entry / "predictions.csv")
+        head, first, rest = texts[k % len(texts)].split("\n", 2)
+        cells = first.split(",")
+        cells[1] = f"{float(cells[1]) + k / 1000:.3f}"
+        (entry / "predictions.csv").write_text("\n".join([head, ",".join(cells), rest]))
         (entry / "submission.json").write_text(json.dumps({
             "schema_version": 1, "kind": "predictions", "method": f"Method {k:03d}",
             "authors": ["A. Author"], "training_data": "none", "protocol": "aflfp-v1",

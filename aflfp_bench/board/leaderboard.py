@@ -10,7 +10,7 @@ and the toolkit version, and signed with the cache's own secret: a re-run with n
 a pull request is believed. ``verify=True`` rescores every entry. Ranks are by mean
 NME; each rank is tested against the rank above it (Wilcoxon signed-rank on per-subject
 means, paired on the images both scored) and marked when the two are not significantly
-different. The board's report model (for its figures) is built here, once.
+different. The board's report model (for its figures) is built once, when asked for.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import re
 import unicodedata
 import warnings
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -64,7 +65,8 @@ class Entry:
 class Leaderboard:
     """Ranked entries (then the comparable published ones); ``notes``: one line per reason
     published entries were left out (another dataset or reading); ``warnings``: cache
-    entries not believed, and why; ``report``: the ranked entries' report model."""
+    entries not believed, and why; ``report``: the ranked entries' report model, built
+    when first asked for (the HTML page's figures need it; the tables do not)."""
 
     entries: list[Entry]
     skipped: list[tuple[str, str]]
@@ -78,7 +80,11 @@ class Leaderboard:
     columns: list[str] = field(default_factory=lambda: list(EXPRESSION_CODES))
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    report: ReportModel | None = None
+
+    @cached_property
+    def report(self) -> ReportModel | None:
+        results = self.results()
+        return build_report(results, settings=self.settings) if results else None
 
     def results(self) -> list[Result]:
         """Scored entries as report results, best first."""
@@ -227,8 +233,6 @@ def build(root, dataset: Dataset, settings: Settings | None = None, *, cache=Non
     board = Leaderboard(scored + published, sorted(skipped), settings, dataset.name,
                         bool(dataset.synthetic), dataset.identity, n_scored, n_cached,
                         notes=notes, warnings=notices)
-    if scored:
-        board.report = build_report(board.results(), settings=settings)
     return board
 
 

@@ -14,16 +14,22 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 import secrets
 from pathlib import Path
 
 from ..errors import BenchError
 from ..reading import jsonfile
 from ..reading.atomic import write_text
+from ..reading.files import read_bytes
 from ..scoring.document import Scores
 
 SECRET = "secret"
 MAX_ENTRY = 256 << 20
+#: An entry's first bytes, as :meth:`ScoreCache.put` writes them: the signature of what
+#: follows.
+_ENTRY = re.compile(rb'\{"hmac": "([0-9a-f]{64})", "scores": ')
+_HEAD = len('{"hmac": "' + "0" * 64 + '", "scores": ')
 
 
 class ScoreCache:
@@ -54,19 +60,26 @@ class ScoreCache:
     def get(self, key: str) -> tuple[Scores | None, str | None]:
         """``(scores, None)`` for a good entry; ``(None, why)`` for a damaged or forged
         one (or one that is not a valid scores document); ``(None, None)`` when there is
-        none."""
+        none. The signature is checked on the entry's bytes before anything is parsed; a
+        signed entry is a document this cache wrote, so its schema is not checked again."""
         path = self.folder / f"{key}.json"
         if not path.is_file():
             return None, None
         try:
-            entry = jsonfile.load(path, max_bytes=MAX_ENTRY, what="cache entry")
-            if not isinstance(entry, dict) or not isinstance(entry.get("scores"), dict):
+            data = read_bytes(path, max_bytes=MAX_ENTRY, what="cache entry")
+            head, body = data[:_HEAD], data[_HEAD:].rstrip()
+            match = _ENTRY.fullmatch(head)
+            if match is None or not body.endswith(b"}"):
                 raise BenchError(f"{path}: not a cache entry")
-            text = jsonfile.dumps(entry["scores"])
-            if not hmac.compare_digest(str(entry.get("hmac", "")), self._mac(text)):
+            text = body[:-1] + b"\n"           # the scores document as signed
+            if not hmac.compare_digest(match.group(1).decode("ascii"),
+                                       self._mac(text.decode("utf-8"))):
                 raise BenchError(f"{path}: its signature does not match (edited, or from "
                                  "another cache)")
-            scores = Scores.from_dict(entry["scores"], str(path))
+            doc = jsonfile.loads_signed(text.decode("utf-8"), str(path))
+            if not isinstance(doc, dict):
+                raise BenchError(f"{path}: not a cache entry")
+            scores = Scores.from_dict(doc, str(path), trusted=True)
         except (BenchError, ValueError) as exc:
             return None, str(exc)
         return scores, None

@@ -10,7 +10,9 @@ ranked) is refused with one line, and nothing is written.
 
 from __future__ import annotations
 
+import functools
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,8 +28,9 @@ class Reads:
 
     files: list[tuple[Path, str]] = field(default_factory=list)
     trees: list[tuple[Path, str]] = field(default_factory=list)
-    #: (the real, case-normalised paths of a manifest's images, what they are)
-    images: list[tuple[frozenset[str], str]] = field(default_factory=list)
+    #: (a function giving the real, case-normalised paths of a dataset's images, what they
+    #: are): the set is made only when some output is checked against it
+    images: list[tuple[Callable[[], frozenset[str]], str]] = field(default_factory=list)
 
     def add(self, path, what: str = "an input") -> Reads:
         """A file or folder given to the run (None, ``-`` and URLs are skipped)."""
@@ -46,12 +49,17 @@ class Reads:
         if dataset.root is not None and not is_url(dataset.root):
             # The root resolved once; each image's own path normalised (``..``, absolute
             # paths), not resolved: a system call per image would cost every command.
-            root = os.path.realpath(dataset.root)
-            images = {os.path.normcase(os.path.normpath(os.path.join(root, p)))
-                      for p in dataset.meta["image"]}
-            self.images.append((frozenset(images), "an image of the ground truth"))
+            root, names = dataset.root, dataset.meta["image"]
+
+            @functools.cache
+            def images() -> frozenset[str]:
+                real = os.path.realpath(root)
+                return frozenset(os.path.normcase(os.path.normpath(os.path.join(real, p)))
+                                 for p in names)
+
+            self.images.append((images, "an image of the ground truth"))
             if folder:   # its folders as read, links followed: each one is read
-                for parent in sorted({os.path.dirname(p) for p in images}):
+                for parent in sorted({os.path.dirname(p) for p in images()}):
                     self.trees.append((Path(parent), "a folder of the ground truth"))
         if dataset.subjects is not None and dataset.subjects.source:
             self.add(dataset.subjects.source, "the subjects file")
@@ -89,6 +97,10 @@ def check_outputs(outputs, reads: Reads) -> None:
     """BenchError (one line) for the first output of ``outputs`` (``(option, path)``
     pairs; None and ``-`` are skipped) that is, or would land inside, something ``reads``
     holds."""
+    outputs = [(option, out) for option, out in outputs
+               if out is not None and out != "-" and not is_url(out)]
+    if not outputs:
+        return
     trees = {}
     for tree, what in reads.trees:
         trees.setdefault(os.path.normcase(os.path.realpath(tree)), (tree, what))
@@ -107,7 +119,8 @@ def check_outputs(outputs, reads: Reads) -> None:
                 raise BenchError(f"{option} {out}: inside {hit[0]} ({hit[1]}), which this run "
                                  "reads; write it elsewhere")
         target = _key(out)
-        for images, what in reads.images:
+        for made, what in reads.images:
+            images = made()
             name = os.path.basename(target).casefold()
             if target in images or (os.path.exists(out) and any(
                     same_file(out, p) for p in images
