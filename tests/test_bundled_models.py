@@ -42,7 +42,7 @@ def test_each_bundled_model_is_small_and_the_file_its_card_describes(name):
     measured = card["evaluation_nme_percent"]
     assert measured["faces"] == 224
     for method in ("this model", "this model, flip test", "this model, predict --images",
-                   "sdm (6 stages, trained on the same faces)"):
+                   "sdm (6 stages, trained on the 300-W training faces)"):
         assert set(measured[method]) == {"faces_found", "inter_pupil_per_point",
                                          "bbox_per_point", "bbox_frobenius"}
         assert 0 < measured[method]["faces_found"] <= 224

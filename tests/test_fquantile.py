@@ -36,9 +36,27 @@ def test_beta_cdf_closed_forms():
         assert beta_cdf(x, 1, 2.5) == pytest.approx(1 - (1 - x) ** 2.5, rel=1e-13)
 
 
-def test_refuses_what_has_no_quantile():
-    for q in (0.0, 1.0, float("nan")):
+def test_ends_and_refusals():
+    assert f_quantile(0.0, 3, 4) == 0.0 and f_quantile(1.0, 3, 4) == float("inf")
+    for q in (-0.1, 1.5, float("nan")):
         with pytest.raises(ValueError, match="q must be in"):
             f_quantile(q, 3, 4)
-    with pytest.raises(ValueError, match="degrees of freedom"):
-        f_quantile(0.5, 0, 4)
+    for d in (0, 1e-300, float("inf")):
+        with pytest.raises(ValueError, match="degrees of freedom"):
+            f_quantile(0.5, d, 4)
+    # huge degrees of freedom: the limit, no exception
+    assert f_quantile(0.975, 1, 1e17) == pytest.approx(f_quantile(0.975, 1, 1e12), rel=1e-9)
+
+
+def test_an_icc_interval_at_a_level_with_no_quantile_is_nan():
+    import warnings
+
+    from aflfp_bench.errors import UndefinedStatisticWarning
+    from aflfp_bench.scoring.fidelity import icc_interval
+
+    table = [[1, 2], [3, 3], [4, 6], [6, 5], [8, 9]]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        icc, lo, hi = icc_interval(table, level=0.9999999999999999)
+    assert icc == pytest.approx(0.9060402684563762) and np.isnan([lo, hi]).all()
+    assert any(issubclass(w.category, UndefinedStatisticWarning) for w in caught)

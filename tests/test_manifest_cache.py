@@ -53,3 +53,24 @@ def test_changed_bytes_damaged_entries_and_other_versions_parse_afresh(tmp_path,
     manifest.write_text(text)
     changed = read_manifest(manifest)                     # other bytes: another entry
     assert changed.ids[0] == "1-BR-NEUTRAL" and changed.fingerprint != first.fingerprint
+
+
+def test_any_text_comes_back_exactly_and_big_text_is_not_kept(tmp_path):
+    root = tmp_path / "faces"
+    for stem in ("a", "a\u00e9\u4e2d", "b c"):
+        write_sample(root / "set", stem)
+    manifest = tmp_path / "gt.csv"
+    write_manifest(load_dataset(root), manifest)
+    text = manifest.read_text().replace("set/b c", "set/b c\x00", 1)   # a NUL in an id
+    manifest.write_text(text)
+    first = read_manifest(manifest)
+    assert any(i.endswith("\x00") for i in first.ids)
+    _same(first, read_manifest(manifest))
+    # an entry whose text would be huge is not kept
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setattr(manifest_cache, "MAX_TEXT", 10)
+    manifest.write_text(text.replace("set/a,", "set/a2,", 1))
+    before = set((cache_dir() / "manifests").glob("*.npz"))
+    read_manifest(manifest)
+    assert set((cache_dir() / "manifests").glob("*.npz")) == before
+    monkeypatch.undo()

@@ -483,3 +483,24 @@ def test_import_refuses_one_file_for_both_outputs(tree, tmp_path):
     result = CliRunner().invoke(main, ["import", str(root), "-o", str(out), "--coco", str(out)])
     assert result.exit_code == 2 and "-o and --coco name one file" in result.output
     assert not out.exists()
+
+
+@pytest.mark.parametrize("row, expected", [
+    ('  "a,b",1,2', ("a,b", [1.0, 2.0])),        # a quoted id indented at a line's start
+    (' "a",1,2', ("a", [1.0, 2.0])),
+    ("a,1,2", ("a", [1.0, 2.0])),
+])
+def test_the_fast_table_read_matches_the_careful_one(row, expected):
+    from aflfp_bench.reading.formats.records import Source, read_table
+
+    values, _, (ids,) = read_table(Source(Path("t.csv"), f"image_id,x0,y0\n{row}\n"),
+                                   ["image_id", "x0", "y0"], ["x0", "y0"], ["image_id"])
+    assert (ids[0], values[0].tolist()) == expected
+
+
+def test_a_row_longer_than_the_header_is_named():
+    from aflfp_bench.reading.formats.records import Source, read_table
+
+    with pytest.raises(BenchError, match=r"t.csv:2: expected 3 columns, got 4"):
+        read_table(Source(Path("t.csv"), "image_id,x0,y0\na,1,2,3\n"),
+                   ["image_id", "x0", "y0"], ["x0", "y0"], ["image_id"])

@@ -92,7 +92,8 @@ def train(data: dict, model: Path, start: float) -> float:
 
     def log(line: str) -> None:
         _log(line, start)
-        clock.write_text(json.dumps({"seconds": before + time.perf_counter() - t}))
+        if line.startswith("epoch"):           # time spent training, not resuming
+            clock.write_text(json.dumps({"seconds": before + time.perf_counter() - t}))
 
     cascade.fit_crops(data["crops"].astype(np.float32), data["targets"], str(data["label"]),
                       log=log)
@@ -120,7 +121,7 @@ def readings(test, points) -> dict:
 def predicted(test, adapter: str, model, out: Path, *, flip: bool = False,
               largest: bool = False) -> np.ndarray:
     """The predictions of ``adapter`` on ``test``'s images with the boxes its face
-    detector finds (made once and kept at ``out``): the detection of the annotated face,
+    detector finds (kept at ``out``, resumed there): the detection of the annotated face,
     the ground-truth box mapped to the detector's convention where it finds none; or with
     ``largest``, as ``predict --images`` makes them (the largest face found, a detection
     mapped to the boxes the model was trained on; nan where none)."""
@@ -128,12 +129,13 @@ def predicted(test, adapter: str, model, out: Path, *, flip: bool = False,
     from aflfp_bench.reading.sources import image_folder
     from aflfp_bench.running import runner
 
-    if not out.is_file():
-        if largest:
-            runner.predict_found(image_folder(test.root), adapter, model, out,
-                                 ids=list(test.ids), workers=2, flip=flip)
-        else:
-            runner.predict(test, adapter, model, out, box="detector", workers=2, flip=flip)
+    # The runner resumes a file of this very model and refuses one of another: the card
+    # never reports an older model's predictions, nor a half-made file.
+    if largest:
+        runner.predict_found(image_folder(test.root), adapter, model, out,
+                             ids=list(test.ids), workers=2, flip=flip)
+    else:
+        runner.predict(test, adapter, model, out, box="detector", workers=2, flip=flip)
     return read_predictions(out, test, allow_missing=largest).points
 
 
@@ -165,7 +167,7 @@ def evaluate(shared: Path, work: Path, model: Path, start: float) -> dict:
                       "the annotated one in these photographs)"}
     runs = [("this model", "onnx", model, {}),
             ("this model, flip test", "onnx", model, {"flip": True}),
-            ("sdm (6 stages, trained on the same faces)", "sdm", sdm_model, {})]
+            ("sdm (6 stages, trained on the 300-W training faces)", "sdm", sdm_model, {})]
     if importlib.util.find_spec("dlib") and importlib.util.find_spec("face_recognition_models"):
         runs.append(("emotrics (dlib's pretrained model)", "emotrics", None, {}))
     for label, adapter, path, options in runs:

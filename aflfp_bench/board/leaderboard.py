@@ -15,6 +15,7 @@ different. The board's report model (for its figures) is built once, when asked 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -212,6 +213,9 @@ def build(root, dataset: Dataset, settings: Settings | None = None, *, cache=Non
             else:
                 scores, cached = score_cached(sub, dataset, gt_key, settings, store,
                                               notices.append)
+                # The board shows no per-image clinical values (a cached entry has none):
+                # holding them for every submission would make its memory grow.
+                scores = dataclasses.replace(scores, fidelity=None)
                 n_cached += cached
                 n_scored += not cached
                 entries.append(Entry(sub, scores))

@@ -82,6 +82,9 @@ class ScoreCache:
             scores = Scores.from_dict(doc, str(path), trusted=True)
         except (BenchError, ValueError) as exc:
             return None, str(exc)
+        except (KeyError, TypeError, AttributeError, IndexError) as exc:
+            # Signed, but not a document this version reads (another version wrote it).
+            return None, f"{path}: not a scores document of this version ({type(exc).__name__})"
         return scores, None
 
     def put(self, key: str, scores: Scores) -> None:

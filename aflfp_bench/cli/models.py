@@ -22,12 +22,10 @@ def models(card_of):
       aflfp-bench models --card cascaded-fcn-300w
     """
     from ..reading.jsonfile import dumps
-    from ..running.bundled import bundled_models, bundled_path
+    from ..running.bundled import bundled_models, card
 
-    if card_of:
-        path = bundled_path(card_of)
-        found = next(m for m in bundled_models() if m.path == path)
-        click.echo(dumps(found.card), nl=False)
+    if card_of is not None:
+        click.echo(dumps(card(card_of)), nl=False)
         return
     for model in bundled_models():
         echo_out(f"{model.name}: {model.summary}")

@@ -257,10 +257,21 @@ def read_manifest(path, *, named_subjects: bool = True) -> Dataset:
     cached = manifest_cache.load(key)
     if cached is not None:
         meta, points, boxes, header, fingerprint = cached
-    else:
-        header, body = _manifest_text(path, data)
-        meta, points, boxes = _manifest_rows(path, body)
-        fingerprint = None
+        try:
+            dataset = _dataset(path, header, meta, points, boxes, named_subjects)
+        except ValueError:            # not what a clean parse gave: parsed afresh below
+            cached = None
+        else:
+            dataset.__dict__["fingerprint"] = fingerprint      # the cached_property's value
+            return dataset
+    header, body = _manifest_text(path, data)
+    meta, points, boxes = _manifest_rows(path, body)
+    dataset = _dataset(path, header, meta, points, boxes, named_subjects)
+    manifest_cache.store(key, meta, points, boxes, header, dataset.fingerprint)
+    return dataset
+
+
+def _dataset(path: Path, header: dict, meta, points, boxes, named_subjects: bool) -> Dataset:
     root = header.get("root", ".")
     root = root if is_url(root) else (path.parent / root).resolve()
     subjects = None
@@ -270,13 +281,8 @@ def read_manifest(path, *, named_subjects: bool = True) -> Dataset:
             subjects = read_subjects(named)
         except BenchError as exc:
             raise BenchError(f"{path}:1: the subjects file the manifest names: {exc}") from None
-    dataset = Dataset(meta, points, boxes, str(header.get("name", path.stem)),
-                      bool(header.get("synthetic", False)), root, subjects=subjects)
-    if fingerprint is not None:
-        dataset.__dict__["fingerprint"] = fingerprint      # the cached_property's value
-    else:
-        manifest_cache.store(key, meta, points, boxes, header, dataset.fingerprint)
-    return dataset
+    return Dataset(meta, points, boxes, str(header.get("name", path.stem)),
+                   bool(header.get("synthetic", False)), root, subjects=subjects)
 
 
 def _manifest_rows(path: Path, body: str):

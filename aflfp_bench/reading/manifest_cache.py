@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -25,7 +26,23 @@ from .atomic import replacing
 from .userdirs import cache_dir
 
 #: Bump when the parsed form changes.
-FORMAT = 1
+FORMAT = 2
+#: The largest entry read, and the most text bytes a kept manifest may hold (a manifest
+#: is at most 1 GB; its text columns, 5,632 ids and paths, are about 1 MB).
+MAX_ENTRY = 1 << 30
+MAX_TEXT = 64 << 20
+
+
+def _parser_digest() -> str:
+    """The SHA-256 of the code that parses a manifest: an entry made by other code (an
+    edited checkout, another version) is parsed afresh."""
+    digest = hashlib.sha256()
+    for name in ("dataset.py", "manifest_cache.py"):
+        digest.update((Path(__file__).parent / name).read_bytes())
+    return digest.hexdigest()
+
+
+_PARSER = _parser_digest()
 TEXT = ("image_id", "subject", "expression", "keyframe", "image")
 OPTIONAL = ("expression", "keyframe")
 
@@ -41,21 +58,23 @@ def _path(key: str):
 def load(key: str):
     """``(meta, points, boxes, header, fingerprint)`` of a cached parse, or None."""
     path = _path(key)
-    if not path.is_file():
-        return None
     try:
+        if not path.is_file() or path.stat().st_size > MAX_ENTRY:
+            return None
         with np.load(path, allow_pickle=False) as f:
             info = jsonfile.loads(str(f["info"]), str(path))
-            if info.get("format") != FORMAT or info.get("toolkit") != __version__:
+            if (info.get("format") != FORMAT or info.get("toolkit") != __version__
+                    or info.get("parser") != _PARSER):
                 return None
             columns = {}
             for col in TEXT:
+                values = _unpacked(f[f"{col}_utf8"], f[f"{col}_ends"])
                 if col in OPTIONAL:            # object columns with None, as parsed
-                    values = f[col].astype(object)
+                    values = np.array(values, dtype=object)
                     values[f[f"{col}_missing"]] = None
                     columns[col] = pd.Series(values, dtype=object)
                 else:
-                    columns[col] = pd.Series(f[col], dtype=str)
+                    columns[col] = pd.Series(values, dtype=str)
             meta = pd.DataFrame(columns)
             frame = pd.array(f["frame"], dtype="Int64")
             frame[f["frame_missing"]] = pd.NA
@@ -65,13 +84,22 @@ def load(key: str):
             meta["height"] = f["height"].astype(int)
             return (meta, f["points"].copy(), f["boxes"].copy(), info["header"],
                     info["fingerprint"])
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile, BenchError):
+    except (OSError, ValueError, KeyError, TypeError, IndexError, zipfile.BadZipFile,
+            BenchError):
         return None
 
 
 def store(key: str, meta, points, boxes, header: dict, fingerprint: str) -> None:
-    """Keep a clean parse (best effort: an unwritable cache is no error)."""
-    arrays = {col: meta[col].astype(str).to_numpy(dtype=str) for col in TEXT}
+    """Keep a clean parse (best effort: an unwritable cache is no error); a manifest whose
+    text columns hold more than :data:`MAX_TEXT` bytes is not kept."""
+    arrays = {}
+    size = 0
+    for col in TEXT:
+        blob, ends = _packed(meta[col])
+        size += blob.size
+        arrays[f"{col}_utf8"], arrays[f"{col}_ends"] = blob, ends
+    if size > MAX_TEXT:
+        return
     for col in OPTIONAL:
         arrays[f"{col}_missing"] = meta[col].isna().to_numpy()
     frame = meta["frame"]
@@ -79,7 +107,7 @@ def store(key: str, meta, points, boxes, header: dict, fingerprint: str) -> None
     arrays["frame"] = frame.fillna(0).to_numpy(dtype=np.int64)
     for col in ("fold", "width", "height"):
         arrays[col] = meta[col].to_numpy(dtype=np.int64)
-    info = {"format": FORMAT, "toolkit": __version__, "header": header,
+    info = {"format": FORMAT, "toolkit": __version__, "parser": _PARSER, "header": header,
             "fingerprint": fingerprint}
     try:
         path = _path(key)
@@ -88,3 +116,19 @@ def store(key: str, meta, points, boxes, header: dict, fingerprint: str) -> None
             np.savez(fh, points=points, boxes=boxes, info=np.array(json.dumps(info)), **arrays)
     except Exception:  # noqa: BLE001 (an optimisation never fails a run)
         return
+
+
+def _packed(column) -> tuple[np.ndarray, np.ndarray]:
+    """A text column as one UTF-8 byte array and each value's end offset (exact for any
+    text, NUL included; as long as the text itself)."""
+    encoded = [("" if v is None or v is pd.NA or v != v else str(v)).encode("utf-8",
+                                                                            "surrogatepass")
+               for v in column.tolist()]
+    ends = np.cumsum([len(b) for b in encoded], dtype=np.int64)
+    return np.frombuffer(b"".join(encoded), dtype=np.uint8), ends
+
+
+def _unpacked(blob: np.ndarray, ends: np.ndarray) -> list[str]:
+    data = blob.tobytes()
+    starts = np.concatenate([[0], ends[:-1]]).tolist()
+    return [data[a:b].decode("utf-8", "surrogatepass") for a, b in zip(starts, ends.tolist())]

@@ -39,7 +39,10 @@ class BundledModel:
         largest = measured.get("this model, predict --images")
         if face and largest:
             what += (f"; per-point inter-pupil NME on LFPW test {face['inter_pupil_per_point']:.2f}%"
-                     f" (as predict --images runs it: {largest['inter_pupil_per_point']:.2f}%)")
+                     f" ({face['faces_found']} faces), {largest['inter_pupil_per_point']:.2f}% "
+                     f"as predict --images runs it ({largest['faces_found']} faces found)")
+        if "research use" in str(self.card.get("terms", "")):
+            what += "; research use only (its training data's terms)"
         return what
 
 
@@ -72,9 +75,21 @@ def default_model(*, synthetic: bool) -> Path:
 
 
 def named_or_path(model):
-    """``--model`` as given: a shipped model's name (a bare word, not a file here) becomes
-    its path; a path stays as it is."""
-    if (isinstance(model, str) and model and "/" not in model and "\\" not in model
-            and "." not in model and not Path(model).exists()):
+    """``--model`` as given: a file stays a file; a bare word that names no file (no path
+    separator, no dot) is a shipped model's name, its path; an empty one is refused."""
+    if isinstance(model, str) and not model.strip():
+        raise BenchError("--model is empty: give a model file or a bundled model's name "
+                         "(aflfp-bench models)")
+    if (isinstance(model, str) and "/" not in model and "\\" not in model
+            and "." not in model and not Path(model).is_file()):
         return bundled_path(model)
     return model
+
+
+def card(name: str) -> dict:
+    """The card of the shipped model ``name``."""
+    path = bundled_path(name) if name and not {"/", "\\", "."} & set(name) else None
+    if path is None:
+        names = ", ".join(m.name for m in bundled_models()) or "none"
+        raise BenchError(f"no bundled model {name!r} (bundled: {names})")
+    return next(m.card for m in bundled_models() if m.path == path)

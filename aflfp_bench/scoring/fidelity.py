@@ -144,7 +144,14 @@ def icc_interval(ratings, *, level: float = DEFAULT_LEVEL) -> tuple[float, float
                       UndefinedStatisticWarning, 2)
         return icc, NAN, NAN
     q = 1 - (1 - level) / 2
-    f_lo, f_hi = f_quantile(q, n - 1, v), f_quantile(q, v, n - 1)
+    try:
+        f_lo, f_hi = f_quantile(q, n - 1, v), f_quantile(q, v, n - 1)
+    except (ValueError, OverflowError):
+        f_lo = f_hi = NAN
+    if not (np.isfinite(f_lo) and np.isfinite(f_hi)):
+        warnings.warn("the ICC's interval is undefined (no F quantile at this level and "
+                      "these degrees of freedom); returning nan", UndefinedStatisticWarning, 2)
+        return icc, NAN, NAN
     c = k * msc + (k * n - k - n) * mse
     low = n * (msr - f_lo * mse) / (f_lo * c + n * msr)
     high = n * (f_hi * msr - mse) / (c + n * f_hi * msr)
