@@ -44,3 +44,11 @@ def one_error(result, code: int = 1) -> str:
     lines = [line for line in result.output.splitlines() if line.startswith("Error:")]
     assert len(lines) == 1 and "Traceback" not in result.output, result.output
     return lines[0]
+
+
+@pytest.fixture(scope="module")
+def ds():
+    """A small in-memory dataset of six subjects (a module may define its own)."""
+    from ..conftest import memory_dataset
+
+    return memory_dataset(n_subjects=6)
