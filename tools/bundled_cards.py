@@ -12,7 +12,8 @@ import hashlib
 import json
 from pathlib import Path
 
-from aflfp_bench.reading.atomic import replacing
+from aflfp_bench.reading.atomic import replacing, write_text
+from aflfp_bench.reading.jsonfile import dumps, load
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = ROOT / "aflfp_bench" / "data" / "models"
@@ -44,12 +45,12 @@ def write_card(model: Path, card: dict) -> None:
     if "storage" in record:
         record["storage"] = {**record["storage"], "bytes": {
             **record["storage"].get("bytes", {}), "stored": model.stat().st_size}}
-    model.with_suffix(".json").write_text(json.dumps(record, indent=1) + "\n")
+    write_text(model.with_suffix(".json"), dumps(record), "model card")
 
 
 def main() -> None:
     for path in sorted(MODELS.glob("*.onnx")):
-        card = json.loads(path.with_suffix(".json").read_text())
+        card = load(path.with_suffix(".json"), what="model card")
         write_card(path, card)
         print(f"{path.name}: card embedded")
 

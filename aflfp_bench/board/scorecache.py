@@ -71,12 +71,11 @@ class ScoreCache:
             match = _ENTRY.fullmatch(head)
             if match is None or not body.endswith(b"}"):
                 raise BenchError(f"{path}: not a cache entry")
-            text = body[:-1] + b"\n"           # the scores document as signed
-            if not hmac.compare_digest(match.group(1).decode("ascii"),
-                                       self._mac(text.decode("utf-8"))):
+            text = (body[:-1] + b"\n").decode("utf-8")    # the scores document as signed
+            if not hmac.compare_digest(match.group(1).decode("ascii"), self._mac(text)):
                 raise BenchError(f"{path}: its signature does not match (edited, or from "
                                  "another cache)")
-            doc = jsonfile.loads_signed(text.decode("utf-8"), str(path))
+            doc = jsonfile.loads_signed(text, str(path))
             if not isinstance(doc, dict):
                 raise BenchError(f"{path}: not a cache entry")
             scores = Scores.from_dict(doc, str(path), trusted=True)

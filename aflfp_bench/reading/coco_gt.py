@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..protocol import N_POINTS
-from .atomic import replacing
+from .atomic import write_text
 from .dataset import Dataset
 from .jsonfile import dumps
 
@@ -50,7 +50,4 @@ def coco_document(dataset: Dataset) -> dict:
 
 def write_coco(dataset: Dataset, path) -> None:
     """Write :func:`coco_document` of ``dataset`` to ``path`` atomically."""
-    path = Path(path)
-    text = dumps(coco_document(dataset))
-    with replacing(path, "COCO file") as tmp:
-        tmp.write_text(text, encoding="utf-8")
+    write_text(Path(path), dumps(coco_document(dataset)), "COCO file")

@@ -185,11 +185,9 @@ def write_manifest(dataset: Dataset, path, *, subjects=None, image_root: str | N
 MAX_MANIFEST = 1 << 30
 
 
-def _manifest_text(path: Path, data: bytes | None = None) -> tuple[dict, str]:
-    """(header, the CSV text after line 1) of the manifest ``path`` (whose bytes are
-    ``data`` when already read)."""
-    if data is None:
-        data = read_bytes(path, max_bytes=MAX_MANIFEST, what="manifest")
+def _manifest_text(path: Path, data: bytes) -> tuple[dict, str]:
+    """(header, the CSV text after line 1) of the manifest ``path``, whose bytes are
+    ``data``."""
     text = decode_text(data, path)
     first, _, rest = text.partition("\n")
     if not first.startswith(MANIFEST_MAGIC):
@@ -260,7 +258,7 @@ def read_manifest(path, *, named_subjects: bool = True) -> Dataset:
         try:
             dataset = _dataset(path, header, meta, points, boxes, named_subjects)
         except ValueError:            # not what a clean parse gave: parsed afresh below
-            cached = None
+            pass
         else:
             dataset.__dict__["fingerprint"] = fingerprint      # the cached_property's value
             return dataset

@@ -31,7 +31,7 @@ from ..errors import BenchError
 from ..protocol import KEYFRAMES, assign_folds, canonical_subject, expression_code
 from . import jsonfile
 from .dataset import GT_OUTSIDE, Dataset, far_outside, read_manifest, tight_boxes
-from .files import walk_folders
+from .files import read_bytes, walk_folders
 from .pts import read_pts
 from .subjects import SubjectsFileWarning, beside, read_subjects
 
@@ -221,7 +221,6 @@ def load_xml(path, *, lenient: bool = False) -> Dataset:
     its own subject, as in a 300-W folder, named by its ``file`` relative to the XML's
     folder (an absolute ``file`` must lie below that folder too: the dataset's root); an
     image without a box is a problem (no annotation)."""
-    from .files import read_bytes
     from .formats.dlibxml import read_faces
 
     path = Path(path)
@@ -294,12 +293,14 @@ def progress_units(path) -> int:
 
 
 def _is_xml(path: Path) -> bool:
-    """Whether ``path`` is a regular file a dlib imglab XML reader recognises (anything
-    else, a FIFO or device included, is left to the manifest reader's checks)."""
-    from .formats import sniff
+    """Whether ``path`` is a regular file that dlib's imglab XML format recognises
+    (anything else, a FIFO or device included, is left to the manifest reader's checks)."""
+    from .formats import start_bytes
+    from .formats.dlibxml import FORMATS
 
     try:
-        return stat.S_ISREG(path.stat().st_mode) and sniff(path) == "dlib-xml"
+        return (stat.S_ISREG(path.stat().st_mode)
+                and FORMATS[0].recognise(start_bytes(path)))
     except (OSError, BenchError):
         return False
 

@@ -107,8 +107,6 @@ def check_outputs(outputs, reads: Reads) -> None:
         if (found := _identity(tree)) is not None:
             trees.setdefault(found, (tree, what))
     for option, out in outputs:
-        if out is None or out == "-" or is_url(out):
-            continue
         for path, what in reads.files:
             if same_file(out, path):
                 raise BenchError(f"{option} {out}: that is {path} ({what}), which this run "

@@ -83,14 +83,15 @@ def predictions_from_frame(frame, dataset: Dataset, *, options: ReadOptions | No
     from .formats import Source, parse_text
 
     options = options or ReadOptions()
-    frame = _without_missing(_ids_from_index(frame, options.id_column or "image_id"))
+    column = options.id_column or "image_id"
+    frame = _without_missing(_ids_from_index(frame, column), column)
     text = frame.to_csv(index=False, lineterminator="\n")
     records, fmt = parse_text(Source(Path(name), text), options, n_images=len(dataset),
                               n_points=markup.n_points(options.markup))
     return _align(records, fmt, name, dataset, options, allow_missing)
 
 
-def _without_missing(frame):
+def _without_missing(frame, column: str):
     """``frame`` without the images whose coordinates are all nan: a row of the wide and
     OpenFace layouts, every row of an image in the long layout (one nan point of an image
     stays, for the reader to name)."""
@@ -99,7 +100,7 @@ def _without_missing(frame):
         return frame
     empty = frame[coords].isna().all(axis=1)
     if "landmark" in frame.columns:
-        ids = next((c for c in frame.columns if str(c).strip() == "image_id"), None)
+        ids = next((c for c in frame.columns if str(c).strip() == column), None)
         if ids is not None:
             empty = empty.groupby(frame[ids]).transform("all")
     return frame[~empty]

@@ -64,9 +64,13 @@ def bundled_path(name: str) -> Path:
     """The file of the shipped model ``name``; BenchError naming the others if none."""
     path = _folder() / f"{name}.onnx"
     if not path.is_file():
-        names = ", ".join(m.name for m in bundled_models()) or "none"
-        raise BenchError(f"no bundled model {name!r} (bundled: {names})")
+        _no_model(name)
     return path
+
+
+def _no_model(name: str):
+    names = ", ".join(m.name for m in bundled_models()) or "none"
+    raise BenchError(f"no bundled model {name!r} (bundled: {names})")
 
 
 def default_model(*, synthetic: bool) -> Path:
@@ -87,9 +91,7 @@ def named_or_path(model):
 
 
 def card(name: str) -> dict:
-    """The card of the shipped model ``name``."""
-    path = bundled_path(name) if name and not {"/", "\\", "."} & set(name) else None
-    if path is None:
-        names = ", ".join(m.name for m in bundled_models()) or "none"
-        raise BenchError(f"no bundled model {name!r} (bundled: {names})")
-    return next(m.card for m in bundled_models() if m.path == path)
+    """The card of the shipped model ``name`` (a name, never a path)."""
+    if not name or {"/", "\\", "."} & set(name):
+        _no_model(name)
+    return jsonfile.load(bundled_path(name).with_suffix(".json"), what="model card")

@@ -22,7 +22,7 @@ from .records import ReadOptions, Records, Source, header, read_source
 from .registry import builtin, installed
 
 __all__ = ["PredictionFormat", "ReadOptions", "Records", "Request", "Source", "formats",
-           "parse", "parse_text", "sniff"]
+           "parse", "parse_text", "sniff", "start_bytes"]
 
 
 def formats() -> tuple[PredictionFormat, ...]:
@@ -51,7 +51,7 @@ def _known() -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
-def _start(path: Path) -> bytes:
+def start_bytes(path: Path) -> bytes:
     """The first bytes of a file as the formats recognise it: decompressed when gzip,
     without a byte-order mark and leading white space."""
     check_regular(path)
@@ -83,7 +83,7 @@ def sniff(path) -> str:
     path = Path(path)
     if path.is_dir():
         return "folder"
-    head = _start(path)
+    head = start_bytes(path)
     fmt = _asked("file", lambda f: f.recognise(head), group=builtin)
     if fmt is None and head[:1] == b"{":      # an installed format may read JSON objects
         fmt = _asked("file", lambda f: f.recognise(head), group=installed)
@@ -129,7 +129,7 @@ def _file(path: Path, request: Request) -> tuple[Records, PredictionFormat]:
     """One file: the package's own formats first (by its first bytes, then as a CSV by
     its header), then the installed ones, so that a file the toolkit reads never loads
     another package."""
-    start = _start(path)
+    start = start_bytes(path)
     fmt = _asked("file", lambda f: f.recognise(start), group=builtin)
     if fmt is not None:
         return fmt.read(request), fmt

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import BenchError
-from ..files import excerpt
+from ..files import check_folder, excerpt
 from .format import PredictionFormat, Request
 from .records import (
     Records,
@@ -110,8 +110,6 @@ def frame_images(folder: Path) -> list[Path]:
     """The images OpenFace's FeatureExtraction reads from ``folder`` with ``-fdir``, in its
     frame order: the files directly in it with the extensions it reads (as written), sorted
     by name."""
-    from ..files import check_folder
-
     check_folder(folder, "--frames-from")
     return sorted((p for p in folder.iterdir() if p.suffix in FRAME_EXTS and p.is_file()),
                   key=lambda p: p.name)
