@@ -30,6 +30,7 @@ from pathlib import Path
 from aflfp_bench.reading.dataset import write_manifest
 from aflfp_bench.reading.loaders import load_dataset
 from benchmarks.fullset import full_synthetic, noisy_predictions
+from benchmarks.score_speed import peak_rss_mb
 
 
 def run(cmd: list[str]) -> float:
@@ -82,25 +83,22 @@ def main() -> None:
         files = [str(p) for p in sorted(folder.glob("*/predictions.csv"))]
         floor_cmd = [sys.executable, "-c", "import sys, pandas\n"
                      "for f in sys.argv[1:]: pandas.read_csv(f)", *files]
-        floor, cold, warm, peaks = [], [], [], []
+        floor, cold, warm = [], [], []
         for r in range(args.repeat):
             cache = work / f"cache{n}-{r}"
             board = [*exe, "leaderboard", str(folder), "--data", str(gt), "--cache", str(cache)]
             floor.append(run(floor_cmd))
             cold.append(run(board))
             warm.append(run(board))
-        # Peak memory of one cold board alone (a fresh interpreter measuring its child).
-        probe = (f"import resource, subprocess, sys; subprocess.run({[*exe, 'leaderboard', str(folder), '--data', str(gt), '--cache', str(work / f'probe{n}')]!r}, "
-                 "check=True, capture_output=True); "
-                 "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)")
-        peaks.append(float(subprocess.run([sys.executable, "-c", probe], check=True,
-                                          capture_output=True, text=True).stdout))
+        # Peak memory of one cold board alone (its own cache folder).
+        peak = peak_rss_mb([*exe, "leaderboard", str(folder), "--data", str(gt), "--cache",
+                            str(work / f"probe{n}")])
         f, c, w = (statistics.median(x) for x in (floor, cold, warm))
         budget = 1.5 + 0.05 * n
         print(f"N={n:4d}: floor {f:6.2f} s | cold {c:6.2f} s = {c / f:4.2f}x the floor "
               f"(target 2x at N=40{': ' + ('met' if c <= 2 * f else 'not met') if n == 40 else ''}) "
               f"| cached {w:6.2f} s (target {budget:.2f} s: {'met' if w <= budget else 'not met'}) "
-              f"| peak {peaks[0]:5.0f} MB", flush=True)
+              f"| peak {peak:5.0f} MB", flush=True)
     shutil.rmtree(work, ignore_errors=True)
 
 

@@ -66,20 +66,20 @@ def _log_inverse_beta(a: float, b: float) -> float:
     return shift - math.lgamma(small)
 
 
-def _log_front(a: float, b: float, x: float) -> float:
-    """log(x^a (1 - x)^b / B(a, b))."""
-    return _log_inverse_beta(a, b) + a * math.log(x) + b * math.log1p(-x)
-
-
-def beta_cdf(x: float, a: float, b: float) -> float:
-    """The regularized incomplete beta function ``I_x(a, b)``."""
+def beta_cdf(x: float, a: float, b: float, *, log_inverse_beta: float | None = None) -> float:
+    """The regularized incomplete beta function ``I_x(a, b)``; ``log_inverse_beta``:
+    -log B(a, b) when the caller has it (it is symmetric in a and b)."""
     if x <= 0.0:
         return 0.0
     if x >= 1.0:
         return 1.0
+    front = _log_inverse_beta(a, b) if log_inverse_beta is None else log_inverse_beta
     if x < (a + 1.0) / (a + b + 2.0):
-        return math.exp(_log_front(a, b, x)) * _continued_fraction(a, b, x) / a
-    return 1.0 - math.exp(_log_front(b, a, 1.0 - x)) * _continued_fraction(b, a, 1.0 - x) / b
+        return (math.exp(front + a * math.log(x) + b * math.log1p(-x))
+                * _continued_fraction(a, b, x) / a)
+    y = 1.0 - x
+    return 1.0 - (math.exp(front + b * math.log(y) + a * math.log1p(-y))
+                  * _continued_fraction(b, a, y) / b)
 
 
 def _beta_lower_quantile(p: float, a: float, b: float, start: float = 0.5) -> float:
@@ -87,9 +87,10 @@ def _beta_lower_quantile(p: float, a: float, b: float, start: float = 0.5) -> fl
     bracket."""
     lo, hi = 0.0, 1.0
     x = start if 0.0 < start < 1.0 else 0.5
-    log_beta = -_log_inverse_beta(a, b)
+    inverse = _log_inverse_beta(a, b)
+    log_beta = -inverse
     for _ in range(400):
-        f = beta_cdf(x, a, b) - p
+        f = beta_cdf(x, a, b, log_inverse_beta=inverse) - p
         if f == 0.0:
             return x
         if f < 0.0:
