@@ -1,5 +1,5 @@
 """``python -m aflfp_bench``: the command line."""
 
-from .cli import main
+from .cli import run
 
-main(prog_name="aflfp-bench")
+run()

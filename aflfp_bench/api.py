@@ -304,15 +304,17 @@ def compare(*results, names=None, conditions=None, reference: str | None = None,
 
 def leaderboard(directory, dataset, *, norm: str = DEFAULTS.norm, agg: str = DEFAULTS.agg,
                 threshold: float | None = None, alpha: float = DEFAULTS.alpha, resamples: int = DEFAULTS.resamples,
-                seed: int = DEFAULTS.seed, cache=None, verify: bool = False) -> Leaderboard:
+                seed: int = DEFAULTS.seed, cache=None, verify: bool = False,
+                clinical: bool = False) -> Leaderboard:
     """Score and rank every submission under ``directory`` (as ``aflfp-bench
     leaderboard``); ``cache``: the score cache's folder (default: the user cache),
-    ``verify``: rescore everything."""
+    ``verify``: rescore everything; ``clinical``: give each entry's scores their clinical
+    section too (the board does not show it)."""
     from .board.leaderboard import build
 
     return build(directory, _dataset(dataset),
                  _settings(norm, agg, threshold, alpha, resamples, seed), cache=cache,
-                 verify=verify)
+                 verify=verify, clinical=clinical)
 
 
 def gate(candidate, baseline, *, dataset=None, max_increase: float | None = None,

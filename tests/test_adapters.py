@@ -132,11 +132,10 @@ def test_cv_defaults_to_the_papers_detector_boxes_on_aflfp_data(synthetic, tmp_p
     assert missed == counts["fallback"]
     doc = score(synthetic, read_predictions(out, synthetic))
     assert doc.boxes == BoxCounts(0, counts["detector"], counts["fallback"])
-    from aflfp_bench.scoring.report import box_text
 
-    assert box_text(doc.boxes) == (f"detector boxes ({counts['fallback']} of {len(synthetic)} image(s) "
-                             "without a detection used the ground-truth box mapped to the "
-                             "detector's convention)")
+    assert doc.boxes.text() == (f"detector boxes ({counts['fallback']} of {len(synthetic)} "
+                                "image(s) without a detection used the ground-truth box "
+                                "mapped to the detector's convention)")
     # A second run with new fold models reads the detections instead of detecting again.
     for model in tmp_path.glob("cv.fold*.npz"):
         model.unlink()

@@ -44,6 +44,13 @@ def test_lists_of_floats_take_the_fast_path_to_the_same_text(values):
     assert dumps({"values": values}) == _reference({"values": values})
 
 
+@given(st.lists(st.text(max_size=8), max_size=30), st.lists(st.integers(), max_size=30),
+       st.lists(st.booleans(), max_size=5))
+def test_lists_of_texts_and_of_integers_take_the_fast_path_to_the_same_text(texts, ints, flags):
+    doc = {"texts": texts, "ints": ints, "flags": flags, "mixed": [*ints[:3], *flags]}
+    assert dumps(doc) == _reference(doc)
+
+
 def test_a_scores_document(golden_formats):
     import aflfp_bench as ab
 

@@ -237,3 +237,29 @@ def test_the_palsy_gap_column_appears_with_the_subjects_and_keys_the_cache(board
     first = board.entries[0].scores.palsy.overall.gap
     assert f"{100 * first.mean:+.2f} [{100 * first.ci[0]:+.2f}, {100 * first.ci[1]:+.2f}]" in lines[1]
     assert "Palsy gap: NME of the affected minus the unaffected half" in leaderboard_text(board)
+
+
+def test_the_board_scores_no_clinical_section_and_a_report_over_it_does(board_dir, ds, tmp_path):
+    cache = tmp_path / "cache"
+    board = leaderboard.build(board_dir, ds, settings=Settings(resamples=50), cache=cache,
+                              clinical=False)
+    assert board.n_scored == 3
+    assert all(e.scores.clinical is None for e in board.entries if e.scores is not None)
+    # An entry kept without the section is not the scores of a board that shows it.
+    full = leaderboard.build(board_dir, ds, settings=Settings(resamples=50), cache=cache)
+    assert (full.n_scored, full.n_cached) == (3, 0)
+    assert all(e.scores.clinical is not None for e in full.entries if e.scores is not None)
+    assert [e.mean for e in full.entries] == [e.mean for e in board.entries]
+    again = leaderboard.build(board_dir, ds, settings=Settings(resamples=50), cache=cache,
+                              clinical=False)
+    assert (again.n_scored, again.n_cached) == (0, 3)
+
+
+def test_entries_share_one_copy_of_the_per_image_labels(board_dir, ds):
+    board = leaderboard.build(board_dir, ds, settings=Settings(resamples=50), verify=True)
+    scored = [e.scores.per_image for e in board.entries if e.scores is not None]
+    assert len(scored) == 3
+    for per in scored[1:]:
+        assert per.image_id is scored[0].image_id and per.subject is scored[0].subject
+        assert per.nme is not scored[0].nme
+    assert len({tuple(np.round(p.nme, 12)) for p in scored}) == 3

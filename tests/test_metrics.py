@@ -167,3 +167,18 @@ def test_reading_names_the_formula():
         "NME = mean_k ||p_k - g_k|| / d(outer eye corners) (per-point mean, the 300-W convention)")
     assert metrics.reading("bbox", "spectral").startswith("NME = ||P - G||_2 / sqrt(w*h) (AFLFP Eq. 3")
     assert metrics.default_threshold("mean") == 0.08 and metrics.default_threshold() == 0.66
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.sampled_from(["frobenius", "spectral", "mean"]),
+       st.lists(st.lists(st.integers(0, 67), min_size=1, max_size=20, unique=True),
+                min_size=1, max_size=6))
+def test_aggregates_of_point_groups_are_those_of_each_group_alone_bit_for_bit(seed, agg, groups):
+    rng = np.random.default_rng(seed)
+    diff = rng.normal(0, rng.uniform(0.1, 50), (7, 68, 2))
+    diff[rng.random(diff.shape) < 0.05] = np.nan
+    groups = [np.array(g) for g in groups]
+    together = metrics.aggregate_groups(diff, groups, agg=agg)
+    for idx, got in zip(groups, together):
+        want = metrics.aggregate(diff[:, idx], agg=agg)
+        assert got.tobytes() == want.tobytes()

@@ -36,7 +36,7 @@ from ..reading.formats import ReadOptions
 from ..reading.text import INVISIBLE, plain
 from ..reading.userdirs import cache_dir
 from ..scoring.comparison import Result, paired
-from ..scoring.document import Scores
+from ..scoring.document import PerImage, Scores
 from ..scoring.published import incomparable
 from ..scoring.report import ReportModel, build_report
 from ..scoring.settings import DEFAULTS, Settings
@@ -115,10 +115,10 @@ def ground_truth_key(dataset: Dataset) -> str:
 
 
 def cache_key(predictions: Path, gt_key: str, settings: Settings,
-              options: ReadOptions | None = None) -> str:
+              options: ReadOptions | None = None, *, clinical: bool = True) -> str:
     """The SHA-256 of everything a submission's scores depend on: its prediction file (and
-    the files naming its images), how it is read, the ground truth, the settings and the
-    toolkit's version."""
+    the files naming its images), how it is read, the ground truth, the settings, whether
+    they hold the clinical section, and the toolkit's version."""
     options = options or ReadOptions()
     digest = hashlib.sha256()
     _hash_path(predictions, digest)
@@ -130,6 +130,7 @@ def cache_key(predictions: Path, gt_key: str, settings: Settings,
     digest.update(gt_key.encode())
     digest.update(json.dumps(settings.metric().to_dict(), sort_keys=True).encode())
     digest.update(f"{settings.alpha!r},{settings.resamples},{settings.seed}".encode())
+    digest.update(b"\0clinical\0" if clinical else b"\0no clinical\0")
     digest.update(__version__.encode())
     return digest.hexdigest()
 
@@ -146,8 +147,9 @@ def name_key(name: str) -> str:
 
 
 def score_cached(sub: Submission, dataset: Dataset, gt_key: str, settings: Settings,
-                 cache: ScoreCache | None, warn) -> tuple[Scores, bool]:
-    """(scores, whether they came from the cache); ``cache`` None rescores. A submission
+                 cache: ScoreCache | None, warn, *, clinical: bool = True) -> tuple[Scores, bool]:
+    """(scores, whether they came from the cache; with the clinical section unless
+    ``clinical`` is False); ``cache`` None rescores. A submission
     made for another ground truth is a BenchError; one that does not name its ground
     truth's fingerprint is scored with a warning."""
     why = sub.made_for(dataset)
@@ -157,14 +159,14 @@ def score_cached(sub: Submission, dataset: Dataset, gt_key: str, settings: Setti
         warn(f"{sub.slug}: submission.json names no ground_truth fingerprint: scored "
              f"against {dataset.identity} on the strength of its dataset name")
     options = sub.read_options()
-    key = cache_key(sub.predictions, gt_key, settings, options)
+    key = cache_key(sub.predictions, gt_key, settings, options, clinical=clinical)
     if cache is not None:
         scores, why = cache.get(key)
         if scores is not None:
             return scores, True
         if why:
             warn(f"{sub.slug}: cache entry not used, rescoring: {why}")
-    scores, _ = resolve(sub.predictions, dataset, settings, options=options)
+    scores, _ = resolve(sub.predictions, dataset, settings, options=options, clinical=clinical)
     if cache is not None:
         try:
             cache.put(key, scores)
@@ -174,9 +176,11 @@ def score_cached(sub: Submission, dataset: Dataset, gt_key: str, settings: Setti
 
 
 def build(root, dataset: Dataset, settings: Settings | None = None, *, cache=None,
-          verify: bool = False, progress=None) -> Leaderboard:
+          verify: bool = False, progress=None, clinical: bool = True) -> Leaderboard:
     """Score and rank every submission under ``root``. ``cache``: the score cache's folder
-    (default :func:`default_cache`); ``verify``: rescore every entry, believing no cache."""
+    (default :func:`default_cache`); ``verify``: rescore every entry, believing no cache;
+    ``clinical``: score each entry's clinical section (the board's table and page do not
+    show it; a report over the submissions does)."""
     root = Path(root)
     settings = settings or DEFAULTS
     folder = default_cache() if cache is None else Path(cache)
@@ -189,6 +193,7 @@ def build(root, dataset: Dataset, settings: Settings | None = None, *, cache=Non
     subs, skipped = discover(root)
     gt_key = ground_truth_key(dataset)
     entries, n_scored, n_cached = [], 0, 0
+    labels = _Labels()
     left: dict[str, list[str]] = {}
     names: dict[str, Submission] = {}
     for sub in subs:
@@ -212,10 +217,12 @@ def build(root, dataset: Dataset, settings: Settings | None = None, *, cache=Non
                 entries.append(Entry(sub, mean=sub.meta["table2"]["Avg"] / 100))
             else:
                 scores, cached = score_cached(sub, dataset, gt_key, settings, store,
-                                              notices.append)
-                # The board shows no per-image clinical values (a cached entry has none):
-                # holding them for every submission would make its memory grow.
-                scores = dataclasses.replace(scores, fidelity=None)
+                                              notices.append, clinical=clinical)
+                # The board holds no per-image clinical values (a cached entry has none),
+                # and one copy of the per-image labels every entry shares: what it keeps
+                # of a submission is its numbers.
+                scores = dataclasses.replace(scores, fidelity=None,
+                                             per_image=labels.shared(scores.per_image))
                 n_cached += cached
                 n_scored += not cached
                 entries.append(Entry(sub, scores))
@@ -238,6 +245,23 @@ def build(root, dataset: Dataset, settings: Settings | None = None, *, cache=Non
                         bool(dataset.synthetic), dataset.identity, n_scored, n_cached,
                         notes=notes, warnings=notices)
     return board
+
+
+class _Labels:
+    """The per-image labels (ids, subjects, expressions, keyframes, folds) of the entries
+    seen so far, kept once: an entry whose labels equal them refers to them."""
+
+    def __init__(self):
+        self.kept: list[PerImage] = []
+
+    def shared(self, per: PerImage) -> PerImage:
+        for kept in self.kept:
+            if len(kept) == len(per) and all(
+                    np.array_equal(getattr(kept, f), getattr(per, f))
+                    for f in ("image_id", "subject", "expression", "keyframe", "fold")):
+                return dataclasses.replace(kept, nme=per.nme)
+        self.kept.append(per)
+        return per
 
 
 def _rank(scored: list[Entry], settings: Settings) -> None:

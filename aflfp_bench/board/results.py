@@ -51,12 +51,13 @@ def is_scores_file(path) -> bool:
 
 
 def resolve(path, dataset: Dataset | None, settings: Settings | None = None, *,
-            allow_missing: bool = False,
-            options: ReadOptions | None = None) -> tuple[Scores, np.ndarray | None]:
+            allow_missing: bool = False, options: ReadOptions | None = None,
+            clinical: bool = True) -> tuple[Scores, np.ndarray | None]:
     """``(scores, predicted points or None)`` of a scores JSON, a prediction file or
-    folder (read with ``options``, scored against ``dataset`` under ``settings``), or a
-    submission folder (its prediction file, read with the submission's own options; one
-    made for another ground truth than ``dataset`` is a BenchError naming both)."""
+    folder (read with ``options``, scored against ``dataset`` under ``settings``; with its
+    clinical section unless ``clinical`` is False), or a submission folder (its prediction
+    file, read with the submission's own options; one made for another ground truth than
+    ``dataset`` is a BenchError naming both)."""
     target = Path(path)
     if target.is_dir() and (target / SUBMISSION_FILE).is_file():
         sub = load_submission(target)
@@ -71,7 +72,7 @@ def resolve(path, dataset: Dataset | None, settings: Settings | None = None, *,
     if dataset is None:
         raise BenchError(f"{target}: a prediction file needs the ground truth (--data)")
     preds = read_predictions(target, dataset, options=options, allow_missing=allow_missing)
-    return score(dataset, preds, settings), preds.points
+    return score(dataset, preds, settings, clinical=clinical), preds.points
 
 
 def _sidecar(path: Path) -> dict:

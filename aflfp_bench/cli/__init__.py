@@ -7,6 +7,7 @@ library; nothing imports this package back.
 
 from __future__ import annotations
 
+import gc
 import importlib
 from collections.abc import MutableMapping
 
@@ -71,3 +72,17 @@ def main(ctx, quiet):
 
 
 main.commands = _Commands(COMMANDS)
+
+
+def run() -> None:
+    """The ``aflfp-bench`` program (its console script, ``python -m aflfp_bench``):
+    :func:`main`, with the cyclic garbage collector set for a process that ends soon. It
+    looks at young objects after 100,000 new ones instead of 700 (importing pandas alone
+    would start hundreds of passes), and makes no pass over the whole heap at exit (the
+    objects are frozen: the process is ending). Together about 90 ms of a 0.5 s scoring
+    run. A Python caller of :func:`main` or of the library keeps its own collector."""
+    gc.set_threshold(100_000, 10, 10)
+    try:
+        main(prog_name="aflfp-bench")
+    finally:
+        gc.freeze()

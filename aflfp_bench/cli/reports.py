@@ -180,7 +180,7 @@ def leaderboard(directory, data, subjects, settings, html_out, markdown, keep_go
     subs, _ = discover(directory)
     with progress_bar(len(subs), "Scoring submissions") as update:
         board = board_of.build(directory, dataset, settings, cache=cache_dir, verify=verify,
-                               progress=update)
+                               progress=update, clinical=False)
     click.echo(tables.leaderboard_markdown(board) if markdown else tables.leaderboard_text(board))
     click.echo(f"{board.n_scored} scored, {board.n_cached} from cache, {len(board.skipped)} skipped",
                err=True)

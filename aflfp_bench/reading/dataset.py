@@ -34,6 +34,7 @@ from . import jsonfile
 from .atomic import replacing
 from .files import decode_text, excerpt, read_bytes
 from .fingerprint import fingerprint_of, short
+from .memo import GroundTruthMemo
 from .subjects import Subjects, read_subjects
 from .text import csv_cell, csv_text, plain
 from .urls import is_url, join
@@ -90,6 +91,9 @@ class Dataset:
     source: str | None = None
     #: Each subject's affected side, grade and score (:mod:`.subjects`), when known.
     subjects: Subjects | None = None
+    #: What scoring derives from the points and boxes alone (:mod:`.memo`).
+    truth_memo: GroundTruthMemo = field(default_factory=GroundTruthMemo, init=False,
+                                        repr=False, compare=False)
 
     def __post_init__(self):
         n = len(self.meta)

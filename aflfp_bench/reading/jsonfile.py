@@ -76,10 +76,11 @@ def loads(text: str, where: str, *, max_depth: int = MAX_DEPTH):
     return value
 
 
-def loads_signed(text: str, where: str):
-    """Parse JSON text this toolkit wrote and whose signature checked (a leaderboard
-    cache entry): its duplicate keys, depth and numbers were settled when it was written,
-    so it is parsed without the checks :func:`loads` makes of text from elsewhere."""
+def loads_own(text: str, where: str):
+    """Parse JSON text this toolkit wrote into its own cache (a leaderboard entry whose
+    signature checked, a parsed manifest): its duplicate keys, depth and numbers were
+    settled when it was written, so it is parsed without the checks :func:`loads` makes of
+    text from elsewhere (a fifth of their time)."""
     try:
         return json.loads(text)
     except (ValueError, RecursionError) as exc:
@@ -158,8 +159,13 @@ def _text(obj, level: int) -> str:
     if isinstance(obj, (list, tuple)):
         if not obj:
             return "[]"
-        if all(type(v) is float for v in obj):          # the bulk of a document
+        kinds = set(map(type, obj))
+        if kinds == {float}:                             # the bulk of a document
             parts = [_NOT_FINITE.get(t, t) for t in map(float.__repr__, obj)]
+        elif kinds == {str}:                             # per-image ids, subjects, codes
+            parts = list(map(encode_basestring_ascii, obj))
+        elif kinds == {int}:                             # per-image folds
+            parts = list(map(int.__repr__, obj))
         else:
             parts = [_text(v, level + 1) for v in obj]
         return "[" + inner + ("," + inner).join(parts) + close + "]"

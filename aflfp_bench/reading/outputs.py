@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,9 +27,9 @@ class Reads:
 
     files: list[tuple[Path, str]] = field(default_factory=list)
     trees: list[tuple[Path, str]] = field(default_factory=list)
-    #: (a function giving the real, case-normalised paths of a dataset's images, what they
-    #: are): the set is made only when some output is checked against it
-    images: list[tuple[Callable[[], frozenset[str]], str]] = field(default_factory=list)
+    #: (the dataset's images, what they are): their paths are resolved only when an
+    #: output's name could be one of theirs
+    images: list[tuple[_Images, str]] = field(default_factory=list)
 
     def add(self, path, what: str = "an input") -> Reads:
         """A file or folder given to the run (None, ``-`` and URLs are skipped)."""
@@ -47,23 +46,40 @@ class Reads:
         folder = source is not None and Path(source).is_dir()
         self.add(source, "the ground truth's folder" if folder else "the ground truth")
         if dataset.root is not None and not is_url(dataset.root):
-            # The root resolved once; each image's own path normalised (``..``, absolute
-            # paths), not resolved: a system call per image would cost every command.
-            root, names = dataset.root, dataset.meta["image"]
-
-            @functools.cache
-            def images() -> frozenset[str]:
-                real = os.path.realpath(root)
-                return frozenset(os.path.normcase(os.path.normpath(os.path.join(real, p)))
-                                 for p in names)
-
+            images = _Images(dataset.root, dataset.meta["image"].tolist())
             self.images.append((images, "an image of the ground truth"))
             if folder:   # its folders as read, links followed: each one is read
-                for parent in sorted({os.path.dirname(p) for p in images()}):
+                for parent in sorted({os.path.dirname(p) for p in images.paths}):
                     self.trees.append((Path(parent), "a folder of the ground truth"))
         if dataset.subjects is not None and dataset.subjects.source:
             self.add(dataset.subjects.source, "the subjects file")
         return self
+
+
+class _Images:
+    """A dataset's images: the root resolved once, each image's own path normalised
+    (``..``, absolute paths), not resolved (a system call per image would cost every
+    command)."""
+
+    def __init__(self, root, names: list[str]):
+        self.root, self.names = root, names
+
+    @functools.cached_property
+    def _text(self) -> str:
+        return "\n".join([os.path.realpath(self.root), *self.names]).casefold()
+
+    def could_hold(self, name: str) -> bool:
+        """False when no image's resolved path can end in the file name ``name``
+        (casefolded): each such path's last part is a part of the root or of the image's
+        own path, so it appears in their text."""
+        return name in self._text
+
+    @functools.cached_property
+    def paths(self) -> frozenset[str]:
+        """The real, case-normalised paths of the images."""
+        real = os.path.realpath(self.root)
+        return frozenset(os.path.normcase(os.path.normpath(os.path.join(real, p)))
+                         for p in self.names)
 
 
 def _key(path) -> str:
@@ -117,9 +133,11 @@ def check_outputs(outputs, reads: Reads) -> None:
                 raise BenchError(f"{option} {out}: inside {hit[0]} ({hit[1]}), which this run "
                                  "reads; write it elsewhere")
         target = _key(out)
-        for made, what in reads.images:
-            images = made()
-            name = os.path.basename(target).casefold()
+        name = os.path.basename(target).casefold()
+        for held, what in reads.images:
+            if not held.could_hold(name):
+                continue
+            images = held.paths
             if target in images or (os.path.exists(out) and any(
                     same_file(out, p) for p in images
                     if os.path.basename(p).casefold() == name)):

@@ -161,18 +161,11 @@ def _align(records: Records, fmt: str, source: str, dataset: Dataset, options: R
            allow_missing: bool) -> Predictions:
     _check_count(source, records, options)
     index = KeyIndex(dataset)
-    rows = np.empty(len(records.keys), dtype=int)
-    taken: dict[int, int] = {}
-    for r, key in enumerate(records.keys):
-        i = index.get(key, lambda r=r: records.where(r))
-        if i is None:
-            raise BenchError(f"{records.where(r)}: unknown image_id {excerpt(key)} (not in the "
-                             f"ground truth {dataset.label})")
-        if i in taken:
-            raise BenchError(f"{records.where(r)}: duplicate prediction for {dataset.ids[i]!r} "
-                             f"(first at {records.where(taken[i])})")
-        taken[i] = r
-        rows[r] = i
+    found = list(map(index.ids.get, records.keys))     # every key an image id: at once
+    if None not in found and len(set(found)) == len(found):
+        rows = np.array(found, dtype=int)
+    else:
+        rows = _rows(records, index, dataset)
     if options.one_based:
         records.coords = records.coords - 1.0
     _check_values(records, rows, dataset)
@@ -195,6 +188,24 @@ def _align(records: Records, fmt: str, source: str, dataset: Dataset, options: R
     if options.one_based:
         notes.append("1-based coordinates: 1 subtracted")
     return Predictions(points, present, source, fmt, boxes, options.markup, notes)
+
+
+def _rows(records: Records, index: KeyIndex, dataset: Dataset) -> np.ndarray:
+    """The dataset row of each record's key, one key at a time (folder prefixes, paths,
+    stems), refusing an unknown key or a second prediction for an image."""
+    rows = np.empty(len(records.keys), dtype=int)
+    taken: dict[int, int] = {}
+    for r, key in enumerate(records.keys):
+        i = index.get(key, lambda r=r: records.where(r))
+        if i is None:
+            raise BenchError(f"{records.where(r)}: unknown image_id {excerpt(key)} (not in the "
+                             f"ground truth {dataset.label})")
+        if i in taken:
+            raise BenchError(f"{records.where(r)}: duplicate prediction for {dataset.ids[i]!r} "
+                             f"(first at {records.where(taken[i])})")
+        taken[i] = r
+        rows[r] = i
+    return rows
 
 
 class MissingPredictionsError(BenchError):

@@ -7,7 +7,6 @@ from ..reading.text import plain
 from ..scoring.clinical_document import ClinicalDocument
 from ..scoring.document import Clinical, Scores
 from ..scoring.palsy import Palsy
-from ..scoring.report import box_text
 from .numbers import (
     fixed,
     interval,
@@ -57,9 +56,8 @@ def score_table(scores: Scores) -> str:
     if scores.offset_px is not None:
         x, y = scores.offset_px
         lines.append(f"mean offset (prediction - ground truth): x {signed(x)} px, y {signed(y)} px")
-    boxes = box_text(scores.boxes)
-    if boxes:
-        lines.append(f"face boxes: {boxes}")
+    if scores.boxes:
+        lines.append(f"face boxes: {scores.boxes.text()}")
     if scores.palsy is not None:
         lines += ["", palsy_text(scores.palsy)]
     return "\n".join(lines)

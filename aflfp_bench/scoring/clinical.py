@@ -166,11 +166,12 @@ def _pixels_per_unit(pts: np.ndarray, mm_per_pixel, iod) -> np.ndarray:
     return own[:, None] / 100.0
 
 
-def _frame_xy(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _frame_xy(pts: np.ndarray, major=None) -> tuple[np.ndarray, np.ndarray]:
     """Face-frame x and y of every point, ``(68, n)`` each (point-major, so that one
-    point's values over the images are contiguous), in pixels."""
+    point's values over the images are contiguous), in pixels; ``major``: the points'
+    :func:`_point_major` form, when the caller has it."""
     origin, u, v = face_frame(pts)
-    px, py = _point_major(pts)
+    px, py = _point_major(pts) if major is None else major
     lx, ly = px - origin[:, 0], py - origin[:, 1]
     return lx * u[:, 0] + ly * u[:, 1], lx * v[:, 0] + ly * v[:, 1]
 
@@ -215,7 +216,8 @@ def facial_measures(points, *, mm_per_pixel=None, iod=None) -> dict[str, np.ndar
     in degrees."""
     pts = _check_points(points)
     unit = _pixels_per_unit(pts, mm_per_pixel, iod)
-    return _sided(pts, unit, *_frame_xy(pts))
+    major = _point_major(pts)
+    return _sided(major, unit, *_frame_xy(pts, major))
 
 
 def all_measures(points, *, mm_per_pixel=None, iod=None) -> tuple[dict, dict]:
@@ -223,12 +225,14 @@ def all_measures(points, *, mm_per_pixel=None, iod=None) -> tuple[dict, dict]:
     frame computed once."""
     pts = _check_points(points)
     unit = _pixels_per_unit(pts, mm_per_pixel, iod)
-    x, y = _frame_xy(pts)
-    return _sided(pts, unit, x, y), _midline(unit, x)
+    major = _point_major(pts)
+    x, y = _frame_xy(pts, major)
+    return _sided(major, unit, x, y), _midline(unit, x)
 
 
-def _sided(pts, unit, x, y) -> dict[str, np.ndarray]:
-    px, py = _point_major(pts)
+def _sided(major, unit, x, y) -> dict[str, np.ndarray]:
+    """The per-side measures from the points' :func:`_point_major` form and face frame."""
+    px, py = major
 
     def sides(f) -> np.ndarray:
         return np.stack([f(0), f(1)], axis=1)
@@ -239,7 +243,7 @@ def _sided(pts, unit, x, y) -> dict[str, np.ndarray]:
     def contour(idx, at) -> np.ndarray:
         return _at_x(x[idx], y[idx], at)
 
-    crossing = contour(_LOWER_OUTER, np.zeros(len(pts)))             # lower lip on the midline
+    crossing = contour(_LOWER_OUTER, np.zeros(px.shape[1]))          # lower lip on the midline
     corner_x, corner_y = x[list(_CORNER)].T, y[list(_CORNER)].T      # (n, 2) each
     half = corner_x / 2                                              # halfway to each corner
     eye_x = sides(lambda s: (x[_EYE_CORNERS[s][0]] + x[_EYE_CORNERS[s][1]]) / 2)

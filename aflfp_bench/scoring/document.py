@@ -163,6 +163,16 @@ class BoxCounts:
     def total(self) -> int:
         return self.gt + self.detector + self.fallback
 
+    def text(self) -> str:
+        """Which face boxes the predictions used, in words."""
+        n = self.total
+        if self.gt == n:
+            return "ground-truth boxes (--box gt)"
+        if self.gt:
+            return f"mixed boxes ({self.gt} ground truth of {n})"
+        return (f"detector boxes ({self.fallback} of {n} image(s) without a detection used the "
+                "ground-truth box mapped to the detector's convention)")
+
 
 @dataclass
 class Scores:

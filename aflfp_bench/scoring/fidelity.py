@@ -37,7 +37,7 @@ warns and is nan.
 from __future__ import annotations
 
 import warnings
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -207,9 +207,10 @@ def _sides(affected, subjects, n: int):
     return aff, subj
 
 
-def _affected_agreement(gd, pd_, mask, aff, subj, boot) -> tuple[float, list[float], int]:
+def _affected_agreement(gd, pd_, mask, aff, columns, boot) -> tuple[float, list[float], int]:
     """(fraction, [low, high], n) of the images in ``mask`` with a known affected side
-    where the prediction keeps the sign of (affected - unaffected)."""
+    where the prediction keeps the sign of (affected - unaffected); ``columns``: each
+    image's subject in ``boot``."""
     if aff is None:
         return NAN, [NAN, NAN], 0
     known = mask & (aff != None)  # noqa: E711 (elementwise)
@@ -218,7 +219,7 @@ def _affected_agreement(gd, pd_, mask, aff, subj, boot) -> tuple[float, list[flo
     n = int(known.sum())
     if not n:
         return NAN, [NAN, NAN], 0
-    mean, lo, hi = cluster_mean_ci(agree[known], subj[known], boot)
+    mean, lo, hi = cluster_mean_ci(agree[known], None, boot, columns=columns[known])
     return mean, [lo, hi], n
 
 
@@ -229,14 +230,33 @@ def _scale(gt_points, mm_per_pixel) -> dict:
     zero = ~(iod > 0)
     if zero.any():
         warnings.warn(f"{int(zero.sum())} image(s) have a zero ground-truth inter-ocular "
-                      "distance; their clinical measures are nan", UndefinedStatisticWarning, 3)
+                      "distance; their clinical measures are nan", UndefinedStatisticWarning, 4)
     return {"iod": np.where(zero, np.nan, iod)}
+
+
+@dataclass(frozen=True)
+class TruthMeasures:
+    """The ground truth's side of :func:`fidelity`: the unit both point sets are measured
+    in (``scale``: ``mm_per_pixel`` or the ground truth's ``iod``) and the ground truth's
+    per-side and midline measures in it."""
+
+    scale: dict
+    sided: dict
+    midline: dict
+
+
+def measure_truth(gt_points, *, mm_per_pixel=None) -> TruthMeasures:
+    """The ground truth's measures, as :func:`fidelity` computes them (``mm_per_pixel``:
+    one number or one per image; else % of each face's inter-ocular distance)."""
+    gt_points = np.asarray(gt_points, dtype=float)
+    scale = _scale(gt_points, mm_per_pixel)
+    return TruthMeasures(scale, *all_measures(gt_points, **scale))
 
 
 def fidelity(gt_points, pred_points, expressions, *, subjects=None, affected=None,
              clear: float = CLEAR_RATIO, clear_angle: float = CLEAR_ANGLE, mm_per_pixel=None,
              level: float = DEFAULT_LEVEL, resamples: int = DEFAULT_RESAMPLES,
-             seed: int = DEFAULT_SEED) -> Fidelity:
+             seed: int = DEFAULT_SEED, truth: TruthMeasures | None = None) -> Fidelity:
     """Per-measure agreement of ``pred_points`` with ``gt_points`` (both (n, 68, 2)).
 
     ``subjects`` and ``affected`` (``"right"``, ``"left"`` or None per image) give the
@@ -247,11 +267,11 @@ def fidelity(gt_points, pred_points, expressions, *, subjects=None, affected=Non
     Returns a :class:`~.clinical_section.Fidelity`: ``settings``, ``measures`` (a
     :class:`~.clinical_section.ClinicalMeasure` per measure) and ``per_image`` (a
     :class:`~.clinical_section.MeasureImages` per measure: the compared values of both
-    point sets, image by image)."""
-    gt_points = np.asarray(gt_points, dtype=float)
-    scale = _scale(gt_points, mm_per_pixel)
-    gt, gt_mid = all_measures(gt_points, **scale)
-    pred, pred_mid = all_measures(pred_points, **scale)
+    point sets, image by image). ``truth``: :func:`measure_truth` of ``gt_points`` with
+    this ``mm_per_pixel``, when the caller keeps it (``gt_points`` is then not read)."""
+    truth = truth or measure_truth(gt_points, mm_per_pixel=mm_per_pixel)
+    gt, gt_mid = truth.sided, truth.midline
+    pred, pred_mid = all_measures(pred_points, **truth.scale)
     n = len(gt[MEASURES[0]])
     if len(pred[MEASURES[0]]) != n:
         raise ValueError(f"got {len(pred[MEASURES[0]])} predicted faces for {n} ground-truth faces")
@@ -266,6 +286,7 @@ def fidelity(gt_points, pred_points, expressions, *, subjects=None, affected=Non
     aff, subj = _sides(affected, subjects, n)
     boot = (make_bootstrap(subj, n_resamples=resamples, seed=seed, level=level)
             if aff is not None and n else None)
+    columns = None if boot is None else boot.index(subj)
     mm = mm_per_pixel is not None
     measures, per_image = {}, {}
     for m in MEASURES:
@@ -282,7 +303,7 @@ def fidelity(gt_points, pred_points, expressions, *, subjects=None, affected=Non
         # A tie or an undefined value names no side: it disagrees (argmin would say right).
         pred_side[~np.isfinite(chosen).all(axis=1) | (chosen[:, 0] == chosen[:, 1])] = -1
         affected_agree, affected_ci, n_affected = _affected_agreement(
-            gd, pd_, clear_mask, aff, subj, boot)
+            gd, pd_, clear_mask, aff, columns, boot)
         measures[m] = ClinicalMeasure(
             unit="mm" if (mm and m not in ANGLES) else UNITS[m], kind="sided",
             expressions=list(RELEVANT[m]), n=int(rel.sum()), icc=icc, icc_ci=icc_ci, r=r,

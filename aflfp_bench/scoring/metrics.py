@@ -172,16 +172,46 @@ def aggregate(displacement: np.ndarray, *, agg: str = DEFAULT_AGG) -> np.ndarray
     (array([4.]), array([5.]), array([3.5]))
     """
     check_option("agg", agg, AGGS)
-    e = np.asarray(displacement, dtype=float)
-    if e.ndim != 3 or e.shape[2] != 2:
-        raise ValueError(f"displacement must have shape (n, k, 2), got {e.shape}")
-    dx, dy = e[..., 0], e[..., 1]
+    dx, dy = _components(displacement)
     if agg == "mean":
         return np.sqrt(dx * dx + dy * dy).mean(axis=1)
     a, c = (dx * dx).sum(axis=1), (dy * dy).sum(axis=1)
     if agg == "frobenius":
         return np.sqrt(a + c)
-    b = (dx * dy).sum(axis=1)
+    return _spectral(a, c, (dx * dy).sum(axis=1))
+
+
+def aggregate_groups(displacement: np.ndarray, groups, *, agg: str = DEFAULT_AGG) -> list[np.ndarray]:
+    """``[aggregate(displacement[:, idx], agg=agg) for idx in groups]``, the same numbers,
+    with each point's terms (its squares, or its distance) computed once for every group
+    (``groups``: index arrays of points).
+
+    >>> e = [[[3.0, 0.0], [0.0, 4.0]]]
+    >>> [g.tolist() for g in aggregate_groups(e, [[0], [1], [0, 1]])]
+    [[3.0], [4.0], [5.0]]
+    """
+    check_option("agg", agg, AGGS)
+    dx, dy = _components(displacement)
+    if agg == "mean":
+        distance = np.sqrt(dx * dx + dy * dy)
+        return [distance[:, idx].mean(axis=1) for idx in groups]
+    xx, yy = dx * dx, dy * dy
+    if agg == "frobenius":
+        return [np.sqrt(xx[:, idx].sum(axis=1) + yy[:, idx].sum(axis=1)) for idx in groups]
+    xy = dx * dy
+    return [_spectral(xx[:, idx].sum(axis=1), yy[:, idx].sum(axis=1), xy[:, idx].sum(axis=1))
+            for idx in groups]
+
+
+def _components(displacement) -> tuple[np.ndarray, np.ndarray]:
+    e = np.asarray(displacement, dtype=float)
+    if e.ndim != 3 or e.shape[2] != 2:
+        raise ValueError(f"displacement must have shape (n, k, 2), got {e.shape}")
+    return e[..., 0], e[..., 1]
+
+
+def _spectral(a: np.ndarray, c: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The largest singular value of error matrices with sums a = dx^2, c = dy^2, b = dx dy."""
     half = (a - c) / 2
     return np.sqrt(np.maximum((a + c) / 2 + np.hypot(half, b), 0.0))
 

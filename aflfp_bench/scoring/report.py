@@ -17,7 +17,6 @@ from ..errors import BenchError, UndefinedStatisticWarning
 from ..protocol import EXPRESSION_CODES, KEYFRAMES
 from ..reading.files import excerpt
 from .comparison import Result, paired
-from .document import BoxCounts
 from .published import Published, incomparable
 from .settings import DEFAULTS, MetricSettings, Settings
 from .stats import DEFAULT_LEVEL, Paired, cluster_mean_ci, make_bootstrap, paired_comparison
@@ -153,20 +152,6 @@ class ReportModel:
     versus_best: list[Comparison] = field(default_factory=list)
 
 
-def box_text(boxes: BoxCounts | None) -> str | None:
-    """Which face boxes a scores document's predictions used, in words (None when its
-    prediction file did not record them)."""
-    if boxes is None:
-        return None
-    n = boxes.total
-    if boxes.gt == n:
-        return "ground-truth boxes (--box gt)"
-    if boxes.gt:
-        return f"mixed boxes ({boxes.gt} ground truth of {n})"
-    return (f"detector boxes ({boxes.fallback} of {n} image(s) without a detection used the "
-            "ground-truth box mapped to the detector's convention)")
-
-
 def _published_row(pub: Published, columns) -> Row:
     cells = {c: Cell(pub.mean[c], pub.std.get(c, float("nan"))) if c in pub.mean else None
              for c in columns}
@@ -259,7 +244,7 @@ def build_report(results: list[Result], *, settings: Settings | None = None,
         metric=first.settings, stats=settings, reference=reference,
         n_subjects=int(len(boot.subjects)), level=boot.level,
         scores_toolkits=tuple(sorted({r.scores.toolkit for r in results})),
-        boxes={r.name: text for r in results if (text := box_text(r.scores.boxes))},
+        boxes={r.name: r.scores.boxes.text() for r in results if r.scores.boxes},
         identity=next((r.scores.dataset for r in results if r.scores.dataset.fingerprint),
                       first.dataset).identity)
     report = ReportModel(columns, rows, table3, reference, best, report_settings, keyframes,

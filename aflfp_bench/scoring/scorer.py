@@ -31,9 +31,9 @@ from .document import (
     Stat,
     Summary,
 )
-from .fidelity import fidelity
-from .metrics import aggregate, ced, nme, normalizer, point_errors, summary
-from .palsy import breakdowns
+from .fidelity import TruthMeasures, fidelity, measure_truth
+from .metrics import aggregate, aggregate_groups, ced, nme, normalizer, point_errors, summary
+from .palsy import breakdowns, halves
 from .settings import DEFAULTS, Settings
 
 CED_STEPS = 80
@@ -68,9 +68,11 @@ def score(dataset: Dataset, predictions: Predictions, settings: Settings | None 
     per_point = distances.mean(axis=1) / d   # nme(..., agg="mean"), the same operations
     diff = pred - gt
     # A group of points: the same reading over its points only, the whole face's normaliser.
-    regions = {name: Stat.of(aggregate(diff[:, idx], agg=agg) / d) for name, idx in REGIONS.items()}
-    sides = {side: Stat.of(aggregate(diff[:, idx], agg=agg) / d)
-             for side, idx in (("right", RIGHT_SIDE), ("left", LEFT_SIDE))}
+    groups = {**REGIONS, "right": RIGHT_SIDE, "left": LEFT_SIDE,
+              **({} if dataset.subjects is None else halves())}
+    grouped = dict(zip(groups, aggregate_groups(diff, groups.values(), agg=agg)))
+    regions = {name: Stat.of(grouped[name] / d) for name in REGIONS}
+    sides = {side: Stat.of(grouped[side] / d) for side in ("right", "left")}
     landmarks = (distances / d[:, None]).mean(axis=0)
     expr = meta["expression"].to_numpy(dtype=object)
     keyframe = meta["keyframe"].to_numpy(dtype=object)
@@ -81,11 +83,12 @@ def score(dataset: Dataset, predictions: Predictions, settings: Settings | None 
     affected = None if dataset.subjects is None else dataset.subjects.affected_side(subjects)
     result = None
     if clinical:
+        truth = _truth(dataset, gt, everything, _clinical_truth)
         result = _fidelity(gt, pred, expr, subjects=subjects, affected=affected,
-                           resamples=settings.resamples, seed=settings.seed)
+                           resamples=settings.resamples, seed=settings.seed, truth=truth)
     palsy = None
     if dataset.subjects is not None:
-        palsy = breakdowns(diff, d, lambda x: aggregate(x, agg=agg), subjects=subjects,
+        palsy = breakdowns(grouped, d, subjects=subjects,
                            expressions=expr, errors=errors, table=dataset.subjects,
                            resamples=settings.resamples, seed=settings.seed,
                            alpha=settings.alpha)
@@ -104,7 +107,7 @@ def score(dataset: Dataset, predictions: Predictions, settings: Settings | None 
         by_keyframe=_by(errors, keyframe, KEYFRAMES),
         by_fold=_by(errors, fold, sorted(set(fold.tolist()))),
         by_region=regions, by_side=sides, by_landmark=landmarks.tolist(),
-        gt_mean_shape=((gt - boxes[:, None, :2]) / boxes[:, None, 2:]).mean(axis=0).tolist(),
+        gt_mean_shape=[list(row) for row in _truth(dataset, gt, everything, _mean_shape, boxes)],
         ced=Ced(thresholds.tolist(), ced(errors, thresholds).tolist()),
         per_image=PerImage(meta["image_id"].to_numpy(dtype=object).astype(str).astype(object),
                            subjects,
@@ -116,6 +119,28 @@ def score(dataset: Dataset, predictions: Predictions, settings: Settings | None 
         clinical=None if result is None else result.section(), markup=predictions.markup,
         offset_px=tuple(float(v) for v in diff.reshape(-1, 2).mean(axis=0)),
         notes=list(predictions.notes), fidelity=result, palsy=palsy, diagnostics=found)
+
+
+def _truth(dataset: Dataset, gt: np.ndarray, everything: bool, make, boxes=None):
+    """``make(gt, boxes)``: of the whole dataset kept with it (:mod:`..reading.memo`),
+    else of the scored images."""
+    if everything:
+        return dataset.truth_memo.get(make, dataset.points, dataset.boxes)
+    return make(gt, boxes)
+
+
+def _mean_shape(points: np.ndarray, boxes: np.ndarray) -> list:
+    """The ground truth's mean shape in box units (each point's offset from its box's
+    corner over the box's size), ``(68, 2)`` as lists."""
+    offsets = points - boxes[:, None, :2]
+    offsets /= boxes[:, None, 2:]                      # in place: the same numbers
+    return offsets.mean(axis=0).tolist()
+
+
+def _clinical_truth(points: np.ndarray, _boxes) -> TruthMeasures:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UndefinedStatisticWarning)  # null in the document
+        return measure_truth(points)
 
 
 def _fidelity(gt, pred, expressions, **options) -> Fidelity:

@@ -73,9 +73,14 @@ class Source:
 
     path: Path
     text: str
+    #: The text's UTF-8 bytes, when the file held exactly those (else encoded on demand).
+    data: bytes | None = field(default=None, repr=False)
 
     def rows(self):
         return csv.reader(io.StringIO(self.text, newline=""), skipinitialspace=True)
+
+    def utf8(self) -> bytes:
+        return self.text.encode("utf-8") if self.data is None else self.data
 
 
 def byte_limit(n_images: int) -> int:
@@ -90,7 +95,10 @@ def read_prediction_bytes(path: Path, n_images: int) -> bytes:
 
 
 def read_source(path: Path, n_images: int) -> Source:
-    return Source(path, decode_text(read_prediction_bytes(path, n_images), path))
+    data = read_prediction_bytes(path, n_images)
+    text = decode_text(data, path)
+    # Plain ASCII (no byte-order mark): the bytes are the text's UTF-8 as they stand.
+    return Source(path, text, data if len(text) == len(data) else None)
 
 
 #: No format has a wider header: OpenFace's FeatureExtraction writes about 700 columns.
@@ -107,8 +115,12 @@ def header(src: Source) -> list[str]:
     if line.count(",") >= MAX_COLUMNS:
         raise BenchError(f"{src.path}:1: {line.count(',') + 1} columns; no prediction format "
                          f"has more than {MAX_COLUMNS}")
+    # Without quotes the first line holds the whole header (no cell spans lines): only it
+    # is read, not the whole text.
+    rows = (csv.reader(io.StringIO(src.text[:len(line) + 1], newline=""), skipinitialspace=True)
+            if '"' not in line else src.rows())
     try:
-        first = next(src.rows(), [])
+        first = next(rows, [])
     except csv.Error as exc:
         raise BenchError(f"{src.path}:1: not a CSV header ({exc})") from None
     if len(first) > MAX_COLUMNS:
@@ -252,13 +264,16 @@ _SPACE_AFTER = tuple(a + b for a in (b",", b"\n", b"\r") for b in (b" ", b"\t"))
 
 
 def _spaced(data: bytes) -> bool:
+    # A one-byte search runs at memory speed; the two-byte ones stop at every separator.
+    if b" " not in data and b"\t" not in data:
+        return False
     return data.startswith((b" ", b"\t")) or any(p in data for p in _SPACE_AFTER)
 
 
 def _read_table(src: Source, head: list[str], numeric: list[str], texts: list[str]):
     try:
         # Bytes parse faster than text (pandas encodes text again); the text is UTF-8.
-        data = src.text.encode("utf-8")
+        data = src.utf8()
         # The text columns by position (a header cell may end in spaces); spaces after the
         # separators (OpenFace's ", ") skipped only where there are any: a file without
         # them parses the same either way, a fifth faster.

@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from functools import cache
-from importlib.metadata import entry_points
 
 from ...errors import BenchError
 from .format import CONTAINERS, PredictionFormat
@@ -26,6 +25,14 @@ def builtin() -> tuple[PredictionFormat, ...]:
     for info in pkgutil.iter_modules(importlib.import_module(package).__path__):
         found += getattr(importlib.import_module(f"{package}.{info.name}"), "FORMATS", ())
     return _ordered(found)
+
+
+def entry_points(**selection):
+    """:func:`importlib.metadata.entry_points`, imported when a file first needs a plugin
+    (the import costs every run about 8 ms)."""
+    from importlib.metadata import entry_points as found
+
+    return found(**selection)
 
 
 def installed() -> tuple[PredictionFormat, ...]:
