@@ -253,3 +253,22 @@ def test_an_invocation_leaves_no_state_behind(runner, setup, aflfp_tree, monkeyp
     with progress.silenced():
         assert progress.quiet()
     assert not progress.quiet()
+
+
+def test_the_program_sets_the_collector_for_short_commands_only_and_keeps_exit_codes(tmp_path):
+    import subprocess
+    import sys
+
+    probe = ("import gc, sys\nfrom aflfp_bench.cli import run\ntry:\n    run(sys.argv[1:])\n"
+             "except SystemExit as exc:\n    code = exc.code\n"
+             "print(gc.get_threshold()[0], code, file=sys.stderr)")
+
+    def threshold_and_code(*args):
+        out = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True,
+                             text=True, cwd=tmp_path, timeout=120)
+        return out.stderr.split()[-2:]
+
+    assert threshold_and_code("--version") == ["100000", "0"]
+    assert threshold_and_code("-q", "score", "missing.csv", "--data", "missing.csv")[1] in ("1", "2")
+    assert threshold_and_code("train", "--help")[0] == str(__import__("gc").get_threshold()[0])
+    assert threshold_and_code("score", "--no-such-option") == ["100000", "2"]

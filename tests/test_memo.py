@@ -6,6 +6,7 @@ import dataclasses
 import json
 
 import numpy as np
+import pytest
 
 from aflfp_bench.reading.memo import GroundTruthMemo
 from tests.conftest import memory_dataset, scored
@@ -57,3 +58,30 @@ def test_scores_of_a_dataset_changed_in_place_equal_a_fresh_datasets():
     assert moved["gt_mean_shape"] == again["gt_mean_shape"]
     assert moved["clinical"] == again["clinical"]
     assert moved == again and moved["gt_mean_shape"] != json.loads(first[0])["gt_mean_shape"]
+
+
+def test_object_arrays_are_never_taken_as_unchanged_and_a_pickle_travels_empty():
+    import pickle
+
+    memo = GroundTruthMemo()
+    points = np.zeros((1, 2, 2), dtype=object)
+    make, calls = _counting()
+    for _ in range(3):
+        memo.get(make, points, np.ones((1, 4)))
+    assert len(calls) == 3
+    memo = GroundTruthMemo()
+    floats = np.zeros((1, 2, 2))
+    memo.get(make, floats, np.ones((1, 4)))
+    memo.get(make, floats, np.ones((1, 4)))
+    copy = pickle.loads(pickle.dumps(memo))
+    assert copy._state is None and not copy._used
+
+
+def test_what_scoring_keeps_of_the_ground_truth_cannot_be_changed_through_a_result():
+    ds = memory_dataset(n_subjects=6)
+    first, second = scored(ds, 1.0, seed=1), scored(ds, 1.0, seed=1)
+    for doc in (first, second):
+        kept = doc.fidelity.per_image["mouth_midline_shift"].gt
+        with pytest.raises(ValueError, match="read-only"):
+            kept[:] = 0.0
+    assert scored(ds, 1.0, seed=1).to_json() == second.to_json()

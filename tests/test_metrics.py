@@ -173,12 +173,12 @@ def test_reading_names_the_formula():
 @given(st.integers(0, 2**32 - 1), st.sampled_from(["frobenius", "spectral", "mean"]),
        st.lists(st.lists(st.integers(0, 67), min_size=1, max_size=20, unique=True),
                 min_size=1, max_size=6))
-def test_aggregates_of_point_groups_are_those_of_each_group_alone_bit_for_bit(seed, agg, groups):
+def test_point_terms_give_the_aggregate_of_each_group_alone_bit_for_bit(seed, agg, groups):
     rng = np.random.default_rng(seed)
     diff = rng.normal(0, rng.uniform(0.1, 50), (7, 68, 2))
     diff[rng.random(diff.shape) < 0.05] = np.nan
-    groups = [np.array(g) for g in groups]
-    together = metrics.aggregate_groups(diff, groups, agg=agg)
-    for idx, got in zip(groups, together):
-        want = metrics.aggregate(diff[:, idx], agg=agg)
-        assert got.tobytes() == want.tobytes()
+    terms = metrics.PointTerms(diff, agg=agg)
+    for idx in [np.array(g) for g in groups] + [slice(None), slice(17, 27)]:
+        assert terms.of(idx).tobytes() == metrics.aggregate(diff[:, idx], agg=agg).tobytes()
+    assert (terms.of(slice(None)) / 50.0).tobytes() == metrics.nme(
+        np.zeros_like(diff), diff, agg=agg, boxes=np.tile([0, 0, 50, 50], (7, 1))).tobytes()

@@ -57,7 +57,14 @@ from .clinical_document import ClinicalDocument
 from .clinical_section import ClinicalMeasure, ClinicalSettings, Fidelity, MeasureImages
 from .document import DatasetInfo
 from .fquantile import f_quantile
-from .stats import DEFAULT_LEVEL, DEFAULT_RESAMPLES, DEFAULT_SEED, cluster_mean_ci, make_bootstrap
+from .stats import (
+    DEFAULT_LEVEL,
+    DEFAULT_RESAMPLES,
+    DEFAULT_SEED,
+    Bootstrap,
+    column_mean_ci,
+    make_bootstrap,
+)
 
 CLEAR_RATIO = 0.85
 CLEAR_ANGLE = 5.0
@@ -207,19 +214,37 @@ def _sides(affected, subjects, n: int):
     return aff, subj
 
 
-def _affected_agreement(gd, pd_, mask, aff, columns, boot) -> tuple[float, list[float], int]:
+@dataclass(frozen=True)
+class _Affected:
+    """The images' affected sides as :func:`_affected_agreement` reads them: ``known``
+    (a side is known), ``toward`` (affected - unaffected = toward * (left - right)) and
+    each image's subject column in ``boot``."""
+
+    known: np.ndarray
+    toward: np.ndarray
+    columns: np.ndarray
+    boot: Bootstrap
+
+    @classmethod
+    def of(cls, aff, subj, boot) -> _Affected | None:
+        if aff is None or boot is None:
+            return None
+        return cls(aff != None, np.where(aff == "right", -1.0, 1.0),  # noqa: E711 (elementwise)
+                   boot.index(subj), boot)
+
+
+def _affected_agreement(gd, pd_, mask, sides: _Affected | None) -> tuple[float, list[float], int]:
     """(fraction, [low, high], n) of the images in ``mask`` with a known affected side
-    where the prediction keeps the sign of (affected - unaffected); ``columns``: each
-    image's subject in ``boot``."""
-    if aff is None:
+    where the prediction keeps the sign of (affected - unaffected)."""
+    if sides is None:
         return NAN, [NAN, NAN], 0
-    known = mask & (aff != None)  # noqa: E711 (elementwise)
-    toward = np.where(aff == "right", -1.0, 1.0)       # affected - unaffected = toward * (L - R)
+    known = mask & sides.known
+    toward = sides.toward
     agree = (np.sign(toward * pd_) == np.sign(toward * gd)).astype(float)
     n = int(known.sum())
     if not n:
         return NAN, [NAN, NAN], 0
-    mean, lo, hi = cluster_mean_ci(agree[known], None, boot, columns=columns[known])
+    mean, lo, hi = column_mean_ci(agree[known], sides.columns[known], sides.boot)
     return mean, [lo, hi], n
 
 
@@ -248,6 +273,12 @@ class TruthMeasures:
 def measure_truth(gt_points, *, mm_per_pixel=None) -> TruthMeasures:
     """The ground truth's measures, as :func:`fidelity` computes them (``mm_per_pixel``:
     one number or one per image; else % of each face's inter-ocular distance)."""
+    return _truth_of(gt_points, mm_per_pixel)
+
+
+def _truth_of(gt_points, mm_per_pixel) -> TruthMeasures:
+    """:func:`measure_truth`, called by the public functions (its warnings name their
+    caller's line)."""
     gt_points = np.asarray(gt_points, dtype=float)
     scale = _scale(gt_points, mm_per_pixel)
     return TruthMeasures(scale, *all_measures(gt_points, **scale))
@@ -269,7 +300,7 @@ def fidelity(gt_points, pred_points, expressions, *, subjects=None, affected=Non
     :class:`~.clinical_section.MeasureImages` per measure: the compared values of both
     point sets, image by image). ``truth``: :func:`measure_truth` of ``gt_points`` with
     this ``mm_per_pixel``, when the caller keeps it (``gt_points`` is then not read)."""
-    truth = truth or measure_truth(gt_points, mm_per_pixel=mm_per_pixel)
+    truth = truth or _truth_of(gt_points, mm_per_pixel)
     gt, gt_mid = truth.sided, truth.midline
     pred, pred_mid = all_measures(pred_points, **truth.scale)
     n = len(gt[MEASURES[0]])
@@ -286,7 +317,7 @@ def fidelity(gt_points, pred_points, expressions, *, subjects=None, affected=Non
     aff, subj = _sides(affected, subjects, n)
     boot = (make_bootstrap(subj, n_resamples=resamples, seed=seed, level=level)
             if aff is not None and n else None)
-    columns = None if boot is None else boot.index(subj)
+    sides = _Affected.of(aff, subj, boot)
     mm = mm_per_pixel is not None
     measures, per_image = {}, {}
     for m in MEASURES:
@@ -303,7 +334,7 @@ def fidelity(gt_points, pred_points, expressions, *, subjects=None, affected=Non
         # A tie or an undefined value names no side: it disagrees (argmin would say right).
         pred_side[~np.isfinite(chosen).all(axis=1) | (chosen[:, 0] == chosen[:, 1])] = -1
         affected_agree, affected_ci, n_affected = _affected_agreement(
-            gd, pd_, clear_mask, aff, columns, boot)
+            gd, pd_, clear_mask, sides)
         measures[m] = ClinicalMeasure(
             unit="mm" if (mm and m not in ANGLES) else UNITS[m], kind="sided",
             expressions=list(RELEVANT[m]), n=int(rel.sum()), icc=icc, icc_ci=icc_ci, r=r,

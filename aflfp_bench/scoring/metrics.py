@@ -181,26 +181,33 @@ def aggregate(displacement: np.ndarray, *, agg: str = DEFAULT_AGG) -> np.ndarray
     return _spectral(a, c, (dx * dy).sum(axis=1))
 
 
-def aggregate_groups(displacement: np.ndarray, groups, *, agg: str = DEFAULT_AGG) -> list[np.ndarray]:
-    """``[aggregate(displacement[:, idx], agg=agg) for idx in groups]``, the same numbers,
-    with each point's terms (its squares, or its distance) computed once for every group
-    (``groups``: index arrays of points).
+class PointTerms:
+    """Each point's terms of an ``(n, k, 2)`` error matrix ``pred - gt`` under one reading
+    (its squares, or its distance), computed once: :meth:`of` a group of points is
+    ``aggregate(displacement[:, idx], agg=agg)``, the same numbers.
 
-    >>> e = [[[3.0, 0.0], [0.0, 4.0]]]
-    >>> [g.tolist() for g in aggregate_groups(e, [[0], [1], [0, 1]])]
-    [[3.0], [4.0], [5.0]]
+    >>> terms = PointTerms([[[3.0, 0.0], [0.0, 4.0]]])
+    >>> terms.of([0]).tolist(), terms.of([1]).tolist(), terms.of(slice(None)).tolist()
+    ([3.0], [4.0], [5.0])
     """
-    check_option("agg", agg, AGGS)
-    dx, dy = _components(displacement)
-    if agg == "mean":
-        distance = np.sqrt(dx * dx + dy * dy)
-        return [distance[:, idx].mean(axis=1) for idx in groups]
-    xx, yy = dx * dx, dy * dy
-    if agg == "frobenius":
-        return [np.sqrt(xx[:, idx].sum(axis=1) + yy[:, idx].sum(axis=1)) for idx in groups]
-    xy = dx * dy
-    return [_spectral(xx[:, idx].sum(axis=1), yy[:, idx].sum(axis=1), xy[:, idx].sum(axis=1))
-            for idx in groups]
+
+    def __init__(self, displacement, *, agg: str = DEFAULT_AGG):
+        self.agg = check_option("agg", agg, AGGS)
+        dx, dy = _components(displacement)
+        if agg == "mean":
+            self._distance = np.sqrt(dx * dx + dy * dy)
+            return
+        self._xx, self._yy = dx * dx, dy * dy
+        self._xy = dx * dy if agg == "spectral" else None
+
+    def of(self, idx) -> np.ndarray:
+        """The aggregate of the points ``idx`` (an index array or a slice), ``(n,)``."""
+        if self.agg == "mean":
+            return self._distance[:, idx].mean(axis=1)
+        a, c = self._xx[:, idx].sum(axis=1), self._yy[:, idx].sum(axis=1)
+        if self.agg == "frobenius":
+            return np.sqrt(a + c)
+        return _spectral(a, c, self._xy[:, idx].sum(axis=1))
 
 
 def _components(displacement) -> tuple[np.ndarray, np.ndarray]:

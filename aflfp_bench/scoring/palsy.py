@@ -160,15 +160,6 @@ def sided_regions() -> dict[str, tuple[np.ndarray, np.ndarray]]:
     return out
 
 
-def halves() -> dict[tuple[str, str], np.ndarray]:
-    """The points of each half the breakdowns read, ``(name, "right" or "left")`` ->
-    0-based indices: the whole face (``"overall"``) and every region with two sides."""
-    out = {}
-    for name, (right, left) in {"overall": (RIGHT_SIDE, LEFT_SIDE), **sided_regions()}.items():
-        out[(name, "right")], out[(name, "left")] = right, left
-    return out
-
-
 def _groups(columns: np.ndarray, subjects: np.ndarray, boot) -> list[Group]:
     return _groups_of(columns, *subject_sums(columns, subjects, boot), boot)
 
@@ -218,13 +209,13 @@ def _code_masks(expressions: np.ndarray, known: np.ndarray) -> dict[str, np.ndar
     return masks
 
 
-def breakdowns(aggregates, d: np.ndarray, *, subjects: np.ndarray, expressions: np.ndarray,
+def breakdowns(aggregate_of, d: np.ndarray, *, subjects: np.ndarray, expressions: np.ndarray,
                errors: np.ndarray, table: Subjects, resamples: int, seed: int,
                alpha: float) -> Palsy:
-    """The palsy section of scored images: ``aggregates`` maps each half of
-    :func:`halves` to the reading's aggregate of its points' errors (``(n,)``,
-    unnormalised), ``d`` the normalisers, ``errors`` the per-image NME, and per image its
-    subject and expression."""
+    """The palsy section of scored images: ``aggregate_of(points)`` the reading's aggregate
+    of the errors of a group of points (``(n,)``, unnormalised: a
+    :meth:`~.metrics.PointTerms.of`), ``d`` the normalisers, ``errors`` the per-image NME,
+    and per image its subject and expression."""
     subjects = np.asarray([str(s) for s in subjects], dtype=object)
     boot = make_bootstrap(subjects, n_resamples=resamples, seed=seed)
     out = Palsy(table.source, len(table), table.missing(subjects), boot.level, resamples, seed)
@@ -232,11 +223,11 @@ def breakdowns(aggregates, d: np.ndarray, *, subjects: np.ndarray, expressions: 
     known = np.array([v is not None for v in side], dtype=bool)
     if known.any():
         left = side == "left"
-        names = list(dict.fromkeys(name for name, _ in halves()))
+        halves = {"overall": (RIGHT_SIDE, LEFT_SIDE), **sided_regions()}
         aff, una = [], []
-        for name in names:
-            r = aggregates[(name, "right")] / d
-            lft = aggregates[(name, "left")] / d
+        for right_idx, left_idx in halves.values():
+            r = aggregate_of(right_idx) / d
+            lft = aggregate_of(left_idx) / d
             aff.append(np.where(known, np.where(left, lft, r), np.nan))
             una.append(np.where(known, np.where(left, r, lft), np.nan))
         of_code = _code_masks(expressions, known)
@@ -245,6 +236,7 @@ def breakdowns(aggregates, d: np.ndarray, *, subjects: np.ndarray, expressions: 
             aff.append(np.where(mask, aff[0], np.nan))
             una.append(np.where(mask, una[0], np.nan))
         splits = _splits(np.stack(aff, 1), np.stack(una, 1), subjects, boot, alpha)
+        names = list(halves)
         out = replace(out, overall=splits[0],
                        regions=dict(zip(names[1:], splits[1:len(names)])),
                        expressions=dict(zip(codes, splits[len(names):])))

@@ -1,10 +1,13 @@
 """Scoring: per-image NME of aligned predictions and its breakdowns, as a
 :class:`~.document.Scores` document.
 
-Every number comes from :mod:`.metrics` (:func:`~.metrics.nme`, :func:`~.metrics.ced`,
-:func:`~.metrics.summary`); breakdowns apply the same reading to a group of images
-(expression, keyframe, fold) or to a group of points (facial region, side of the face).
-The clinical section (:mod:`.fidelity`) is computed here, once (unless left out).
+Every number comes from :mod:`.metrics` (the per-image NME is :func:`~.metrics.nme`'s
+reading, taken with every group of points from one :class:`~.metrics.PointTerms`: the
+same operations; :func:`~.metrics.ced`, :func:`~.metrics.summary`); breakdowns apply
+the same reading to a group of images (expression, keyframe, fold) or to a group of
+points (facial region, side of the face). The clinical section (:mod:`.fidelity`) is
+computed here, once (unless left out). What comes from the ground truth alone is kept with
+the dataset from its second scoring of every image on (:mod:`..reading.memo`).
 """
 
 from __future__ import annotations
@@ -32,8 +35,8 @@ from .document import (
     Summary,
 )
 from .fidelity import TruthMeasures, fidelity, measure_truth
-from .metrics import aggregate, aggregate_groups, ced, nme, normalizer, point_errors, summary
-from .palsy import breakdowns, halves
+from .metrics import PointTerms, aggregate, ced, normalizer, point_errors, summary
+from .palsy import breakdowns
 from .settings import DEFAULTS, Settings
 
 CED_STEPS = 80
@@ -60,19 +63,17 @@ def score(dataset: Dataset, predictions: Predictions, settings: Settings | None 
     boxes = dataset.boxes if everything else dataset.boxes[mask]
     meta = dataset.meta if everything else dataset.meta.loc[mask]
     norm, agg = settings.norm, settings.agg
-    errors = nme(gt, pred, norm=norm, agg=agg, boxes=boxes)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UndefinedStatisticWarning)  # warned once, above
-        d = normalizer(gt, norm=norm, boxes=boxes)
+    d = normalizer(gt, norm=norm, boxes=boxes)
     distances = point_errors(gt, pred)
     per_point = distances.mean(axis=1) / d   # nme(..., agg="mean"), the same operations
     diff = pred - gt
-    # A group of points: the same reading over its points only, the whole face's normaliser.
-    groups = {**REGIONS, "right": RIGHT_SIDE, "left": LEFT_SIDE,
-              **({} if dataset.subjects is None else halves())}
-    grouped = dict(zip(groups, aggregate_groups(diff, groups.values(), agg=agg)))
-    regions = {name: Stat.of(grouped[name] / d) for name in REGIONS}
-    sides = {side: Stat.of(grouped[side] / d) for side in ("right", "left")}
+    # A group of points: the same reading over its points only, the whole face's normaliser
+    # (the whole face's reading is nme(gt, pred, ...): the same operations).
+    terms = PointTerms(diff, agg=agg)
+    errors = terms.of(slice(None)) / d
+    regions = {name: Stat.of(terms.of(idx) / d) for name, idx in REGIONS.items()}
+    sides = {side: Stat.of(terms.of(idx) / d)
+             for side, idx in (("right", RIGHT_SIDE), ("left", LEFT_SIDE))}
     landmarks = (distances / d[:, None]).mean(axis=0)
     expr = meta["expression"].to_numpy(dtype=object)
     keyframe = meta["keyframe"].to_numpy(dtype=object)
@@ -88,7 +89,7 @@ def score(dataset: Dataset, predictions: Predictions, settings: Settings | None 
                            resamples=settings.resamples, seed=settings.seed, truth=truth)
     palsy = None
     if dataset.subjects is not None:
-        palsy = breakdowns(grouped, d, subjects=subjects,
+        palsy = breakdowns(terms.of, d, subjects=subjects,
                            expressions=expr, errors=errors, table=dataset.subjects,
                            resamples=settings.resamples, seed=settings.seed,
                            alpha=settings.alpha)
@@ -117,8 +118,17 @@ def score(dataset: Dataset, predictions: Predictions, settings: Settings | None 
                            fold.astype(int), errors),
         boxes=BoxCounts(**counts) if counts is not None else None,
         clinical=None if result is None else result.section(), markup=predictions.markup,
-        offset_px=tuple(float(v) for v in diff.reshape(-1, 2).mean(axis=0)),
+        offset_px=_mean_offset(diff),
         notes=list(predictions.notes), fidelity=result, palsy=palsy, diagnostics=found)
+
+
+def _mean_offset(diff: np.ndarray) -> tuple[float, float]:
+    """The mean (x, y) error over every point: numpy's mean of the ``(n * 68, 2)`` rows adds
+    one row after another; a running sum adds them in that order (the same bits) without
+    its cost per row."""
+    rows = diff.reshape(-1, 2)
+    total = np.cumsum(rows, axis=0)[-1] + 0.0       # + 0.0: a sum of -0.0 is 0.0, as there
+    return tuple(float(v) for v in total / len(rows))
 
 
 def _truth(dataset: Dataset, gt: np.ndarray, everything: bool, make, boxes=None):
@@ -138,9 +148,14 @@ def _mean_shape(points: np.ndarray, boxes: np.ndarray) -> list:
 
 
 def _clinical_truth(points: np.ndarray, _boxes) -> TruthMeasures:
+    """The ground truth's clinical measures, read-only (one copy serves every scoring)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UndefinedStatisticWarning)  # null in the document
-        return measure_truth(points)
+        truth = measure_truth(points)
+    for values in (truth.scale, truth.sided, truth.midline):
+        for array in values.values():
+            array.flags.writeable = False
+    return truth
 
 
 def _fidelity(gt, pred, expressions, **options) -> Fidelity:

@@ -128,9 +128,9 @@ def _draw(unique: tuple, n_resamples: int, seed, level: float) -> Bootstrap:
     return Bootstrap(names, weights, seed, level)
 
 
-def _subject_sums(values, subjects, boot: Bootstrap, cols=None) -> tuple[np.ndarray, np.ndarray]:
+def _subject_sums(values, cols, boot: Bootstrap) -> tuple[np.ndarray, np.ndarray]:
     values = np.asarray(values, dtype=float)
-    cols = boot.index(subjects) if cols is None else np.asarray(cols, dtype=np.intp)
+    cols = np.asarray(cols, dtype=np.intp)
     if values.shape != cols.shape:
         raise ValueError(f"values and subjects must have the same length, got {values.shape} "
                          f"and {cols.shape}")
@@ -149,11 +149,9 @@ def _interval(resampled: np.ndarray, level: float) -> tuple[float, float]:
     return float(lo), float(hi)
 
 
-def cluster_mean_ci(values, subjects, boot: Bootstrap, *,
-                    columns=None) -> tuple[float, float, float]:
+def cluster_mean_ci(values, subjects, boot: Bootstrap) -> tuple[float, float, float]:
     """(mean, low, high): the mean of ``values`` (one per image) and its subject-bootstrap
-    percentile interval at ``boot.level``. ``columns``: ``boot.index(subjects)``, when the
-    caller has it (``subjects`` is then not read).
+    percentile interval at ``boot.level``.
 
     Two subjects with means 1.5 and 3.5: a resample holds a or b twice, or both:
 
@@ -161,9 +159,19 @@ def cluster_mean_ci(values, subjects, boot: Bootstrap, *,
     >>> cluster_mean_ci([1.0, 2.0, 3.0, 4.0], ["a", "a", "b", "b"], boot)
     (2.5, 1.5, 3.5)
     """
-    sums, counts = _subject_sums(values, subjects, boot, columns)
+    return _mean_ci(values, boot.index(subjects), boot)
+
+
+def column_mean_ci(values, columns, boot: Bootstrap) -> tuple[float, float, float]:
+    """:func:`cluster_mean_ci` with each image's subject given as its column in ``boot``
+    (:meth:`Bootstrap.index`), for a caller that takes many means over the same images."""
+    return _mean_ci(values, columns, boot)
+
+
+def _mean_ci(values, columns, boot: Bootstrap) -> tuple[float, float, float]:
+    sums, counts = _subject_sums(values, columns, boot)
     if counts.sum() == 0:
-        warnings.warn("mean of no images is undefined", UndefinedStatisticWarning, stacklevel=2)
+        warnings.warn("mean of no images is undefined", UndefinedStatisticWarning, stacklevel=3)
         return float("nan"), float("nan"), float("nan")
     with np.errstate(invalid="ignore", divide="ignore"):
         resampled = (boot.weights @ sums) / (boot.weights @ counts)
