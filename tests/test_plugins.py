@@ -127,3 +127,20 @@ def test_the_toolkits_own_formats_do_not_load_plugins(format_plugins, aflfp_tree
 
     write_predictions(p, ds.ids, ds.points)
     assert read_predictions(p, ds).format == "wide"
+
+
+def test_scores_documents_are_told_apart_without_asking_the_plugins(format_plugins, aflfp_tree,
+                                                                    tmp_path):
+    import aflfp_bench as ab
+    from aflfp_bench.board.results import is_scores_file, read_scores
+
+    format_plugins.append(("gone", "tests.plugin:MISSING"))   # would fail if it were loaded
+    ds = load_dataset(aflfp_tree)
+    doc = tmp_path / "scores.json"
+    noisy = ds.points + np.random.default_rng(0).normal(0, 1.0, ds.points.shape)
+    doc.write_text(ab.score(ds, (list(ds.ids), noisy)).to_json())
+    assert is_scores_file(doc) and read_scores(doc).coverage.n_scored == len(ds)
+    other = tmp_path / "other.json"
+    other.write_text('{"hello": 1}')
+    with pytest.raises(BenchError, match="plugin 'gone'"):
+        is_scores_file(other)                   # any other JSON object: the plugins are asked

@@ -10,6 +10,7 @@ CSV may be gzip-compressed. :func:`parse` returns the records in the file's own 
 
 from __future__ import annotations
 
+import re
 import zlib
 from pathlib import Path
 
@@ -75,6 +76,12 @@ def _gzip_start(path: Path) -> bytes:
         return b""
 
 
+#: The start of a document this toolkit writes (scores, clinical): a JSON object whose
+#: first key names its schema. No installed format is asked about one (a report of scores
+#: documents loads no plugin, and a broken one cannot stop it).
+_OWN_DOCUMENT = re.compile(rb'\A\{\s*"schema"\s*:\s*\{\s*"name"\s*:\s*"aflfp-bench/')
+
+
 def sniff(path) -> str:
     """What ``path`` holds, from its first bytes: ``folder``, the name of the file format
     that recognises it (``npz``, ``npy``, ``coco``, ...), ``json-object`` (e.g. a scores
@@ -85,7 +92,8 @@ def sniff(path) -> str:
         return "folder"
     head = start_bytes(path)
     fmt = _asked("file", lambda f: f.recognise(head), group=builtin)
-    if fmt is None and head[:1] == b"{":      # an installed format may read JSON objects
+    if fmt is None and head[:1] == b"{" and not _OWN_DOCUMENT.match(head):
+        # an installed format may read JSON objects
         fmt = _asked("file", lambda f: f.recognise(head), group=installed)
     if fmt is not None:
         return fmt.name
