@@ -12,9 +12,9 @@ import numpy as np
 
 from ...errors import BenchError
 from .. import jsonfile
-from ..files import decode_text, excerpt
+from ..files import excerpt
 from .format import PredictionFormat, Request
-from .records import Records, read_prediction_bytes
+from .records import Records, read_prediction_json
 
 MAX_BYTES = 1 << 30
 
@@ -90,9 +90,7 @@ def _is_list(head: bytes) -> bool:
 
 def _read(request: Request) -> Records:
     path = request.path
-    data = read_prediction_bytes(path, request.n_images)
-    return parse(path, jsonfile.loads(decode_text(data, path), str(path)),
-                 request.options.coco_images)
+    return parse(path, read_prediction_json(path, request.n_images), request.options.coco_images)
 
 
 FORMATS = (PredictionFormat("coco", "file", "COCO keypoint results JSON (with --coco-images)",

@@ -25,10 +25,9 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import BenchError
-from .. import jsonfile
-from ..files import decode_text, excerpt
+from ..files import excerpt
 from .format import PredictionFormat, Request
-from .records import Records, read_prediction_bytes
+from .records import Records, read_prediction_json, several_faces_note
 
 #: A JSON object whose first value is a list or null (or an empty object).
 _START = re.compile(rb'\{\s*(\}|"(?:[^"\\]|\\.)*"\s*:\s*(\[|null))')
@@ -115,9 +114,7 @@ def parse_mapping(mapping: Mapping, name: str) -> Records:
         keys.append(key)
         blocks.append(block)
         shown.append(where)
-    notes = []
-    if several:
-        notes.append(f"{several} image(s) had several faces: the most confident was used")
+    notes = several_faces_note(several)
     if none:
         notes.append(f"{none} image(s) with no face found: no prediction for them")
     k = len(blocks[0]) if blocks else 68
@@ -132,8 +129,7 @@ def _recognise(start: bytes) -> bool:
 
 def _read(request: Request) -> Records:
     path = request.path
-    data = read_prediction_bytes(path, request.n_images)
-    value = jsonfile.loads(decode_text(data, path), str(path))
+    value = read_prediction_json(path, request.n_images)
     if not isinstance(value, dict):
         raise BenchError(f"{path}: face-alignment predictions must be a JSON object")
     return parse_mapping(value, str(path))

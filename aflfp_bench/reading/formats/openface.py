@@ -28,6 +28,7 @@ from .records import (
     read_source,
     read_table,
     require,
+    several_faces_note,
 )
 
 CONFIDENCE = "confidence"
@@ -95,7 +96,7 @@ def parse_file(src, head: list[str], id_column: str | None,
     failed = len(values) - len(ok)
     confidence = values[:, 2 * k] if CONFIDENCE in head else None
     keep, several = _most_confident(keys, confidence, where, ok)
-    notes = [f"{several} image(s) had several faces: the most confident was used"] if several else []
+    notes = several_faces_note(several)
     if failed:
         notes.append(f"{failed} row(s) with success 0 (no face found) were left out")
     if by_frame:
@@ -178,7 +179,7 @@ def parse_folder(path: Path, files: list[Path], n_images: int) -> Records:
         keys.append(f.relative_to(path).with_suffix("").as_posix())
         blocks.append(_points(values[row:row + 1], k)[0])
         wheres.append(where(row))
-    notes = [f"{several} image(s) had several faces: the most confident was used"] if several else []
+    notes = several_faces_note(several)
     if failed:
         notes.append(f"{failed} file(s) with no face found (no data row, or success 0): "
                      "no prediction for their images")

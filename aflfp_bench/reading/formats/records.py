@@ -18,6 +18,7 @@ import pandas as pd
 
 from ...errors import BenchError
 from ...protocol.markup import DEFAULT as DEFAULT_MARKUP
+from .. import jsonfile
 from ..files import decode_text, excerpt, read_maybe_gzip
 from ..text import csv_text
 
@@ -92,6 +93,18 @@ def read_prediction_bytes(path: Path, n_images: int) -> bytes:
     """A prediction file's bytes (decompressed when gzip), within :func:`byte_limit`."""
     return read_maybe_gzip(path, max_bytes=byte_limit(n_images),
                            what=f"prediction file for {n_images} images")
+
+
+def several_faces_note(n: int) -> list[str]:
+    """The reading's note when ``n`` images had several faces and the most confident was
+    kept (none when ``n`` is 0)."""
+    return [f"{n} image(s) had several faces: the most confident was used"] if n else []
+
+
+def read_prediction_json(path: Path, n_images: int):
+    """A JSON prediction file's value (bounded as :func:`read_prediction_bytes`, UTF-8,
+    checked as every JSON input is)."""
+    return jsonfile.loads(decode_text(read_prediction_bytes(path, n_images), path), str(path))
 
 
 def read_source(path: Path, n_images: int) -> Source:
