@@ -28,7 +28,7 @@ __all__ = ["Report", "compare", "example_dataset", "gate", "get_adapter", "leade
            "load_dataset", "read_predictions", "score", "train", "write_predictions"]
 
 #: The package's example ground truth (:func:`example_dataset`).
-EXAMPLE = "data/example.gt.csv"
+EXAMPLE = "example.gt.csv"
 
 
 def load_dataset(path, *, lenient: bool = False, subjects=None) -> Dataset:
@@ -56,9 +56,9 @@ def example_dataset() -> Dataset:
     >>> list(gt.ids), gt.synthetic
     (['1-BR-neutral', '1-BR-onset', '2-SN-peak'], True)
     """
-    from importlib import resources
+    from ._data import data_file
 
-    return load_dataset(Path(str(resources.files("aflfp_bench").joinpath(EXAMPLE))))
+    return load_dataset(data_file(EXAMPLE))
 
 
 def write_predictions(path, ids, points) -> None:

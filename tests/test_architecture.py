@@ -86,10 +86,11 @@ def test_the_core_never_imports_an_adapter():
 #: The stages, lowest first: a module may import its own stage and those before it.
 LAYERS = ("protocol", "reading", "scoring", "rendering", "board", "running")
 #: The package's own top-level modules: the foundation every stage may import (errors,
-#: the version), the public face (the package, the API, ``python -m``) and the names the
+#: the version, the shipped files), the public face (the package, the API, ``python -m``) and the names the
 #: documentation gives for modules that moved into a stage.
 TOP = {"aflfp_bench": "face", "aflfp_bench.__main__": "face", "aflfp_bench.api": "face",
        "aflfp_bench.errors": "foundation", "aflfp_bench._version": "foundation",
+       "aflfp_bench._data": "foundation",
        "aflfp_bench.adapters": "name", "aflfp_bench.document": "name",
        "aflfp_bench.fidelity": "name", "aflfp_bench.clinical": "name"}
 

@@ -130,28 +130,27 @@ def test_face_alignment_values_must_be_real_numbers(tree):
 def test_dlib_xml_numbers_names_and_flags_are_dlibs(tree, tmp_path):
     root, gt, points, reference = tree
     path = tmp_path / "preds.xml"
-    imglab_xml(gt, points, path, extra="<box top='0' left='0' width='1' height='1' ignore='true'/>")
-    same_scores(ab.score(gt, path), reference)
+    for flag in ("true", "1"):
+        imglab_xml(gt, points, path,
+                   extra=f"<box top='0' left='0' width='1' height='1' ignore='{flag}'/>")
+        same_scores(ab.score(gt, path), reference)
     imglab_xml(gt, points, path, extra="<box top='0' left='0' width='1' height='1' ignore='maybe'/>")
     with pytest.raises(BenchError, match="ignore 'maybe'; expected 0 or 1"):
         ab.score(gt, path)
-    imglab_xml(gt, points, path)
-    text = path.read_text(encoding="latin-1").replace("part name='00' x='", "part name='00' x='1_0", 1)
-    path.write_text(text, encoding="latin-1")
+    imglab_xml(gt, points, path, swap=("part name='00' x='", "part name='00' x='1_0"))
     with pytest.raises(BenchError, match="part 00: x '1_0"):
         ab.score(gt, path)
-    path.write_text("<?xml version='1.0'?><!DOCTYPE dataset [<!ATTLIST part y CDATA '7'>]>"
-                    "<dataset><images/></dataset>")
-    with pytest.raises(BenchError, match="declares a document type"):
-        ab.score(gt, path)
+    for declared in ("<!DOCTYPE dataset [<!ATTLIST part y CDATA '7'>]>",    # a default value
+                     "<!DOCTYPE d [<!ENTITY a 'aaaa'>]>"):                    # an entity
+        path.write_text(f"<?xml version='1.0'?>{declared}<dataset><images/></dataset>")
+        with pytest.raises(BenchError, match="declares a document type"):
+            ab.score(gt, path)
 
 
 def test_dlib_xml_ground_truth_keeps_its_images_below_it(tree, tmp_path):
     root, gt, points, _ = tree
     xml = tmp_path / "labels.xml"
-    imglab_xml(gt, gt.points, xml)
-    text = xml.read_text(encoding="latin-1").replace("file='1/", "file='../elsewhere/1/", 1)
-    xml.write_text(text, encoding="latin-1")
+    imglab_xml(gt, gt.points, xml, swap=("file='1/", "file='../elsewhere/1/"))
     result = CliRunner().invoke(main, ["import", str(xml), "-o", str(tmp_path / "gt.csv")])
     assert result.exit_code == 1 and "names an image outside its folder" in result.output
 

@@ -180,5 +180,7 @@ def test_point_terms_give_the_aggregate_of_each_group_alone_bit_for_bit(seed, ag
     terms = metrics.PointTerms(diff, agg=agg)
     for idx in [np.array(g) for g in groups] + [slice(None), slice(17, 27)]:
         assert terms.of(idx).tobytes() == metrics.aggregate(diff[:, idx], agg=agg).tobytes()
+    zero = np.zeros_like(diff)
+    assert terms.distance.tobytes() == metrics.point_errors(zero, diff).tobytes()
     assert (terms.of(slice(None)) / 50.0).tobytes() == metrics.nme(
         np.zeros_like(diff), diff, agg=agg, boxes=np.tile([0, 0, 50, 50], (7, 1))).tobytes()

@@ -172,17 +172,6 @@ def test_dlib_xml_strict(tree, tmp_path, change, message):
         ab.score(gt, path)
 
 
-def test_dlib_xml_ignored_boxes_and_entities(tree, tmp_path):
-    root, gt, points, reference = tree
-    path = tmp_path / "preds.xml"
-    imglab_xml(gt, points, path, extra="<box top='0' left='0' width='1' height='1' ignore='1'/>")
-    same_scores(ab.score(gt, path), reference)
-    path.write_text("<?xml version='1.0'?><!DOCTYPE d [<!ENTITY a 'aaaa'>]>"
-                    "<dataset><images/></dataset>")
-    with pytest.raises(BenchError, match="declares a document type"):
-        ab.score(gt, path)
-
-
 def test_dlib_xml_as_ground_truth(tree, tmp_path):
     root, gt, points, _ = tree
     xml = root / "labels.xml"

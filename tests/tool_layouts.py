@@ -54,7 +54,9 @@ def openface_frames(points, images, path: Path, drop=()):
     path.write_text("\n".join(lines) + "\n")
 
 
-def imglab_xml(gt, points, path: Path, *, parts=68, name="{k:02d}", extra=""):
+def imglab_xml(gt, points, path: Path, *, parts=68, name="{k:02d}", extra="", swap=None):
+    """dlib's imglab XML of ``points`` for ``gt``'s images; ``swap``: (old, new), the first
+    ``old`` of the text written as ``new``."""
     lines = ["<?xml version='1.0' encoding='ISO-8859-1'?>",
              "<?xml-stylesheet type='text/xsl' href='image_metadata_stylesheet.xsl'?>",
              "<dataset>", "<name>faces</name>", "<images>"]
@@ -68,7 +70,10 @@ def imglab_xml(gt, points, path: Path, *, parts=68, name="{k:02d}", extra=""):
         lines.append(extra)
         lines.append("  </image>")
     lines += ["</images>", "</dataset>"]
-    path.write_text("\n".join(lines) + "\n", encoding="latin-1")
+    text = "\n".join(lines) + "\n"
+    if swap is not None:
+        text = text.replace(*swap, 1)
+    path.write_text(text, encoding="latin-1")
 
 
 def wide_frame(gt, points):

@@ -19,6 +19,7 @@ Usage: python -m tools.train_bundled_model --real [--shared DIR] [--work DIR] [-
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import platform
@@ -42,6 +43,16 @@ TERMS = ("The 300-W annotations (LFPW, HELEN, AFW; i-BUG, Imperial College Londo
          "only, no commercial use.")
 
 
+@functools.cache
+def _faces(shared: Path, names: tuple[str, ...]):
+    """The 300-W sets ``names`` under ``shared`` as one dataset, loaded once a run."""
+    from aflfp_bench.reading.dataset import concat
+    from aflfp_bench.reading.loaders import load_dataset
+
+    sets = [load_dataset(shared / name) for name in names]
+    return sets[0] if len(sets) == 1 else concat(sets)
+
+
 def _log(line: str, start: float) -> None:
     print(f"[{time.perf_counter() - start:6.0f} s] {line}", flush=True)
 
@@ -50,13 +61,11 @@ def training_crops(shared: Path, path: Path, start: float) -> dict:
     """The training crops around the run-time detector's boxes (made once, kept at
     ``path``)."""
     from aflfp_bench.baselines.deep import CascadedFCN
-    from aflfp_bench.reading.dataset import concat
-    from aflfp_bench.reading.loaders import load_dataset
     from aflfp_bench.running.crops import crop_dataset
     from aflfp_bench.running.detections import training_boxes
 
     if not path.is_file():
-        train = concat([load_dataset(shared / name) for name in TRAIN_SETS])
+        train = _faces(shared, TRAIN_SETS)
         boxes, mapping, found = training_boxes(train, CascadedFCN.detector, workers=2)
         _log(f"Haar detector: {found} of {len(train)} training faces; the rest use the "
              f"ground-truth box mapped by {mapping}", start)
@@ -141,21 +150,16 @@ def predicted(test, adapter: str, model, out: Path, *, flip: bool = False,
 
 def train_sdm(shared: Path, path: Path, start: float) -> None:
     """SDM (its default 6 stages) on the same faces and Haar boxes, for comparison."""
-    from aflfp_bench.reading.dataset import concat
-    from aflfp_bench.reading.loaders import load_dataset
     from aflfp_bench.running import runner
 
-    train = concat([load_dataset(shared / name) for name in TRAIN_SETS])
-    runner.train(train, "sdm", path, box="detector", log=lambda line: _log(line, start))
+    runner.train(_faces(shared, TRAIN_SETS), "sdm", path, box="detector", log=lambda line: _log(line, start))
 
 
 def evaluate(shared: Path, work: Path, model: Path, start: float) -> dict:
     """The card's measurements on LFPW test: the cascade (as stored, with and without the
     flip test) beside SDM (trained here on the same faces and boxes) and emotrics, each
     with the detection of the annotated face and as ``predict --images`` runs it."""
-    from aflfp_bench.reading.loaders import load_dataset
-
-    test = load_dataset(shared / TEST_SET)
+    test = _faces(shared, (TEST_SET,))
     sdm_model = work / "sdm-300w.npz"
     found = {"faces": len(test), "data": f"300-W {TEST_SET} (never seen in training)",
              "boxes": "each adapter's own face detector (the cascades and SDM: OpenCV Haar; "
@@ -246,9 +250,10 @@ def main(argv=None) -> None:
     args.work.mkdir(parents=True, exist_ok=True)
     if args.measure_synthetic:
         from aflfp_bench.running.bundled import SYNTHETIC, bundled_path
+        from aflfp_bench.running.bundled import card as bundled_card
 
         path = bundled_path(SYNTHETIC)
-        synthetic = json.loads(path.with_suffix(".json").read_text())
+        synthetic = bundled_card(SYNTHETIC)
         synthetic.pop("sha256", None)
         synthetic["evaluation_nme_percent"] = evaluate(args.shared, args.work, path, start)
         write_card(path, synthetic)
@@ -260,9 +265,7 @@ def main(argv=None) -> None:
     stored = args.work / DEFAULT_OUT.name
     storage = store(model, stored)
     evaluation = evaluate(args.shared, args.work, stored, start)
-    from aflfp_bench.reading.loaders import load_dataset
-
-    test = load_dataset(args.shared / TEST_SET)
+    test = _faces(args.shared, (TEST_SET,))
     storage["lfpw_test_nme_percent"] = {
         "float32": readings(test, predicted(test, "onnx", model,
                                             args.work / f"{model.stem}-this-model.csv")),

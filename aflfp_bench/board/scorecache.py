@@ -26,10 +26,11 @@ from ..scoring.document import Scores
 
 SECRET = "secret"
 MAX_ENTRY = 256 << 20
-#: An entry's first bytes, as :meth:`ScoreCache.put` writes them: the signature of what
-#: follows.
-_ENTRY = re.compile(rb'\{"hmac": "([0-9a-f]{64})", "scores": ')
-_HEAD = len('{"hmac": "' + "0" * 64 + '", "scores": ')
+#: An entry is ``{"hmac": "<signature>", "scores": <the document>}``: its first bytes, as
+#: :meth:`ScoreCache.put` writes them, hold the signature of what follows.
+_OPEN, _CLOSE = '{"hmac": "', '", "scores": '
+_ENTRY = re.compile(re.escape(_OPEN.encode()) + rb"([0-9a-f]{64})" + re.escape(_CLOSE.encode()))
+_HEAD = len(_OPEN) + 64 + len(_CLOSE)
 
 
 class ScoreCache:
@@ -88,6 +89,6 @@ class ScoreCache:
 
     def put(self, key: str, scores: Scores) -> None:
         text = scores.to_json()
-        entry = '{"hmac": "' + self._mac(text) + '", "scores": ' + text.rstrip("\n") + "}\n"
+        entry = _OPEN + self._mac(text) + _CLOSE + text.rstrip("\n") + "}\n"
         self.folder.mkdir(parents=True, exist_ok=True)
         write_text(self.folder / f"{key}.json", entry, "cache entry")

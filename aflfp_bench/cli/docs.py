@@ -7,17 +7,17 @@ the package.
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 import click
 
+from .._data import PACKAGE
 from ._common import echo_out
 
 
 def package_folder() -> Path:
     """The folder of the installed package ``aflfp_bench``."""
-    return Path(str(resources.files("aflfp_bench")))
+    return PACKAGE
 
 
 def docs_folder() -> Path | None:

@@ -13,9 +13,10 @@ import hashlib
 import json
 import unicodedata
 from functools import lru_cache
-from importlib import resources
 
 import numpy as np
+
+from .._data import data_file
 
 VERSION = 1
 NAME = f"aflfp-v{VERSION}"
@@ -24,7 +25,7 @@ N_POINTS = 68
 
 @lru_cache(maxsize=1)
 def _spec() -> dict:
-    text = resources.files("aflfp_bench").joinpath("data/protocol_v1.json").read_text("utf-8")
+    text = data_file("protocol_v1.json").read_text("utf-8")
     return json.loads(text)
 
 
@@ -104,7 +105,7 @@ def make_folds(subjects, *, n_folds: int = N_FOLDS, seed: str = FOLD_SEED) -> di
 @lru_cache(maxsize=1)
 def shipped_folds() -> dict[str, int]:
     """The fixed split of subjects 1..88 shipped in ``data/folds_v1.csv``."""
-    path = resources.files("aflfp_bench").joinpath("data/" + _spec()["folds"]["file"])
+    path = data_file(_spec()["folds"]["file"])
     with path.open("r", encoding="utf-8", newline="") as fh:
         return {row["subject"]: int(row["fold"]) for row in csv.DictReader(fh)}
 

@@ -20,7 +20,6 @@ visited once.
 from __future__ import annotations
 
 import re
-import stat
 import warnings
 from pathlib import Path
 
@@ -294,21 +293,20 @@ def progress_units(path) -> int:
 
 def _is_xml(path: Path) -> bool:
     """Whether ``path`` is a regular file that dlib's imglab XML format recognises
-    (anything else, a FIFO or device included, is left to the manifest reader's checks)."""
+    (anything else, a FIFO or device included, is left to the manifest reader's checks:
+    :func:`.formats.start_bytes` reads regular files only)."""
     from .formats import start_bytes
     from .formats.dlibxml import FORMATS
 
     try:
-        return (stat.S_ISREG(path.stat().st_mode)
-                and FORMATS[0].recognise(start_bytes(path)))
-    except (OSError, BenchError):
+        return FORMATS[0].recognise(start_bytes(path))
+    except BenchError:
         return False
 
 
 def load_dataset(path, *, lenient: bool = False, progress=None, subjects=None) -> Dataset:
     """Load ground truth from a manifest file, an AFLFP-layout folder, a 300-W folder or a
-    dlib imglab XML;
-    ``Dataset.source`` is ``path`` as given. The subjects file (:mod:`.subjects`) is
+    dlib imglab XML; ``Dataset.source`` is ``path`` as given. The subjects file (:mod:`.subjects`) is
     ``subjects`` when given, else the one a manifest names, else ``subjects.csv`` in the
     dataset's root folder when it reads as one (a file of that name that is not a
     subjects file is left alone, with a warning)."""

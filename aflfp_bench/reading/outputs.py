@@ -65,8 +65,12 @@ class _Images:
         self.root, self.names = root, names
 
     @functools.cached_property
+    def _real_root(self) -> str:
+        return os.path.realpath(self.root)
+
+    @functools.cached_property
     def _text(self) -> str:
-        return "\n".join([os.path.realpath(self.root), *self.names]).casefold()
+        return "\n".join([self._real_root, *self.names]).casefold()
 
     def could_hold(self, name: str) -> bool:
         """False when no image's resolved path can end in the file name ``name``
@@ -77,8 +81,7 @@ class _Images:
     @functools.cached_property
     def paths(self) -> frozenset[str]:
         """The real, case-normalised paths of the images."""
-        real = os.path.realpath(self.root)
-        return frozenset(os.path.normcase(os.path.normpath(os.path.join(real, p)))
+        return frozenset(os.path.normcase(os.path.normpath(os.path.join(self._real_root, p)))
                          for p in self.names)
 
 

@@ -5,7 +5,8 @@ Coordinates are 0-based pixel coordinates of the original image (``--one-based``
 MATLAB's 1-based ones), in iBUG's 68-point markup (``--markup wflw98`` maps WFLW's 98).
 A record's key names its image as :mod:`.keys` says: the canonical image id, the image's
 path (relative to the dataset root, absolute, or with another folder prefix) or its own
-file stem where that is unique in the dataset. Every problem is a :class:`BenchError` naming the file and line (and column).
+file stem where that is unique in the dataset. Every problem is a :class:`BenchError`
+naming the file and line (and column).
 """
 
 from __future__ import annotations

@@ -19,14 +19,15 @@ import json
 import math
 import re
 from functools import cache
-from importlib import resources
+
+from .._data import data_file
 
 _TYPES = {"object": dict, "array": list, "string": str, "boolean": bool}
 
 
 @cache
 def load_schema(name: str) -> dict:
-    return json.loads(resources.files("aflfp_bench").joinpath(f"data/{name}").read_text("utf-8"))
+    return json.loads(data_file(name).read_text("utf-8"))
 
 
 def _shown(value) -> str:

@@ -11,13 +11,13 @@ with ``--model NAME``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
+from .._data import data_file
 from ..errors import BenchError
 from ..reading import jsonfile
 
-FOLDER = "data/models"
+FOLDER = "models"
 REAL = "cascaded-fcn-300w"
 SYNTHETIC = "cascaded-fcn-synthetic"
 
@@ -47,7 +47,7 @@ class BundledModel:
 
 
 def _folder() -> Path:
-    return Path(str(resources.files("aflfp_bench").joinpath(FOLDER)))
+    return data_file(FOLDER)
 
 
 def bundled_models() -> list[BundledModel]:

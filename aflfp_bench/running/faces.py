@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from importlib import resources
 
 import numpy as np
 
+from .._data import data_file
 from ..errors import MissingExtra
 from ..protocol import mirror_index
 
@@ -84,7 +84,7 @@ class BoxMapping:
 
 
 def shipped_mapping(detector: str) -> BoxMapping:
-    data = json.loads(resources.files("aflfp_bench").joinpath("data/box_mappings.json").read_text())
+    data = json.loads(data_file("box_mappings.json").read_text())
     return BoxMapping(**data["mappings"][detector])
 
 

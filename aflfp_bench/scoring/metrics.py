@@ -34,6 +34,7 @@ warns with :class:`UndefinedStatisticWarning` and gives nan.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from numbers import Real
 
@@ -182,8 +183,8 @@ def aggregate(displacement: np.ndarray, *, agg: str = DEFAULT_AGG) -> np.ndarray
 
 
 class PointTerms:
-    """Each point's terms of an ``(n, k, 2)`` error matrix ``pred - gt`` under one reading
-    (its squares, or its distance), computed once: :meth:`of` a group of points is
+    """Each point's terms of an ``(n, k, 2)`` error matrix ``pred - gt`` (its squares, and
+    its distance when asked for), computed once: :meth:`of` a group of points is
     ``aggregate(displacement[:, idx], agg=agg)``, the same numbers.
 
     >>> terms = PointTerms([[[3.0, 0.0], [0.0, 4.0]]])
@@ -194,16 +195,18 @@ class PointTerms:
     def __init__(self, displacement, *, agg: str = DEFAULT_AGG):
         self.agg = check_option("agg", agg, AGGS)
         dx, dy = _components(displacement)
-        if agg == "mean":
-            self._distance = np.sqrt(dx * dx + dy * dy)
-            return
         self._xx, self._yy = dx * dx, dy * dy
         self._xy = dx * dy if agg == "spectral" else None
+
+    @functools.cached_property
+    def distance(self) -> np.ndarray:
+        """Each point's distance to its ground truth, ``(n, k)``: :func:`point_errors`."""
+        return np.sqrt(self._xx + self._yy)
 
     def of(self, idx) -> np.ndarray:
         """The aggregate of the points ``idx`` (an index array or a slice), ``(n,)``."""
         if self.agg == "mean":
-            return self._distance[:, idx].mean(axis=1)
+            return self.distance[:, idx].mean(axis=1)
         a, c = self._xx[:, idx].sum(axis=1), self._yy[:, idx].sum(axis=1)
         if self.agg == "frobenius":
             return np.sqrt(a + c)

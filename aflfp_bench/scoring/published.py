@@ -14,11 +14,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 
+from .._data import data_file
 from .metrics import reading
 
-PAPER_FILE = "data/published_aflfp.json"
+PAPER_FILE = "published_aflfp.json"
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class Published:
 @lru_cache(maxsize=1)
 def paper_data() -> dict:
     """The shipped paper tables, as the JSON file has them (values in %)."""
-    return json.loads(resources.files("aflfp_bench").joinpath(PAPER_FILE).read_text("utf-8"))
+    return json.loads(data_file(PAPER_FILE).read_text("utf-8"))
 
 
 def _rows(key: str) -> list[Published]:

@@ -35,7 +35,7 @@ from .document import (
     Summary,
 )
 from .fidelity import TruthMeasures, fidelity, measure_truth
-from .metrics import PointTerms, aggregate, ced, normalizer, point_errors, summary
+from .metrics import PointTerms, aggregate, ced, normalizer, summary
 from .palsy import breakdowns
 from .settings import DEFAULTS, Settings
 
@@ -64,12 +64,12 @@ def score(dataset: Dataset, predictions: Predictions, settings: Settings | None 
     meta = dataset.meta if everything else dataset.meta.loc[mask]
     norm, agg = settings.norm, settings.agg
     d = normalizer(gt, norm=norm, boxes=boxes)
-    distances = point_errors(gt, pred)
-    per_point = distances.mean(axis=1) / d   # nme(..., agg="mean"), the same operations
     diff = pred - gt
     # A group of points: the same reading over its points only, the whole face's normaliser
     # (the whole face's reading is nme(gt, pred, ...): the same operations).
     terms = PointTerms(diff, agg=agg)
+    distances = terms.distance
+    per_point = distances.mean(axis=1) / d   # nme(..., agg="mean"), the same operations
     errors = terms.of(slice(None)) / d
     regions = {name: Stat.of(terms.of(idx) / d) for name, idx in REGIONS.items()}
     sides = {side: Stat.of(terms.of(idx) / d)

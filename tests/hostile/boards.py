@@ -1,5 +1,6 @@
-"""What the board and bounds tests share: few resamples, the command line as a function and
-a submission written for a dataset (the ``ds`` fixture is in conftest.py)."""
+"""What the board and bounds tests share: few resamples, the command line as a function, a
+submission written for a dataset and the board over them (the ``ds`` fixture is in
+conftest.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 
 from click.testing import CliRunner
 
+from aflfp_bench.board import leaderboard
 from aflfp_bench.cli import main
 from aflfp_bench.reading.predictions import write_predictions
 from aflfp_bench.scoring.settings import Settings
@@ -28,3 +30,10 @@ def submit(root, slug, ds, points, **fields):
             "predictions": "preds.csv", **fields}
     (folder / "submission.json").write_text(json.dumps(meta))
     return folder
+
+
+def ranked(subs, ds, tmp_path) -> tuple[list[str], dict[str, str]]:
+    """The board of the submissions under ``subs`` (few resamples, a cache in
+    ``tmp_path``): the ranked entries' slugs and each skipped one's reason."""
+    board = leaderboard.build(subs, ds, FEW, cache=tmp_path / "cache")
+    return [e.submission.slug for e in board.entries], dict(board.skipped)

@@ -19,7 +19,7 @@ from aflfp_bench.reading.predictions import read_predictions, write_predictions
 from aflfp_bench.reading.text import csv_text, plain
 
 from ..conftest import FACE, write_sample
-from .boards import FEW, cli, submit
+from .boards import FEW, cli, ranked, submit
 
 
 @pytest.mark.parametrize("text", [
@@ -40,8 +40,8 @@ def test_a_submission_with_a_key_given_twice_is_refused(tmp_path, ds):
                      '"predictions": "good.csv", "predictions": "preds.csv"'))
     check = cli("submit", "check", folder)
     assert check.exit_code == 1 and "key 'predictions' given twice" in check.stderr
-    board = ranking.build(tmp_path / "subs", ds, FEW, cache=tmp_path / "cache")
-    assert not board.entries and "given twice" in dict(board.skipped)["evil"]
+    kept, skipped = ranked(tmp_path / "subs", ds, tmp_path)
+    assert not kept and "given twice" in skipped["evil"]
 
 
 def test_a_cache_inside_the_submissions_is_refused(tmp_path, ds):
@@ -62,12 +62,11 @@ def test_method_names_are_unique_on_a_board(tmp_path, ds, twin):
            method="Detector")
     submit(subs, "b-second", ds, ds.points + rng.normal(0, 1, ds.points.shape), method=twin)
     if "\u00ad" in twin:          # refused by the schema before the name is compared
-        board = ranking.build(subs, ds, FEW, cache=tmp_path / "cache")
-        assert "invisible format character" in dict(board.skipped)["b-second"]
+        assert "invisible format character" in ranked(subs, ds, tmp_path)[1]["b-second"]
         return
-    board = ranking.build(subs, ds, FEW, cache=tmp_path / "cache")
-    assert [e.submission.slug for e in board.entries] == ["a-first"]
-    reason = dict(board.skipped)["b-second"]
+    kept, skipped = ranked(subs, ds, tmp_path)
+    assert kept == ["a-first"]
+    reason = skipped["b-second"]
     assert f"is already the method of {subs / 'a-first'} ('Detector')" in reason
 
 
@@ -169,9 +168,9 @@ def test_one_broken_entry_never_takes_the_board_down(tmp_path, ds, monkeypatch):
         return real(sub, *args, **kw)
 
     monkeypatch.setattr(ranking, "score_cached", explode)
-    board = ranking.build(subs, ds, FEW, cache=tmp_path / "cache")
-    assert [e.submission.slug for e in board.entries] == ["good"]
-    assert "could not be scored (RecursionError" in dict(board.skipped)["bad"]
+    kept, skipped = ranked(subs, ds, tmp_path)
+    assert kept == ["good"]
+    assert "could not be scored (RecursionError" in skipped["bad"]
 
 
 def test_a_json_integer_beyond_a_float_is_one_entry_skipped(tmp_path, ds):
@@ -181,9 +180,9 @@ def test_a_json_integer_beyond_a_float_is_one_entry_skipped(tmp_path, ds):
     (folder / "submission.json").write_text(text.replace('"schema_version": 1',
                                                          '"schema_version": 1' + "0" * 400))
     submit(subs, "fine", ds, ds.points + 1.5)
-    board = ranking.build(subs, ds, FEW, cache=tmp_path / "cache")
-    assert [e.submission.slug for e in board.entries] == ["fine"]
-    assert "too large for a number" in dict(board.skipped)["huge"]
+    kept, skipped = ranked(subs, ds, tmp_path)
+    assert kept == ["fine"]
+    assert "too large for a number" in skipped["huge"]
 
 
 def test_a_broken_entry_cannot_take_a_name(tmp_path, ds):
@@ -191,8 +190,7 @@ def test_a_broken_entry_cannot_take_a_name(tmp_path, ds):
     squat = submit(subs, "0-squat", ds, ds.points, method="Victim")
     (squat / "preds.csv").write_text("not,a,prediction,file\n")
     submit(subs, "victim", ds, ds.points + 1.5, method="Victim")
-    board = ranking.build(subs, ds, FEW, cache=tmp_path / "cache")
-    assert [e.submission.slug for e in board.entries] == ["victim"]
+    assert ranked(subs, ds, tmp_path)[0] == ["victim"]
 
 
 @pytest.mark.parametrize("char", ["\ufe0f", "\u180b", "\U000e0100", "\u17b4", "\u2800"])

@@ -16,14 +16,13 @@ import time
 import numpy as np
 import pytest
 
-from aflfp_bench.board import leaderboard as ranking
 from aflfp_bench.errors import BenchError
 from aflfp_bench.reading.dataset import write_manifest
 from aflfp_bench.reading.loaders import load_dataset
 from aflfp_bench.reading.predictions import read_predictions, write_predictions
 
 from ..conftest import FACE, write_sample
-from .boards import FEW, cli, submit
+from .boards import cli, ranked, submit
 
 
 def test_a_header_of_150000_columns_is_refused_at_once(tmp_path, ds):
@@ -55,9 +54,9 @@ def test_a_200000_character_id_is_one_line_naming_it(tmp_path, ds):
     folder = submit(subs, "long", ds, ds.points)
     os.replace(p, folder / "preds.csv")
     submit(subs, "fine", ds, ds.points + 1.5)
-    board = ranking.build(subs, ds, FEW, cache=tmp_path / "cache")
-    assert [e.submission.slug for e in board.entries] == ["fine"]
-    assert "200000 characters" in dict(board.skipped)["long"]
+    kept, skipped = ranked(subs, ds, tmp_path)
+    assert kept == ["fine"]
+    assert "200000 characters" in skipped["long"]
 
 
 def test_a_folder_1100_levels_deep_is_one_error(tmp_path, ds):
@@ -80,8 +79,7 @@ def test_a_folder_1100_levels_deep_is_one_error(tmp_path, ds):
     try:
         check = cli("submit", "check", folder)
         assert check.exit_code == 1 and "nested more than" in check.stderr
-        board = ranking.build(subs, ds, FEW, cache=tmp_path / "cache")
-        assert [e.submission.slug for e in board.entries] == ["fine"]
+        assert ranked(subs, ds, tmp_path)[0] == ["fine"]
     finally:
         _remove_chain(folder / "preds", 1100)   # pytest's own clean-up recurses
 

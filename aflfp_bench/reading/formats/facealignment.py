@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import BenchError
+from ...protocol import N_POINTS
 from ..files import excerpt
 from .format import PredictionFormat, Request
 from .records import Records, read_prediction_json, several_faces_note
@@ -117,7 +118,7 @@ def parse_mapping(mapping: Mapping, name: str) -> Records:
     notes = several_faces_note(several)
     if none:
         notes.append(f"{none} image(s) with no face found: no prediction for them")
-    k = len(blocks[0]) if blocks else 68
+    k = len(blocks[0]) if blocks else N_POINTS
     coords = np.stack(blocks) if blocks else np.empty((0, k, 2))
     return Records(keys, coords, lambda i: shown[i], lambda p, axis: f"point {p} {'xy'[axis]}",
                    found=f"{k} points per face", notes=notes)

@@ -6,9 +6,10 @@ file's path relative to the folder, without extension, is its key), or one file 
 ``image_id`` column (or ``--id-column NAME``), or FeatureExtraction's one file for a
 folder of images (``-fdir``), whose rows are numbered by ``frame``: ``--frames-from
 FOLDER`` names that folder, and frame k is its k-th image in OpenFace's order (the
-``.jpg``, ``.jpeg``, ``.png`` and ``.bmp`` files directly in it, sorted by name). A row whose ``success`` is 0 found no face
-and is dropped (its image then has no prediction). With several faces (rows) for one
-image, the most confident is used. Both are counted in the reading's notes.
+``.jpg``, ``.jpeg``, ``.png`` and ``.bmp`` files directly in it, sorted by name). A row
+whose ``success`` is 0 found no face and is dropped (its image then has no prediction).
+With several faces (rows) for one image, the most confident is used. Both are counted in
+the reading's notes.
 """
 
 from __future__ import annotations
